@@ -1,0 +1,74 @@
+"""The GraphQL gateway app: strawberry on FastAPI at /graphql."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from strawberry.fastapi import GraphQLRouter
+
+from gateway.clients import ServiceClients
+from gateway.config import GatewaySettings
+from gateway.context import Context
+from gateway.schema import schema
+from services.common.context import current_request_id
+from services.common.errors import install_error_handlers
+from services.common.health import HealthStatus
+from services.common.logging import RequestContextMiddleware, configure_logging
+
+
+def create_app(
+    settings: GatewaySettings | None = None,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+) -> FastAPI:
+    """App factory: `uvicorn --factory gateway.app:create_app`.
+
+    `transports` lets tests route a service's calls to an in-process app.
+    """
+    settings = settings or GatewaySettings()
+    configure_logging(settings.mirps.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.clients = ServiceClients(settings, transports)
+        try:
+            yield
+        finally:
+            await app.state.clients.aclose()
+
+    async def context_getter(request: Request) -> Context:
+        return Context(
+            clients=request.app.state.clients,
+            authorization=request.headers.get("authorization"),
+            request_id=current_request_id(),
+        )
+
+    app = FastAPI(
+        title="MIRPS Support Platform GraphQL gateway",
+        description="One graph over the pledges, practices and events services.",
+        version="1.0.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    graphql = GraphQLRouter(
+        schema,
+        context_getter=context_getter,
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
+    )
+    app.include_router(graphql, prefix="/graphql")
+
+    @app.get("/healthz", response_model=HealthStatus, tags=["health"])
+    async def healthz() -> HealthStatus:
+        """The gateway process is up."""
+        return HealthStatus(status="ok")
+
+    @app.get("/readyz", response_model=HealthStatus, tags=["health"])
+    async def readyz() -> HealthStatus:
+        """The gateway can serve; services that are down only null their own fields."""
+        return HealthStatus(status="ready")
+
+    app.add_middleware(RequestContextMiddleware)
+    return app

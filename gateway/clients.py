@@ -1,0 +1,45 @@
+"""One long-lived, pooled HTTP client per service, created and closed by the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+
+from gateway.config import GatewaySettings
+
+SERVICE_NAMES = ("pledges", "practices", "events")
+
+
+class ServiceClients:
+    """The gateway's clients, by service name."""
+
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    ) -> None:
+        timeout = httpx.Timeout(
+            settings.read_timeout, connect=settings.connect_timeout, pool=settings.connect_timeout
+        )
+        limits = httpx.Limits(
+            max_connections=settings.max_connections,
+            max_keepalive_connections=settings.max_connections,
+        )
+        transports = transports or {}
+        self._clients = {
+            name: httpx.AsyncClient(
+                base_url=url, timeout=timeout, limits=limits, transport=transports.get(name)
+            )
+            for name, url in settings.service_urls().items()
+        }
+
+    def __getitem__(self, service: str) -> httpx.AsyncClient:
+        return self._clients[service]
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._clients)
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()

@@ -1,0 +1,46 @@
+"""Gateway settings (prefix GATEWAY_), plus the shared MIRPS_ settings."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.common.settings import CommonSettings
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    pledges_url: str = Field(
+        default="http://127.0.0.1:8001", description="Base URL of the pledges service."
+    )
+    practices_url: str = Field(
+        default="http://127.0.0.1:8002", description="Base URL of the practices service."
+    )
+    events_url: str = Field(
+        default="http://127.0.0.1:8003", description="Base URL of the events service."
+    )
+    connect_timeout: float = Field(
+        default=2.0, gt=0, description="Seconds to open a connection to a service."
+    )
+    read_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds to wait for a service's answer."
+    )
+    max_connections: int = Field(default=100, ge=1, description="Connection pool size per service.")
+    graphiql: bool | None = Field(
+        default=None, description="Serve GraphiQL; default: on in development only."
+    )
+    mirps: CommonSettings = Field(default_factory=CommonSettings)
+
+    def service_urls(self) -> dict[str, str]:
+        return {
+            "pledges": self.pledges_url,
+            "practices": self.practices_url,
+            "events": self.events_url,
+        }
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        if self.graphiql is None:
+            return self.mirps.environment == "development"
+        return self.graphiql

@@ -1,0 +1,251 @@
+"""The `mirps` command: run the whole platform, migrate databases, mint development tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from services.common.auth import Role, mint_token
+from services.common.db import make_engine, make_sessionmaker
+from services.common.migrations import upgrade_to_head
+from services.common.settings import CommonSettings, ServiceSettings
+
+# Port offsets from the base port: the gateway listens on the base itself.
+SERVICE_PORT_OFFSETS = {"pledges": 1, "practices": 2, "events": 3}
+STARTUP_TIMEOUT_SECONDS = 60.0
+
+app = typer.Typer(
+    help="Run and administer the MIRPS Support Platform backend.", no_args_is_help=True
+)
+
+
+def service_settings(service: str) -> ServiceSettings:
+    """The service's settings as its own process would read them from the environment."""
+    settings_class = importlib.import_module(f"services.{service}.config").Settings
+    settings: ServiceSettings = settings_class()
+    return settings
+
+
+def demo_loader(service: str) -> Callable[[Any], Coroutine[Any, Any, bool]] | None:
+    """The service's demo-data hook (`services/<name>/demo.py: load_demo`), if it has one."""
+    try:
+        module = importlib.import_module(f"services.{service}.demo")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"services.{service}.demo":
+            raise
+        return None
+    loader: Callable[[Any], Coroutine[Any, Any, bool]] = module.load_demo
+    return loader
+
+
+async def load_demo(service: str, database_url: str) -> str:
+    loader = demo_loader(service)
+    if loader is None:
+        return "no demo data defined"
+    engine = make_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            loaded = await loader(session)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return "demo data loaded" if loaded else "demo data already present"
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"mirps: {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+def _process_table(base_port: int) -> dict[str, tuple[str, int]]:
+    table = {"gateway": ("gateway.app:create_app", base_port)}
+    for service, offset in SERVICE_PORT_OFFSETS.items():
+        table[service] = (f"services.{service}.app:create_app", base_port + offset)
+    return table
+
+
+def _environment(data_dir: Path, host: str, table: dict[str, tuple[str, int]]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("MIRPS_ENVIRONMENT", "development")
+    for service in SERVICE_PORT_OFFSETS:
+        env[f"{service.upper()}_DATABASE_URL"] = f"sqlite+aiosqlite:///{data_dir / service}.db"
+        env[f"GATEWAY_{service.upper()}_URL"] = f"http://{host}:{table[service][1]}"
+    return env
+
+
+def _wait_until_healthy(
+    processes: dict[str, subprocess.Popen[bytes]], urls: dict[str, str]
+) -> str | None:
+    """None when every process answers /healthz; else the name of one that died."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    pending = set(processes)
+    while pending and time.monotonic() < deadline:
+        for name in sorted(pending):
+            if processes[name].poll() is not None:
+                return name
+            try:
+                if httpx.get(f"{urls[name]}/healthz", timeout=1.0).status_code == 200:
+                    pending.discard(name)
+            except httpx.HTTPError:
+                continue
+        time.sleep(0.2)
+    return next(iter(pending), None)
+
+
+def _stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + 15
+    for process in processes.values():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@app.command()
+def up(
+    data_dir: Annotated[Path, typer.Option(help="Folder of the SQLite databases.")] = Path("var"),
+    port: Annotated[int, typer.Option(help="Gateway port; services take the next three.")] = 8000,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Load the demo data set.")] = True,
+) -> None:
+    """Migrate and run the three services and the gateway on SQLite, until Ctrl-C."""
+    table = _process_table(port)
+    for name, (_, process_port) in table.items():
+        if not port_is_free(host, process_port):
+            _fail(f"port {process_port} ({name}) is already in use; pick another base with --port")
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = _environment(data_dir, host, table)
+    for service in SERVICE_PORT_OFFSETS:
+        url = env[f"{service.upper()}_DATABASE_URL"]
+        upgrade_to_head(service, url)
+        status = asyncio.run(load_demo(service, url)) if demo else "demo data skipped"
+        typer.echo(f"{service}: migrated, {status}")
+
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    urls = {name: f"http://{host}:{process_port}" for name, (_, process_port) in table.items()}
+    stopping = False
+
+    def request_stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    for name, (target, process_port) in table.items():
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            target,
+            "--host",
+            host,
+            "--port",
+            str(process_port),
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "10",
+        ]
+        processes[name] = subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter
+    failed = _wait_until_healthy(processes, urls)
+    if failed is not None:
+        _stop_all(processes)
+        _fail(f"{failed} did not start; see its log above")
+    (data_dir / "run.json").write_text(
+        json.dumps({name: {"pid": processes[name].pid, "url": urls[name]} for name in processes})
+    )
+    typer.echo(f"gateway   {urls['gateway']}/graphql")
+    for service in SERVICE_PORT_OFFSETS:
+        typer.echo(f"{service:<9} {urls[service]}/docs")
+    typer.echo("Ctrl-C stops everything.")
+    reported: set[str] = set()
+    while not stopping:
+        for name, process in processes.items():
+            if process.poll() is not None and name not in reported:
+                reported.add(name)
+                typer.echo(f"mirps: {name} exited with code {process.returncode}", err=True)
+        time.sleep(0.3)
+    typer.echo("stopping…")
+    _stop_all(processes)
+
+
+@app.command()
+def migrate(
+    service: Annotated[
+        str | None, typer.Argument(help="pledges, practices or events; default all.")
+    ] = None,
+) -> None:
+    """Upgrade one or all services' databases to the latest migration, at their configured URLs."""
+    if service is not None and service not in SERVICE_PORT_OFFSETS:
+        _fail(f"unknown service '{service}'; choose one of {', '.join(SERVICE_PORT_OFFSETS)}")
+    for name in [service] if service else list(SERVICE_PORT_OFFSETS):
+        upgrade_to_head(name, service_settings(name).database_url)
+        typer.echo(f"{name}: at head")
+
+
+@app.command()
+def demo(
+    service: Annotated[
+        str | None, typer.Argument(help="pledges, practices or events; default all.")
+    ] = None,
+) -> None:
+    """Load the demo data set into already migrated databases (skipped where data exists)."""
+    for name in [service] if service else list(SERVICE_PORT_OFFSETS):
+        typer.echo(f"{name}: {asyncio.run(load_demo(name, service_settings(name).database_url))}")
+
+
+@app.command()
+def token(
+    role: Annotated[list[Role], typer.Option(help="Role(s) of the token; repeat for several.")],
+    org: Annotated[str | None, typer.Option(help="Organisation id the token acts for.")] = None,
+    country: Annotated[
+        list[str] | None, typer.Option(help="ISO alpha-3 country of a focal point; repeatable.")
+    ] = None,
+    ttl: Annotated[int, typer.Option(min=1, help="Lifetime in minutes.")] = 60,
+    sub: Annotated[str | None, typer.Option(help="Subject (user id); random by default.")] = None,
+) -> None:
+    """Print a development JWT signed with MIRPS_JWT_SECRET (refused in production)."""
+    settings = CommonSettings()
+    if settings.is_production:
+        _fail("development tokens are not issued when MIRPS_ENVIRONMENT=production")
+    typer.echo(
+        mint_token(
+            settings,
+            roles=[r.value for r in role],
+            sub=sub,
+            org_id=org,
+            countries=country or [],
+            ttl_minutes=ttl,
+        )
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,62 @@
+"""The one place that wires a service app: lifespan, engine, errors, auth, logging, health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from services.common.auth import TokenVerifier
+from services.common.db import make_engine, make_sessionmaker
+from services.common.errors import install_error_handlers
+from services.common.health import router as health_router
+from services.common.logging import RequestContextMiddleware, configure_logging
+from services.common.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """What a service says about itself in its OpenAPI document."""
+
+    name: str
+    title: str
+    description: str
+    version: str = "1.0.0"
+    tags: Sequence[dict[str, Any]] = field(default_factory=tuple)
+
+
+def build_service_app(
+    info: ServiceInfo, settings: ServiceSettings, routers: Sequence[APIRouter] = ()
+) -> FastAPI:
+    """A FastAPI app with the platform's machinery; the service adds its routers."""
+    configure_logging(settings.mirps.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url, settings)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title=info.title,
+        description=info.description,
+        version=info.version,
+        lifespan=lifespan,
+        openapi_tags=[*info.tags, {"name": "health", "description": "Liveness and readiness."}],
+    )
+    app.state.settings = settings
+    app.state.service_name = info.name
+    app.state.token_verifier = TokenVerifier(settings.mirps)
+    install_error_handlers(app)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(RequestContextMiddleware)
+    return app

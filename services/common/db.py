@@ -1,0 +1,113 @@
+"""Async engine, session factory and the one-session-per-request dependency."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
+
+from services.common.settings import ServiceSettings
+
+# Explicit constraint names so migrations are deterministic on both databases.
+logger = logging.getLogger("mirps.db")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def naming_metadata() -> MetaData:
+    """A MetaData with the platform's constraint naming convention."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _prepare_sqlite(engine: AsyncEngine) -> None:
+    """Foreign keys, WAL, a busy timeout, and BEGIN IMMEDIATE.
+
+    BEGIN IMMEDIATE takes SQLite's write lock at the start of every transaction, so a
+    read-then-write (checking headroom before a disbursement) cannot interleave with
+    another writer: SQLite's equivalent of locking the row.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _make_parent_folder(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # the process still starts; /readyz reports the database as down
+        logger.warning("cannot create the folder of %s: %s", path, exc)
+
+
+def make_engine(database_url: str, settings: ServiceSettings | None = None) -> AsyncEngine:
+    """Build an engine: tuned SQLite, or PostgreSQL with the pool sized by `settings`.
+
+    Without settings (migrations, one-off scripts) PostgreSQL gets no pool at all.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            _make_parent_folder(Path(url.database))
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        _prepare_sqlite(engine)
+        return engine
+    if settings is None:
+        return create_async_engine(url, poolclass=NullPool)
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+        pool_pre_ping=True,
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request: committed when the handler succeeds, rolled back otherwise.
+
+    Service and repository code only flushes. Used with `scope="function"` so the commit
+    happens before the response is sent: a failed commit is the client's error response.
+    """
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(request_session, scope="function")]

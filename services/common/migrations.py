@@ -1,0 +1,78 @@
+"""Alembic per service: its own scripts folder and version table, run programmatically.
+
+`upgrade_to_head` is what the runner, `mirps migrate` and the tests call; each service's
+`migrations/env.py` is three lines that hand its metadata to `run_migrations`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection, make_url
+
+from services.common.db import make_engine
+
+SERVICES_ROOT = Path(__file__).resolve().parent.parent
+FILE_TEMPLATE = "%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d-%%(rev)s_%%(slug)s"
+
+
+def version_table(service: str) -> str:
+    return f"alembic_version_{service}"
+
+
+def alembic_config(service: str, database_url: str) -> Config:
+    """An Alembic Config for `service` pointed at `database_url` (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(SERVICES_ROOT / service / "migrations"))
+    config.set_main_option("file_template", FILE_TEMPLATE)
+    config.set_main_option("timezone", "UTC")
+    config.attributes["database_url"] = database_url
+    config.attributes["service"] = service
+    return config
+
+
+def upgrade_to_head(service: str, database_url: str) -> None:
+    command.upgrade(alembic_config(service, database_url), "head")
+
+
+def downgrade_to_base(service: str, database_url: str) -> None:
+    command.downgrade(alembic_config(service, database_url), "base")
+
+
+async def upgrade_to_head_async(service: str, database_url: str) -> None:
+    """For callers already inside an event loop: Alembic runs its own loop in a thread."""
+    await asyncio.to_thread(upgrade_to_head, service, database_url)
+
+
+def run_migrations(metadata: MetaData) -> None:
+    """Body of a service's env.py: online migrations over the async engine."""
+    config = context.config
+    database_url: str = config.attributes["database_url"]
+    service: str = config.attributes["service"]
+    is_sqlite = make_url(database_url).get_backend_name() == "sqlite"
+
+    def migrate(connection: Connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            version_table=version_table(service),
+            render_as_batch=is_sqlite,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = make_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                await connection.run_sync(migrate)
+                await connection.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())

@@ -1,0 +1,100 @@
+"""Settings shared by every process (prefix MIRPS_) and the base of each service's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_JWT_SECRET = "mirps-development-secret-do-not-use-in-production"  # noqa: S105
+DATA_DIR = Path("var")
+
+Environment = Literal["development", "test", "production"]
+
+
+class CommonSettings(BaseSettings):
+    """Settings every service and the gateway read, from `MIRPS_*` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="MIRPS_", extra="ignore")
+
+    environment: Environment = Field(
+        default="development", description="development, test or production."
+    )
+    jwt_secret: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_JWT_SECRET),
+        description="HS256 secret for tokens in development and test.",
+    )
+    jwt_jwks_url: str | None = Field(
+        default=None,
+        description="JWKS URL of the identity provider (RS256); required in production.",
+    )
+    jwt_issuer: str = Field(default="mirps-dev", description="Expected `iss` claim.")
+    jwt_audience: str = Field(default="mirps-platform", description="Expected `aud` claim.")
+    log_level: str = Field(default="INFO", description="Python log level.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS; empty turns CORS off."
+    )
+    max_body_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Largest request body accepted, in bytes."
+    )
+    otel_enabled: bool = Field(
+        default=False,
+        description="Turn OpenTelemetry tracing on (exporter from the standard OTEL_* variables).",
+    )
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets_in_production(self) -> Self:
+        if not self.is_production:
+            return self
+        if self.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET and not self.jwt_jwks_url:
+            raise ValueError(
+                "MIRPS_ENVIRONMENT=production refuses the development JWT secret: set "
+                "MIRPS_JWT_JWKS_URL to your identity provider's JWKS endpoint (RS256)"
+            )
+        if not self.jwt_jwks_url:
+            raise ValueError(
+                "MIRPS_ENVIRONMENT=production verifies RS256 tokens only: set MIRPS_JWT_JWKS_URL"
+            )
+        return self
+
+
+def default_sqlite_url(service: str) -> str:
+    """The embedded default: one SQLite file per service under the git-ignored data folder."""
+    return f"sqlite+aiosqlite:///{DATA_DIR / f'{service}.db'}"
+
+
+class ServiceSettings(BaseSettings):
+    """Base of a service's settings: its own database, plus the shared MIRPS_ settings.
+
+    Subclasses set `env_prefix` (PLEDGES_, PRACTICES_, EVENTS_) and the default URL.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = Field(description="SQLAlchemy async URL of this service's database.")
+    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL pool size per process.")
+    db_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load.")
+    db_pool_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds to wait for a connection."
+    )
+    mirps: CommonSettings = Field(default_factory=CommonSettings)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _refuse_sqlite_in_production(self) -> Self:
+        if self.mirps.is_production and self.is_sqlite:
+            variable = f"{self.model_config.get('env_prefix', '')}DATABASE_URL"
+            raise ValueError(
+                f"MIRPS_ENVIRONMENT=production refuses SQLite: set {variable} to a "
+                "postgresql+asyncpg:// URL"
+            )
+        return self

@@ -1,0 +1,23 @@
+"""The good-practices catalogue and integration inventory service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.common.app import ServiceInfo, build_service_app
+from services.practices.config import Settings
+
+INFO = ServiceInfo(
+    name="practices",
+    title="MIRPS good-practices catalogue and integration inventory",
+    description=(
+        "Bilingual good practices from MIRPS countries and Support Platform members, "
+        "reviewed before publication and searchable in Spanish and English, and the "
+        "inventory of services, programmes and gaps that sets learning-event priorities."
+    ),
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """App factory: `uvicorn --factory services.practices.app:create_app`."""
+    return build_service_app(INFO, settings or Settings())

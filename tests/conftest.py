@@ -1,0 +1,164 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL tests read MIRPS_TEST_POSTGRES_URL (an async URL to an existing database, used
+only to create and drop throw-away databases). Without it they are skipped with a reason,
+except when CI=true, where a missing PostgreSQL fails the run.
+
+Each service gets one migrated database per backend per test session (real Alembic
+migrations, never create_all); every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import make_url
+
+from services.common.auth import mint_token
+from services.common.db import make_engine
+from services.common.migrations import upgrade_to_head
+from services.common.settings import CommonSettings
+
+POSTGRES_URL = os.environ.get("MIRPS_TEST_POSTGRES_URL")
+BACKENDS = ("sqlite", "postgresql")
+TEST_COMMON_SETTINGS = CommonSettings(environment="test")
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _admin(statement: str) -> None:
+    assert POSTGRES_URL is not None
+    connection = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+class Databases:
+    """Creates throw-away databases on one backend and drops them at the end."""
+
+    def __init__(self, backend: str, folder: Path) -> None:
+        self.backend = backend
+        self.folder = folder
+        self._created: list[str] = []
+        self._migrated: dict[str, str] = {}
+
+    def create(self, label: str) -> str:
+        """A new, empty database; returns its async URL."""
+        name = f"mirps_test_{label}_{uuid.uuid4().hex[:10]}"
+        if self.backend == "sqlite":
+            return f"sqlite+aiosqlite:///{self.folder / name}.db"
+        assert POSTGRES_URL is not None
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        self._created.append(name)
+        return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+    def migrated(self, service: str) -> str:
+        """The session's migrated database of `service` (made on first use)."""
+        if service not in self._migrated:
+            url = self.create(service)
+            upgrade_to_head(service, url)
+            self._migrated[service] = url
+        return self._migrated[service]
+
+    def drop_all(self) -> None:
+        for name in self._created:
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend of this test: sqlite or postgresql."""
+    name: str = request.param
+    if name == "postgresql" and not POSTGRES_URL:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but MIRPS_TEST_POSTGRES_URL is not set: PostgreSQL tests must run")
+        pytest.skip("PostgreSQL tests need MIRPS_TEST_POSTGRES_URL (see README)")
+    return name
+
+
+@pytest.fixture(scope="session")
+def databases(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    pool = Databases(backend, tmp_path_factory.mktemp(f"db-{backend}"))
+    yield pool
+    pool.drop_all()
+
+
+async def empty_tables(database_url: str, metadata: MetaData) -> None:
+    """Delete every row of the service's tables (faster than a new database per test)."""
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            tables = list(reversed(metadata.sorted_tables))
+            if not tables:
+                return
+            if engine.dialect.name == "postgresql":
+                names = ", ".join(f'"{table.name}"' for table in tables)
+                await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    await connection.execute(table.delete())
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def database_url_for(databases: Databases) -> Callable[[str], Awaitable[str]]:
+    """`await database_url_for("pledges")`: the migrated database of a service, emptied."""
+
+    async def get(service: str) -> str:
+        url = await asyncio.to_thread(databases.migrated, service)
+        metadata = importlib.import_module(f"services.{service}.models").Base.metadata
+        await empty_tables(url, metadata)
+        return url
+
+    return get
+
+
+def auth_headers(
+    *roles: str, org_id: str | None = None, countries: tuple[str, ...] = (), sub: str | None = None
+) -> dict[str, str]:
+    """Headers with a valid test token for the given roles."""
+    token = mint_token(
+        TEST_COMMON_SETTINGS, roles=roles, org_id=org_id, countries=countries, sub=sub
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def asgi_client(app: FastAPI, base_url: str = "http://test") -> httpx.AsyncClient:
+    """An HTTP client calling `app` in-process; a server error is a response, not a raise."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url=base_url
+    )
+
+
+@pytest.fixture
+async def run_app() -> AsyncIterator[Callable[[FastAPI], Awaitable[httpx.AsyncClient]]]:
+    """`client = await run_app(app)`: runs the app's lifespan until the test ends."""
+    started: list[tuple[LifespanManager, httpx.AsyncClient]] = []
+
+    async def start(app: FastAPI) -> httpx.AsyncClient:
+        manager = LifespanManager(app)
+        await manager.__aenter__()
+        client = asgi_client(manager.app)
+        started.append((manager, client))
+        return client
+
+    yield start
+    for manager, client in reversed(started):
+        await client.aclose()
+        await manager.__aexit__(None, None, None)
