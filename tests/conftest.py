@@ -11,6 +11,7 @@ migrations, never create_all); every test starts from empty tables.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import importlib
 import os
 import uuid
@@ -48,6 +49,12 @@ async def _admin(statement: str) -> None:
         await connection.close()
 
 
+def _admin_sync(statement: str) -> None:
+    """Run an admin statement from sync code, whether or not an event loop is running."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _admin(statement)).result()
+
+
 class Databases:
     """Creates throw-away databases on one backend and drops them at the end."""
 
@@ -63,7 +70,7 @@ class Databases:
         if self.backend == "sqlite":
             return f"sqlite+aiosqlite:///{self.folder / name}.db"
         assert POSTGRES_URL is not None
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        _admin_sync(f'CREATE DATABASE "{name}"')
         self._created.append(name)
         return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
@@ -77,7 +84,7 @@ class Databases:
 
     def drop_all(self) -> None:
         for name in self._created:
-            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            _admin_sync(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -1,0 +1,70 @@
+"""The `mirps` command's token and migrate subcommands."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from typer.testing import CliRunner
+
+from services.cli import app
+from services.common.auth import TokenVerifier
+from tests.conftest import TEST_COMMON_SETTINGS
+
+runner = CliRunner()
+
+
+async def test_token_is_accepted_by_the_services(monkeypatch) -> None:
+    monkeypatch.setenv("MIRPS_ENVIRONMENT", "test")
+    result = runner.invoke(
+        app,
+        [
+            "token",
+            "--role",
+            "country_focal_point",
+            "--country",
+            "gtm",
+            "--org",
+            "o-1",
+            "--sub",
+            "ana",
+            "--ttl",
+            "5",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    principal = await TokenVerifier(TEST_COMMON_SETTINGS).verify(result.output.strip())
+    assert principal.sub == "ana"
+    assert principal.roles == {"country_focal_point"}
+    assert principal.countries == {"GTM"}
+    assert principal.org_id == "o-1"
+
+
+def test_token_is_refused_in_production(monkeypatch) -> None:
+    monkeypatch.setenv("MIRPS_ENVIRONMENT", "production")
+    monkeypatch.setenv("MIRPS_JWT_JWKS_URL", "https://idp.example/jwks")
+    result = runner.invoke(app, ["token", "--role", "secretariat"])
+    assert result.exit_code == 1
+    assert "production" in result.output
+
+
+def test_token_rejects_an_unknown_role() -> None:
+    result = runner.invoke(app, ["token", "--role", "emperor"])
+    assert result.exit_code == 2
+
+
+def test_migrate_one_service_at_its_configured_url(monkeypatch, tmp_path) -> None:
+    database = tmp_path / "pledges.db"
+    monkeypatch.setenv("PLEDGES_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    result = runner.invoke(app, ["migrate", "pledges"])
+    assert result.exit_code == 0, result.output
+    assert "pledges: at head" in result.output
+    with sqlite3.connect(database) as connection:
+        (version,) = connection.execute(
+            "SELECT version_num FROM alembic_version_pledges"
+        ).fetchone()
+    assert version.startswith("pledges_")
+
+
+def test_migrate_unknown_service_is_an_error() -> None:
+    result = runner.invoke(app, ["migrate", "payroll"])
+    assert result.exit_code == 1
