@@ -17,6 +17,8 @@ from services.common.context import current_request_id
 from services.common.errors import install_error_handlers
 from services.common.health import HealthStatus
 from services.common.logging import RequestContextMiddleware, configure_logging
+from services.common.observability import instrument_app, instrument_upstreams
+from services.common.safeguards import install_body_limit, install_cors
 
 
 def create_app(
@@ -33,6 +35,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.clients = ServiceClients(settings, transports)
+        instrument_upstreams(
+            app,
+            {name: app.state.clients[name] for name in app.state.clients.names()},
+            settings.mirps,
+        )
         try:
             yield
         finally:
@@ -70,5 +77,8 @@ def create_app(
         """The gateway can serve; services that are down only null their own fields."""
         return HealthStatus(status="ready")
 
+    install_body_limit(app, settings.mirps)
     app.add_middleware(RequestContextMiddleware)
+    install_cors(app, settings.mirps)
+    instrument_app(app, "gateway", settings.mirps)  # last: outermost, sees every final status
     return app

@@ -14,6 +14,8 @@ from services.common.db import make_engine, make_sessionmaker
 from services.common.errors import install_error_handlers
 from services.common.health import router as health_router
 from services.common.logging import RequestContextMiddleware, configure_logging
+from services.common.observability import instrument_app, trace_engine
+from services.common.safeguards import install_body_limit, install_cors
 from services.common.settings import ServiceSettings
 
 
@@ -37,6 +39,7 @@ def build_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url, settings)
+        trace_engine(engine, info.name, settings.mirps)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         try:
@@ -58,5 +61,8 @@ def build_service_app(
     app.include_router(health_router)
     for router in routers:
         app.include_router(router)
+    install_body_limit(app, settings.mirps)
     app.add_middleware(RequestContextMiddleware)
+    install_cors(app, settings.mirps)
+    instrument_app(app, info.name, settings.mirps)  # last: outermost, sees every final status
     return app

@@ -1,0 +1,111 @@
+"""Safe defaults at the HTTP edge: a request body size limit, and CORS only when configured."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.common.errors import problem_response
+from services.common.settings import CommonSettings
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` once a body passes the limit.
+
+    An HTTPException, so FastAPI's body parsing lets it through to the problem+json handler
+    instead of turning it into a 400.
+    """
+
+    def __init__(self, max_body_bytes: int) -> None:
+        super().__init__(413, detail=_too_large(max_body_bytes))
+
+
+class BodySizeLimitMiddleware:
+    """Refuse request bodies above `max_body_bytes` with a 413 problem+json.
+
+    A declared Content-Length above the limit is refused before the body is read; a
+    chunked body is counted as it arrives and refused as soon as it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        response_started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise BodyTooLarge(self.max_body_bytes)
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except BodyTooLarge:
+            if response_started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(Request(scope), 413, detail=_too_large(self.max_body_bytes))
+        await response(scope, receive, send)
+
+
+def _too_large(max_body_bytes: int) -> str:
+    return f"the request body exceeds the limit of {max_body_bytes} bytes"
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def install_body_limit(app: FastAPI, settings: CommonSettings) -> None:
+    """Add it before the request-context middleware, so the 413 carries the request id."""
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+
+
+def install_cors(app: FastAPI, settings: CommonSettings) -> None:
+    """CORS for the configured origins only; with none configured there is no CORS at all."""
+    if not settings.cors_origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "Idempotency-Key",
+            "X-Request-ID",
+        ],
+        expose_headers=["ETag", "Location", "X-Request-ID"],
+        max_age=600,
+    )
