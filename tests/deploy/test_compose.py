@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 import yaml
 from sqlalchemy.engine import make_url

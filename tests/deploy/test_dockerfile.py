@@ -129,8 +129,8 @@ def test_build_context_is_limited_to_what_the_image_needs() -> None:
         "services",
         "gateway",
     }
-    copied = set()
-    for _, stage in enumerate(parse(DOCKERFILE.read_text())[1]):
+    copied: set[str] = set()
+    for stage in parse(DOCKERFILE.read_text())[1]:
         for argument in stage.arguments("COPY"):
             words = shlex.split(argument)
             if not words[0].startswith("--from"):

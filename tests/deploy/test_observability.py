@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 import httpx
 import pytest
@@ -11,6 +11,8 @@ from fastapi import APIRouter, FastAPI, Request
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry
+from prometheus_client.core import Metric
+from prometheus_client.registry import Collector
 from pydantic import BaseModel
 from sqlalchemy import text
 
@@ -75,12 +77,12 @@ def parse_exposition(exposition: str) -> CollectorRegistry:
 
     families = list(text_string_to_metric_families(exposition))
 
-    class Scraped:
-        def collect(self):  # type: ignore[no-untyped-def]
+    class Scraped(Collector):
+        def collect(self) -> Iterable[Metric]:
             return families
 
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(Scraped())  # type: ignore[arg-type]
+    registry.register(Scraped())
     return registry
 
 
