@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import subprocess
+import sys
+import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import IMAGE_UID, PROCESSES, REPO, option
+from tests.deploy.conftest import IMAGE_UID, PROCESSES, REPO, SERVICES, option
 
 DOCKERFILE = REPO / "deploy" / "Dockerfile"
 RUNTIME_LOCK = REPO / "requirements" / "runtime.lock"
@@ -137,3 +141,39 @@ def test_build_context_is_limited_to_what_the_image_needs() -> None:
                 copied.update(word.rstrip("/") for word in words[:-1])
     assert copied <= included
     assert copied >= {"requirements/runtime.lock", "services", "gateway", "pyproject.toml"}
+
+
+def test_project_wheel_carries_every_service_and_its_migrations(tmp_path: Path) -> None:
+    """What `pip install .` puts in the image: the code and every migration, nothing else."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(tmp_path),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    (wheel,) = tmp_path.glob("*.whl")
+    packaged = set(zipfile.ZipFile(wheel).namelist())
+    for target, _ in PROCESSES.values():
+        module = target.partition(":")[0]
+        assert f"{module.replace('.', '/')}.py" in packaged
+    for service in SERVICES:
+        migrations = REPO / "services" / service / "migrations"
+        expected = [migrations / "env.py", *sorted((migrations / "versions").glob("*.py"))]
+        assert len(expected) > 1
+        for path in expected:
+            assert path.relative_to(REPO).as_posix() in packaged
+    assert not [name for name in packaged if name.startswith(("tests/", "var/", "deploy/"))]
+    assert not [name for name in packaged if name.endswith((".db", ".pyc"))]
