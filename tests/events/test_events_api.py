@@ -260,3 +260,25 @@ async def test_openapi_documents_every_operation_with_errors(client: httpx.Async
             assert operation.get("description") or operation.get("summary"), (method, path)
             errors = [code for code in operation["responses"] if code.startswith("4")]
             assert errors, (method, path)
+
+
+async def test_a_new_location_replaces_the_old_country_and_keeps_the_others(
+    client: httpx.AsyncClient,
+) -> None:
+    event = await create_event(
+        client,
+        mode="in_person",
+        location={"city": "Guatemala", "country": "GTM"},
+        countries=["HND"],
+    )
+    assert event["countries"] == ["GTM", "HND"]
+    url = f"/v1/events/{event['id']}"
+    etag = (await client.get(url, headers=SECRETARIAT)).headers["ETag"]
+    moved = await client.patch(
+        url,
+        json={"location": {"city": "San Salvador", "country": "SLV"}},
+        headers={**SECRETARIAT, "If-Match": etag},
+    )
+    assert moved.status_code == 200, moved.text
+    assert sorted(moved.json()["countries"]) == ["HND", "SLV"]
+    assert moved.json()["sequence"] == 1
