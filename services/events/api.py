@@ -323,7 +323,11 @@ async def list_events(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[EventOut]:
-    """List events by first start, with filters; `?ids=` reads a batch (unknown ids are absent)."""
+    """List events by first start, with filters; `?ids=` reads a batch in one page.
+
+    `country` matches the location country and the other countries an event involves.
+    In a batch read, unknown and invisible ids are simply absent.
+    """
     filters = _filters(
         starts_from=starts_from,
         starts_to=starts_to,
@@ -335,6 +339,8 @@ async def list_events(
         host=host,
         ids=ids,
     )
+    if filters.ids is not None:  # a batch read answers in one page
+        limit = MAX_IDS
     events, next_cursor = await service.list_events(
         session, principal, filters, cursor=cursor, limit=limit
     )

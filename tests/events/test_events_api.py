@@ -282,3 +282,16 @@ async def test_a_new_location_replaces_the_old_country_and_keeps_the_others(
     assert moved.status_code == 200, moved.text
     assert sorted(moved.json()["countries"]) == ["HND", "SLV"]
     assert moved.json()["sequence"] == 1
+
+
+async def test_a_batch_read_answers_in_one_page(client: httpx.AsyncClient) -> None:
+    ids = []
+    for day in range(10, 13):
+        event = await create_event(
+            client, starts_at=f"2023-06-{day}T10:00:00", ends_at=f"2023-06-{day}T11:00:00"
+        )
+        ids.append(event["id"])
+    page = (await client.get(f"/v1/events?ids={','.join(ids)}&limit=1", headers=SECRETARIAT)).json()
+    assert {item["id"] for item in page["items"]} == set(ids)
+    assert page["next_cursor"] is None
+    assert (await client.get("/v1/events?ids=not-a-uuid")).status_code == 422
