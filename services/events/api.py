@@ -177,6 +177,17 @@ async def _idempotent(
     )
 
 
+def _page_of(model: type[BaseModel], *errors: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a list: an example page of `model`, and the errors it may give."""
+    extra = model.model_config.get("json_schema_extra")
+    example = extra.get("example") if isinstance(extra, dict) else None
+    page = {"items": [example], "next_cursor": "W1siZHQiLCIyMDIzLTA1LTE2VDE1OjAwOjAwWiJdXQ"}
+    return {
+        200: {"content": {"application/json": {"example": page}}},
+        **problem_responses(*errors),
+    }
+
+
 KindQuery = Annotated[
     str | None, Query(description="Event kinds, comma-separated.", examples=["learning_event"])
 ]
@@ -299,7 +310,10 @@ def _created_id(response: JSONResponse) -> str:
 
 
 @router.get(
-    "/events", response_model=Page[EventOut], tags=["events"], responses=problem_responses(401, 422)
+    "/events",
+    response_model=Page[EventOut],
+    tags=["events"],
+    responses=_page_of(EventOut, 401, 422),
 )
 async def list_events(
     session: SessionDep,
@@ -639,7 +653,7 @@ async def register(
     "/events/{event_id}/registrations",
     response_model=Page[RegistrationOut],
     tags=["registrations"],
-    responses=problem_responses(401, 404, 422),
+    responses=_page_of(RegistrationOut, 401, 404, 422),
 )
 async def list_registrations(
     event_id: uuid.UUID,
@@ -756,7 +770,7 @@ async def create_outcome(
     "/events/{event_id}/outcomes",
     response_model=Page[OutcomeOut],
     tags=["outcomes"],
-    responses=problem_responses(404, 422),
+    responses=_page_of(OutcomeOut, 404, 422),
 )
 async def list_event_outcomes(
     event_id: uuid.UUID,
@@ -784,7 +798,7 @@ async def list_event_outcomes(
     "/outcomes",
     response_model=Page[OutcomeOut],
     tags=["outcomes"],
-    responses=problem_responses(422),
+    responses=_page_of(OutcomeOut, 422),
 )
 async def list_outcomes(
     session: SessionDep,
