@@ -297,18 +297,26 @@ async def overrides_of(session: AsyncSession, event_ids: Collection[uuid.UUID]) 
 async def busy_occurrences(
     session: AsyncSession,
     *,
-    starts_at: datetime,
-    ends_at: datetime,
+    windows: Sequence[tuple[datetime, datetime]],
     viewer: Viewer,
     busy: BusyFilter,
     exclude_event_id: uuid.UUID | None = None,
     at_most: int = 10_000,
 ) -> list[BusyOccurrence]:
-    """Live occurrences of live events overlapping [starts_at, ends_at), in UTC order.
+    """Live occurrences of live events overlapping any of the [start, end) windows (UTC).
 
     The lower bound on `starts_at` (an occurrence lasts at most MAX_DURATION) lets the
-    index on starts_at answer the overlap test without scanning everything before it.
+    index on starts_at answer each overlap test without scanning everything before it;
+    several windows (a series' occurrences) become one query with an OR of index ranges.
     """
+    overlaps = [
+        and_(
+            Occurrence.starts_at < end,
+            Occurrence.starts_at > start - MAX_DURATION,
+            Occurrence.ends_at > start,
+        )
+        for start, end in windows
+    ]
     statement = (
         select(
             LearningEvent.id,
@@ -325,9 +333,7 @@ async def busy_occurrences(
         )
         .join(Occurrence, Occurrence.event_id == LearningEvent.id)
         .where(
-            Occurrence.starts_at < ends_at,
-            Occurrence.starts_at > starts_at - MAX_DURATION,
-            Occurrence.ends_at > starts_at,
+            or_(*overlaps) if len(overlaps) > 1 else overlaps[0],
             Occurrence.status != "cancelled",
             LearningEvent.status != "cancelled",
             visible(viewer),

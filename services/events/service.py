@@ -78,6 +78,8 @@ from services.events.schemas import (
 )
 
 MAX_WARNINGS = 50
+# A series is clash-checked this many occurrences per query (an OR of index ranges).
+_WINDOWS_PER_QUERY = 50
 
 # target status → the statuses it may be reached from
 TRANSITIONS: dict[EventStatus, frozenset[EventStatus]] = {
@@ -253,14 +255,22 @@ async def _clashes_with(
     if not occurrences:
         return []
     ordered = sorted(occurrences, key=lambda item: item.starts_at)
-    busy = await repository.busy_occurrences(
-        session,
-        starts_at=ordered[0].starts_at,
-        ends_at=max(item.ends_at for item in ordered),
-        viewer=viewer_for(principal),
-        busy=BusyFilter(),
-        exclude_event_id=exclude_event_id,
-    )
+    viewer = viewer_for(principal)
+    collected: dict[tuple[uuid.UUID, datetime], BusyOccurrence] = {}
+    for first in range(0, len(ordered), _WINDOWS_PER_QUERY):
+        chunk = ordered[first : first + _WINDOWS_PER_QUERY]
+        for item in await repository.busy_occurrences(
+            session,
+            windows=[(own.starts_at, own.ends_at) for own in chunk],
+            viewer=viewer,
+            busy=BusyFilter(),
+            exclude_event_id=exclude_event_id,
+            at_most=MAX_WARNINGS,
+        ):
+            collected.setdefault((item.event_id, item.recurrence_id), item)
+        if len(collected) >= MAX_WARNINGS:
+            break
+    busy = sorted(collected.values(), key=lambda item: (item.starts_at, str(item.event_id)))
     starts = [item.starts_at for item in busy]
     found: dict[tuple[uuid.UUID, datetime], Clash] = {}
     for own in ordered:
@@ -594,8 +604,7 @@ async def conflicts(
         raise Conflict("ends_at must be after starts_at")
     busy = await repository.busy_occurrences(
         session,
-        starts_at=start,
-        ends_at=end,
+        windows=[(start, end)],
         viewer=viewer_for(principal),
         busy=BusyFilter(countries=countries, kinds=kinds, kinds_only=True),
         at_most=500,
@@ -630,8 +639,7 @@ async def suggestions(
         chunk_end = datetime.combine(last_day + timedelta(days=1), time(0), tz).astimezone(UTC)
         busy = await repository.busy_occurrences(
             session,
-            starts_at=chunk_start - timedelta(days=1),
-            ends_at=chunk_end + timedelta(days=1),
+            windows=[(chunk_start - timedelta(days=1), chunk_end + timedelta(days=1))],
             viewer=viewer,
             busy=busy_filter,
         )
