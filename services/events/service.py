@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, Role
-from services.common.errors import Conflict, Forbidden
+from services.common.errors import Conflict, Forbidden, Unprocessable
 from services.common.etag import check_if_match
 from services.events import repository
 from services.events.exceptions import (
@@ -405,7 +405,7 @@ async def update_event(
         event.starts_at = to_utc(starts, timezone)
         event.ends_at = to_utc(ends, timezone)
         if event.ends_at <= event.starts_at or event.ends_at - event.starts_at > MAX_DURATION:
-            raise Conflict("the new times must end after they start, within 31 days")
+            raise Unprocessable("the new times must end after they start, within 31 days")
         if "recurrence" in given:
             event.rrule = normalise_rrule(data.recurrence.rrule) if data.recurrence else None
             event.exdates = _exdates_local(data.recurrence, timezone)
@@ -444,9 +444,9 @@ async def update_event(
 
 def _check_place(event: LearningEvent) -> None:
     if event.mode in ("in_person", "hybrid") and event.country is None:
-        raise Conflict("an in-person or hybrid event needs location.country")
+        raise Unprocessable("an in-person or hybrid event needs location.country")
     if event.mode in ("virtual", "hybrid") and event.online_url is None:
-        raise Conflict("a virtual or hybrid event needs online_url")
+        raise Unprocessable("a virtual or hybrid event needs online_url")
 
 
 def _touch(
@@ -601,7 +601,7 @@ async def conflicts(
     """Everything visible that overlaps the slot, recurring occurrences included, in UTC."""
     start, end = to_utc(starts_at, timezone), to_utc(ends_at, timezone)
     if end <= start:
-        raise Conflict("ends_at must be after starts_at")
+        raise Unprocessable("ends_at must be after starts_at")
     busy = await repository.busy_occurrences(
         session,
         windows=[(start, end)],
