@@ -14,6 +14,7 @@ import asyncio
 import concurrent.futures
 import importlib
 import os
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -134,6 +135,27 @@ def database_url_for(databases: Databases) -> Callable[[str], Awaitable[str]]:
         return url
 
     return get
+
+
+async def settle_failed_sqlite_connections(join_seconds: float = 5.0) -> None:
+    """Wait for the worker threads of aiosqlite connections that failed to open.
+
+    After a failed connect, aiosqlite's worker thread still posts its shutdown to the
+    event loop; if the test's loop has closed by then, the thread raises in a later test.
+    Tests that make SQLite connections fail on purpose call this before they end.
+    """
+    workers = [
+        thread
+        for thread in threading.enumerate()
+        if "_connection_worker_thread" in thread.name and thread.is_alive()
+    ]
+
+    def join() -> None:
+        for thread in workers:
+            thread.join(join_seconds)
+
+    await asyncio.to_thread(join)
+    await asyncio.sleep(0)  # let the posted callbacks run on this loop
 
 
 def auth_headers(

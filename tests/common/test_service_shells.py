@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.common.settings import ServiceSettings
-from tests.conftest import TEST_COMMON_SETTINGS
+from tests.conftest import TEST_COMMON_SETTINGS, settle_failed_sqlite_connections
 
 SERVICES = ("pledges", "practices", "events")
 
@@ -39,8 +39,6 @@ async def test_healthz_and_readyz_answer(
     assert ready.json() == {"status": "ready"}
 
 
-# aiosqlite's worker thread, after a failed connect, may finish after the test's loop closed.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 @pytest.mark.parametrize("service", SERVICES)
 async def test_readyz_is_503_problem_when_database_unreachable(
     service: str, backend: str, run_app: RunApp
@@ -58,6 +56,7 @@ async def test_readyz_is_503_problem_when_database_unreachable(
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["status"] == 503
+    await settle_failed_sqlite_connections()
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import contextlib
 
 import httpx
-import pytest
 from asgi_lifespan import LifespanManager
 
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from tests.common.test_service_shells import make_app
-from tests.conftest import TEST_COMMON_SETTINGS
+from tests.conftest import TEST_COMMON_SETTINGS, settle_failed_sqlite_connections
 
 HEALTH = "{ health { service ready latencyMs error } }"
 
@@ -50,7 +49,6 @@ async def test_health_reports_a_down_service_and_still_answers(database_url_for,
     }
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 async def test_health_reports_a_service_whose_database_is_down(backend, run_app) -> None:
     unreachable = {
         "sqlite": "sqlite+aiosqlite:////proc/nonexistent/x.db",
@@ -65,6 +63,7 @@ async def test_health_reports_a_service_whose_database_is_down(backend, run_app)
         gateway = create_app(GatewaySettings(mirps=TEST_COMMON_SETTINGS), transports=transports)
         client = await run_app(gateway)
         response = await client.post("/graphql", json={"query": HEALTH})
+        await settle_failed_sqlite_connections()
     pledges = next(row for row in response.json()["data"]["health"] if row["service"] == "pledges")
     assert pledges["ready"] is False
     assert pledges["error"] == "/readyz answered 503"
