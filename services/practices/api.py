@@ -213,8 +213,8 @@ async def update_practice(
     principal: PrincipalDep,
     practice_id: uuid.UUID,
     data: schemas.PracticeUpdate,
-    if_match: IfMatchHeader,
     response: Response,
+    if_match: IfMatchHeader = None,
 ) -> schemas.Practice:
     """Edit a practice."""
     practice = await service.update_practice(session, principal, practice_id, data, if_match)
@@ -252,8 +252,8 @@ async def submit_practice(
     session: SessionDep,
     principal: PrincipalDep,
     practice_id: uuid.UUID,
-    if_match: IfMatchHeader,
     response: Response,
+    if_match: IfMatchHeader = None,
 ) -> schemas.Practice:
     """Submit a draft for review."""
     return await _move(
@@ -273,8 +273,8 @@ async def request_changes(
     principal: PrincipalDep,
     practice_id: uuid.UUID,
     data: schemas.ChangesRequested,
-    if_match: IfMatchHeader,
     response: Response,
+    if_match: IfMatchHeader = None,
 ) -> schemas.Practice:
     """Send a submission back to its authors."""
     return await _move(
@@ -293,8 +293,8 @@ async def publish_practice(
     session: SessionDep,
     principal: PrincipalDep,
     practice_id: uuid.UUID,
-    if_match: IfMatchHeader,
     response: Response,
+    if_match: IfMatchHeader = None,
 ) -> schemas.Practice:
     """Publish a reviewed practice."""
     return await _move(
@@ -313,8 +313,8 @@ async def archive_practice(
     session: SessionDep,
     principal: PrincipalDep,
     practice_id: uuid.UUID,
-    if_match: IfMatchHeader,
     response: Response,
+    if_match: IfMatchHeader = None,
 ) -> schemas.Practice:
     """Archive a published practice."""
     return await _move(session, principal, practice_id, PracticeStatus.ARCHIVED, if_match, response)
@@ -439,8 +439,8 @@ async def update_inventory_item(
     principal: PrincipalDep,
     item_id: uuid.UUID,
     data: schemas.InventoryItemUpdate,
-    if_match: IfMatchHeader,
     response: Response,
+    if_match: IfMatchHeader = None,
 ) -> schemas.InventoryItem:
     """Edit an inventory item."""
     item = await service.update_inventory_item(session, principal, item_id, data, if_match)
@@ -456,7 +456,10 @@ async def update_inventory_item(
     description="By the country's focal point or the secretariat; If-Match checked when sent.",
 )
 async def delete_inventory_item(
-    session: SessionDep, principal: PrincipalDep, item_id: uuid.UUID, if_match: IfMatchHeader
+    session: SessionDep,
+    principal: PrincipalDep,
+    item_id: uuid.UUID,
+    if_match: IfMatchHeader = None,
 ) -> Response:
     """Delete an inventory item."""
     await service.delete_inventory_item(session, principal, item_id, if_match)

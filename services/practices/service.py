@@ -405,7 +405,7 @@ async def update_practice(
                 if practice.status == PracticeStatus.SUBMITTED
                 else "archived practices are kept as they were"
             ),
-            status=practice.status,
+            current_status=practice.status,
         )
     check_if_match(if_match, practice.version)
     changes = _changes(data)
@@ -443,7 +443,7 @@ async def transition(
         allowed = [TRANSITIONS[s] for s in TRANSITIONS if s[0] == practice.status]
         raise InvalidTransition(
             f"a {practice.status} practice cannot become {to_status}",
-            status=practice.status,
+            current_status=practice.status,
             allowed_actions=allowed,
         )
     at = now()
