@@ -130,6 +130,7 @@ async def _titles(client: httpx.AsyncClient, **params: Any) -> list[str]:
         ("INTEGRACIÓN", "Integración de niños refugiados en la escuela"),
         ("niño", "Integración de niños refugiados en la escuela"),
         ("escuelas", "Integración de niños refugiados en la escuela"),
+        ("refugiadas niñas", "Integración de niños refugiados en la escuela"),
         ("refugee", "Refugees in the labour market"),
         ("markets", "Refugees in the labour market"),
     ],
