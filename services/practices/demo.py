@@ -180,7 +180,8 @@ PRACTICES: tuple[DemoPractice, ...] = (
         ),
         (
             "Traslado voluntario del sur a ciudades industriales con empleo, escuela y vivienda.",
-            "Voluntary relocation from the south to industrial cities with jobs, school and housing.",
+            "Voluntary relocation from the south to industrial cities with jobs, school and "
+            "housing.",
         ),
         (
             "Las personas refugiadas reubicadas consiguen empleo formal en pocas semanas y "

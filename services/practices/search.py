@@ -60,7 +60,7 @@ class TextQuery:
 
 
 _INFLECTIONS = ("os", "as", "es", "o", "a", "s")
-_MIN_STEM = 4
+_MIN_STEM = 3
 
 
 def _spanish_stem(word: str) -> str:
