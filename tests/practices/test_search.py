@@ -228,6 +228,8 @@ HOSTILE_QUERIES = [
     "\x00",
     "empleo\x00refugee",
     "🙂",
+    "\u02bc \u00b2 \u2153 \ufb01 \u30fc \u0663 \u01c3 \u2177",  # letters and numbers of odd kinds
+    "niño\u0301",
     "ñ",
     "de la el",
     "a" * 500,
