@@ -174,6 +174,13 @@ async def search_practices(
         schemas.SortName | None,
         Query(description="relevance (default with q), newest (default without), title."),
     ] = None,
+    facets: Annotated[
+        bool,
+        Query(
+            description="Compute facet counts (default). false skips them (the lists come "
+            "back empty) and saves time, e.g. on the next pages of a result."
+        ),
+    ] = True,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> schemas.PracticeSearchPage:
@@ -191,6 +198,7 @@ async def search_practices(
         organisation_ids=organisation or [],
         ids=_parse_ids(ids),
         sort=sort,
+        facets=facets,
     )
     return await service.search_practices(session, principal, filters, cursor=cursor, limit=limit)
 
