@@ -321,13 +321,6 @@ async def _facet_counts(session: AsyncSession, restrict: Any) -> dict[str, list[
     return facets
 
 
-async def next_version_number(session: AsyncSession, practice_id: uuid.UUID) -> int:
-    current = await session.scalar(
-        select(func.max(PracticeVersion.number)).where(PracticeVersion.practice_id == practice_id)
-    )
-    return (current or 0) + 1
-
-
 async def latest_version(session: AsyncSession, practice_id: uuid.UUID) -> PracticeVersion | None:
     result = await session.scalars(
         select(PracticeVersion)
