@@ -32,9 +32,13 @@ NAMING_CONVENTION = {
 }
 
 
-def naming_metadata() -> MetaData:
-    """A MetaData with the platform's constraint naming convention."""
-    return MetaData(naming_convention=NAMING_CONVENTION)
+def naming_metadata(migration_only: frozenset[str] = frozenset()) -> MetaData:
+    """A MetaData with the platform's constraint naming convention.
+
+    `migration_only` names objects the migrations create outside the ORM (a full-text
+    index, an FTS5 table): comparisons of models and migrations leave them alone.
+    """
+    return MetaData(naming_convention=NAMING_CONVENTION, info={"migration_only": migration_only})
 
 
 def _prepare_sqlite(engine: AsyncEngine) -> None:

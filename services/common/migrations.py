@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
@@ -48,6 +50,26 @@ async def upgrade_to_head_async(service: str, database_url: str) -> None:
     await asyncio.to_thread(upgrade_to_head, service, database_url)
 
 
+def include_name_for(metadata: MetaData) -> Callable[[str | None, str, Any], bool]:
+    """Alembic `include_name` that skips what a service's migrations own outside the ORM.
+
+    A service lists such objects (e.g. a full-text index, an FTS5 table and its shadow
+    tables) in `metadata.info["migration_only"]`; autogenerate and the models-vs-migrations
+    test then leave them alone. The version table is never compared.
+    """
+    owned: frozenset[str] = frozenset(metadata.info.get("migration_only", ()))
+
+    def include_name(name: str | None, kind: str, _parent: Any) -> bool:
+        if name is None:
+            return True
+        if kind == "table" and name.startswith("alembic_version"):
+            return False
+        shadow_table = kind == "table" and any(name.startswith(f"{o}_") for o in owned)
+        return name not in owned and not shadow_table
+
+    return include_name
+
+
 def run_migrations(metadata: MetaData) -> None:
     """Body of a service's env.py: online migrations over the async engine."""
     config = context.config
@@ -62,6 +84,7 @@ def run_migrations(metadata: MetaData) -> None:
             version_table=version_table(service),
             render_as_batch=is_sqlite,
             compare_type=True,
+            include_name=include_name_for(metadata),
         )
         with context.begin_transaction():
             context.run_migrations()

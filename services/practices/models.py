@@ -33,7 +33,10 @@ from services.practices.idempotency import IdempotencyRecordMixin
 
 
 class Base(DeclarativeBase):
-    metadata = naming_metadata()
+    # The search index and FTS5 table are created by the migration, outside the ORM.
+    metadata = naming_metadata(
+        migration_only=frozenset({"practice_fts", "search_document", "ix_practice_search_document"})
+    )
 
 
 class PracticeStatus(StrEnum):

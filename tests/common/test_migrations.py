@@ -12,7 +12,12 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from services.common.db import make_engine
-from services.common.migrations import downgrade_to_base, upgrade_to_head, version_table
+from services.common.migrations import (
+    downgrade_to_base,
+    include_name_for,
+    upgrade_to_head,
+    version_table,
+)
 
 SERVICES = ("pledges", "practices", "events")
 
@@ -23,7 +28,11 @@ def _model_differences(service: str, database_url: str) -> list[object]:
     def compare(connection: Connection) -> list[object]:
         context = MigrationContext.configure(
             connection,
-            opts={"version_table": version_table(service), "compare_type": True},
+            opts={
+                "version_table": version_table(service),
+                "compare_type": True,
+                "include_name": include_name_for(metadata),
+            },
         )
         return list(compare_metadata(context, metadata))
 
