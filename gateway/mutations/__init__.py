@@ -1,0 +1,12 @@
+"""The root mutation type: one mixin per service, named `xY` with `XYInput` / `XYPayload`."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway.mutations.pledges import PledgeMutations
+
+
+@strawberry.type(description="Everything a client can write, through the services' rules.")
+class Mutation(PledgeMutations):
+    pass

@@ -1,0 +1,323 @@
+"""The root query fields: lists with the services' filters, lookups by id, vocabularies."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+from strawberry import relay
+
+from gateway.connections import connection, fetch_page
+from gateway.context import Info
+from gateway.types.base import rest_id
+from gateway.types.countries import Country
+from gateway.types.events import (
+    Event,
+    EventConnection,
+    EventKind,
+    EventOutcomeConnection,
+    EventStatus,
+    OutcomeKind,
+    OutcomeStatus,
+    event_connection,
+    outcome_connection,
+)
+from gateway.types.pledges import (
+    ExchangeRate,
+    ExchangeRateConnection,
+    Objective,
+    ObjectiveConnection,
+    Organisation,
+    OrganisationConnection,
+    OrganisationKind,
+    Pledge,
+    PledgeConnection,
+    PledgeKind,
+    Visibility,
+    objective_connection,
+    pledge_connection,
+)
+from gateway.types.practices import (
+    EvidenceLevel,
+    GapSeverity,
+    InventoryItem,
+    InventoryItemConnection,
+    InventoryKind,
+    Practice,
+    PracticeConnection,
+    PracticeOrigin,
+    PracticeSort,
+    PracticeStatus,
+    Priority,
+    inventory_connection,
+    practice_connection,
+    priorities,
+)
+from gateway.values import VocabularyTerm
+from services.common.vocabulary import MIRPS_COUNTRIES, pillars, populations, themes
+
+
+def _values(items: list[EvidenceLevel] | list[PracticeOrigin] | list[PracticeStatus] | None) -> (
+    list[str] | None
+):
+    return None if items is None else [item.value for item in items]
+
+
+@strawberry.type
+class DomainQuery:
+    node: relay.Node | None = relay.node(description="Any object by its global id.")
+
+    # ------------------------------------------------------------ vocabularies and countries
+
+    @strawberry.field(description="The seven MIRPS countries.")
+    def countries(self) -> list[Country]:
+        return [Country.of(code) for code in MIRPS_COUNTRIES]
+
+    @strawberry.field(description="A country by its ISO 3166-1 alpha-3 code, e.g. GTM.")
+    def country(self, code: str) -> Country | None:
+        return Country.of(code.upper()) if code.upper() in MIRPS_COUNTRIES else None
+
+    @strawberry.field(description="The theme codes shared by all services, with labels.")
+    def themes(self) -> list[VocabularyTerm]:
+        return VocabularyTerm.many(themes, list(themes))
+
+    @strawberry.field(description="The four MIRPS pillars, with labels.")
+    def pillars(self) -> list[VocabularyTerm]:
+        return VocabularyTerm.many(pillars, list(pillars))
+
+    @strawberry.field(description="The population codes, with labels.")
+    def populations(self) -> list[VocabularyTerm]:
+        return VocabularyTerm.many(populations, list(populations))
+
+    # ------------------------------------------------------------ pledges service
+
+    @strawberry.field(description="Organisations, ordered by name.")
+    async def organisations(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: OrganisationKind | None = None,
+        sp_member: bool | None = None,
+    ) -> OrganisationConnection | None:
+        items, body, start, skip = await fetch_page(
+            info.context,
+            "pledges",
+            "/v1/organisations",
+            {"kind": kind.value if kind else None, "sp_member": sp_member},
+            first=first,
+            after=after,
+        )
+        for item in items:
+            info.context.loaders.prime("organisation", item)
+        return connection(OrganisationConnection, items, body, start, skip, Organisation.from_rest)
+
+    @strawberry.field(description="An organisation by id (global id or REST id).")
+    async def organisation(self, info: Info, id: strawberry.ID) -> Organisation | None:
+        key = rest_id(id, "Organisation")
+        return Organisation.build(await info.context.loaders.one("organisation", key))
+
+    @strawberry.field(description="National Action Plan objectives.")
+    async def objectives(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        country: str | None = None,
+        pillar: str | None = None,
+        theme: str | None = None,
+    ) -> ObjectiveConnection | None:
+        return await objective_connection(
+            info, first, after, country=country, pillar=pillar, theme=theme
+        )
+
+    @strawberry.field(description="An objective by id (global id or REST id).")
+    async def objective(self, info: Info, id: strawberry.ID) -> Objective | None:
+        key = rest_id(id, "Objective")
+        return Objective.build(await info.context.loaders.one("objective", key))
+
+    @strawberry.field(description="Pledges the caller may see, newest announcement first.")
+    async def pledges(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        contributor_id: strawberry.ID | None = None,
+        country: str | None = None,
+        objective_id: strawberry.ID | None = None,
+        announced_at_event_id: strawberry.ID | None = None,
+        kind: PledgeKind | None = None,
+        visibility: Visibility | None = None,
+        include_withdrawn: bool = True,
+    ) -> PledgeConnection | None:
+        return await pledge_connection(
+            info,
+            first,
+            after,
+            contributor_id=rest_id(contributor_id, "Organisation", "contributorId")
+            if contributor_id
+            else None,
+            country=country,
+            objective_id=rest_id(objective_id, "Objective", "objectiveId")
+            if objective_id
+            else None,
+            announced_at=rest_id(announced_at_event_id, "Event", "announcedAtEventId")
+            if announced_at_event_id
+            else None,
+            kind=kind.value if kind else None,
+            visibility=visibility.value if visibility else None,
+            include_withdrawn=include_withdrawn,
+        )
+
+    @strawberry.field(description="A pledge by id (global id or REST id).")
+    async def pledge(self, info: Info, id: strawberry.ID) -> Pledge | None:
+        key = rest_id(id, "Pledge")
+        return Pledge.build(await info.context.loaders.one("pledge", key))
+
+    @strawberry.field(description="Exchange rates to USD, by currency and date.")
+    async def exchange_rates(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        currency: str | None = None,
+    ) -> ExchangeRateConnection | None:
+        items, body, start, skip = await fetch_page(
+            info.context,
+            "pledges",
+            "/v1/exchange-rates",
+            {"currency": currency},
+            first=first,
+            after=after,
+        )
+        return connection(ExchangeRateConnection, items, body, start, skip, ExchangeRate.from_rest)
+
+    # ------------------------------------------------------------ practices service
+
+    @strawberry.field(
+        description="Search good practices: full text in Spanish and English, filters (any of "
+        "the values given), total count and facet counts."
+    )
+    async def practices(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        q: str | None = None,
+        prefix: bool = False,
+        theme: list[str] | None = None,
+        country: list[str] | None = None,
+        population: list[str] | None = None,
+        origin: list[PracticeOrigin] | None = None,
+        pillar: list[str] | None = None,
+        evidence: list[EvidenceLevel] | None = None,
+        status: list[PracticeStatus] | None = None,
+        organisation_id: list[str] | None = None,
+        sort: PracticeSort | None = None,
+    ) -> PracticeConnection | None:
+        return await practice_connection(
+            info,
+            first,
+            after,
+            q=q,
+            prefix=prefix,
+            theme=theme,
+            country=country,
+            population=population,
+            origin=_values(origin),
+            pillar=pillar,
+            evidence=_values(evidence),
+            status=_values(status),
+            organisation=organisation_id,
+            sort=sort.value if sort else None,
+        )
+
+    @strawberry.field(description="A practice by id (global id or REST id).")
+    async def practice(self, info: Info, id: strawberry.ID) -> Practice | None:
+        key = rest_id(id, "Practice")
+        return Practice.build(await info.context.loaders.one("practice", key))
+
+    @strawberry.field(description="The inventory of services, programmes and gaps.")
+    async def inventory(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        country: list[str] | None = None,
+        theme: list[str] | None = None,
+        kind: list[InventoryKind] | None = None,
+        severity: list[GapSeverity] | None = None,
+    ) -> InventoryItemConnection | None:
+        return await inventory_connection(
+            info,
+            first,
+            after,
+            country=country,
+            theme=theme,
+            kind=[item.value for item in kind] if kind else None,
+            severity=[item.value for item in severity] if severity else None,
+        )
+
+    @strawberry.field(description="An inventory item by id (global id or REST id).")
+    async def inventory_item(self, info: Info, id: strawberry.ID) -> InventoryItem | None:
+        key = rest_id(id, "InventoryItem")
+        return InventoryItem.build(await info.context.loaders.one("inventory_item", key))
+
+    @strawberry.field(description="Themes ranked for learning events, from the inventory's gaps.")
+    async def priorities(self, info: Info) -> list[Priority] | None:
+        return await priorities(info)
+
+    # ------------------------------------------------------------ events service
+
+    @strawberry.field(description="Events and meetings, in order of their start.")
+    async def events(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        starts_from: date | None = None,
+        starts_to: date | None = None,
+        kind: EventKind | None = None,
+        theme: str | None = None,
+        country: str | None = None,
+        status: EventStatus | None = None,
+    ) -> EventConnection | None:
+        return await event_connection(
+            info,
+            first,
+            after,
+            **{
+                "from": starts_from.isoformat() if starts_from else None,
+                "to": starts_to.isoformat() if starts_to else None,
+            },
+            kind=kind.value if kind else None,
+            theme=theme,
+            country=country,
+            status=status.value if status else None,
+        )
+
+    @strawberry.field(description="An event by id (global id or REST id).")
+    async def event(self, info: Info, id: strawberry.ID) -> Event | None:
+        key = rest_id(id, "Event")
+        return Event.build(await info.context.loaders.one("event", key))
+
+    @strawberry.field(description="Outcomes across events: the follow-up record.")
+    async def outcomes(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: OutcomeKind | None = None,
+        country: str | None = None,
+        status: OutcomeStatus | None = None,
+        year: int | None = None,
+    ) -> EventOutcomeConnection | None:
+        return await outcome_connection(
+            info,
+            first,
+            after,
+            kind=kind.value if kind else None,
+            country=country,
+            status=status.value if status else None,
+            year=year,
+        )
