@@ -27,7 +27,7 @@ from services.pledges.models import (
     Visibility,
 )
 
-ZERO = Decimal(0)
+ZERO = Decimal("0.0000")
 
 
 # ---------------------------------------------------------------- organisations
@@ -275,8 +275,8 @@ async def balances(
     values: dict[uuid.UUID, dict[str, Decimal]] = defaultdict(dict)
     for row in rows:
         field = _EFFECT_FIELD[row.effect]
-        values[row.pledge_id][field] = Decimal(row.amount or 0)
-        values[row.pledge_id][f"{field}_usd"] = Decimal(row.usd or 0)
+        values[row.pledge_id][field] = ZERO if row.amount is None else row.amount
+        values[row.pledge_id][f"{field}_usd"] = ZERO if row.usd is None else row.usd
     return {pledge_id: Balances(**fields) for pledge_id, fields in values.items()}
 
 

@@ -84,7 +84,7 @@ from services.pledges.schemas import (
 
 CENT = Decimal("0.0001")
 RATE_QUANTUM = Decimal("0.0000000001")
-ZERO = Decimal(0)
+ZERO = Decimal("0.0000")
 MAX_IDS = 200
 
 
@@ -181,7 +181,7 @@ async def add_exchange_rate(
         id=uuid.uuid4(),
         currency=body.currency,
         rate_date=body.rate_date,
-        rate_to_usd=body.rate_to_usd,
+        rate_to_usd=body.rate_to_usd.quantize(RATE_QUANTUM),
         source=body.source,
         recorded_by=principal.sub,
         recorded_at=utc_now(),
@@ -436,7 +436,7 @@ async def _cost(session: AsyncSession, objective: Objective, requirement: Money)
     """Convert the requirement to USD at today's rate (the latest known when it is costed)."""
     today = utc_now().date()
     rate = await rate_for(session, requirement.currency, today)
-    objective.requirement_amount = requirement.amount
+    objective.requirement_amount = to_money(requirement.amount)
     objective.requirement_currency = requirement.currency
     objective.requirement_rate_to_usd = rate
     objective.requirement_usd = to_money(requirement.amount * rate)
@@ -665,7 +665,7 @@ async def _price(session: AsyncSession, pledge: Pledge, amount: Money | None) ->
         pledge.amount = pledge.currency = pledge.rate_to_usd = pledge.amount_usd = None
         return
     rate = await rate_for(session, amount.currency, pledge.announced_on)
-    pledge.amount = amount.amount
+    pledge.amount = to_money(amount.amount)
     pledge.currency = amount.currency
     pledge.rate_to_usd = rate
     pledge.amount_usd = to_money(amount.amount * rate)
@@ -1085,7 +1085,7 @@ async def _movement(
     rate = await rate_for(session, body.amount.currency, body.value_date)
     amount_usd = to_money(body.amount.amount * rate)
     if body.amount.currency == pledge.currency:
-        pledge_amount = body.amount.amount
+        pledge_amount = to_money(body.amount.amount)
     else:
         pledge_rate = await rate_for(session, pledge.currency, body.value_date)
         pledge_amount = to_money(body.amount.amount * rate / pledge_rate)
@@ -1094,7 +1094,7 @@ async def _movement(
         pledge_id=pledge.id,
         entry_type=body.entry_type.value,
         effect=body.entry_type.value,
-        amount=body.amount.amount,
+        amount=to_money(body.amount.amount),
         currency=body.amount.currency,
         value_date=body.value_date,
         rate_to_usd=rate,
