@@ -55,7 +55,7 @@ IdsParam = Annotated[
         examples=["3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11,8b1e2c44-1d3a-4f0e-8f7a-2a5b6c7d8e90"],
     ),
 ]
-Limit = Annotated[int, LimitQuery]
+Limit = LimitQuery
 CREATE_ERRORS = problem_responses(401, 403, 409, 422)
 UPDATE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
 
