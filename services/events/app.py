@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.common.app import ServiceInfo, build_service_app
+from services.events.api import router
 from services.events.config import Settings
 
 INFO = ServiceInfo(
@@ -15,9 +16,19 @@ INFO = ServiceInfo(
         "checks across time zones, registrations with capacity, outcomes, and "
         "iCalendar feeds."
     ),
+    tags=(
+        {
+            "name": "events",
+            "description": "Events and recurring series, their status and occurrences.",
+        },
+        {"name": "scheduling", "description": "Clash checks, free-slot suggestions, the timeline."},
+        {"name": "registrations", "description": "Registration with capacity and waitlist."},
+        {"name": "outcomes", "description": "What events produced (Outcomes 3.3.1 to 3.3.3)."},
+        {"name": "calendars", "description": "iCalendar (RFC 5545) feeds."},
+    ),
 )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """App factory: `uvicorn --factory services.events.app:create_app`."""
-    return build_service_app(INFO, settings or Settings())
+    return build_service_app(INFO, settings or Settings(), [router])

@@ -1,11 +1,229 @@
-"""Tables of the practices service."""
+"""Tables of the practices service.
+
+Bilingual text that is searched (title, summary, description) is stored one column per
+language so the full-text index can treat each language with its own stemmer; other
+bilingual text is stored as `{es, en}` JSON. The search index itself (a generated,
+GIN-indexed tsvector column on PostgreSQL, an FTS5 table kept in sync by triggers on
+SQLite) is created by the migration and lives outside this metadata: see `search.py`.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.db import naming_metadata
 
 
 class Base(DeclarativeBase):
     metadata = naming_metadata()
+
+
+class PracticeStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class PracticeOrigin(StrEnum):
+    MIRPS_COUNTRY = "mirps_country"
+    SP_MEMBER = "sp_member"
+
+
+class EvidenceLevel(StrEnum):
+    PROMISING = "promising"
+    GOOD = "good"
+    BEST = "best"
+
+
+class InventoryKind(StrEnum):
+    SERVICE = "service"
+    PROGRAMME = "programme"
+    GAP = "gap"
+
+
+class GapSeverity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class VersionKind(StrEnum):
+    PUBLISHED = "published"
+    EDITED = "edited"
+    ARCHIVED = "archived"
+
+
+class Practice(Base):
+    """A good practice: bilingual record, reviewed before publication."""
+
+    __tablename__ = "practice"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    title_es: Mapped[str | None] = mapped_column(Text)
+    title_en: Mapped[str | None] = mapped_column(Text)
+    # A sortable title: Spanish first, English when there is no Spanish.
+    sort_title: Mapped[str] = mapped_column(String(300))
+    summary_es: Mapped[str | None] = mapped_column(Text)
+    summary_en: Mapped[str | None] = mapped_column(Text)
+    description_es: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str] = mapped_column(String(3), index=True)
+    origin: Mapped[str] = mapped_column(String(16))
+    pillar: Mapped[str | None] = mapped_column(String(32))
+    started_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    evidence_level: Mapped[str | None] = mapped_column(String(16))
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    implementing_organisations: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    links: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    shared_with: Mapped[list[str]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(200))
+    owner_org_id: Mapped[str | None] = mapped_column(String(200))
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer)
+
+    theme_links: Mapped[list[PracticeTheme]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="PracticeTheme.position"
+    )
+    population_links: Mapped[list[PracticePopulation]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="PracticePopulation.position"
+    )
+    organisation_links: Mapped[list[PracticeOrganisation]] = relationship(
+        lazy="raise", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_practice_status_created_at", "status", "created_at", "id"),
+        Index("ix_practice_status_sort_title", "status", "sort_title", "id"),
+    )
+
+    @property
+    def themes(self) -> list[str]:
+        return [link.theme for link in self.theme_links]
+
+    @property
+    def populations(self) -> list[str]:
+        return [link.population for link in self.population_links]
+
+
+class PracticeTheme(Base):
+    """A theme a practice addresses (a row per theme, for filters and facet counts)."""
+
+    __tablename__ = "practice_theme"
+
+    practice_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class PracticePopulation(Base):
+    """A population a practice serves."""
+
+    __tablename__ = "practice_population"
+
+    practice_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True
+    )
+    population: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class PracticeOrganisation(Base):
+    """An implementing organisation's id, so practices can be listed by organisation."""
+
+    __tablename__ = "practice_organisation"
+
+    practice_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+
+
+class PracticeTransition(Base):
+    """One step of the review workflow: who moved the practice, from where to where, when."""
+
+    __tablename__ = "practice_transition"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    practice_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("practice.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PracticeVersion(Base):
+    """A snapshot of the public record each time a published practice changes."""
+
+    __tablename__ = "practice_version"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    practice_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("practice.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    changed_fields: Mapped[list[str]] = mapped_column(JSON)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("practice_id", "number"),)
+
+
+class InventoryItem(Base):
+    """A service, programme or gap for local integration in a MIRPS country."""
+
+    __tablename__ = "inventory_item"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    country: Mapped[str] = mapped_column(String(3), index=True)
+    theme: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[dict[str, Any]] = mapped_column(JSON)
+    description: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    populations: Mapped[list[str]] = mapped_column(JSON)
+    severity: Mapped[str | None] = mapped_column(String(16))
+    source_organisation_id: Mapped[str | None] = mapped_column(String(200))
+    source_organisation_name: Mapped[str | None] = mapped_column(String(300))
+    as_of_date: Mapped[date] = mapped_column(Date)
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}

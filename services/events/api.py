@@ -1,0 +1,777 @@
+"""Routes of the events service: parse, authorise, call one service function, return."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Query, Response
+
+from services.common.auth import OptionalPrincipalDep, PrincipalDep
+from services.common.db import SessionDep
+from services.common.errors import Unprocessable, problem_responses
+from services.common.etag import IfMatchHeader, set_etag
+from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from services.common.vocabulary import countries as country_codes
+from services.common.vocabulary import themes as theme_codes
+from services.events import calendar, service
+from services.events.repository import EventFilters
+from services.events.schemas import (
+    CancelEvent,
+    ConflictsOut,
+    EventCreate,
+    EventKind,
+    EventOut,
+    EventStatus,
+    EventUpdate,
+    EventWritten,
+    OccurrenceMove,
+    OccurrenceOut,
+    OccurrenceWritten,
+    OutcomeCreate,
+    OutcomeKind,
+    OutcomeOut,
+    OutcomeStatus,
+    OutcomeUpdate,
+    RegistrationCounts,
+    RegistrationCreate,
+    RegistrationOut,
+    RegistrationStatus,
+    SuggestionRequest,
+    SuggestionsOut,
+    TimelineOut,
+    TimezoneName,
+)
+
+router = APIRouter(prefix="/v1")
+CALENDAR_MEDIA_TYPE = "text/calendar; charset=utf-8"
+MAX_IDS = 200
+MAX_FEED_EVENTS = 5000
+
+StrictQuery = Annotated[
+    bool,
+    Query(description="Refuse (409, nothing written) instead of warning when the time clashes."),
+]
+FromQuery = Annotated[
+    datetime | None,
+    Query(
+        alias="from",
+        description="Only events with an occurrence ending after this instant (UTC if no offset).",
+    ),
+]
+ToQuery = Annotated[
+    datetime | None,
+    Query(
+        alias="to",
+        description="Only events with an occurrence starting before this instant (UTC if no "
+        "offset).",
+    ),
+]
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _codes(raw: str | None, parameter: str, check: Callable[[str], str]) -> list[str]:
+    """A comma-separated list of codes, each checked; an unknown one is a 422 naming it."""
+    if not raw:
+        return []
+    result: list[str] = []
+    for part in raw.split(","):
+        value = part.strip()
+        if not value:
+            continue
+        try:
+            result.append(check(value))
+        except ValueError as exc:
+            raise Unprocessable(f"{parameter}: {exc}", parameter=parameter) from exc
+    return result
+
+
+def _enum_check(enum: type[EventKind] | type[EventStatus]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        try:
+            return enum(value).value
+        except ValueError as exc:
+            allowed = ", ".join(member.value for member in enum)
+            raise ValueError(f"unknown value '{value}' (one of: {allowed})") from exc
+
+    return check
+
+
+def _uuid(value: str) -> str:
+    return str(uuid.UUID(value))
+
+
+def _ids(raw: str | None) -> list[uuid.UUID] | None:
+    if raw is None:
+        return None
+    ids = [uuid.UUID(value) for value in _codes(raw, "ids", _uuid)]
+    if len(ids) > MAX_IDS:
+        raise Unprocessable(f"ids: at most {MAX_IDS} ids per request", parameter="ids")
+    return ids
+
+
+def _filters(
+    *,
+    starts_from: datetime | None,
+    starts_to: datetime | None,
+    kind: str | None,
+    theme: str | None,
+    country: str | None,
+    status: str | None = None,
+    featured_practice_id: str | None = None,
+    host: str | None = None,
+    ids: str | None = None,
+) -> EventFilters:
+    return EventFilters(
+        starts_from=_as_utc(starts_from),
+        starts_to=_as_utc(starts_to),
+        kinds=_codes(kind, "kind", _enum_check(EventKind)),
+        themes=_codes(theme, "theme", theme_codes.check),
+        countries=_codes(country, "country", country_codes.check),
+        statuses=_codes(status, "status", _enum_check(EventStatus)),
+        featured_practice_id=featured_practice_id,
+        host=host,
+        ids=_ids(ids),
+    )
+
+
+KindQuery = Annotated[
+    str | None, Query(description="Event kinds, comma-separated.", examples=["learning_event"])
+]
+ThemeQuery = Annotated[str | None, Query(description="Theme codes, comma-separated (any of them).")]
+CountryQuery = Annotated[
+    str | None,
+    Query(description="ISO 3166-1 alpha-3 codes, comma-separated: events involving any of them."),
+]
+
+
+# --- calendars (declared before /events/{event_id} so the .ics suffix wins) ----------
+
+
+@router.get(
+    "/calendar.ics",
+    tags=["calendars"],
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/calendar": {"example": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…"}},
+            "description": "An RFC 5545 calendar.",
+        },
+        **problem_responses(401, 422),
+    },
+)
+async def calendar_feed(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    starts_from: FromQuery = None,
+    starts_to: ToQuery = None,
+    kind: KindQuery = None,
+    theme: ThemeQuery = None,
+    country: CountryQuery = None,
+    lang: Annotated[Literal["es", "en"], Query(description="Language of the texts.")] = "es",
+) -> Response:
+    """Subscribe to events as an iCalendar feed (series, moved and cancelled occurrences).
+
+    Proposed events appear only for callers who may see them (as TENTATIVE). Calendar
+    clients re-read the feed; SEQUENCE and LAST-MODIFIED tell them what changed.
+    """
+    filters = _filters(
+        starts_from=starts_from, starts_to=starts_to, kind=kind, theme=theme, country=country
+    )
+    data = await service.calendar_data(session, principal, filters, at_most=MAX_FEED_EVENTS)
+    name = "MIRPS — eventos" if lang == "es" else "MIRPS — events"
+    return Response(
+        calendar.render(data, lang=lang, name=name),
+        media_type=CALENDAR_MEDIA_TYPE,
+        headers={"Content-Disposition": 'inline; filename="mirps-events.ics"'},
+    )
+
+
+@router.get(
+    "/events/{event_id}.ics",
+    tags=["calendars"],
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/calendar": {"example": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…"}},
+            "description": "An RFC 5545 calendar with this event.",
+        },
+        **problem_responses(404, 422),
+    },
+)
+async def event_calendar(
+    event_id: uuid.UUID,
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    lang: Annotated[Literal["es", "en"], Query(description="Language of the texts.")] = "es",
+) -> Response:
+    """One event (and its moved or cancelled occurrences) as an iCalendar file."""
+    data = await service.event_calendar_data(session, principal, event_id)
+    return Response(
+        calendar.render(data, lang=lang, name=str(data.events[0].title.get(lang) or "MIRPS")),
+        media_type=CALENDAR_MEDIA_TYPE,
+        headers={"Content-Disposition": f'inline; filename="{event_id}.ics"'},
+    )
+
+
+# --- events ---------------------------------------------------------------------------
+
+
+@router.post(
+    "/events",
+    status_code=201,
+    response_model=EventWritten,
+    tags=["events"],
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_event(
+    data: EventCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    strict: StrictQuery = False,
+) -> EventWritten:
+    """Propose an event or a recurring series (status `proposed`).
+
+    Times are local to `timezone` and stored in UTC. Other events overlapping it come back
+    as `warnings`; with `?strict=true` a clash is a 409 and nothing is written. Only the
+    secretariat, or a member/partner listing its own organisation among the hosts, may
+    propose.
+    """
+    event, warnings = await service.create_event(session, principal, data, strict=strict)
+    set_etag(response, event.version)
+    response.headers["Location"] = f"/v1/events/{event.id}"
+    return EventWritten(**service.present_with(event, warnings))
+
+
+@router.get(
+    "/events", response_model=Page[EventOut], tags=["events"], responses=problem_responses(401, 422)
+)
+async def list_events(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    starts_from: FromQuery = None,
+    starts_to: ToQuery = None,
+    kind: KindQuery = None,
+    theme: ThemeQuery = None,
+    country: CountryQuery = None,
+    status: Annotated[str | None, Query(description="Statuses, comma-separated.")] = None,
+    featured_practice_id: Annotated[
+        str | None, Query(max_length=100, description="Only events featuring this practice.")
+    ] = None,
+    host: Annotated[
+        str | None, Query(max_length=100, description="Only events this organisation hosts.")
+    ] = None,
+    ids: Annotated[
+        str | None,
+        Query(description=f"Batch read: comma-separated event ids (at most {MAX_IDS})."),
+    ] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[EventOut]:
+    """List events by first start, with filters; `?ids=` reads a batch (unknown ids are absent)."""
+    filters = _filters(
+        starts_from=starts_from,
+        starts_to=starts_to,
+        kind=kind,
+        theme=theme,
+        country=country,
+        status=status,
+        featured_practice_id=featured_practice_id,
+        host=host,
+        ids=ids,
+    )
+    events, next_cursor = await service.list_events(
+        session, principal, filters, cursor=cursor, limit=limit
+    )
+    return Page(items=[service.present_event(event) for event in events], next_cursor=next_cursor)
+
+
+@router.get(
+    "/events/{event_id}",
+    response_model=EventOut,
+    tags=["events"],
+    responses=problem_responses(401, 404, 422),
+)
+async def get_event(
+    event_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipalDep, response: Response
+) -> EventOut:
+    """Read one event; its ETag is what `If-Match` needs for an update."""
+    event = await service.visible_event(session, principal, event_id)
+    set_etag(response, event.version)
+    return service.present_event(event)
+
+
+@router.patch(
+    "/events/{event_id}",
+    response_model=EventWritten,
+    tags=["events"],
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def update_event(
+    event_id: uuid.UUID,
+    data: EventUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+    strict: StrictQuery = False,
+) -> EventWritten:
+    """Change an event (If-Match required); a new time is clash-checked like a new event.
+
+    Changing time, place or recurrence bumps the iCalendar SEQUENCE. A held, reported or
+    cancelled event cannot be moved (409).
+    """
+    event, warnings = await service.update_event(
+        session, principal, event_id, data, if_match=if_match, strict=strict
+    )
+    set_etag(response, event.version)
+    return EventWritten(**service.present_with(event, warnings))
+
+
+def _transition_route(path: str, target: EventStatus, summary: str, doc: str) -> None:
+    async def endpoint(
+        event_id: uuid.UUID,
+        session: SessionDep,
+        principal: PrincipalDep,
+        response: Response,
+        if_match: IfMatchHeader = None,
+    ) -> EventOut:
+        event = await service.transition(session, principal, event_id, target, if_match=if_match)
+        set_etag(response, event.version)
+        return service.present_event(event)
+
+    endpoint.__doc__ = doc
+    router.add_api_route(
+        f"/events/{{event_id}}/{path}",
+        endpoint,
+        methods=["POST"],
+        response_model=EventOut,
+        tags=["events"],
+        summary=summary,
+        name=f"event_{path}",
+        responses=problem_responses(401, 403, 404, 409, 412, 422),
+    )
+
+
+_transition_route(
+    "schedule",
+    EventStatus.SCHEDULED,
+    "Schedule an event",
+    "Confirm a proposed event (proposed → scheduled); registration opens. Any other "
+    "status is a 409. If-Match is optional here and checked when sent.",
+)
+_transition_route(
+    "hold",
+    EventStatus.HELD,
+    "Mark an event held",
+    "Record that a scheduled event took place (scheduled → held); outcomes can be recorded.",
+)
+_transition_route(
+    "report",
+    EventStatus.REPORTED,
+    "Mark an event reported",
+    "Close a held event once its report and outcomes are in (held → reported).",
+)
+
+
+@router.post(
+    "/events/{event_id}/cancel",
+    response_model=EventOut,
+    tags=["events"],
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def cancel_event(
+    event_id: uuid.UUID,
+    data: CancelEvent,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> EventOut:
+    """Cancel a proposed or scheduled event with a reason (calendars show STATUS:CANCELLED)."""
+    event = await service.transition(
+        session, principal, event_id, EventStatus.CANCELLED, if_match=if_match, cancellation=data
+    )
+    set_etag(response, event.version)
+    return service.present_event(event)
+
+
+# --- occurrences ----------------------------------------------------------------------
+
+
+@router.get(
+    "/events/{event_id}/occurrences",
+    response_model=list[OccurrenceOut],
+    tags=["events"],
+    responses=problem_responses(401, 404, 422),
+)
+async def list_occurrences(
+    event_id: uuid.UUID,
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    starts_from: FromQuery = None,
+    starts_to: ToQuery = None,
+    limit: Annotated[int, Query(ge=1, le=2000, description="At most this many.")] = 500,
+) -> list[OccurrenceOut]:
+    """Occurrences of an event in time order, moved and cancelled ones included."""
+    event, occurrences = await service.list_occurrences(
+        session,
+        principal,
+        event_id,
+        starts_from=_as_utc(starts_from),
+        starts_to=_as_utc(starts_to),
+        limit=limit,
+    )
+    return [service.present_occurrence(item, event.timezone) for item in occurrences]
+
+
+@router.patch(
+    "/events/{event_id}/occurrences/{recurrence_id}",
+    response_model=OccurrenceWritten,
+    tags=["events"],
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def move_occurrence(
+    event_id: uuid.UUID,
+    recurrence_id: datetime,
+    data: OccurrenceMove,
+    session: SessionDep,
+    principal: PrincipalDep,
+    strict: StrictQuery = False,
+) -> OccurrenceWritten:
+    """Move one occurrence of a series (named by its original start, e.g. 2023-03-14T16:00:00Z).
+
+    New times are local to the series' zone. Clashes come back as warnings (409 with
+    `?strict=true`). Calendars receive it as a VEVENT with RECURRENCE-ID.
+    """
+    event, occurrence, warnings = await service.move_occurrence(
+        session, principal, event_id, _as_utc(recurrence_id) or recurrence_id, data, strict=strict
+    )
+    out = service.present_occurrence(occurrence, event.timezone)
+    return OccurrenceWritten(**out.model_dump(), warnings=warnings)
+
+
+@router.post(
+    "/events/{event_id}/occurrences/{recurrence_id}/cancel",
+    response_model=OccurrenceOut,
+    tags=["events"],
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def cancel_occurrence(
+    event_id: uuid.UUID,
+    recurrence_id: datetime,
+    data: CancelEvent,
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> OccurrenceOut:
+    """Cancel one occurrence of a series, with a reason; the rest of the series stays."""
+    event, occurrence = await service.cancel_occurrence(
+        session, principal, event_id, _as_utc(recurrence_id) or recurrence_id, data
+    )
+    return service.present_occurrence(occurrence, event.timezone)
+
+
+# --- scheduling -----------------------------------------------------------------------
+
+
+@router.get(
+    "/schedule/conflicts",
+    response_model=ConflictsOut,
+    tags=["scheduling"],
+    responses=problem_responses(401, 409, 422),
+)
+async def schedule_conflicts(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    starts_at: Annotated[
+        datetime, Query(description="Local start in `timezone`.", examples=["2023-03-14T10:00:00"])
+    ],
+    ends_at: Annotated[
+        datetime, Query(description="Local end in `timezone`.", examples=["2023-03-14T12:00:00"])
+    ],
+    timezone: Annotated[TimezoneName, Query()],
+    countries: Annotated[
+        str | None,
+        Query(description="Only events involving one of these countries (or regional ones)."),
+    ] = None,
+    kinds: Annotated[str | None, Query(description="Only these event kinds.")] = None,
+) -> ConflictsOut:
+    """Everything that overlaps a proposed slot, series occurrences included, compared in UTC."""
+    start, end, clashes = await service.conflicts(
+        session,
+        principal,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=timezone,
+        countries=_codes(countries, "countries", country_codes.check),
+        kinds=_codes(kinds, "kinds", _enum_check(EventKind)),
+    )
+    return ConflictsOut(starts_at_utc=start, ends_at_utc=end, items=clashes)
+
+
+@router.post(
+    "/schedule/suggestions",
+    response_model=SuggestionsOut,
+    tags=["scheduling"],
+    responses=problem_responses(401, 422),
+)
+async def schedule_suggestions(
+    data: SuggestionRequest, session: SessionDep, principal: OptionalPrincipalDep
+) -> SuggestionsOut:
+    """The first free slots in a date window, within working hours, avoiding busy events.
+
+    Busy means: involving one of `countries` (or regional), belonging to one of
+    `working_groups`, or of a kind in `avoid_kinds`. Each slot lists the nearest busy
+    occurrences before and after it.
+    """
+    return SuggestionsOut(items=await service.suggestions(session, principal, data))
+
+
+@router.get(
+    "/timeline",
+    response_model=TimelineOut,
+    tags=["scheduling"],
+    responses=problem_responses(401, 422),
+)
+async def get_timeline(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    year: Annotated[int, Query(ge=2000, le=2100, examples=[2023])],
+) -> TimelineOut:
+    """The year month by month: occurrences with counts per kind ("Looking forward")."""
+    return await service.timeline(session, principal, year)
+
+
+# --- registrations --------------------------------------------------------------------
+
+
+@router.post(
+    "/events/{event_id}/registrations",
+    status_code=201,
+    response_model=RegistrationOut,
+    tags=["registrations"],
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def register(
+    event_id: uuid.UUID, data: RegistrationCreate, session: SessionDep, principal: PrincipalDep
+) -> RegistrationOut:
+    """Register a person for a scheduled event: `registered` while places last, else `waitlisted`.
+
+    One registration per e-mail per event (409). Members register people of their own
+    organisation; organisers and the secretariat anyone.
+    """
+    return service.present_registration(await service.register(session, principal, event_id, data))
+
+
+@router.get(
+    "/events/{event_id}/registrations",
+    response_model=Page[RegistrationOut],
+    tags=["registrations"],
+    responses=problem_responses(401, 404, 422),
+)
+async def list_registrations(
+    event_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    status: Annotated[RegistrationStatus | None, Query()] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[RegistrationOut]:
+    """Registrations in queue order: all for organisers, otherwise your organisation's and yours."""
+    items, next_cursor = await service.list_registrations(
+        session,
+        principal,
+        event_id,
+        status=status.value if status else None,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(
+        items=[service.present_registration(item) for item in items], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/events/{event_id}/registrations/counts",
+    response_model=RegistrationCounts,
+    tags=["registrations"],
+    responses=problem_responses(404, 422),
+)
+async def registration_counts(
+    event_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipalDep
+) -> RegistrationCounts:
+    """Public numbers: places, registered, attended, waitlisted, cancelled (no personal data)."""
+    return await service.registration_counts(session, principal, event_id)
+
+
+@router.get(
+    "/registrations/{registration_id}",
+    response_model=RegistrationOut,
+    tags=["registrations"],
+    responses=problem_responses(401, 404, 422),
+)
+async def get_registration(
+    registration_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> RegistrationOut:
+    """Read one registration (organisers, the person's organisation, or who registered them)."""
+    return service.present_registration(
+        await service.get_registration(session, principal, registration_id)
+    )
+
+
+@router.post(
+    "/registrations/{registration_id}/cancel",
+    response_model=RegistrationOut,
+    tags=["registrations"],
+    responses=problem_responses(401, 404, 409, 422),
+)
+async def cancel_registration(
+    registration_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> RegistrationOut:
+    """Cancel a registration; a freed place goes to the first person on the waitlist."""
+    return service.present_registration(
+        await service.cancel_registration(session, principal, registration_id)
+    )
+
+
+@router.post(
+    "/registrations/{registration_id}/attend",
+    response_model=RegistrationOut,
+    tags=["registrations"],
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def mark_attended(
+    registration_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> RegistrationOut:
+    """Record that a registered person attended (organisers)."""
+    return service.present_registration(
+        await service.mark_attended(session, principal, registration_id)
+    )
+
+
+# --- outcomes -------------------------------------------------------------------------
+
+
+@router.post(
+    "/events/{event_id}/outcomes",
+    status_code=201,
+    response_model=OutcomeOut,
+    tags=["outcomes"],
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def create_outcome(
+    event_id: uuid.UUID,
+    data: OutcomeCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+) -> OutcomeOut:
+    """Record an outcome of a held event: takeaway, policy action, resource commitment…"""
+    outcome = await service.create_outcome(session, principal, event_id, data)
+    set_etag(response, outcome.version)
+    return service.present_outcome(outcome)
+
+
+@router.get(
+    "/events/{event_id}/outcomes",
+    response_model=Page[OutcomeOut],
+    tags=["outcomes"],
+    responses=problem_responses(404, 422),
+)
+async def list_event_outcomes(
+    event_id: uuid.UUID,
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[OutcomeOut]:
+    """Outcomes of one event, oldest first."""
+    items, next_cursor = await service.list_outcomes(
+        session,
+        principal,
+        event_id=event_id,
+        kind=None,
+        country=None,
+        status=None,
+        year=None,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=[service.present_outcome(item) for item in items], next_cursor=next_cursor)
+
+
+@router.get(
+    "/outcomes",
+    response_model=Page[OutcomeOut],
+    tags=["outcomes"],
+    responses=problem_responses(422),
+)
+async def list_outcomes(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    kind: Annotated[OutcomeKind | None, Query()] = None,
+    country: Annotated[str | None, Query(description="ISO 3166-1 alpha-3.")] = None,
+    status: Annotated[OutcomeStatus | None, Query()] = None,
+    year: Annotated[
+        int | None, Query(ge=2000, le=2100, description="Year of the event (UTC start).")
+    ] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[OutcomeOut]:
+    """Outcomes across events: the follow-up record of Outcomes 3.3.1 to 3.3.3."""
+    countries = _codes(country, "country", country_codes.check)
+    items, next_cursor = await service.list_outcomes(
+        session,
+        principal,
+        event_id=None,
+        kind=kind.value if kind else None,
+        country=countries[0] if countries else None,
+        status=status.value if status else None,
+        year=year,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=[service.present_outcome(item) for item in items], next_cursor=next_cursor)
+
+
+@router.get(
+    "/outcomes/{outcome_id}",
+    response_model=OutcomeOut,
+    tags=["outcomes"],
+    responses=problem_responses(404, 422),
+)
+async def get_outcome(
+    outcome_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipalDep, response: Response
+) -> OutcomeOut:
+    """Read one outcome; its ETag is what `If-Match` needs for an update."""
+    outcome, _ = await service.visible_outcome(session, principal, outcome_id)
+    set_etag(response, outcome.version)
+    return service.present_outcome(outcome)
+
+
+@router.patch(
+    "/outcomes/{outcome_id}",
+    response_model=OutcomeOut,
+    tags=["outcomes"],
+    responses=problem_responses(401, 403, 404, 412, 422, 428),
+)
+async def update_outcome(
+    outcome_id: uuid.UUID,
+    data: Annotated[OutcomeUpdate, Body()],
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> OutcomeOut:
+    """Follow an outcome up (status, linked pledge…); If-Match required."""
+    outcome = await service.update_outcome(session, principal, outcome_id, data, if_match=if_match)
+    set_etag(response, outcome.version)
+    return service.present_outcome(outcome)

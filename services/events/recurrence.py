@@ -1,0 +1,164 @@
+"""Wall-clock time in IANA zones and RFC 5545 recurrence, expanded into UTC occurrences.
+
+A meeting "every Tuesday at 10:00 in Tijuana" is 10:00 local on both sides of a
+daylight-saving change, so its UTC instant moves by an hour: rules are expanded in the
+event's zone (dateutil over zoneinfo-aware datetimes) and only then converted to UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrule, rrulestr
+
+from services.events.exceptions import InvalidLocalTime, InvalidRecurrence
+
+# An occurrence lasts at most this long; range queries use it to bound their index scans.
+MAX_DURATION = timedelta(days=31)
+# A series without COUNT or UNTIL is materialised this far from its first occurrence.
+OPEN_SERIES_HORIZON = timedelta(days=366 * 10)
+MAX_OCCURRENCES = 2000
+_ALLOWED_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone `name`, or ValueError naming it (pydantic turns it into a 422)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA time zone '{name}'") from exc
+
+
+def check_zone(name: str) -> str:
+    zone(name)
+    return name
+
+
+def to_utc(local: datetime, timezone: str) -> datetime:
+    """A wall-clock time in `timezone` as a UTC instant.
+
+    A time with an offset is taken as that instant. A wall-clock time that does not
+    exist (skipped by a daylight-saving change) is refused rather than guessed.
+    """
+    tz = zone(timezone)
+    if local.tzinfo is not None:
+        return local.astimezone(UTC)
+    aware = local.replace(tzinfo=tz)
+    back = aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    if back != local:
+        raise InvalidLocalTime(
+            f"{local.isoformat()} does not exist in {timezone} (clocks skip it)",
+            timezone=timezone,
+        )
+    return aware.astimezone(UTC)
+
+
+def to_local(instant: datetime, timezone: str) -> datetime:
+    """A UTC instant as an aware datetime in `timezone` (its ISO form carries the offset)."""
+    return instant.astimezone(zone(timezone))
+
+
+def wall_clock(value: datetime, timezone: str) -> datetime:
+    """Naive wall-clock time in `timezone` (a naive value is taken as already local)."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(zone(timezone)).replace(tzinfo=None)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpandedOccurrence:
+    recurrence_id: datetime  # original start, UTC
+    starts_at: datetime  # UTC
+    ends_at: datetime  # UTC
+    local_month: str  # YYYY-MM of the local start
+
+
+def normalise_rrule(text: str) -> str:
+    """The rule without an `RRULE:` prefix, upper-cased; 422 when it is not one we expand."""
+    rule = text.strip()
+    if rule.upper().startswith("RRULE:"):
+        rule = rule[len("RRULE:") :]
+    rule = rule.upper()
+    if not rule or "\n" in rule or "DTSTART" in rule:
+        raise InvalidRecurrence(
+            "give one RRULE line (RFC 5545) without DTSTART, e.g. FREQ=WEEKLY;BYDAY=TU"
+        )
+    parts = dict(part.partition("=")[::2] for part in rule.split(";") if part)
+    if parts.get("FREQ") not in _ALLOWED_FREQUENCIES:
+        raise InvalidRecurrence(
+            f"FREQ must be one of {', '.join(_ALLOWED_FREQUENCIES)}", rrule=text
+        )
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise InvalidRecurrence("COUNT and UNTIL cannot both be given (RFC 5545)", rrule=text)
+    if "UNTIL" in parts and not parts["UNTIL"].endswith("Z"):
+        raise InvalidRecurrence(
+            "UNTIL must be a UTC time ending in Z, e.g. UNTIL=20231231T235959Z (RFC 5545 "
+            "requires UTC when the start has a time zone)",
+            rrule=text,
+        )
+    return rule
+
+
+def _rule(rule: str, first_start_local: datetime) -> rrule:
+    try:
+        parsed = rrulestr(rule, dtstart=first_start_local)
+    except (ValueError, TypeError) as exc:
+        raise InvalidRecurrence(f"the RRULE cannot be parsed: {exc}", rrule=rule) from exc
+    if not isinstance(parsed, rrule):
+        raise InvalidRecurrence("give a single RRULE", rrule=rule)
+    return parsed
+
+
+def expand(
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    timezone: str,
+    rule: str | None,
+    exdates: Iterable[datetime] = (),
+) -> list[ExpandedOccurrence]:
+    """Every occurrence of an event in UTC: one for a single event, the series otherwise.
+
+    `starts_at`/`ends_at` are the first occurrence's UTC instants; exception dates are
+    wall-clock times in `timezone` and remove the occurrence starting then.
+    """
+    tz = zone(timezone)
+    duration = ends_at - starts_at
+    first_local = starts_at.astimezone(tz)
+    if rule is None:
+        return [
+            ExpandedOccurrence(
+                starts_at, starts_at, ends_at, f"{first_local.year:04d}-{first_local.month:02d}"
+            )
+        ]
+    parsed = _rule(rule, first_local)
+    excluded = {value.replace(tzinfo=None) for value in exdates}
+    horizon = first_local + OPEN_SERIES_HORIZON
+    occurrences: list[ExpandedOccurrence] = []
+    for local_start in parsed:
+        if local_start > horizon:
+            break
+        if len(occurrences) >= MAX_OCCURRENCES:
+            raise InvalidRecurrence(
+                f"the series has more than {MAX_OCCURRENCES} occurrences; add COUNT or UNTIL",
+                rrule=rule,
+            )
+        if local_start.replace(tzinfo=None) in excluded:
+            continue
+        start = local_start.astimezone(UTC)
+        occurrences.append(
+            ExpandedOccurrence(
+                start,
+                start,
+                start + duration,
+                f"{local_start.year:04d}-{local_start.month:02d}",
+            )
+        )
+    if not occurrences:
+        raise InvalidRecurrence(
+            "the rule and exception dates leave no occurrence at all", rrule=rule
+        )
+    return occurrences

@@ -1,0 +1,1064 @@
+"""The rules of the events service: who may do what, status transitions, clashes,
+registrations with capacity and waitlist, outcomes. Functions here only flush.
+
+Authorisation (the issue left it open; this is the choice):
+- the secretariat may do everything;
+- members and partners organise the events their organisation hosts: they may create an
+  event only with their organisation among its hosts, and edit, move, transition it and
+  record its outcomes;
+- a country focal point may record outcomes for its own countries at any visible event;
+- proposed events are drafts, seen only by the secretariat and the hosts' members;
+  everything else about events is public, except registrations' personal data, which
+  the secretariat, the event's organisers, the person's own organisation and whoever
+  registered the person may see.
+"""
+
+from __future__ import annotations
+
+import bisect
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal, Role
+from services.common.errors import Conflict, Forbidden
+from services.common.etag import check_if_match
+from services.events import repository
+from services.events.exceptions import (
+    DuplicateRegistration,
+    EventNotFound,
+    InvalidLocalTime,
+    InvalidTransition,
+    OccurrenceNotFound,
+    OutcomeNotFound,
+    RegistrationClosed,
+    RegistrationNotFound,
+    SchedulingClash,
+)
+from services.events.models import LearningEvent, Occurrence, Outcome, Registration
+from services.events.recurrence import (
+    MAX_DURATION,
+    ExpandedOccurrence,
+    expand,
+    normalise_rrule,
+    to_local,
+    to_utc,
+    wall_clock,
+    zone,
+)
+from services.events.repository import BusyFilter, BusyOccurrence, EventFilters, Viewer
+from services.events.schemas import (
+    CancelEvent,
+    Clash,
+    EventCreate,
+    EventOut,
+    EventStatus,
+    EventUpdate,
+    Location,
+    OccurrenceMove,
+    OccurrenceOut,
+    OutcomeCreate,
+    OutcomeOut,
+    OutcomeUpdate,
+    Recurrence,
+    RegistrationCounts,
+    RegistrationCreate,
+    RegistrationOut,
+    RegistrationStatus,
+    Suggestion,
+    SuggestionRequest,
+    TimelineEntry,
+    TimelineMonth,
+    TimelineOut,
+)
+
+MAX_WARNINGS = 50
+
+# target status → the statuses it may be reached from
+TRANSITIONS: dict[EventStatus, frozenset[EventStatus]] = {
+    EventStatus.SCHEDULED: frozenset({EventStatus.PROPOSED}),
+    EventStatus.HELD: frozenset({EventStatus.SCHEDULED}),
+    EventStatus.REPORTED: frozenset({EventStatus.HELD}),
+    EventStatus.CANCELLED: frozenset({EventStatus.PROPOSED, EventStatus.SCHEDULED}),
+}
+_MOVABLE = frozenset({EventStatus.PROPOSED.value, EventStatus.SCHEDULED.value})
+# Changes to these reach subscribed calendars: they bump the iCalendar SEQUENCE.
+_SEQUENCE_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "rrule",
+    "exdates",
+    "mode",
+    "city",
+    "country",
+    "online_url",
+    "status",
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- who the caller is ----------------------------------------------------------------
+
+
+def viewer_for(principal: Principal | None) -> Viewer:
+    if principal is None:
+        return Viewer(sees_everything=False, organisation_id=None)
+    organisation = principal.org_id if principal.has_any_role(Role.MEMBER, Role.PARTNER) else None
+    return Viewer(sees_everything=principal.is_secretariat, organisation_id=organisation)
+
+
+def host_ids(event: LearningEvent) -> list[str]:
+    return [host.organisation_id for host in event.hosts]
+
+
+def is_organiser(principal: Principal | None, event: LearningEvent) -> bool:
+    """The secretariat, or a member/partner of one of the event's hosts."""
+    if principal is None:
+        return False
+    return principal.is_secretariat or any(principal.speaks_for_org(org) for org in host_ids(event))
+
+
+def _can_see(principal: Principal | None, event: LearningEvent) -> bool:
+    return event.status != EventStatus.PROPOSED.value or is_organiser(principal, event)
+
+
+def _require_organiser(principal: Principal, event: LearningEvent) -> None:
+    if not is_organiser(principal, event):
+        raise Forbidden(
+            "only the secretariat and members of the event's host organisations may change it"
+        )
+
+
+async def visible_event(
+    session: AsyncSession, principal: Principal | None, event_id: uuid.UUID
+) -> LearningEvent:
+    """The event, or 404 when it does not exist or the caller may not see it."""
+    event = await repository.get_event(session, event_id)
+    if event is None or not _can_see(principal, event):
+        raise EventNotFound(f"event {event_id} does not exist")
+    return event
+
+
+# --- presenting -----------------------------------------------------------------------
+
+
+def present_event(event: LearningEvent) -> EventOut:
+    return EventOut(**_event_fields(event))
+
+
+def _event_fields(event: LearningEvent) -> dict[str, Any]:
+    recurrence = (
+        Recurrence(
+            rrule=event.rrule,
+            exdates=[datetime.fromisoformat(value) for value in event.exdates],
+        )
+        if event.rrule
+        else None
+    )
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "title": event.title,
+        "description": event.description,
+        "starts_at": to_local(event.starts_at, event.timezone),
+        "ends_at": to_local(event.ends_at, event.timezone),
+        "starts_at_utc": event.starts_at,
+        "ends_at_utc": event.ends_at,
+        "timezone": event.timezone,
+        "mode": event.mode,
+        "location": Location(city=event.city, country=event.country),
+        "online_url": event.online_url,
+        "countries": [item.country for item in event.countries],
+        "hosts": host_ids(event),
+        "themes": [item.theme for item in event.themes],
+        "featured_practice_ids": [item.practice_id for item in event.featured_practices],
+        "working_group": event.working_group,
+        "capacity": event.capacity,
+        "status": event.status,
+        "cancellation_reason": event.cancellation_reason,
+        "recurrence": recurrence,
+        "sequence": event.sequence,
+        "created_at": event.created_at,
+        "updated_at": event.updated_at,
+    }
+
+
+def present_with(event: LearningEvent, warnings: list[Clash]) -> dict[str, Any]:
+    return {**_event_fields(event), "warnings": warnings}
+
+
+def present_occurrence(occurrence: Occurrence, timezone: str) -> OccurrenceOut:
+    return OccurrenceOut(
+        event_id=occurrence.event_id,
+        recurrence_id=occurrence.recurrence_id,
+        starts_at=to_local(occurrence.starts_at, timezone),
+        ends_at=to_local(occurrence.ends_at, timezone),
+        starts_at_utc=occurrence.starts_at,
+        ends_at_utc=occurrence.ends_at,
+        status=occurrence.status,
+        cancellation_reason=occurrence.cancellation_reason,
+    )
+
+
+def present_clash(busy: BusyOccurrence) -> Clash:
+    return Clash(
+        event_id=busy.event_id,
+        kind=busy.kind,
+        title=busy.title,
+        status=busy.status,
+        starts_at=busy.starts_at,
+        ends_at=busy.ends_at,
+        local_starts_at=to_local(busy.starts_at, busy.timezone),
+        timezone=busy.timezone,
+        recurrence_id=busy.recurrence_id if busy.is_series else None,
+        working_group=busy.working_group,
+        country=busy.country,
+    )
+
+
+# --- events ---------------------------------------------------------------------------
+
+
+def _involved_countries(location_country: str | None, countries: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys([*([location_country] if location_country else []), *countries]))
+
+
+def _occurrences_of(event: LearningEvent) -> list[ExpandedOccurrence]:
+    return expand(
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        rule=event.rrule,
+        exdates=[datetime.fromisoformat(value) for value in event.exdates],
+    )
+
+
+async def _clashes_with(
+    session: AsyncSession,
+    principal: Principal,
+    occurrences: Sequence[ExpandedOccurrence],
+    *,
+    exclude_event_id: uuid.UUID | None,
+) -> list[Clash]:
+    """Other live events overlapping any of `occurrences` (compared in UTC)."""
+    if not occurrences:
+        return []
+    ordered = sorted(occurrences, key=lambda item: item.starts_at)
+    busy = await repository.busy_occurrences(
+        session,
+        starts_at=ordered[0].starts_at,
+        ends_at=max(item.ends_at for item in ordered),
+        viewer=viewer_for(principal),
+        busy=BusyFilter(),
+        exclude_event_id=exclude_event_id,
+    )
+    starts = [item.starts_at for item in busy]
+    found: dict[tuple[uuid.UUID, datetime], Clash] = {}
+    for own in ordered:
+        index = bisect.bisect_left(starts, own.ends_at) - 1
+        while index >= 0 and starts[index] > own.starts_at - MAX_DURATION:
+            other = busy[index]
+            if other.ends_at > own.starts_at:
+                found.setdefault((other.event_id, other.recurrence_id), present_clash(other))
+            index -= 1
+        if len(found) >= MAX_WARNINGS:
+            break
+    return sorted(found.values(), key=lambda clash: (clash.starts_at, str(clash.event_id)))[
+        :MAX_WARNINGS
+    ]
+
+
+def _refuse_if_strict(strict: bool, clashes: list[Clash]) -> None:
+    if strict and clashes:
+        raise SchedulingClash(
+            f"the time overlaps {len(clashes)} other occurrence(s); nothing was written",
+            clashes=[clash.model_dump(mode="json") for clash in clashes],
+        )
+
+
+def _exdates_local(recurrence: Recurrence | None, timezone: str) -> list[str]:
+    if recurrence is None:
+        return []
+    return sorted({wall_clock(value, timezone).isoformat() for value in recurrence.exdates})
+
+
+async def create_event(
+    session: AsyncSession, principal: Principal, data: EventCreate, *, strict: bool
+) -> tuple[LearningEvent, list[Clash]]:
+    """Propose an event; clashes are warnings, or a 409 with `strict`."""
+    if not principal.is_secretariat:
+        if not principal.has_any_role(Role.MEMBER, Role.PARTNER) or principal.org_id is None:
+            raise Forbidden("only the secretariat and SP members or partners may propose events")
+        if principal.org_id not in data.hosts:
+            raise Forbidden(
+                f"add your organisation ({principal.org_id}) to the hosts of the event you propose"
+            )
+    moment = now()
+    event = LearningEvent(
+        id=uuid.uuid4(),
+        kind=data.kind.value,
+        title=data.title.model_dump(),
+        description=data.description.model_dump() if data.description else None,
+        starts_at=to_utc(data.starts_at, data.timezone),
+        ends_at=to_utc(data.ends_at, data.timezone),
+        timezone=data.timezone,
+        mode=data.mode.value,
+        city=data.location.city,
+        country=data.location.country,
+        online_url=data.online_url,
+        working_group=data.working_group,
+        capacity=data.capacity,
+        status=EventStatus.PROPOSED.value,
+        rrule=normalise_rrule(data.recurrence.rrule) if data.recurrence else None,
+        exdates=_exdates_local(data.recurrence, data.timezone),
+        sequence=0,
+        created_by=principal.sub,
+        created_at=moment,
+        updated_at=moment,
+    )
+    repository.replace_collections(
+        event,
+        hosts=data.hosts,
+        countries=_involved_countries(data.location.country, data.countries),
+        themes=data.themes,
+        featured_practice_ids=data.featured_practice_ids,
+    )
+    occurrences = _occurrences_of(event)
+    clashes = await _clashes_with(session, principal, occurrences, exclude_event_id=None)
+    _refuse_if_strict(strict, clashes)
+    session.add(event)
+    await session.flush()
+    await repository.replace_occurrences(session, event.id, occurrences)
+    return event, clashes
+
+
+async def update_event(
+    session: AsyncSession,
+    principal: Principal,
+    event_id: uuid.UUID,
+    data: EventUpdate,
+    *,
+    if_match: str | None,
+    strict: bool,
+) -> tuple[LearningEvent, list[Clash]]:
+    """Change an event; a new time is checked for clashes like a new event."""
+    event = await visible_event(session, principal, event_id)
+    _require_organiser(principal, event)
+    check_if_match(if_match, event.version)
+    given = data.model_fields_set
+    before = {name: getattr(event, name) for name in _SEQUENCE_FIELDS}
+
+    if (
+        "hosts" in given
+        and not principal.is_secretariat
+        and principal.org_id not in (data.hosts or [])
+    ):
+        raise Forbidden("you cannot remove your own organisation from the hosts")
+    if "kind" in given and data.kind is not None:
+        event.kind = data.kind.value
+    if "title" in given and data.title is not None:
+        event.title = data.title.model_dump()
+    if "description" in given:
+        event.description = data.description.model_dump() if data.description else None
+    if "mode" in given and data.mode is not None:
+        event.mode = data.mode.value
+    if "location" in given:
+        location = data.location or Location()
+        event.city, event.country = location.city, location.country
+    if "online_url" in given:
+        event.online_url = data.online_url
+    if "working_group" in given:
+        event.working_group = data.working_group
+    if "capacity" in given:
+        event.capacity = data.capacity
+
+    timing = {"starts_at", "ends_at", "timezone", "recurrence"} & given
+    if timing and event.status not in _MOVABLE:
+        raise InvalidTransition(f"a {event.status} event cannot be moved", status=event.status)
+    if timing:
+        timezone = data.timezone or event.timezone
+        starts = data.starts_at or wall_clock(
+            to_local(event.starts_at, event.timezone), event.timezone
+        )
+        ends = data.ends_at or wall_clock(to_local(event.ends_at, event.timezone), event.timezone)
+        event.starts_at = to_utc(starts, timezone)
+        event.ends_at = to_utc(ends, timezone)
+        if event.ends_at <= event.starts_at or event.ends_at - event.starts_at > MAX_DURATION:
+            raise Conflict("the new times must end after they start, within 31 days")
+        if "recurrence" in given:
+            event.rrule = normalise_rrule(data.recurrence.rrule) if data.recurrence else None
+            event.exdates = _exdates_local(data.recurrence, timezone)
+        event.timezone = timezone
+
+    if "mode" in given or "location" in given or "online_url" in given:
+        _check_place(event)
+    repository.replace_collections(
+        event,
+        hosts=data.hosts if "hosts" in given else None,
+        countries=(
+            _involved_countries(event.country, data.countries or [])
+            if "countries" in given or "location" in given
+            else None
+        ),
+        themes=data.themes if "themes" in given else None,
+        featured_practice_ids=data.featured_practice_ids
+        if "featured_practice_ids" in given
+        else None,
+    )
+    if "location" in given and "countries" not in given:
+        others = [c.country for c in event.countries if c.country != before["country"]]
+        repository.replace_collections(event, countries=_involved_countries(event.country, others))
+
+    clashes: list[Clash] = []
+    if timing:
+        occurrences = _occurrences_of(event)
+        clashes = await _clashes_with(session, principal, occurrences, exclude_event_id=event.id)
+        _refuse_if_strict(strict, clashes)
+        await repository.replace_occurrences(session, event.id, occurrences)
+    _touch(event, before)
+    await session.flush()
+    if "capacity" in given:
+        await _promote_waitlisted(session, event)
+    return event, clashes
+
+
+def _check_place(event: LearningEvent) -> None:
+    if event.mode in ("in_person", "hybrid") and event.country is None:
+        raise Conflict("an in-person or hybrid event needs location.country")
+    if event.mode in ("virtual", "hybrid") and event.online_url is None:
+        raise Conflict("a virtual or hybrid event needs online_url")
+
+
+def _touch(
+    event: LearningEvent, before: dict[str, Any] | None = None, *, bump: bool = False
+) -> None:
+    """Record a change: updated_at always, SEQUENCE when time, place or status changed."""
+    changed = bump or (
+        before is not None
+        and any(getattr(event, name) != before[name] for name in _SEQUENCE_FIELDS)
+    )
+    if changed:
+        event.sequence += 1
+    event.updated_at = now()
+
+
+async def transition(
+    session: AsyncSession,
+    principal: Principal,
+    event_id: uuid.UUID,
+    target: EventStatus,
+    *,
+    if_match: str | None,
+    cancellation: CancelEvent | None = None,
+) -> LearningEvent:
+    """Move an event along proposed → scheduled → held → reported, or cancel it."""
+    event = await visible_event(session, principal, event_id)
+    _require_organiser(principal, event)
+    if if_match is not None:
+        check_if_match(if_match, event.version)
+    allowed = TRANSITIONS[target]
+    if EventStatus(event.status) not in allowed:
+        raise InvalidTransition(
+            f"a {event.status} event cannot become {target.value} (allowed from: "
+            f"{', '.join(sorted(status.value for status in allowed))})",
+            status=event.status,
+            target=target.value,
+        )
+    event.status = target.value
+    if cancellation is not None:
+        event.cancellation_reason = cancellation.reason
+    _touch(event, bump=True)
+    await session.flush()
+    return event
+
+
+async def list_events(
+    session: AsyncSession,
+    principal: Principal | None,
+    filters: EventFilters,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[LearningEvent], str | None]:
+    return await repository.list_events(
+        session, filters, viewer_for(principal), cursor=cursor, limit=limit
+    )
+
+
+# --- occurrences ----------------------------------------------------------------------
+
+
+async def list_occurrences(
+    session: AsyncSession,
+    principal: Principal | None,
+    event_id: uuid.UUID,
+    *,
+    starts_from: datetime | None,
+    starts_to: datetime | None,
+    limit: int,
+) -> tuple[LearningEvent, list[Occurrence]]:
+    event = await visible_event(session, principal, event_id)
+    occurrences = await repository.list_occurrences(
+        session, event.id, starts_from=starts_from, starts_to=starts_to, at_most=limit
+    )
+    return event, occurrences
+
+
+async def _series_occurrence(
+    session: AsyncSession, principal: Principal, event_id: uuid.UUID, recurrence_id: datetime
+) -> tuple[LearningEvent, Occurrence]:
+    event = await visible_event(session, principal, event_id)
+    _require_organiser(principal, event)
+    if event.rrule is None:
+        raise Conflict("this event is not a series; move it with PATCH /v1/events/{id}")
+    if event.status not in _MOVABLE:
+        raise InvalidTransition(f"a {event.status} series cannot be changed", status=event.status)
+    occurrence = await repository.get_occurrence(session, event.id, recurrence_id.astimezone(UTC))
+    if occurrence is None:
+        raise OccurrenceNotFound(
+            f"the series has no occurrence starting at {recurrence_id.isoformat()}"
+        )
+    return event, occurrence
+
+
+async def move_occurrence(
+    session: AsyncSession,
+    principal: Principal,
+    event_id: uuid.UUID,
+    recurrence_id: datetime,
+    data: OccurrenceMove,
+    *,
+    strict: bool,
+) -> tuple[LearningEvent, Occurrence, list[Clash]]:
+    """Move one occurrence of a series (an override with RECURRENCE-ID)."""
+    event, occurrence = await _series_occurrence(session, principal, event_id, recurrence_id)
+    starts = to_utc(data.starts_at, event.timezone)
+    ends = to_utc(data.ends_at, event.timezone)
+    local = to_local(starts, event.timezone)
+    moved = ExpandedOccurrence(occurrence.recurrence_id, starts, ends, f"{local:%Y-%m}")
+    clashes = await _clashes_with(session, principal, [moved], exclude_event_id=event.id)
+    _refuse_if_strict(strict, clashes)
+    occurrence.starts_at, occurrence.ends_at = starts, ends
+    occurrence.local_month = moved.local_month
+    occurrence.status = "moved"
+    occurrence.cancellation_reason = None
+    _touch(event, bump=True)
+    await session.flush()
+    return event, occurrence, clashes
+
+
+async def cancel_occurrence(
+    session: AsyncSession,
+    principal: Principal,
+    event_id: uuid.UUID,
+    recurrence_id: datetime,
+    data: CancelEvent,
+) -> tuple[LearningEvent, Occurrence]:
+    """Cancel one occurrence of a series; the rest of the series is unchanged."""
+    event, occurrence = await _series_occurrence(session, principal, event_id, recurrence_id)
+    occurrence.status = "cancelled"
+    occurrence.cancellation_reason = data.reason
+    _touch(event, bump=True)
+    await session.flush()
+    return event, occurrence
+
+
+# --- scheduling -----------------------------------------------------------------------
+
+
+async def conflicts(
+    session: AsyncSession,
+    principal: Principal | None,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    timezone: str,
+    countries: Sequence[str],
+    kinds: Sequence[str],
+) -> tuple[datetime, datetime, list[Clash]]:
+    """Everything visible that overlaps the slot, recurring occurrences included, in UTC."""
+    start, end = to_utc(starts_at, timezone), to_utc(ends_at, timezone)
+    if end <= start:
+        raise Conflict("ends_at must be after starts_at")
+    busy = await repository.busy_occurrences(
+        session,
+        starts_at=start,
+        ends_at=end,
+        viewer=viewer_for(principal),
+        busy=BusyFilter(countries=countries, kinds=kinds, kinds_only=True),
+        at_most=500,
+    )
+    return start, end, [present_clash(item) for item in busy]
+
+
+async def suggestions(
+    session: AsyncSession, principal: Principal | None, request: SuggestionRequest
+) -> list[Suggestion]:
+    """The first free slots in the window, within working hours, in the given zone.
+
+    A slot is busy when it overlaps an occurrence that involves one of the countries (or
+    is regional), belongs to one of the working groups, or is of a kind to avoid; with
+    none of these given, every event is busy. The window is searched a week at a time,
+    so a query that finds its slots early reads only the first weeks.
+    """
+    tz = zone(request.timezone)
+    duration = timedelta(minutes=request.duration_minutes)
+    step = timedelta(minutes=request.step_minutes)
+    busy_filter = BusyFilter(
+        countries=request.countries,
+        working_groups=request.working_groups,
+        kinds=[kind.value for kind in request.avoid_kinds],
+    )
+    viewer = viewer_for(principal)
+    found: list[Suggestion] = []
+    day = request.window_start
+    while day <= request.window_end and len(found) < request.count:
+        last_day = min(day + timedelta(days=6), request.window_end)
+        chunk_start = datetime.combine(day, time(0), tz).astimezone(UTC)
+        chunk_end = datetime.combine(last_day + timedelta(days=1), time(0), tz).astimezone(UTC)
+        busy = await repository.busy_occurrences(
+            session,
+            starts_at=chunk_start - timedelta(days=1),
+            ends_at=chunk_end + timedelta(days=1),
+            viewer=viewer,
+            busy=busy_filter,
+        )
+        found += _free_slots(
+            request, busy, day, last_day, duration, step, request.count - len(found)
+        )
+        day = last_day + timedelta(days=1)
+    return found
+
+
+def _free_slots(
+    request: SuggestionRequest,
+    busy: list[BusyOccurrence],
+    first_day: date,
+    last_day: date,
+    duration: timedelta,
+    step: timedelta,
+    wanted: int,
+) -> list[Suggestion]:
+    starts = [item.starts_at for item in busy]
+    slots: list[Suggestion] = []
+    day = first_day
+    while day <= last_day and len(slots) < wanted:
+        if day.weekday() in request.weekdays:
+            local = datetime.combine(day, request.working_hours.start)
+            day_end = datetime.combine(day, request.working_hours.end)
+            while local + duration <= day_end and len(slots) < wanted:
+                try:
+                    start = to_utc(local, request.timezone)
+                except InvalidLocalTime:  # a wall-clock time skipped by daylight saving
+                    local += step
+                    continue
+                end = start + duration
+                index = bisect.bisect_left(starts, end)
+                if _overlaps_any(busy, index, start):
+                    local += step
+                    continue
+                before = [item for item in busy[:index] if item.ends_at <= start]
+                after = busy[index : index + 1]
+                nearest = ([max(before, key=lambda item: item.ends_at)] if before else []) + after
+                slots.append(
+                    Suggestion(
+                        starts_at=to_local(start, request.timezone),
+                        ends_at=to_local(end, request.timezone),
+                        starts_at_utc=start,
+                        ends_at_utc=end,
+                        nearest_clashes=[present_clash(item) for item in nearest],
+                    )
+                )
+                local += duration
+        day += timedelta(days=1)
+    return slots
+
+
+def _overlaps_any(busy: list[BusyOccurrence], index: int, start: datetime) -> bool:
+    """Does any of busy[:index] (all starting before the slot ends) end after `start`?"""
+    while index > 0 and busy[index - 1].starts_at > start - MAX_DURATION:
+        index -= 1
+        if busy[index].ends_at > start:
+            return True
+    return False
+
+
+async def timeline(session: AsyncSession, principal: Principal | None, year: int) -> TimelineOut:
+    """The year's occurrences grouped by local month, with counts per kind."""
+    viewer = viewer_for(principal)
+    counts = await repository.timeline_counts(session, year, viewer)
+    entries = await repository.timeline_entries(session, year, viewer)
+    months: dict[str, TimelineMonth] = {
+        f"{year:04d}-{month:02d}": TimelineMonth(
+            month=f"{year:04d}-{month:02d}", total=0, counts={}, entries=[]
+        )
+        for month in range(1, 13)
+    }
+    for month, kind, count in counts:
+        months[month].counts[kind] = count
+        months[month].total += count
+    for event, occurrence in entries:
+        months[occurrence.local_month].entries.append(
+            TimelineEntry(
+                event_id=event.id,
+                kind=event.kind,
+                title=event.title,
+                status=event.status,
+                starts_at=to_local(occurrence.starts_at, event.timezone),
+                timezone=event.timezone,
+                recurrence_id=occurrence.recurrence_id if event.rrule else None,
+            )
+        )
+    return TimelineOut(year=year, months=list(months.values()))
+
+
+# --- registrations --------------------------------------------------------------------
+
+
+def present_registration(registration: Registration) -> RegistrationOut:
+    return RegistrationOut.model_validate(registration, from_attributes=True)
+
+
+def _may_see_registration(
+    principal: Principal, event: LearningEvent, registration: Registration
+) -> bool:
+    return (
+        is_organiser(principal, event)
+        or principal.speaks_for_org(registration.organisation_id)
+        or registration.created_by == principal.sub
+    )
+
+
+async def register(
+    session: AsyncSession, principal: Principal, event_id: uuid.UUID, data: RegistrationCreate
+) -> Registration:
+    """Register a person: a place while capacity lasts, the waitlist after.
+
+    The event row is locked (SELECT … FOR UPDATE; SQLite serialises writers), so two
+    concurrent registrations cannot both take the last place or the same e-mail.
+    """
+    event = await visible_event(session, principal, event_id)
+    organiser = is_organiser(principal, event)
+    organisation_id = data.organisation_id or principal.org_id
+    if not organiser and organisation_id is not None and organisation_id != principal.org_id:
+        raise Forbidden("you may register people of your own organisation only")
+    locked = await repository.lock_event(session, event.id)
+    if locked is None:
+        raise EventNotFound(f"event {event_id} does not exist")
+    if locked.status != EventStatus.SCHEDULED.value:
+        raise RegistrationClosed(
+            f"registration is open while an event is scheduled; this one is {locked.status}",
+            status=locked.status,
+        )
+    email = data.email.strip().lower()
+    moment = now()
+    existing = await repository.registration_by_email(session, event.id, email)
+    if existing is not None and existing.status != RegistrationStatus.CANCELLED.value:
+        raise DuplicateRegistration(f"{email} is already registered for this event")
+    taken = await repository.places_taken(session, event.id)
+    has_place = locked.capacity is None or taken < locked.capacity
+    status = RegistrationStatus.REGISTERED if has_place else RegistrationStatus.WAITLISTED
+    if existing is not None:  # a cancelled registration comes back, at the end of the queue
+        registration = existing
+        registration.name, registration.role = data.name, data.role.value
+        registration.organisation_id, registration.country = organisation_id, data.country
+        registration.status, registration.queued_at = status.value, moment
+        registration.updated_at = moment
+    else:
+        registration = Registration(
+            id=uuid.uuid4(),
+            event_id=event.id,
+            name=data.name,
+            email=email,
+            organisation_id=organisation_id,
+            country=data.country,
+            role=data.role.value,
+            status=status.value,
+            queued_at=moment,
+            created_by=principal.sub,
+            created_at=moment,
+            updated_at=moment,
+        )
+        session.add(registration)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the unique (event, e-mail) constraint, as a last guard
+        raise DuplicateRegistration(f"{email} is already registered for this event") from exc
+    return registration
+
+
+async def _promote_waitlisted(session: AsyncSession, event: LearningEvent) -> None:
+    """Give free places to the first waitlisted people, in queue order."""
+    if event.capacity is None:
+        free = 1_000_000
+    else:
+        free = event.capacity - await repository.places_taken(session, event.id)
+    if free <= 0:
+        return
+    for registration in await repository.first_waitlisted(session, event.id, free):
+        registration.status = RegistrationStatus.REGISTERED.value
+        registration.updated_at = now()
+    await session.flush()
+
+
+async def _registration_and_event(
+    session: AsyncSession, principal: Principal, registration_id: uuid.UUID
+) -> tuple[Registration, LearningEvent]:
+    registration = await repository.get_registration(session, registration_id)
+    if registration is None:
+        raise RegistrationNotFound(f"registration {registration_id} does not exist")
+    event = await repository.get_event(session, registration.event_id)
+    if event is None or not _may_see_registration(principal, event, registration):
+        raise RegistrationNotFound(f"registration {registration_id} does not exist")
+    return registration, event
+
+
+async def get_registration(
+    session: AsyncSession, principal: Principal, registration_id: uuid.UUID
+) -> Registration:
+    registration, _ = await _registration_and_event(session, principal, registration_id)
+    return registration
+
+
+async def cancel_registration(
+    session: AsyncSession, principal: Principal, registration_id: uuid.UUID
+) -> Registration:
+    """Cancel a registration; a freed place goes to the first person on the waitlist."""
+    registration, event = await _registration_and_event(session, principal, registration_id)
+    locked = await repository.lock_event(session, event.id)
+    assert locked is not None
+    await session.refresh(registration)
+    if registration.status not in (
+        RegistrationStatus.REGISTERED.value,
+        RegistrationStatus.WAITLISTED.value,
+    ):
+        raise Conflict(
+            f"a {registration.status} registration cannot be cancelled",
+            status=registration.status,
+        )
+    registration.status = RegistrationStatus.CANCELLED.value
+    registration.updated_at = now()
+    await session.flush()
+    await _promote_waitlisted(session, locked)
+    return registration
+
+
+async def mark_attended(
+    session: AsyncSession, principal: Principal, registration_id: uuid.UUID
+) -> Registration:
+    """Organisers record who came."""
+    registration, event = await _registration_and_event(session, principal, registration_id)
+    _require_organiser(principal, event)
+    if registration.status != RegistrationStatus.REGISTERED.value:
+        raise Conflict(
+            f"only a registered person can be marked attended (this one is {registration.status})",
+            status=registration.status,
+        )
+    if event.status not in (EventStatus.SCHEDULED.value, EventStatus.HELD.value):
+        raise Conflict(f"attendance is recorded for scheduled or held events, not {event.status}")
+    registration.status = RegistrationStatus.ATTENDED.value
+    registration.updated_at = now()
+    await session.flush()
+    return registration
+
+
+async def list_registrations(
+    session: AsyncSession,
+    principal: Principal,
+    event_id: uuid.UUID,
+    *,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Registration], str | None]:
+    """All registrations for organisers; others see their organisation's and their own."""
+    event = await visible_event(session, principal, event_id)
+    everything = is_organiser(principal, event)
+    organisation = principal.org_id if principal.has_any_role(Role.MEMBER, Role.PARTNER) else None
+    return await repository.list_registrations(
+        session,
+        event.id,
+        only_organisation=organisation,
+        only_creator=principal.sub,
+        everything=everything,
+        status=status,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+async def registration_counts(
+    session: AsyncSession, principal: Principal | None, event_id: uuid.UUID
+) -> RegistrationCounts:
+    event = await visible_event(session, principal, event_id)
+    counts = await repository.registration_counts(session, event.id)
+    registered, attended = counts.get("registered", 0), counts.get("attended", 0)
+    return RegistrationCounts(
+        event_id=event.id,
+        capacity=event.capacity,
+        places_left=None
+        if event.capacity is None
+        else max(0, event.capacity - registered - attended),
+        registered=registered,
+        attended=attended,
+        waitlisted=counts.get("waitlisted", 0),
+        cancelled=counts.get("cancelled", 0),
+    )
+
+
+# --- outcomes -------------------------------------------------------------------------
+
+
+def present_outcome(outcome: Outcome) -> OutcomeOut:
+    return OutcomeOut.model_validate(outcome, from_attributes=True)
+
+
+def _require_outcome_author(
+    principal: Principal, event: LearningEvent, country: str | None
+) -> None:
+    if is_organiser(principal, event):
+        return
+    if country is not None and principal.is_focal_point_for(country):
+        return
+    raise Forbidden(
+        "outcomes are recorded by the secretariat, the event's organisers, or the focal "
+        "point of the outcome's country"
+    )
+
+
+async def create_outcome(
+    session: AsyncSession, principal: Principal, event_id: uuid.UUID, data: OutcomeCreate
+) -> Outcome:
+    """Record what an event produced (once it has been held)."""
+    event = await visible_event(session, principal, event_id)
+    _require_outcome_author(principal, event, data.country)
+    if event.status not in (EventStatus.HELD.value, EventStatus.REPORTED.value):
+        raise InvalidTransition(
+            f"outcomes are recorded once an event is held; this one is {event.status}",
+            status=event.status,
+        )
+    moment = now()
+    outcome = Outcome(
+        id=uuid.uuid4(),
+        event_id=event.id,
+        kind=data.kind.value,
+        country=data.country,
+        organisation_id=data.organisation_id,
+        description=data.description.model_dump(),
+        status=data.status.value,
+        pledge_id=data.pledge_id,
+        created_at=moment,
+        updated_at=moment,
+    )
+    session.add(outcome)
+    await session.flush()
+    return outcome
+
+
+async def visible_outcome(
+    session: AsyncSession, principal: Principal | None, outcome_id: uuid.UUID
+) -> tuple[Outcome, LearningEvent]:
+    outcome = await repository.get_outcome(session, outcome_id)
+    if outcome is None:
+        raise OutcomeNotFound(f"outcome {outcome_id} does not exist")
+    event = await repository.get_event(session, outcome.event_id)
+    if event is None or not _can_see(principal, event):
+        raise OutcomeNotFound(f"outcome {outcome_id} does not exist")
+    return outcome, event
+
+
+async def update_outcome(
+    session: AsyncSession,
+    principal: Principal,
+    outcome_id: uuid.UUID,
+    data: OutcomeUpdate,
+    *,
+    if_match: str | None,
+) -> Outcome:
+    """Follow an outcome up (e.g. planned → done, or link the pledge it became)."""
+    outcome, event = await visible_outcome(session, principal, outcome_id)
+    _require_outcome_author(principal, event, outcome.country)
+    check_if_match(if_match, outcome.version)
+    given = data.model_fields_set
+    if "country" in given:
+        _require_outcome_author(principal, event, data.country)
+        outcome.country = data.country
+    if "kind" in given and data.kind is not None:
+        outcome.kind = data.kind.value
+    if "organisation_id" in given:
+        outcome.organisation_id = data.organisation_id
+    if "description" in given and data.description is not None:
+        outcome.description = data.description.model_dump()
+    if "status" in given and data.status is not None:
+        outcome.status = data.status.value
+    if "pledge_id" in given:
+        outcome.pledge_id = data.pledge_id
+    outcome.updated_at = now()
+    await session.flush()
+    return outcome
+
+
+async def list_outcomes(
+    session: AsyncSession,
+    principal: Principal | None,
+    *,
+    event_id: uuid.UUID | None,
+    kind: str | None,
+    country: str | None,
+    status: str | None,
+    year: int | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Outcome], str | None]:
+    """Outcomes across events (the follow-up record); `year` is the event's year (UTC)."""
+    if event_id is not None:
+        await visible_event(session, principal, event_id)
+    year_from = datetime(year, 1, 1, tzinfo=UTC) if year is not None else None
+    year_to = datetime(year + 1, 1, 1, tzinfo=UTC) if year is not None else None
+    return await repository.list_outcomes(
+        session,
+        viewer_for(principal),
+        event_id=event_id,
+        kind=kind,
+        country=country,
+        status=status,
+        year_from=year_from,
+        year_to=year_to,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+# --- calendars ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarData:
+    events: list[LearningEvent]
+    overrides: dict[uuid.UUID, list[Occurrence]]
+
+
+async def calendar_data(
+    session: AsyncSession, principal: Principal | None, filters: EventFilters, *, at_most: int
+) -> CalendarData:
+    events = await repository.all_events(session, filters, viewer_for(principal), at_most=at_most)
+    overrides: dict[uuid.UUID, list[Occurrence]] = {}
+    for occurrence in await repository.overrides_of(session, [event.id for event in events]):
+        overrides.setdefault(occurrence.event_id, []).append(occurrence)
+    return CalendarData(events, overrides)
+
+
+async def event_calendar_data(
+    session: AsyncSession, principal: Principal | None, event_id: uuid.UUID
+) -> CalendarData:
+    event = await visible_event(session, principal, event_id)
+    return CalendarData([event], {event.id: await repository.overrides_of(session, [event.id])})

@@ -1,0 +1,490 @@
+"""HTTP routes of the practices service: parse, authorise, call one service function, return."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from services.common.auth import OptionalPrincipalDep, PrincipalDep
+from services.common.db import SessionDep
+from services.common.errors import Unprocessable, problem_responses
+from services.common.etag import IfMatchHeader, set_etag
+from services.common.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, LimitQuery
+from services.common.vocabulary import (
+    CountryCode,
+    MirpsCountryCode,
+    PillarCode,
+    PopulationCode,
+    ThemeCode,
+    Vocabulary,
+    pillars,
+    populations,
+    themes,
+)
+from services.practices import schemas, service
+from services.practices.models import PracticeStatus
+
+router = APIRouter(prefix="/v1")
+
+IdsQuery = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_LIMIT * 37,
+        description=f"Batch read: comma-separated ids (at most {MAX_LIMIT}); unknown or "
+        "invisible ids are simply absent.",
+        examples=["3f1c2e1a-7b0d-4c55-9a59-0f7e8e1c2d4b,8d5d2c0e-1c7a-4c55-9a59-0f7e8e1c2d4b"],
+    ),
+]
+
+
+def _parse_ids(ids: str | None) -> list[uuid.UUID]:
+    if not ids:
+        return []
+    parts = [part.strip() for part in ids.split(",") if part.strip()]
+    if len(parts) > MAX_LIMIT:
+        raise Unprocessable(f"ids: at most {MAX_LIMIT} ids per request, got {len(parts)}")
+    try:
+        return [uuid.UUID(part) for part in parts]
+    except ValueError as exc:
+        raise Unprocessable(f"ids: not a comma-separated list of UUIDs ({exc})") from exc
+
+
+# --- taxonomies --------------------------------------------------------------------------
+
+
+def _terms(vocabulary: Vocabulary) -> schemas.TermList:
+    return schemas.TermList(
+        items=[schemas.Term(code=term.code, es=term.es, en=term.en) for term in vocabulary.values()]
+    )
+
+
+@router.get(
+    "/taxonomies/themes",
+    tags=["taxonomies"],
+    response_model=schemas.TermList,
+    description="The theme codes shared by practices, inventory, objectives and events.",
+)
+async def list_themes() -> schemas.TermList:
+    """Themes, with Spanish and English labels."""
+    return _terms(themes)
+
+
+@router.get(
+    "/taxonomies/populations",
+    tags=["taxonomies"],
+    response_model=schemas.TermList,
+    description="Population codes: refugees, asylum seekers, internally displaced people…",
+)
+async def list_populations() -> schemas.TermList:
+    """Populations, with Spanish and English labels."""
+    return _terms(populations)
+
+
+@router.get(
+    "/taxonomies/pillars",
+    tags=["taxonomies"],
+    response_model=schemas.TermList,
+    description="The four MIRPS pillars.",
+)
+async def list_pillars() -> schemas.TermList:
+    """MIRPS pillars, with Spanish and English labels."""
+    return _terms(pillars)
+
+
+# --- practices ---------------------------------------------------------------------------
+
+
+@router.get(
+    "/practices",
+    tags=["practices"],
+    response_model=schemas.PracticeSearchPage,
+    responses=problem_responses(401, 422),
+    description=(
+        "Full text over Spanish and English (title weighted over summary over description, "
+        "accents ignored, words stemmed), filters (repeat a parameter for any-of), total "
+        "count and facet counts for the current filter. Anonymous callers see published "
+        "practices only; authors also see their own drafts, the secretariat sees all."
+    ),
+)
+async def search_practices(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="Words to find, in Spanish or English.",
+            examples=["integración laboral"],
+        ),
+    ] = None,
+    prefix: Annotated[
+        bool, Query(description="Type-ahead: the last word may be unfinished (`refug`).")
+    ] = False,
+    theme: Annotated[list[ThemeCode] | None, Query(description="Theme code.")] = None,
+    country: Annotated[list[CountryCode] | None, Query(description="ISO alpha-3.")] = None,
+    population: Annotated[list[PopulationCode] | None, Query()] = None,
+    origin: Annotated[list[schemas.OriginName] | None, Query()] = None,
+    pillar: Annotated[list[PillarCode] | None, Query()] = None,
+    evidence: Annotated[list[schemas.EvidenceLevelName] | None, Query()] = None,
+    status_: Annotated[list[schemas.PracticeStatusName] | None, Query(alias="status")] = None,
+    organisation: Annotated[
+        list[str] | None, Query(description="Implementing organisation id.")
+    ] = None,
+    ids: IdsQuery = None,
+    sort: Annotated[
+        schemas.SortName | None,
+        Query(description="relevance (default with q), newest (default without), title."),
+    ] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> schemas.PracticeSearchPage:
+    """Search and list practices."""
+    filters = schemas.PracticeFilters(
+        q=q,
+        prefix=prefix,
+        themes=theme or [],
+        countries=country or [],
+        populations=population or [],
+        origins=origin or [],
+        pillars=pillar or [],
+        evidence_levels=evidence or [],
+        statuses=status_ or [],
+        organisation_ids=organisation or [],
+        ids=_parse_ids(ids),
+        sort=sort,
+    )
+    return await service.search_practices(session, principal, filters, cursor=cursor, limit=limit)
+
+
+@router.post(
+    "/practices",
+    tags=["practices"],
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.Practice,
+    responses=problem_responses(401, 403, 422),
+    description="Members, partners, focal points (their countries) and the secretariat "
+    "write practices; a new practice is a draft that only its authors and the secretariat see.",
+)
+async def create_practice(
+    session: SessionDep,
+    principal: PrincipalDep,
+    data: schemas.PracticeCreate,
+    response: Response,
+) -> schemas.Practice:
+    """Create a draft practice."""
+    practice = await service.create_practice(session, principal, data)
+    set_etag(response, practice.version)
+    response.headers["Location"] = f"/v1/practices/{practice.id}"
+    return service.practice_view(practice, principal)
+
+
+@router.get(
+    "/practices/{practice_id}",
+    tags=["practices"],
+    response_model=schemas.Practice,
+    responses=problem_responses(401, 404),
+    description="Contacts are shown to signed-in callers only; drafts to their authors and "
+    "the secretariat only (404 for anyone else).",
+)
+async def get_practice(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    practice_id: uuid.UUID,
+    response: Response,
+) -> schemas.Practice:
+    """Read one practice (its ETag in the header)."""
+    practice = await service.visible_practice(session, principal, practice_id)
+    set_etag(response, practice.version)
+    return service.practice_view(practice, principal)
+
+
+@router.patch(
+    "/practices/{practice_id}",
+    tags=["practices"],
+    response_model=schemas.Practice,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    description="Merge the fields sent. Drafts are edited by their authors; published "
+    "practices by the secretariat, each change kept as a version. Needs If-Match.",
+)
+async def update_practice(
+    session: SessionDep,
+    principal: PrincipalDep,
+    practice_id: uuid.UUID,
+    data: schemas.PracticeUpdate,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> schemas.Practice:
+    """Edit a practice."""
+    practice = await service.update_practice(session, principal, practice_id, data, if_match)
+    set_etag(response, practice.version)
+    return service.practice_view(practice, principal)
+
+
+_TRANSITION_ERRORS = problem_responses(401, 403, 404, 409, 412)
+
+
+async def _move(
+    session: SessionDep,
+    principal: PrincipalDep,
+    practice_id: uuid.UUID,
+    to_status: PracticeStatus,
+    if_match: str | None,
+    response: Response,
+    comment: str | None = None,
+) -> schemas.Practice:
+    practice = await service.transition(
+        session, principal, practice_id, to_status, if_match, comment
+    )
+    set_etag(response, practice.version)
+    return service.practice_view(practice, principal)
+
+
+@router.post(
+    "/practices/{practice_id}/submit",
+    tags=["practice workflow"],
+    response_model=schemas.Practice,
+    responses=_TRANSITION_ERRORS,
+    description="draft → submitted, by the practice's authors. If-Match is checked when sent.",
+)
+async def submit_practice(
+    session: SessionDep,
+    principal: PrincipalDep,
+    practice_id: uuid.UUID,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> schemas.Practice:
+    """Submit a draft for review."""
+    return await _move(
+        session, principal, practice_id, PracticeStatus.SUBMITTED, if_match, response
+    )
+
+
+@router.post(
+    "/practices/{practice_id}/request-changes",
+    tags=["practice workflow"],
+    response_model=schemas.Practice,
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+    description="submitted → draft with the reviewer's comments, by the secretariat.",
+)
+async def request_changes(
+    session: SessionDep,
+    principal: PrincipalDep,
+    practice_id: uuid.UUID,
+    data: schemas.ChangesRequested,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> schemas.Practice:
+    """Send a submission back to its authors."""
+    return await _move(
+        session, principal, practice_id, PracticeStatus.DRAFT, if_match, response, data.comment
+    )
+
+
+@router.post(
+    "/practices/{practice_id}/publish",
+    tags=["practice workflow"],
+    response_model=schemas.Practice,
+    responses=_TRANSITION_ERRORS,
+    description="submitted → published, by the secretariat; records version 1 (or the next).",
+)
+async def publish_practice(
+    session: SessionDep,
+    principal: PrincipalDep,
+    practice_id: uuid.UUID,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> schemas.Practice:
+    """Publish a reviewed practice."""
+    return await _move(
+        session, principal, practice_id, PracticeStatus.PUBLISHED, if_match, response
+    )
+
+
+@router.post(
+    "/practices/{practice_id}/archive",
+    tags=["practice workflow"],
+    response_model=schemas.Practice,
+    responses=_TRANSITION_ERRORS,
+    description="published → archived, by the secretariat; it leaves the public catalogue.",
+)
+async def archive_practice(
+    session: SessionDep,
+    principal: PrincipalDep,
+    practice_id: uuid.UUID,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> schemas.Practice:
+    """Archive a published practice."""
+    return await _move(session, principal, practice_id, PracticeStatus.ARCHIVED, if_match, response)
+
+
+@router.get(
+    "/practices/{practice_id}/versions",
+    tags=["practices"],
+    response_model=schemas.PracticeVersionList,
+    responses=problem_responses(401, 404),
+    description="One version per published change: publication, each edit, archiving.",
+)
+async def list_practice_versions(
+    session: SessionDep, principal: OptionalPrincipalDep, practice_id: uuid.UUID
+) -> schemas.PracticeVersionList:
+    """Versions of a practice: who, when, what changed."""
+    return schemas.PracticeVersionList(
+        items=await service.practice_versions(session, principal, practice_id)
+    )
+
+
+@router.get(
+    "/practices/{practice_id}/transitions",
+    tags=["practice workflow"],
+    response_model=schemas.PracticeTransitionList,
+    responses=problem_responses(401, 404),
+    description="Every workflow step with who and when; comments for authors and reviewers.",
+)
+async def list_practice_transitions(
+    session: SessionDep, principal: OptionalPrincipalDep, practice_id: uuid.UUID
+) -> schemas.PracticeTransitionList:
+    """Workflow history of a practice."""
+    return schemas.PracticeTransitionList(
+        items=await service.practice_transitions(session, principal, practice_id)
+    )
+
+
+# --- inventory ---------------------------------------------------------------------------
+
+
+@router.get(
+    "/inventory-items",
+    tags=["inventory"],
+    response_model=schemas.InventoryPage,
+    responses=problem_responses(401, 422),
+    description="Services, programmes and gaps, newest first. Public; contacts only for "
+    "signed-in callers.",
+)
+async def list_inventory_items(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    country: Annotated[list[MirpsCountryCode] | None, Query()] = None,
+    theme: Annotated[list[ThemeCode] | None, Query()] = None,
+    kind: Annotated[list[schemas.InventoryKindName] | None, Query()] = None,
+    severity: Annotated[list[schemas.SeverityName] | None, Query()] = None,
+    ids: IdsQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> schemas.InventoryPage:
+    """List inventory items."""
+    return await service.list_inventory_items(
+        session,
+        principal,
+        schemas.InventoryFilters(
+            countries=country or [],
+            themes=theme or [],
+            kinds=kind or [],
+            severities=severity or [],
+            ids=_parse_ids(ids),
+        ),
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+@router.post(
+    "/inventory-items",
+    tags=["inventory"],
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.InventoryItem,
+    responses=problem_responses(401, 403, 422),
+    description="Written by the country's focal point or the secretariat. Gaps need a severity.",
+)
+async def create_inventory_item(
+    session: SessionDep,
+    principal: PrincipalDep,
+    data: schemas.InventoryItemCreate,
+    response: Response,
+) -> schemas.InventoryItem:
+    """Record a service, programme or gap."""
+    item = await service.create_inventory_item(session, principal, data)
+    set_etag(response, item.version)
+    response.headers["Location"] = f"/v1/inventory-items/{item.id}"
+    return service.inventory_view(item, principal)
+
+
+@router.get(
+    "/inventory-items/{item_id}",
+    tags=["inventory"],
+    response_model=schemas.InventoryItem,
+    responses=problem_responses(401, 404),
+    description="Public; contacts only for signed-in callers.",
+)
+async def get_inventory_item(
+    session: SessionDep, principal: OptionalPrincipalDep, item_id: uuid.UUID, response: Response
+) -> schemas.InventoryItem:
+    """Read one inventory item."""
+    item = await service.get_inventory_item(session, item_id)
+    set_etag(response, item.version)
+    return service.inventory_view(item, principal)
+
+
+@router.patch(
+    "/inventory-items/{item_id}",
+    tags=["inventory"],
+    response_model=schemas.InventoryItem,
+    responses=problem_responses(401, 403, 404, 412, 422, 428),
+    description="Merge the fields sent; needs If-Match.",
+)
+async def update_inventory_item(
+    session: SessionDep,
+    principal: PrincipalDep,
+    item_id: uuid.UUID,
+    data: schemas.InventoryItemUpdate,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> schemas.InventoryItem:
+    """Edit an inventory item."""
+    item = await service.update_inventory_item(session, principal, item_id, data, if_match)
+    set_etag(response, item.version)
+    return service.inventory_view(item, principal)
+
+
+@router.delete(
+    "/inventory-items/{item_id}",
+    tags=["inventory"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 412),
+    description="By the country's focal point or the secretariat; If-Match checked when sent.",
+)
+async def delete_inventory_item(
+    session: SessionDep,
+    principal: PrincipalDep,
+    item_id: uuid.UUID,
+    if_match: IfMatchHeader = None,
+) -> Response:
+    """Delete an inventory item."""
+    await service.delete_inventory_item(session, principal, item_id, if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- priorities --------------------------------------------------------------------------
+
+
+@router.get(
+    "/topics/priorities",
+    tags=["priorities"],
+    response_model=schemas.PriorityList,
+    responses=problem_responses(422),
+    description=(
+        "Themes ranked for learning events: score = severity points of the theme's gaps "
+        "(low 1, medium 2, high 3, critical 5) x countries reporting them ÷ (1 + published "
+        "practices on the theme). Each row says why, in Spanish and English."
+    ),
+)
+async def list_priorities(
+    session: SessionDep,
+    country: Annotated[
+        list[MirpsCountryCode] | None, Query(description="Only gaps of these countries.")
+    ] = None,
+) -> schemas.PriorityList:
+    """Learning-event priorities from the inventory's gaps."""
+    return schemas.PriorityList(items=await service.priorities(session, country or []))

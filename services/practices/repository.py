@@ -1,0 +1,406 @@
+"""All SQL of the practices service."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    String,
+    Uuid,
+    and_,
+    column,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    true,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import Subquery
+
+from services.common.pagination import decode_cursor, encode_cursor, keyset_page
+from services.practices import search
+from services.practices.models import (
+    InventoryItem,
+    Practice,
+    PracticeOrganisation,
+    PracticePopulation,
+    PracticeStatus,
+    PracticeTheme,
+    PracticeTransition,
+    PracticeVersion,
+)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Which unpublished practices a caller may see (published ones everybody sees)."""
+
+    everything: bool = False
+    sub: str | None = None
+    org_id: str | None = None
+    focal_countries: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class PracticeQuery:
+    """A parsed search request."""
+
+    text: search.TextQuery | None = None
+    themes: Sequence[str] = ()
+    countries: Sequence[str] = ()
+    populations: Sequence[str] = ()
+    origins: Sequence[str] = ()
+    pillars: Sequence[str] = ()
+    evidence_levels: Sequence[str] = ()
+    statuses: Sequence[str] = ()
+    organisation_ids: Sequence[str] = ()
+    ids: Sequence[uuid.UUID] = ()
+    sort: str = "newest"
+
+
+@dataclass
+class SearchResult:
+    practices: list[Practice]
+    next_cursor: str | None
+    total: int
+    facets: dict[str, list[tuple[str, int]]]
+
+
+FACETS = ("theme", "country", "population", "origin", "evidence")
+
+
+def _with_collections(statement: Select[Any]) -> Select[Any]:
+    return statement.options(
+        selectinload(Practice.theme_links),
+        selectinload(Practice.population_links),
+        selectinload(Practice.organisation_links),
+    )
+
+
+async def get_practice(session: AsyncSession, practice_id: uuid.UUID) -> Practice | None:
+    """A practice with its themes, populations and organisations loaded."""
+    result = await session.scalars(
+        _with_collections(select(Practice).where(Practice.id == practice_id))
+    )
+    return result.one_or_none()
+
+
+def add(session: AsyncSession, row: object) -> None:
+    session.add(row)
+
+
+async def flush(session: AsyncSession) -> None:
+    await session.flush()
+
+
+def _visible(viewer: Viewer) -> ColumnElement[bool]:
+    if viewer.everything:
+        return true()
+    own: list[ColumnElement[bool]] = [Practice.status == PracticeStatus.PUBLISHED]
+    if viewer.sub is not None:
+        own.append(Practice.created_by == viewer.sub)
+    if viewer.org_id is not None:
+        own.append(Practice.owner_org_id == viewer.org_id)
+    if viewer.focal_countries:
+        own.append(
+            and_(
+                Practice.country.in_(sorted(viewer.focal_countries)),
+                Practice.origin == "mirps_country",
+            )
+        )
+    return or_(*own)
+
+
+def _text_matches(session: AsyncSession, text: search.TextQuery) -> Subquery:
+    """(practice_id, rank) of the practices matching `text`; higher rank is better."""
+    if session.get_bind().dialect.name == "postgresql":
+        document = literal_column(f"practice.{search.PG_SEARCH_COLUMN}", TSVECTOR)
+        query: ColumnElement[Any] | None = None
+        for term in text.tsquery_terms():
+            either_language = func.to_tsquery(
+                literal(search.PG_CONFIGURATIONS[0], REGCONFIG), term, type_=TSQUERY
+            ).op("||", return_type=TSQUERY)(
+                func.to_tsquery(literal(search.PG_CONFIGURATIONS[1], REGCONFIG), term)
+            )
+            query = (
+                either_language
+                if query is None
+                else query.op("&&", return_type=TSQUERY)(either_language)
+            )
+        assert query is not None
+        return (
+            select(
+                Practice.id.label("practice_id"),
+                func.ts_rank(document, query, type_=Float).label("rank"),
+            )
+            .where(document.op("@@")(query))
+            .subquery("text_match")
+        )
+    fts = table(search.SQLITE_FTS_TABLE, column("practice_id", Uuid))
+    weights = ", ".join(str(weight) for weight in search.SQLITE_COLUMN_WEIGHTS)
+    return (
+        select(
+            fts.c.practice_id.label("practice_id"),
+            (-literal_column(f"bm25({search.SQLITE_FTS_TABLE}, {weights})", Float)).label("rank"),
+        )
+        .where(literal_column(search.SQLITE_FTS_TABLE).op("MATCH")(text.fts5_match()))
+        .subquery("text_match")
+    )
+
+
+def _filters(query: PracticeQuery, viewer: Viewer) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [_visible(viewer)]
+    if query.ids:
+        conditions.append(Practice.id.in_(query.ids))
+    if query.countries:
+        conditions.append(Practice.country.in_(query.countries))
+    if query.origins:
+        conditions.append(Practice.origin.in_(query.origins))
+    if query.pillars:
+        conditions.append(Practice.pillar.in_(query.pillars))
+    if query.evidence_levels:
+        conditions.append(Practice.evidence_level.in_(query.evidence_levels))
+    if query.statuses:
+        conditions.append(Practice.status.in_(query.statuses))
+    if query.themes:
+        conditions.append(
+            Practice.id.in_(
+                select(PracticeTheme.practice_id).where(PracticeTheme.theme.in_(query.themes))
+            )
+        )
+    if query.populations:
+        conditions.append(
+            Practice.id.in_(
+                select(PracticePopulation.practice_id).where(
+                    PracticePopulation.population.in_(query.populations)
+                )
+            )
+        )
+    if query.organisation_ids:
+        conditions.append(
+            Practice.id.in_(
+                select(PracticeOrganisation.practice_id).where(
+                    PracticeOrganisation.organisation_id.in_(query.organisation_ids)
+                )
+            )
+        )
+    return conditions
+
+
+async def search_practices(
+    session: AsyncSession,
+    query: PracticeQuery,
+    viewer: Viewer,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> SearchResult:
+    """One page of matching practices, the total and the facet counts, all from the database."""
+    conditions = _filters(query, viewer)
+    matches = _text_matches(session, query.text) if query.text is not None else None
+    rank: ColumnElement[float] = matches.c.rank if matches is not None else literal(0.0, Float)
+
+    def restrict(statement: Select[Any]) -> Select[Any]:
+        if matches is not None:
+            statement = statement.join(matches, matches.c.practice_id == Practice.id)
+        return statement.where(*conditions)
+
+    # Sort keys: all descending or all ascending, the id last so the order is total.
+    sort = query.sort if (query.sort != "relevance" or matches is not None) else "newest"
+    keys: list[Any]
+    if sort == "relevance":
+        keys, descending = [rank, Practice.id], True
+    elif sort == "title":
+        keys, descending = [Practice.sort_title, Practice.id], False
+    else:
+        keys, descending = [Practice.created_at, Practice.id], True
+
+    page = restrict(select(Practice, *[key.label(f"k{i}") for i, key in enumerate(keys)]))
+    if cursor is not None:
+        after = decode_cursor(cursor, len(keys))
+        bounds = tuple_(*(literal(v, k.type) for v, k in zip(after, keys, strict=True)))
+        page = page.where(tuple_(*keys) < bounds if descending else tuple_(*keys) > bounds)
+    page = page.order_by(*[key.desc() if descending else key.asc() for key in keys])
+    rows = (await session.execute(_with_collections(page).limit(limit + 1))).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(list(rows[-1][1:]))
+
+    facets = await _facet_counts(session, restrict)
+    total = facets.pop("total", [("", 0)])[0][1]
+    return SearchResult(
+        practices=[row[0] for row in rows], next_cursor=next_cursor, total=total, facets=facets
+    )
+
+
+async def _facet_counts(session: AsyncSession, restrict: Any) -> dict[str, list[tuple[str, int]]]:
+    """Count per facet value over the whole filtered result, in one round trip."""
+    matching = restrict(
+        select(Practice.id, Practice.country, Practice.origin, Practice.evidence_level)
+    ).cte("matching")
+    label, value, count = "facet", "value", "count"
+
+    def per(name: str, value_column: Any, source: Any) -> Select[Any]:
+        return (
+            select(
+                literal(name, String).label(label),
+                value_column.label(value),
+                func.count().label(count),
+            )
+            .select_from(source)
+            .where(value_column.is_not(None))
+            .group_by(value_column)
+        )
+
+    statement: Any = union_all(
+        per(
+            "theme",
+            PracticeTheme.theme,
+            PracticeTheme.__table__.join(matching, matching.c.id == PracticeTheme.practice_id),
+        ),
+        per(
+            "population",
+            PracticePopulation.population,
+            PracticePopulation.__table__.join(
+                matching, matching.c.id == PracticePopulation.practice_id
+            ),
+        ),
+        per("country", matching.c.country, matching),
+        per("origin", matching.c.origin, matching),
+        per("evidence", matching.c.evidence_level, matching),
+        select(
+            literal("total", String).label(label),
+            literal("", String).label(value),
+            func.count().label(count),
+        ).select_from(matching),
+    )
+    facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+    for name, facet_value, facet_count in (await session.execute(statement)).all():
+        facets.setdefault(name, []).append((facet_value, int(facet_count)))
+    for name in FACETS:
+        facets[name].sort(key=lambda pair: (-pair[1], pair[0]))
+    return facets
+
+
+async def next_version_number(session: AsyncSession, practice_id: uuid.UUID) -> int:
+    current = await session.scalar(
+        select(func.max(PracticeVersion.number)).where(PracticeVersion.practice_id == practice_id)
+    )
+    return (current or 0) + 1
+
+
+async def latest_version(session: AsyncSession, practice_id: uuid.UUID) -> PracticeVersion | None:
+    result = await session.scalars(
+        select(PracticeVersion)
+        .where(PracticeVersion.practice_id == practice_id)
+        .order_by(PracticeVersion.number.desc())
+        .limit(1)
+    )
+    return result.one_or_none()
+
+
+async def versions(session: AsyncSession, practice_id: uuid.UUID) -> list[PracticeVersion]:
+    result = await session.scalars(
+        select(PracticeVersion)
+        .where(PracticeVersion.practice_id == practice_id)
+        .order_by(PracticeVersion.number)
+    )
+    return list(result.all())
+
+
+async def transitions(session: AsyncSession, practice_id: uuid.UUID) -> list[PracticeTransition]:
+    result = await session.scalars(
+        select(PracticeTransition)
+        .where(PracticeTransition.practice_id == practice_id)
+        .order_by(PracticeTransition.at, PracticeTransition.id)
+    )
+    return list(result.all())
+
+
+# --- inventory ---------------------------------------------------------------------------
+
+
+async def get_inventory_item(session: AsyncSession, item_id: uuid.UUID) -> InventoryItem | None:
+    return await session.get(InventoryItem, item_id)
+
+
+@dataclass(frozen=True)
+class InventoryQuery:
+    countries: Sequence[str] = ()
+    themes: Sequence[str] = ()
+    kinds: Sequence[str] = ()
+    severities: Sequence[str] = ()
+    ids: Sequence[uuid.UUID] = ()
+
+
+async def list_inventory(
+    session: AsyncSession, query: InventoryQuery, *, cursor: str | None, limit: int
+) -> tuple[list[InventoryItem], str | None]:
+    statement: Select[tuple[InventoryItem]] = select(InventoryItem)
+    if query.countries:
+        statement = statement.where(InventoryItem.country.in_(query.countries))
+    if query.themes:
+        statement = statement.where(InventoryItem.theme.in_(query.themes))
+    if query.kinds:
+        statement = statement.where(InventoryItem.kind.in_(query.kinds))
+    if query.severities:
+        statement = statement.where(InventoryItem.severity.in_(query.severities))
+    if query.ids:
+        statement = statement.where(InventoryItem.id.in_(query.ids))
+    return await keyset_page(
+        session,
+        statement,
+        order_by=[InventoryItem.created_at.expression, InventoryItem.id.expression],
+        sort_key=lambda item: (item.created_at, item.id),
+        cursor=cursor,
+        limit=limit,
+        descending=True,
+    )
+
+
+async def delete(session: AsyncSession, row: object) -> None:
+    await session.delete(row)
+
+
+# --- priorities --------------------------------------------------------------------------
+
+
+async def gap_counts(
+    session: AsyncSession, countries: Sequence[str]
+) -> list[tuple[str, str, str, int]]:
+    """(theme, country, severity, gaps) for every reported gap, aggregated in the database."""
+    statement = (
+        select(InventoryItem.theme, InventoryItem.country, InventoryItem.severity, func.count())
+        .where(InventoryItem.kind == "gap")
+        .group_by(InventoryItem.theme, InventoryItem.country, InventoryItem.severity)
+    )
+    if countries:
+        statement = statement.where(InventoryItem.country.in_(countries))
+    rows = (await session.execute(statement)).all()
+    return [(theme, country, severity or "medium", int(n)) for theme, country, severity, n in rows]
+
+
+async def published_practices_per_theme(session: AsyncSession) -> dict[str, int]:
+    """Published practices addressing each theme, wherever they were implemented."""
+    statement = (
+        select(PracticeTheme.theme, func.count())
+        .join(Practice, Practice.id == PracticeTheme.practice_id)
+        .where(Practice.status == PracticeStatus.PUBLISHED)
+        .group_by(PracticeTheme.theme)
+    )
+    rows = (await session.execute(statement)).all()
+    return {theme: int(n) for theme, n in rows}

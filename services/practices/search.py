@@ -1,0 +1,62 @@
+"""Turning what a user typed into a safe full-text query, for either database.
+
+User input never reaches a query language as such: only runs of letters and digits are
+kept (quotes, hyphens, `*`, `%`, backslashes and operators fall away), each word is then
+quoted (SQLite FTS5) or passed as a bound parameter to `to_tsquery` (PostgreSQL), so
+`AND`, `NOT` or `NEAR` are searched as words, never obeyed as operators.
+
+The search index itself is created by the migration `practices_0002`:
+- PostgreSQL: `practice.search_document`, a stored tsvector generated from the title (A),
+  summary (B) and description (C) with the configurations `mirps_es` (unaccent + Spanish
+  stemmer) for Spanish text and `mirps_en` (unaccent + English stemmer) for English, GIN
+  indexed. A query word matches when it matches in either language.
+- SQLite: `practice_fts`, an FTS5 table (unicode61 without diacritics + Porter) kept in
+  sync by triggers; columns title, summary, description, weighted 10 / 4 / 1 by bm25.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_WORDS = 12
+MAX_WORD_LENGTH = 64
+# Letters and digits of any script; underscores and everything else separate words.
+_WORD = re.compile(r"[^\W_]+")
+
+PG_SEARCH_COLUMN = "search_document"
+PG_CONFIGURATIONS = ("mirps_es", "mirps_en")
+SQLITE_FTS_TABLE = "practice_fts"
+SQLITE_COLUMN_WEIGHTS = (0.0, 10.0, 4.0, 1.0)  # practice_id (unindexed), title, summary, desc.
+
+
+@dataclass(frozen=True)
+class TextQuery:
+    """The words to find, all of them; with `prefix`, the last one may be unfinished."""
+
+    words: tuple[str, ...]
+    prefix: bool
+
+    def fts5_match(self) -> str:
+        """An FTS5 MATCH expression: every word a quoted string (no operator survives)."""
+        terms = [f'"{word}"' for word in self.words]
+        if self.prefix:
+            terms[-1] += "*"
+        return " ".join(terms)
+
+    def tsquery_terms(self) -> list[str]:
+        """One `to_tsquery` argument per word (`word` or `word:*`)."""
+        terms = list(self.words)
+        if self.prefix:
+            terms[-1] += ":*"
+        return terms
+
+
+def parse_text_query(q: str | None, *, prefix: bool = False) -> TextQuery | None:
+    """The searchable words of `q`, or None when it has none (then no text filter applies)."""
+    if not q:
+        return None
+    words = tuple(word.lower()[:MAX_WORD_LENGTH] for word in _WORD.findall(q))[:MAX_WORDS]
+    if not words:
+        return None
+    return TextQuery(words=words, prefix=prefix)
