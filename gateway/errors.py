@@ -65,9 +65,7 @@ class UpstreamError(GatewayError):
     def __init__(self, service: str, status: int, problem: dict[str, Any]) -> None:
         code = _CODE_BY_STATUS.get(status)
         if code is None:
-            code = (
-                ErrorCode.SERVICE_UNAVAILABLE if status >= 500 else ErrorCode.BAD_USER_INPUT
-            )
+            code = ErrorCode.SERVICE_UNAVAILABLE if status >= 500 else ErrorCode.BAD_USER_INPUT
         detail = problem.get("detail") or problem.get("title") or f"HTTP {status}"
         message = f"{service}: {detail}" if status >= 500 else str(detail)
         members = {

@@ -9,6 +9,7 @@ from strawberry import relay
 
 from gateway.connections import connection, fetch_page
 from gateway.context import Info
+from gateway.errors import BadUserInput
 from gateway.types.base import rest_id
 from gateway.types.countries import Country
 from gateway.types.events import (
@@ -57,16 +58,29 @@ from gateway.values import VocabularyTerm
 from services.common.vocabulary import MIRPS_COUNTRIES, pillars, populations, themes
 
 
-def _values(items: list[EvidenceLevel] | list[PracticeOrigin] | list[PracticeStatus] | None) -> (
-    list[str] | None
-):
+def _values(
+    items: list[EvidenceLevel] | list[PracticeOrigin] | list[PracticeStatus] | None,
+) -> list[str] | None:
     return None if items is None else [item.value for item in items]
+
+
+async def resolve_node(info: Info, id: str) -> relay.Node | None:
+    """The object behind a global id, read through its type's loader."""
+    try:
+        global_id = relay.GlobalID.from_id(id)
+    except ValueError as exc:
+        raise BadUserInput("`id` is not a global id of this graph", argument="id") from exc
+    node_type = info.schema.get_type_by_name(global_id.type_name)
+    origin = getattr(node_type, "origin", None)
+    if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
+        raise BadUserInput(f"no object type {global_id.type_name} in this graph", argument="id")
+    nodes = await origin.resolve_nodes(info=info, node_ids=[global_id.node_id], required=False)
+    found = list(nodes)
+    return found[0] if found else None
 
 
 @strawberry.type
 class DomainQuery:
-    node: relay.Node | None = relay.node(description="Any object by its global id.")
-
     # ------------------------------------------------------------ vocabularies and countries
 
     @strawberry.field(description="The seven MIRPS countries.")

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import strawberry
+from strawberry import relay
 from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
@@ -36,7 +37,7 @@ from gateway.config import GatewaySettings
 from gateway.context import Context, Info
 from gateway.errors import GatewayError
 from gateway.mutations import Mutation
-from gateway.queries import DomainQuery
+from gateway.queries import DomainQuery, resolve_node
 from services.common.context import current_request_id
 
 logger = logging.getLogger("mirps.gateway")
@@ -73,6 +74,10 @@ async def _check(info: Info, service: str) -> ServiceHealth:
 
 @strawberry.type(description="Everything a client can read.")
 class Query(DomainQuery):
+    @strawberry.field(description="Any object by its global id (the `id` of a Node).")
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        return await resolve_node(info, id)
+
     @strawberry.field(
         description="Readiness of each backing service; answers even if some are down."
     )

@@ -106,9 +106,7 @@ class Upstream:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """A write; returns the JSON answer (None for an empty one)."""
-        response = await self.call(
-            service, method, path, params=params, json=body, headers=headers
-        )
+        response = await self.call(service, method, path, params=params, json=body, headers=headers)
         if not response.content:
             return None
         return response.json()

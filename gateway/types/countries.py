@@ -31,16 +31,16 @@ if TYPE_CHECKING:
 EventConnectionRef = Annotated["EventConnection", strawberry.lazy("gateway.types.events")]
 EventKindRef = Annotated["EventKind", strawberry.lazy("gateway.types.events")]
 EventStatusRef = Annotated["EventStatus", strawberry.lazy("gateway.types.events")]
-PracticeConnectionRef = Annotated[
-    "PracticeConnection", strawberry.lazy("gateway.types.practices")
-]
+PracticeConnectionRef = Annotated["PracticeConnection", strawberry.lazy("gateway.types.practices")]
 InventoryConnectionRef = Annotated[
     "InventoryItemConnection", strawberry.lazy("gateway.types.practices")
 ]
 InventoryKindRef = Annotated["InventoryKind", strawberry.lazy("gateway.types.practices")]
 
 
-@strawberry.type(description="A country (ISO 3166-1 alpha-3), and everything the platform holds on it.")
+@strawberry.type(
+    description="A country (ISO 3166-1 alpha-3), and everything the platform holds on it."
+)
 class Country(relay.Node):
     code: relay.NodeID[str]
 

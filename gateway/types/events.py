@@ -51,7 +51,9 @@ class EventMode(Enum):
     HYBRID = "hybrid"
 
 
-@strawberry.enum(description="Where an event is in its life: proposed → scheduled → held → reported.")
+@strawberry.enum(
+    description="Where an event is in its life: proposed → scheduled → held → reported."
+)
 class EventStatus(Enum):
     PROPOSED = "proposed"
     SCHEDULED = "scheduled"
@@ -187,9 +189,7 @@ class Event(ResourceNode):
     async def featured_practices(self, info: Info) -> list[PracticeRef] | None:
         from gateway.types.practices import Practice
 
-        ids = [
-            str(value) for value in self.data.get("featured_practice_ids", []) if is_uuid(value)
-        ]
+        ids = [str(value) for value in self.data.get("featured_practice_ids", []) if is_uuid(value)]
         records = await info.context.loaders.many("practice", ids)
         return [Practice.from_rest(record) for record in records]
 
@@ -219,7 +219,9 @@ class Event(ResourceNode):
             exdates=[str(value) for value in recurrence.get("exdates", [])],
         )
 
-    @strawberry.field(description="iCalendar SEQUENCE; bumped on every change of time, place or status.")
+    @strawberry.field(
+        description="iCalendar SEQUENCE; bumped on every change of time, place or status."
+    )
     def sequence(self) -> int | None:
         return self.data.get("sequence")
 
@@ -231,7 +233,7 @@ class Event(ResourceNode):
     async def outcomes(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> EventOutcomeConnection | None:
-        return await outcome_connection(info, first, after, event_id=self.key)
+        return await outcome_connection(info, first, after, path=f"/v1/events/{self.key}/outcomes")
 
     @strawberry.field(description="Pledges (pledges service) announced at this event.")
     async def pledges_announced(
@@ -389,9 +391,13 @@ async def event_connection(
 
 
 async def outcome_connection(
-    info: Info, first: int | None, after: str | None, **filters: Any
+    info: Info,
+    first: int | None,
+    after: str | None,
+    path: str = "/v1/outcomes",
+    **filters: Any,
 ) -> EventOutcomeConnection:
     items, body, start, skip = await fetch_page(
-        info.context, SERVICE, "/v1/outcomes", filters, first=first, after=after
+        info.context, SERVICE, path, filters, first=first, after=after
     )
     return connection(EventOutcomeConnection, items, body, start, skip, EventOutcome.from_rest)

@@ -23,9 +23,7 @@ if TYPE_CHECKING:
 
 CountryRef = Annotated["Country", strawberry.lazy("gateway.types.countries")]
 EventRef = Annotated["Event", strawberry.lazy("gateway.types.events")]
-PracticeConnectionRef = Annotated[
-    "PracticeConnection", strawberry.lazy("gateway.types.practices")
-]
+PracticeConnectionRef = Annotated["PracticeConnection", strawberry.lazy("gateway.types.practices")]
 PracticeRef = Annotated["Practice", strawberry.lazy("gateway.types.practices")]
 
 SERVICE = "pledges"
@@ -118,7 +116,9 @@ class Organisation(ResourceNode):
     def country_code(self) -> str | None:
         return self.data.get("country")
 
-    @strawberry.field(description="Date it joined the MIRPS Support Platform; null if not a member.")
+    @strawberry.field(
+        description="Date it joined the MIRPS Support Platform; null if not a member."
+    )
     def sp_member_since(self) -> date | None:
         return to_date(self.data.get("sp_member_since"))
 

@@ -35,7 +35,9 @@ class PracticeStatus(Enum):
     ARCHIVED = "archived"
 
 
-@strawberry.enum(description="Whose practice it is: a MIRPS country's or a Support Platform member's.")
+@strawberry.enum(
+    description="Whose practice it is: a MIRPS country's or a Support Platform member's."
+)
 class PracticeOrigin(Enum):
     MIRPS_COUNTRY = "mirps_country"
     SP_MEMBER = "sp_member"
@@ -70,7 +72,9 @@ class PracticeSort(Enum):
     TITLE = "title"
 
 
-@strawberry.type(description="An organisation named on a record, with its directory entry if known.")
+@strawberry.type(
+    description="An organisation named on a record, with its directory entry if known."
+)
 class NamedOrganisation:
     name: str = strawberry.field(description="The name as the record shows it.")
     rest_id: str | None = strawberry.field(description="Its opaque organisation id, if any.")
@@ -305,7 +309,9 @@ class InventoryItem(ResourceNode):
         return self.data.get("version")
 
 
-@strawberry.type(description="A theme ranked for learning events: gaps against practices available.")
+@strawberry.type(
+    description="A theme ranked for learning events: gaps against practices available."
+)
 class Priority:
     rank: int = strawberry.field(description="1 is the most pressing theme.")
     theme: VocabularyTerm | None = strawberry.field(description="The theme.")
