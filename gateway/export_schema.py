@@ -22,11 +22,11 @@ def main(argv: list[str]) -> int:
     current = sdl()
     if "--check" in argv:
         if not SDL_PATH.exists() or SDL_PATH.read_text(encoding="utf-8") != current:
-            print(f"{SDL_PATH} is out of date: run python -m gateway.export_schema")  # noqa: T201
+            print(f"{SDL_PATH} is out of date: run python -m gateway.export_schema")
             return 1
         return 0
     SDL_PATH.write_text(current, encoding="utf-8")
-    print(f"wrote {SDL_PATH}")  # noqa: T201
+    print(f"wrote {SDL_PATH}")
     return 0
 
 

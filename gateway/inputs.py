@@ -63,7 +63,7 @@ def rest_body(
     return body
 
 
-def idempotency(key: str | None | UnsetType) -> dict[str, str]:
+def idempotency(key: str | UnsetType | None) -> dict[str, str]:
     """The Idempotency-Key header for a creating mutation, when the client gave one."""
     if isinstance(key, str) and key:
         return {"Idempotency-Key": key}

@@ -16,7 +16,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from gateway.errors import GatewayError
-from gateway.upstream import Upstream
+from gateway.upstream import ParamValue, Upstream
 
 Record = dict[str, Any]
 
@@ -47,9 +47,12 @@ RESOURCES: Mapping[str, Resource] = {
 def batch_loader(upstream: Upstream, resource: Resource) -> DataLoader[str, Record | None]:
     """A loader answering each key with its record, or None when absent or invisible."""
 
-    async def load(keys: list[str]) -> Sequence[Record | None | BaseException]:
+    async def load(keys: list[str]) -> Sequence[Record | BaseException | None]:
         wanted = list(dict.fromkeys(keys))
-        params = {resource.ids_param: ",".join(wanted), "limit": len(wanted)}
+        params: dict[str, ParamValue] = {
+            resource.ids_param: ",".join(wanted),
+            "limit": len(wanted),
+        }
         try:
             page = await upstream.get(resource.service, resource.path, params)
         except GatewayError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import date
 
 import strawberry
@@ -74,7 +75,9 @@ async def resolve_node(info: Info, id: str) -> relay.Node | None:
     origin = getattr(node_type, "origin", None)
     if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
         raise BadUserInput(f"no object type {global_id.type_name} in this graph", argument="id")
-    nodes = await origin.resolve_nodes(info=info, node_ids=[global_id.node_id], required=False)
+    nodes = origin.resolve_nodes(info=info, node_ids=[global_id.node_id], required=False)
+    if inspect.isawaitable(nodes):
+        nodes = await nodes
     found = list(nodes)
     return found[0] if found else None
 

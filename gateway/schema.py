@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 import strawberry
-from strawberry import relay
 from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,

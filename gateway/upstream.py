@@ -22,9 +22,11 @@ logger = logging.getLogger("mirps.gateway.upstream")
 ParamValue = str | int | float | bool | Sequence[str] | None
 
 
-def _query_params(params: Mapping[str, ParamValue] | None) -> list[tuple[str, str]]:
+def _query_params(
+    params: Mapping[str, ParamValue] | None,
+) -> list[tuple[str, str | int | float | bool | None]]:
     """Query parameters without the unset ones; lists repeat the parameter."""
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, str | int | float | bool | None]] = []
     for name, value in (params or {}).items():
         if value is None:
             continue

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.mutations.events import EventMutations
 from gateway.mutations.pledges import PledgeMutations
+from gateway.mutations.practices import PracticeMutations
 
 
 @strawberry.type(description="Everything a client can write, through the services' rules.")
-class Mutation(PledgeMutations):
+class Mutation(PledgeMutations, PracticeMutations, EventMutations):
     pass

@@ -148,11 +148,10 @@ def _pledge_links(body: dict[str, object]) -> dict[str, object]:
     """Global ids in a pledge body turned into the REST ids the service expects."""
     if "contributor_id" in body:
         body["contributor_id"] = rest_id(str(body["contributor_id"]), "Organisation")
-    if isinstance(body.get("objective_ids"), list):
+    objective_ids = body.get("objective_ids")
+    if isinstance(objective_ids, list):
         body["objective_ids"] = rest_ids(
-            [str(value) for value in body["objective_ids"]],  # type: ignore[union-attr]
-            "Objective",
-            "objectiveIds",
+            [str(value) for value in objective_ids], "Objective", "objectiveIds"
         )
     if "announced_at_event_id" in body:
         value = body.pop("announced_at_event_id")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from gateway.connections import Connection, connection, fetch_page
 from gateway.context import Info
@@ -400,9 +401,7 @@ class PledgeChange:
     action: str = strawberry.field(description="created, updated or withdrawn.")
     changed_by: str | None = strawberry.field(description="Token subject of who changed it.")
     changed_at: datetime | None = strawberry.field(description="When.")
-    changes: strawberry.scalars.JSON = strawberry.field(
-        description="Each changed field → [before, after]."
-    )
+    changes: JSON = strawberry.field(description="Each changed field → [before, after].")
 
     @classmethod
     def from_rest(cls, data: Record) -> PledgeChange:
@@ -410,7 +409,7 @@ class PledgeChange:
             action=str(data.get("action")),
             changed_by=data.get("changed_by"),
             changed_at=to_datetime(data.get("changed_at")),
-            changes=data.get("changes") or {},
+            changes=cast(JSON, data.get("changes") or {}),
         )
 
 

@@ -316,7 +316,8 @@ class Priority:
     rank: int = strawberry.field(description="1 is the most pressing theme.")
     theme: VocabularyTerm | None = strawberry.field(description="The theme.")
     score: float = strawberry.field(
-        description="Severity points × countries reporting ÷ (1 + published practices)."
+        description="Severity points times countries reporting, divided by "
+        "(1 + published practices)."
     )
     gap_count: int = strawberry.field(description="Gaps reported on the theme.")
     countries: list[CountryRef] = strawberry.field(description="Countries reporting a gap.")
