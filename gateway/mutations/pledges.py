@@ -67,18 +67,45 @@ class UpdatePledgeInput:
         default=None,
         description="The version you read; a newer one on the server is a STALE_VERSION error.",
     )
-    kind: PledgeKind | None = strawberry.UNSET
-    title: LocalizedTextInput | None = strawberry.UNSET
-    description: LocalizedTextInput | None = strawberry.UNSET
-    amount: MoneyInput | None = strawberry.UNSET
-    recipient_countries: list[str] | None = strawberry.UNSET
-    regional: bool | None = strawberry.UNSET
-    objective_ids: list[strawberry.ID] | None = strawberry.UNSET
-    announced_on: date | None = strawberry.UNSET
-    announced_at_event_id: strawberry.ID | None = strawberry.UNSET
-    funding_mechanism: FundingMechanism | None = strawberry.UNSET
-    implementation_status: ImplementationStatus | None = strawberry.UNSET
-    visibility: Visibility | None = strawberry.UNSET
+    kind: PledgeKind | None = strawberry.field(
+        default=strawberry.UNSET, description="New kind; left out, it stays as it is."
+    )
+    title: LocalizedTextInput | None = strawberry.field(
+        default=strawberry.UNSET, description="New title; left out, it stays as it is."
+    )
+    description: LocalizedTextInput | None = strawberry.field(
+        default=strawberry.UNSET, description="New description; left out, it stays as it is."
+    )
+    amount: MoneyInput | None = strawberry.field(
+        default=strawberry.UNSET, description="New amount; left out, it stays as it is."
+    )
+    recipient_countries: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="New recipient countries; left out, it stays as it is.",
+    )
+    regional: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="New regional; left out, it stays as it is."
+    )
+    objective_ids: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description="New objective ids; left out, it stays as it is."
+    )
+    announced_on: date | None = strawberry.field(
+        default=strawberry.UNSET, description="New announced on; left out, it stays as it is."
+    )
+    announced_at_event_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="New announced at event id; left out, it stays as it is.",
+    )
+    funding_mechanism: FundingMechanism | None = strawberry.field(
+        default=strawberry.UNSET, description="New funding mechanism; left out, it stays as it is."
+    )
+    implementation_status: ImplementationStatus | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="New implementation status; left out, it stays as it is.",
+    )
+    visibility: Visibility | None = strawberry.field(
+        default=strawberry.UNSET, description="New visibility; left out, it stays as it is."
+    )
 
 
 @strawberry.input(description="Withdraw a pledge: its undisbursed remainder stops counting.")

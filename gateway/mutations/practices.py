@@ -84,21 +84,52 @@ class CreatePracticeInput:
 class UpdatePracticeInput:
     id: strawberry.ID = strawberry.field(description="The practice.")
     expected_version: int | None = strawberry.field(default=None, description=EXPECTED_VERSION)
-    title: LocalizedTextInput | None = strawberry.UNSET
-    summary: LocalizedTextInput | None = strawberry.UNSET
-    description: LocalizedTextInput | None = strawberry.UNSET
-    country: str | None = strawberry.UNSET
-    origin: PracticeOrigin | None = strawberry.UNSET
-    implementing_organisations: list[NamedOrganisationInput] | None = strawberry.UNSET
-    themes: list[str] | None = strawberry.UNSET
-    populations: list[str] | None = strawberry.UNSET
-    pillar: str | None = strawberry.UNSET
-    period: PeriodInput | None = strawberry.UNSET
-    results: LocalizedTextInput | None = strawberry.UNSET
-    evidence: EvidenceInput | None = strawberry.UNSET
-    links: list[LinkInput] | None = strawberry.UNSET
-    contacts: list[ContactInput] | None = strawberry.UNSET
-    shared_with: list[str] | None = strawberry.UNSET
+    title: LocalizedTextInput | None = strawberry.field(
+        default=strawberry.UNSET, description="New title; left out, it stays as it is."
+    )
+    summary: LocalizedTextInput | None = strawberry.field(
+        default=strawberry.UNSET, description="New summary; left out, it stays as it is."
+    )
+    description: LocalizedTextInput | None = strawberry.field(
+        default=strawberry.UNSET, description="New description; left out, it stays as it is."
+    )
+    country: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New country; left out, it stays as it is."
+    )
+    origin: PracticeOrigin | None = strawberry.field(
+        default=strawberry.UNSET, description="New origin; left out, it stays as it is."
+    )
+    implementing_organisations: list[NamedOrganisationInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="New implementing organisations; left out, it stays as it is.",
+    )
+    themes: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="New themes; left out, it stays as it is."
+    )
+    populations: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="New populations; left out, it stays as it is."
+    )
+    pillar: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New pillar; left out, it stays as it is."
+    )
+    period: PeriodInput | None = strawberry.field(
+        default=strawberry.UNSET, description="New period; left out, it stays as it is."
+    )
+    results: LocalizedTextInput | None = strawberry.field(
+        default=strawberry.UNSET, description="New results; left out, it stays as it is."
+    )
+    evidence: EvidenceInput | None = strawberry.field(
+        default=strawberry.UNSET, description="New evidence; left out, it stays as it is."
+    )
+    links: list[LinkInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="New links; left out, it stays as it is."
+    )
+    contacts: list[ContactInput] | None = strawberry.field(
+        default=strawberry.UNSET, description="New contacts; left out, it stays as it is."
+    )
+    shared_with: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="New shared with; left out, it stays as it is."
+    )
 
 
 @strawberry.input(description="A workflow step on a practice.")
