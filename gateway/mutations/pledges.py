@@ -8,7 +8,7 @@ import strawberry
 
 from gateway.context import Info
 from gateway.inputs import LocalizedTextInput, MoneyInput, idempotency, rest_body
-from gateway.types.base import if_match, rest_id, rest_ids
+from gateway.types.base import precondition, rest_id, rest_ids
 from gateway.types.pledges import (
     EntryType,
     FundingMechanism,
@@ -65,7 +65,8 @@ class UpdatePledgeInput:
     id: strawberry.ID = strawberry.field(description="The pledge.")
     expected_version: int | None = strawberry.field(
         default=None,
-        description="The version you read; a newer one on the server is a STALE_VERSION error.",
+        description="The version you read; a newer one on the server is a STALE_VERSION "
+        "error. Leave it out to apply the change to the current version.",
     )
     kind: PledgeKind | None = strawberry.field(
         default=strawberry.UNSET, description="New kind; left out, it stays as it is."
@@ -113,7 +114,9 @@ class WithdrawPledgeInput:
     id: strawberry.ID = strawberry.field(description="The pledge.")
     reason: str = strawberry.field(description="Why it is withdrawn.")
     expected_version: int | None = strawberry.field(
-        default=None, description="The version you read (optimistic locking)."
+        default=None,
+        description="The version you read (STALE_VERSION when it changed); leave it out to "
+        "withdraw the pledge as it is now.",
     )
 
 
@@ -167,8 +170,10 @@ class RecordLedgerEntryPayload:
 
     @strawberry.field(description="The pledge, read again after the entry (new balances).")
     async def pledge(self, info: Info) -> Pledge | None:
-        info.context.loaders["pledge"].clear(self.entry.pledge_rest_id)
-        return Pledge.build(await info.context.loaders.one("pledge", self.entry.pledge_rest_id))
+        record = await info.context.upstream.get(
+            SERVICE, f"/v1/pledges/{self.entry.pledge_rest_id}"
+        )
+        return Pledge.from_rest(record)
 
 
 def _pledge_links(body: dict[str, object]) -> dict[str, object]:
@@ -202,13 +207,9 @@ class PledgeMutations:
     async def update_pledge(self, info: Info, input: UpdatePledgeInput) -> UpdatePledgePayload:
         key = rest_id(input.id, "Pledge")
         body = _pledge_links(rest_body(input, skip=frozenset({"id", "expected_version"})))
-        record = await info.context.upstream.send(
-            SERVICE,
-            "PATCH",
-            f"/v1/pledges/{key}",
-            body,
-            headers=if_match(input.expected_version),
-        )
+        path = f"/v1/pledges/{key}"
+        headers = await precondition(info.context.upstream, SERVICE, path, input.expected_version)
+        record = await info.context.upstream.send(SERVICE, "PATCH", path, body, headers=headers)
         return UpdatePledgePayload(pledge=Pledge.from_rest(record))
 
     @strawberry.mutation(description="Withdraw a pledge, with the reason.")
@@ -216,12 +217,15 @@ class PledgeMutations:
         self, info: Info, input: WithdrawPledgeInput
     ) -> WithdrawPledgePayload:
         key = rest_id(input.id, "Pledge")
+        headers = await precondition(
+            info.context.upstream, SERVICE, f"/v1/pledges/{key}", input.expected_version
+        )
         record = await info.context.upstream.send(
             SERVICE,
             "POST",
             f"/v1/pledges/{key}/withdrawal",
             {"reason": input.reason},
-            headers=if_match(input.expected_version),
+            headers=headers,
         )
         return WithdrawPledgePayload(pledge=Pledge.from_rest(record))
 
