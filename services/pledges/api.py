@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -12,7 +13,7 @@ from pydantic import BaseModel
 
 from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
-from services.common.errors import problem_responses
+from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, set_etag
 from services.common.idempotency import (
     IdempotencyKeyHeader,
@@ -22,16 +23,19 @@ from services.common.idempotency import (
 )
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from services.common.vocabulary import CurrencyCode, MirpsCountryCode, PillarCode, ThemeCode
-from services.pledges import service
+from services.pledges import reports, service
 from services.pledges.models import IdempotencyRecord, OrganisationKind, PledgeKind, Visibility
+from services.pledges.reports import GapFilters, ReportFilters
 from services.pledges.repository import PledgeFilters
 from services.pledges.schemas import (
     BulkResult,
     CountryRead,
+    Dimension,
     EntryCreate,
     EntryRead,
     ExchangeRateCreate,
     ExchangeRateRead,
+    GapsReport,
     ObjectiveCreate,
     ObjectiveRead,
     ObjectiveUpdate,
@@ -42,6 +46,8 @@ from services.pledges.schemas import (
     PledgeCreate,
     PledgeRead,
     PledgeUpdate,
+    SummaryReport,
+    SynthesisReport,
     Withdrawal,
 )
 
@@ -601,3 +607,98 @@ async def upload_exchange_rates(
         lambda: service.upload_exchange_rates(session, principal, content, dry_run=dry_run),
         status_code=200,
     )
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _dimensions(raw: str) -> list[Dimension]:
+    try:
+        return [Dimension(part.strip()) for part in raw.split(",") if part.strip()]
+    except ValueError as exc:
+        choices = ", ".join(d.value for d in Dimension)
+        raise Unprocessable(f"group_by takes one or two of: {choices} ({exc})") from exc
+
+
+@router.get(
+    "/reports/summary",
+    tags=["reports"],
+    response_model=SummaryReport,
+    responses=problem_responses(422),
+    summary="Pledged, committed and disbursed in USD",
+)
+async def summary_report(
+    session: SessionDep,
+    group_by: Annotated[
+        str,
+        Query(
+            description="One or two of country, contributor, contributor_kind, pledge_kind, "
+            "objective, pillar, year (comma-separated).",
+            examples=["country", "contributor_kind,year"],
+        ),
+    ],
+    date_from: Annotated[date | None, Query(description="Flows on or after this date.")] = None,
+    date_to: Annotated[date | None, Query(description="Flows on or before this date.")] = None,
+    country: Annotated[MirpsCountryCode | None, Query(description="Only this country.")] = None,
+    kind: Annotated[PledgeKind | None, Query(description="Only pledges of this kind.")] = None,
+) -> SummaryReport:
+    """USD totals grouped by one or two dimensions, summed by the database."""
+    filters = ReportFilters(
+        date_from=date_from, date_to=date_to, country=country, kind=kind.value if kind else None
+    )
+    return await reports.summary(session, _dimensions(group_by), filters)
+
+
+@router.get(
+    "/reports/gaps",
+    tags=["reports"],
+    response_model=GapsReport,
+    responses=problem_responses(422),
+    summary="Resource gaps per objective and country",
+)
+async def gaps_report(
+    session: SessionDep,
+    country: Annotated[MirpsCountryCode | None, Query(description="Only this country.")] = None,
+    pillar: Annotated[PillarCode | None, Query(description="Only this pillar.")] = None,
+    theme: Annotated[ThemeCode | None, Query(description="Only this theme.")] = None,
+    ids: IdsParam = None,
+) -> GapsReport:
+    """Requirement, committed, disbursed, gap and coverage per objective, largest gap first."""
+    filters = GapFilters(country=country, pillar=pillar, theme=theme, ids=service.parse_ids(ids))
+    return await reports.gaps(session, filters)
+
+
+@router.get(
+    "/reports/synthesis",
+    tags=["reports"],
+    response_model=SynthesisReport,
+    responses={
+        **problem_responses(422),
+        200: {
+            "description": "The synthesis as JSON, or CSV with `Accept: text/csv`.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+    },
+    summary="Semi-annual public synthesis",
+)
+async def synthesis_report(
+    request: Request,
+    session: SessionDep,
+    period: Annotated[
+        str,
+        Query(
+            pattern=r"^\d{4}-H[12]$",
+            description="Half-year, e.g. 2023-H1.",
+            examples=["2023-H1"],
+        ),
+    ],
+) -> Response:
+    """Totals and change against the previous half, new pledges and partners, gaps."""
+    report = await reports.synthesis(session, period)
+    if "text/csv" in request.headers.get("accept", ""):
+        return Response(
+            reports.synthesis_csv(report),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="synthesis-{period}.csv"'},
+        )
+    return JSONResponse(report.model_dump(mode="json"))

@@ -886,6 +886,7 @@ async def withdraw_pledge(
     if pledge.withdrawn_at is not None:
         raise PledgeWithdrawn(f"pledge {pledge_id} is already withdrawn")
     pledge.withdrawn_at = utc_now()
+    pledge.withdrawn_on = pledge.withdrawn_at.date()
     pledge.withdrawal_reason = body.reason
     pledge.updated_at = pledge.withdrawn_at
     _record_change(
