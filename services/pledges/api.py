@@ -23,7 +23,7 @@ from services.common.idempotency import (
 )
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from services.common.vocabulary import CurrencyCode, MirpsCountryCode, PillarCode, ThemeCode
-from services.pledges import reports, service
+from services.pledges import matching, reports, service
 from services.pledges.models import IdempotencyRecord, OrganisationKind, PledgeKind, Visibility
 from services.pledges.reports import GapFilters, ReportFilters
 from services.pledges.repository import PledgeFilters
@@ -36,6 +36,7 @@ from services.pledges.schemas import (
     ExchangeRateCreate,
     ExchangeRateRead,
     GapsReport,
+    MatchingSuggestions,
     ObjectiveCreate,
     ObjectiveRead,
     ObjectiveUpdate,
@@ -702,3 +703,27 @@ async def synthesis_report(
             headers={"Content-Disposition": f'attachment; filename="synthesis-{period}.csv"'},
         )
     return JSONResponse(report.model_dump(mode="json"))
+
+
+@router.get(
+    "/matching/suggestions",
+    tags=["matching"],
+    response_model=MatchingSuggestions,
+    responses=problem_responses(401, 422),
+    summary="Pledge-objective matching suggestions",
+    description=(matching.__doc__ or "").split("\n", 1)[1],
+)
+async def matching_suggestions(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    objective_id: Annotated[
+        uuid.UUID | None, Query(description="Rank open pledges for this objective.")
+    ] = None,
+    pledge_id: Annotated[
+        uuid.UUID | None, Query(description="Rank objectives for this pledge.")
+    ] = None,
+) -> MatchingSuggestions:
+    """Ranked candidates for pre-matching, each with a score out of 100 and its reasons."""
+    return await matching.suggestions(
+        session, principal, objective_id=objective_id, pledge_id=pledge_id
+    )

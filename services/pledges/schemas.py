@@ -741,3 +741,46 @@ class SynthesisReport(BaseModel):
         description="Latest exchange-rate date on or before the end of the period."
     )
     conversion: str
+
+
+class MatchingSuggestion(BaseModel):
+    pledge_id: uuid.UUID
+    objective_id: uuid.UUID
+    contributor_id: uuid.UUID
+    pledge_kind: str
+    score: DecimalString = Field(description="0-100; see the scoring in the operation text.")
+    unallocated_usd: DecimalString | None = Field(
+        description="Pledged USD not yet committed; null for pledges without amount."
+    )
+    objective_gap_usd: DecimalString
+    reasons: list[str] = Field(description="Why the pair scores, one line per criterion.")
+
+
+class MatchingSuggestions(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "objective_id": OBJECTIVE_ID,
+                "pledge_id": None,
+                "items": [
+                    {
+                        "pledge_id": PLEDGE_ID,
+                        "objective_id": OBJECTIVE_ID,
+                        "contributor_id": ORG_ID,
+                        "pledge_kind": "financial",
+                        "score": "75.00",
+                        "unallocated_usd": "3000000.00",
+                        "objective_gap_usd": "9000000.00",
+                        "reasons": [
+                            "the pledge names the objective's country",
+                            "serves the objective's theme",
+                        ],
+                    }
+                ],
+            }
+        }
+    )
+
+    objective_id: uuid.UUID | None
+    pledge_id: uuid.UUID | None
+    items: list[MatchingSuggestion]
