@@ -23,7 +23,7 @@ from services.common.idempotency import (
 )
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from services.common.vocabulary import CurrencyCode, MirpsCountryCode, PillarCode, ThemeCode
-from services.pledges import matching, reports, service
+from services.pledges import imports, matching, reports, service
 from services.pledges.models import IdempotencyRecord, OrganisationKind, PledgeKind, Visibility
 from services.pledges.reports import GapFilters, ReportFilters
 from services.pledges.repository import PledgeFilters
@@ -726,4 +726,94 @@ async def matching_suggestions(
     """Ranked candidates for pre-matching, each with a score out of 100 and its reasons."""
     return await matching.suggestions(
         session, principal, objective_id=objective_id, pledge_id=pledge_id
+    )
+
+
+# ---------------------------------------------------------------- exports and imports
+
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "CSV in the import layout (record_type, id, pledge_id, …).",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.get(
+    "/exports/pledges",
+    tags=["exports and imports"],
+    response_class=Response,
+    responses={**CSV_RESPONSE, **problem_responses(401)},
+    summary="Export pledges as CSV",
+)
+async def export_pledges(session: SessionDep, principal: OptionalPrincipalDep) -> Response:
+    """The pledges the caller may see, one CSV row each, in the layout imports accept."""
+    return Response(
+        await imports.export_pledges(session, principal),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="pledges.csv"'},
+    )
+
+
+@router.get(
+    "/exports/entries",
+    tags=["exports and imports"],
+    response_class=Response,
+    responses={**CSV_RESPONSE, **problem_responses(401)},
+    summary="Export ledger entries as CSV",
+)
+async def export_entries(session: SessionDep, principal: OptionalPrincipalDep) -> Response:
+    """The ledger entries of the pledges the caller may see, in the layout imports accept."""
+    return Response(
+        await imports.export_entries(session, principal),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="entries.csv"'},
+    )
+
+
+IMPORT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": "record_type,id,pledge_id,contributor_id,kind,title_en,amount,currency,"
+                "recipient_countries,announced_on,entry_type,value_date,recipient_country\n"
+                "pledge,c2d3e4f5-0a1b-4c2d-8e3f-4a5b6c7d8e9f,,3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11,"
+                "financial,Livelihoods,5000000,EUR,GTM,2022-09-28,,,\n"
+                "entry,,c2d3e4f5-0a1b-4c2d-8e3f-4a5b6c7d8e9f,,,,2000000,EUR,,,commitment,"
+                "2023-01-15,GTM\n",
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/imports",
+    tags=["exports and imports"],
+    response_model=BulkResult,
+    responses=problem_responses(401, 403, 422),
+    openapi_extra=IMPORT_BODY,
+    summary="Import pledges and entries from CSV",
+)
+async def import_pledges(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    dry_run: Annotated[
+        bool, Query(description="Check every row and report its errors; write nothing.")
+    ] = False,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Take the export CSV back; any bad row (422, listing each) means nothing is written."""
+    content = await request.body()
+    return await idempotent(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        content,
+        lambda: imports.import_csv(session, principal, content, dry_run=dry_run),
+        status_code=200,
     )
