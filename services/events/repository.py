@@ -516,3 +516,7 @@ async def list_outcomes(
         cursor=cursor,
         limit=limit,
     )
+
+
+async def has_events(session: AsyncSession) -> bool:
+    return (await session.scalar(select(LearningEvent.id).limit(1))) is not None

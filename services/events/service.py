@@ -383,7 +383,9 @@ async def update_event(
 
     timing = {"starts_at", "ends_at", "timezone", "recurrence"} & given
     if timing and event.status not in _MOVABLE:
-        raise InvalidTransition(f"a {event.status} event cannot be moved", status=event.status)
+        raise InvalidTransition(
+            f"a {event.status} event cannot be moved", current_status=event.status
+        )
     if timing:
         timezone = data.timezone or event.timezone
         starts = data.starts_at or wall_clock(
@@ -470,7 +472,7 @@ async def transition(
         raise InvalidTransition(
             f"a {event.status} event cannot become {target.value} (allowed from: "
             f"{', '.join(sorted(status.value for status in allowed))})",
-            status=event.status,
+            current_status=event.status,
             target=target.value,
         )
     event.status = target.value
@@ -521,7 +523,9 @@ async def _series_occurrence(
     if event.rrule is None:
         raise Conflict("this event is not a series; move it with PATCH /v1/events/{id}")
     if event.status not in _MOVABLE:
-        raise InvalidTransition(f"a {event.status} series cannot be changed", status=event.status)
+        raise InvalidTransition(
+            f"a {event.status} series cannot be changed", current_status=event.status
+        )
     occurrence = await repository.get_occurrence(session, event.id, recurrence_id.astimezone(UTC))
     if occurrence is None:
         raise OccurrenceNotFound(
@@ -757,7 +761,7 @@ async def register(
     if locked.status != EventStatus.SCHEDULED.value:
         raise RegistrationClosed(
             f"registration is open while an event is scheduled; this one is {locked.status}",
-            status=locked.status,
+            current_status=locked.status,
         )
     email = data.email.strip().lower()
     moment = now()
@@ -843,7 +847,7 @@ async def cancel_registration(
     ):
         raise Conflict(
             f"a {registration.status} registration cannot be cancelled",
-            status=registration.status,
+            current_status=registration.status,
         )
     registration.status = RegistrationStatus.CANCELLED.value
     registration.updated_at = now()
@@ -861,7 +865,7 @@ async def mark_attended(
     if registration.status != RegistrationStatus.REGISTERED.value:
         raise Conflict(
             f"only a registered person can be marked attended (this one is {registration.status})",
-            status=registration.status,
+            current_status=registration.status,
         )
     if event.status not in (EventStatus.SCHEDULED.value, EventStatus.HELD.value):
         raise Conflict(f"attendance is recorded for scheduled or held events, not {event.status}")
@@ -944,7 +948,7 @@ async def create_outcome(
     if event.status not in (EventStatus.HELD.value, EventStatus.REPORTED.value):
         raise InvalidTransition(
             f"outcomes are recorded once an event is held; this one is {event.status}",
-            status=event.status,
+            current_status=event.status,
         )
     moment = now()
     outcome = Outcome(

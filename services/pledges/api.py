@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -12,7 +13,7 @@ from pydantic import BaseModel
 
 from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
-from services.common.errors import problem_responses
+from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, set_etag
 from services.common.idempotency import (
     IdempotencyKeyHeader,
@@ -22,16 +23,20 @@ from services.common.idempotency import (
 )
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from services.common.vocabulary import CurrencyCode, MirpsCountryCode, PillarCode, ThemeCode
-from services.pledges import service
+from services.pledges import imports, matching, reports, service
 from services.pledges.models import IdempotencyRecord, OrganisationKind, PledgeKind, Visibility
+from services.pledges.reports import GapFilters, ReportFilters
 from services.pledges.repository import PledgeFilters
 from services.pledges.schemas import (
     BulkResult,
     CountryRead,
+    Dimension,
     EntryCreate,
     EntryRead,
     ExchangeRateCreate,
     ExchangeRateRead,
+    GapsReport,
+    MatchingSuggestions,
     ObjectiveCreate,
     ObjectiveRead,
     ObjectiveUpdate,
@@ -42,6 +47,8 @@ from services.pledges.schemas import (
     PledgeCreate,
     PledgeRead,
     PledgeUpdate,
+    SummaryReport,
+    SynthesisReport,
     Withdrawal,
 )
 
@@ -599,5 +606,214 @@ async def upload_exchange_rates(
         idempotency_key,
         content,
         lambda: service.upload_exchange_rates(session, principal, content, dry_run=dry_run),
+        status_code=200,
+    )
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _dimensions(raw: str) -> list[Dimension]:
+    try:
+        return [Dimension(part.strip()) for part in raw.split(",") if part.strip()]
+    except ValueError as exc:
+        choices = ", ".join(d.value for d in Dimension)
+        raise Unprocessable(f"group_by takes one or two of: {choices} ({exc})") from exc
+
+
+@router.get(
+    "/reports/summary",
+    tags=["reports"],
+    response_model=SummaryReport,
+    responses=problem_responses(422),
+    summary="Pledged, committed and disbursed in USD",
+)
+async def summary_report(
+    session: SessionDep,
+    group_by: Annotated[
+        str,
+        Query(
+            description="One or two of country, contributor, contributor_kind, pledge_kind, "
+            "objective, pillar, year (comma-separated).",
+            examples=["country", "contributor_kind,year"],
+        ),
+    ],
+    date_from: Annotated[date | None, Query(description="Flows on or after this date.")] = None,
+    date_to: Annotated[date | None, Query(description="Flows on or before this date.")] = None,
+    country: Annotated[MirpsCountryCode | None, Query(description="Only this country.")] = None,
+    kind: Annotated[PledgeKind | None, Query(description="Only pledges of this kind.")] = None,
+) -> SummaryReport:
+    """USD totals grouped by one or two dimensions, summed by the database."""
+    filters = ReportFilters(
+        date_from=date_from, date_to=date_to, country=country, kind=kind.value if kind else None
+    )
+    return await reports.summary(session, _dimensions(group_by), filters)
+
+
+@router.get(
+    "/reports/gaps",
+    tags=["reports"],
+    response_model=GapsReport,
+    responses=problem_responses(422),
+    summary="Resource gaps per objective and country",
+)
+async def gaps_report(
+    session: SessionDep,
+    country: Annotated[MirpsCountryCode | None, Query(description="Only this country.")] = None,
+    pillar: Annotated[PillarCode | None, Query(description="Only this pillar.")] = None,
+    theme: Annotated[ThemeCode | None, Query(description="Only this theme.")] = None,
+    ids: IdsParam = None,
+) -> GapsReport:
+    """Requirement, committed, disbursed, gap and coverage per objective, largest gap first."""
+    filters = GapFilters(country=country, pillar=pillar, theme=theme, ids=service.parse_ids(ids))
+    return await reports.gaps(session, filters)
+
+
+@router.get(
+    "/reports/synthesis",
+    tags=["reports"],
+    response_model=SynthesisReport,
+    responses={
+        **problem_responses(422),
+        200: {
+            "description": "The synthesis as JSON, or CSV with `Accept: text/csv`.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+    },
+    summary="Semi-annual public synthesis",
+)
+async def synthesis_report(
+    request: Request,
+    session: SessionDep,
+    period: Annotated[
+        str,
+        Query(
+            pattern=r"^\d{4}-H[12]$",
+            description="Half-year, e.g. 2023-H1.",
+            examples=["2023-H1"],
+        ),
+    ],
+) -> Response:
+    """Totals and change against the previous half, new pledges and partners, gaps."""
+    report = await reports.synthesis(session, period)
+    if "text/csv" in request.headers.get("accept", ""):
+        return Response(
+            reports.synthesis_csv(report),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="synthesis-{period}.csv"'},
+        )
+    return JSONResponse(report.model_dump(mode="json"))
+
+
+@router.get(
+    "/matching/suggestions",
+    tags=["matching"],
+    response_model=MatchingSuggestions,
+    responses=problem_responses(401, 422),
+    summary="Pledge-objective matching suggestions",
+    description=(matching.__doc__ or "").split("\n", 1)[1],
+)
+async def matching_suggestions(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    objective_id: Annotated[
+        uuid.UUID | None, Query(description="Rank open pledges for this objective.")
+    ] = None,
+    pledge_id: Annotated[
+        uuid.UUID | None, Query(description="Rank objectives for this pledge.")
+    ] = None,
+) -> MatchingSuggestions:
+    """Ranked candidates for pre-matching, each with a score out of 100 and its reasons."""
+    return await matching.suggestions(
+        session, principal, objective_id=objective_id, pledge_id=pledge_id
+    )
+
+
+# ---------------------------------------------------------------- exports and imports
+
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "CSV in the import layout (record_type, id, pledge_id, …).",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.get(
+    "/exports/pledges",
+    tags=["exports and imports"],
+    response_class=Response,
+    responses={**CSV_RESPONSE, **problem_responses(401)},
+    summary="Export pledges as CSV",
+)
+async def export_pledges(session: SessionDep, principal: OptionalPrincipalDep) -> Response:
+    """The pledges the caller may see, one CSV row each, in the layout imports accept."""
+    return Response(
+        await imports.export_pledges(session, principal),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="pledges.csv"'},
+    )
+
+
+@router.get(
+    "/exports/entries",
+    tags=["exports and imports"],
+    response_class=Response,
+    responses={**CSV_RESPONSE, **problem_responses(401)},
+    summary="Export ledger entries as CSV",
+)
+async def export_entries(session: SessionDep, principal: OptionalPrincipalDep) -> Response:
+    """The ledger entries of the pledges the caller may see, in the layout imports accept."""
+    return Response(
+        await imports.export_entries(session, principal),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="entries.csv"'},
+    )
+
+
+IMPORT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": "record_type,id,pledge_id,contributor_id,kind,title_en,amount,currency,"
+                "recipient_countries,announced_on,entry_type,value_date,recipient_country\n"
+                "pledge,c2d3e4f5-0a1b-4c2d-8e3f-4a5b6c7d8e9f,,3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11,"
+                "financial,Livelihoods,5000000,EUR,GTM,2022-09-28,,,\n"
+                "entry,,c2d3e4f5-0a1b-4c2d-8e3f-4a5b6c7d8e9f,,,,2000000,EUR,,,commitment,"
+                "2023-01-15,GTM\n",
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/imports",
+    tags=["exports and imports"],
+    response_model=BulkResult,
+    responses=problem_responses(401, 403, 422),
+    openapi_extra=IMPORT_BODY,
+    summary="Import pledges and entries from CSV",
+)
+async def import_pledges(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    dry_run: Annotated[
+        bool, Query(description="Check every row and report its errors; write nothing.")
+    ] = False,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Take the export CSV back; any bad row (422, listing each) means nothing is written."""
+    content = await request.body()
+    return await idempotent(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        content,
+        lambda: imports.import_csv(session, principal, content, dry_run=dry_run),
         status_code=200,
     )

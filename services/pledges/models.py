@@ -204,6 +204,7 @@ class Pledge(Base):
     implementation_status: Mapped[str] = mapped_column(String(20))
     visibility: Mapped[str] = mapped_column(String(20))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -554,3 +554,233 @@ def money(amount: Decimal | None, currency: str | None) -> Money | None:
     if amount is None or currency is None:
         return None
     return Money(amount=amount, currency=currency)
+
+
+# ---------------------------------------------------------------- reports
+
+
+class Dimension(StrEnum):
+    COUNTRY = "country"
+    CONTRIBUTOR = "contributor"
+    CONTRIBUTOR_KIND = "contributor_kind"
+    PLEDGE_KIND = "pledge_kind"
+    OBJECTIVE = "objective"
+    PILLAR = "pillar"
+    YEAR = "year"
+
+
+class SummaryRow(BaseModel):
+    """One group: its dimension values (null = regional / not linked) and USD totals."""
+
+    group: dict[str, str | int | None] = Field(
+        description="Dimension → value, e.g. {'country': 'GTM', 'year': 2023}."
+    )
+    pledged_usd: DecimalString
+    committed_usd: DecimalString
+    disbursed_usd: DecimalString
+
+
+class Totals(BaseModel):
+    pledged_usd: DecimalString
+    committed_usd: DecimalString
+    disbursed_usd: DecimalString
+
+
+class SummaryReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "group_by": ["country"],
+                "rows": [
+                    {
+                        "group": {"country": "GTM"},
+                        "pledged_usd": "5350000.00",
+                        "committed_usd": "2140000.00",
+                        "disbursed_usd": "1070000.00",
+                    }
+                ],
+                "totals": {
+                    "pledged_usd": "5350000.00",
+                    "committed_usd": "2140000.00",
+                    "disbursed_usd": "1070000.00",
+                },
+            }
+        }
+    )
+
+    group_by: list[Dimension]
+    rows: list[SummaryRow]
+    totals: Totals
+
+
+class GapRow(BaseModel):
+    objective_id: uuid.UUID
+    country: str
+    pillar: str
+    theme: str
+    title: LocalizedText
+    requirement_usd: DecimalString
+    pledged_usd: DecimalString
+    committed_usd: DecimalString
+    disbursed_usd: DecimalString
+    gap_usd: DecimalString = Field(description="Requirement minus committed, never below 0.")
+    coverage_percent: DecimalString = Field(description="Committed / requirement * 100.")
+
+
+class CountryGap(BaseModel):
+    country: str
+    requirement_usd: DecimalString
+    committed_usd: DecimalString
+    disbursed_usd: DecimalString
+    gap_usd: DecimalString = Field(description="Sum of the objectives' gaps.")
+    coverage_percent: DecimalString
+
+
+class GapsReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "objectives": [
+                    {
+                        "objective_id": OBJECTIVE_ID,
+                        "country": "GTM",
+                        "pillar": "durable_solutions",
+                        "theme": "employment_livelihoods",
+                        "title": {"en": "Jobs for refugees"},
+                        "requirement_usd": "12000000.00",
+                        "pledged_usd": "5350000.00",
+                        "committed_usd": "3000000.00",
+                        "disbursed_usd": "1000000.00",
+                        "gap_usd": "9000000.00",
+                        "coverage_percent": "25.00",
+                    }
+                ],
+                "countries": [
+                    {
+                        "country": "GTM",
+                        "requirement_usd": "12000000.00",
+                        "committed_usd": "3000000.00",
+                        "disbursed_usd": "1000000.00",
+                        "gap_usd": "9000000.00",
+                        "coverage_percent": "25.00",
+                    }
+                ],
+            }
+        }
+    )
+
+    objectives: list[GapRow]
+    countries: list[CountryGap]
+
+
+class NewPledge(BaseModel):
+    id: uuid.UUID
+    contributor_id: uuid.UUID
+    kind: str
+    title: LocalizedText
+    announced_on: date
+    amount_usd: DecimalString | None
+
+
+class NewPartner(BaseModel):
+    id: uuid.UUID
+    name: str
+    kind: str
+    first_pledge_on: date
+
+
+class SynthesisReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "period": "2023-H1",
+                "starts_on": "2023-01-01",
+                "ends_on": "2023-06-30",
+                "totals": {
+                    "pledged_usd": "210000000.00",
+                    "committed_usd": "90000000.00",
+                    "disbursed_usd": "40000000.00",
+                },
+                "previous_totals": {
+                    "pledged_usd": "205000000.00",
+                    "committed_usd": "60000000.00",
+                    "disbursed_usd": "20000000.00",
+                },
+                "change": {
+                    "pledged_usd": "5000000.00",
+                    "committed_usd": "30000000.00",
+                    "disbursed_usd": "20000000.00",
+                },
+                "new_pledges_count": 3,
+                "new_pledges": [],
+                "new_partners": [],
+                "by_country": [],
+                "by_contributor_kind": [],
+                "largest_gaps": [],
+                "rates_as_of": "2023-06-01",
+                "conversion": "Each entry in USD at the rate of its value date.",
+            }
+        }
+    )
+
+    period: str
+    starts_on: date
+    ends_on: date
+    totals: Totals = Field(description="Cumulative at the end of the period.")
+    previous_totals: Totals = Field(description="Cumulative at the end of the previous half.")
+    change: Totals
+    new_pledges_count: int = Field(description="All pledges announced in the period.")
+    new_pledges: list[NewPledge] = Field(description="The public ones among them.")
+    new_partners: list[NewPartner] = Field(
+        description="Organisations whose first pledge was announced in the period."
+    )
+    by_country: list[SummaryRow]
+    by_contributor_kind: list[SummaryRow]
+    largest_gaps: list[GapRow]
+    rates_as_of: date | None = Field(
+        description="Latest exchange-rate date on or before the end of the period."
+    )
+    conversion: str
+
+
+class MatchingSuggestion(BaseModel):
+    pledge_id: uuid.UUID
+    objective_id: uuid.UUID
+    contributor_id: uuid.UUID
+    pledge_kind: str
+    score: DecimalString = Field(description="0-100; see the scoring in the operation text.")
+    unallocated_usd: DecimalString | None = Field(
+        description="Pledged USD not yet committed; null for pledges without amount."
+    )
+    objective_gap_usd: DecimalString
+    reasons: list[str] = Field(description="Why the pair scores, one line per criterion.")
+
+
+class MatchingSuggestions(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "objective_id": OBJECTIVE_ID,
+                "pledge_id": None,
+                "items": [
+                    {
+                        "pledge_id": PLEDGE_ID,
+                        "objective_id": OBJECTIVE_ID,
+                        "contributor_id": ORG_ID,
+                        "pledge_kind": "financial",
+                        "score": "75.00",
+                        "unallocated_usd": "3000000.00",
+                        "objective_gap_usd": "9000000.00",
+                        "reasons": [
+                            "the pledge names the objective's country",
+                            "serves the objective's theme",
+                        ],
+                    }
+                ],
+            }
+        }
+    )
+
+    objective_id: uuid.UUID | None
+    pledge_id: uuid.UUID | None
+    items: list[MatchingSuggestion]

@@ -213,7 +213,7 @@ async def upload_exchange_rates(
             rate = ExchangeRateCreate.model_validate(row)
             _refuse_usd(rate.currency)
         except ValidationError as exc:
-            errors.append(RowError(row=number, errors=_messages(exc)))
+            errors.append(RowError(row=number, errors=validation_messages(exc)))
             continue
         except Unprocessable as exc:
             errors.append(RowError(row=number, errors=[exc.detail]))
@@ -261,7 +261,7 @@ async def upload_exchange_rates(
     return BulkResult(dry_run=dry_run, rows=len(rows), written=written, errors=errors)
 
 
-def _messages(exc: ValidationError) -> list[str]:
+def validation_messages(exc: ValidationError) -> list[str]:
     return [
         f"{'.'.join(str(part) for part in error['loc']) or 'row'}: {error['msg']}"
         for error in exc.errors()
@@ -717,10 +717,19 @@ def _record_change(
 
 
 async def create_pledge(
-    session: AsyncSession, principal: Principal, body: PledgeCreate
+    session: AsyncSession,
+    principal: Principal,
+    body: PledgeCreate,
+    *,
+    pledge_id: uuid.UUID | None = None,
 ) -> PledgeRead:
-    """Announce a pledge (secretariat, or a member/partner for its own organisation)."""
+    """Announce a pledge (secretariat, or a member/partner for its own organisation).
+
+    `pledge_id` is for imports that carry ids over from another system or instance.
+    """
     authorise_pledge_write(principal, body.contributor_id)
+    if pledge_id is not None and await session.get(Pledge, pledge_id) is not None:
+        raise InvalidReference(f"pledge {pledge_id} already exists")
     if await session.get(Organisation, body.contributor_id) is None:
         raise InvalidReference(
             f"contributor {body.contributor_id} is not a known organisation",
@@ -729,7 +738,7 @@ async def create_pledge(
     await _check_links(session, body.objective_ids, body.recipient_countries, body.regional)
     now = utc_now()
     pledge = Pledge(
-        id=uuid.uuid4(),
+        id=pledge_id or uuid.uuid4(),
         contributor_id=body.contributor_id,
         kind=body.kind.value,
         title_es=body.title.es,
@@ -886,6 +895,7 @@ async def withdraw_pledge(
     if pledge.withdrawn_at is not None:
         raise PledgeWithdrawn(f"pledge {pledge_id} is already withdrawn")
     pledge.withdrawn_at = utc_now()
+    pledge.withdrawn_on = pledge.withdrawn_at.date()
     pledge.withdrawal_reason = body.reason
     pledge.updated_at = pledge.withdrawn_at
     _record_change(
@@ -987,9 +997,16 @@ def check_ledger_rules(pledged: Decimal, currency: str, sums: Balances, move: Mo
 
 
 async def record_entry(
-    session: AsyncSession, principal: Principal, pledge_id: uuid.UUID, body: EntryCreate
+    session: AsyncSession,
+    principal: Principal,
+    pledge_id: uuid.UUID,
+    body: EntryCreate,
+    *,
+    entry_id: uuid.UUID | None = None,
 ) -> EntryRead:
     """Append an entry to a pledge's ledger, enforcing the balance rules under a row lock."""
+    if entry_id is not None and await repository.entry(session, entry_id) is not None:
+        raise InvalidReference(f"entry {entry_id} already exists")
     pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
     authorise_pledge_write(principal, pledge.contributor_id)
     if pledge.amount is None or pledge.currency is None:
@@ -998,6 +1015,8 @@ async def record_entry(
         entry = await _reversal(session, principal, pledge, body)
     else:
         entry = await _movement(session, principal, pledge, countries_, objectives, body)
+    if entry_id is not None:
+        entry.id = entry_id
     sums = (await repository.balances(session, [pledge.id])).get(pledge.id, Balances())
     check_ledger_rules(
         pledge.amount, pledge.currency, sums, Movement(entry.effect, entry.signed_pledge_amount)

@@ -184,7 +184,7 @@ async def create_practice(
     "/practices/{practice_id}",
     tags=["practices"],
     response_model=schemas.Practice,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
     description="Contacts are shown to signed-in callers only; drafts to their authors and "
     "the secretariat only (404 for anyone else).",
 )
@@ -222,7 +222,7 @@ async def update_practice(
     return service.practice_view(practice, principal)
 
 
-_TRANSITION_ERRORS = problem_responses(401, 403, 404, 409, 412)
+_TRANSITION_ERRORS = problem_responses(401, 403, 404, 409, 412, 422)
 
 
 async def _move(
@@ -324,7 +324,7 @@ async def archive_practice(
     "/practices/{practice_id}/versions",
     tags=["practices"],
     response_model=schemas.PracticeVersionList,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
     description="One version per published change: publication, each edit, archiving.",
 )
 async def list_practice_versions(
@@ -340,7 +340,7 @@ async def list_practice_versions(
     "/practices/{practice_id}/transitions",
     tags=["practice workflow"],
     response_model=schemas.PracticeTransitionList,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
     description="Every workflow step with who and when; comments for authors and reviewers.",
 )
 async def list_practice_transitions(
@@ -415,7 +415,7 @@ async def create_inventory_item(
     "/inventory-items/{item_id}",
     tags=["inventory"],
     response_model=schemas.InventoryItem,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
     description="Public; contacts only for signed-in callers.",
 )
 async def get_inventory_item(
@@ -452,7 +452,7 @@ async def update_inventory_item(
     "/inventory-items/{item_id}",
     tags=["inventory"],
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404, 412),
+    responses=problem_responses(401, 403, 404, 412, 422),
     description="By the country's focal point or the secretariat; If-Match checked when sent.",
 )
 async def delete_inventory_item(

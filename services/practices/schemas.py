@@ -320,10 +320,54 @@ class PracticeVersion(BaseModel):
 
 
 class PracticeVersionList(BaseModel):
+    """Versions of a practice, oldest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "items": [
+                    {
+                        "number": 1,
+                        "kind": "published",
+                        "changed_fields": ["title", "summary", "country", "themes", "status"],
+                        "changed_by": "secretariat-ana",
+                        "changed_at": "2026-03-05T15:30:00Z",
+                        "snapshot": {"title": _TITLE_EXAMPLE, "status": "published"},
+                    }
+                ]
+            }
+        }
+    )
+
     items: list[PracticeVersion]
 
 
 class PracticeTransitionList(BaseModel):
+    """Workflow steps, oldest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "items": [
+                    {
+                        "from_status": "draft",
+                        "to_status": "submitted",
+                        "actor": "focal-gtm-1",
+                        "comment": None,
+                        "at": "2026-03-02T10:00:00Z",
+                    },
+                    {
+                        "from_status": "submitted",
+                        "to_status": "draft",
+                        "actor": "secretariat-ana",
+                        "comment": "Añadan los resultados de 2024.",
+                        "at": "2026-03-03T09:00:00Z",
+                    },
+                ]
+            }
+        }
+    )
+
     items: list[PracticeTransition]
 
 
@@ -425,8 +469,28 @@ class InventoryItem(BaseModel):
 
 
 class InventoryPage(BaseModel):
+    """One page of inventory items."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "items": [
+                    {
+                        "id": "8d5d2c0e-1c7a-4c55-9a59-0f7e8e1c2d4b",
+                        **_INVENTORY_EXAMPLE,
+                        "contacts": None,
+                        "created_at": "2026-07-01T09:00:00Z",
+                        "updated_at": "2026-07-01T09:00:00Z",
+                        "version": 1,
+                    }
+                ],
+                "next_cursor": None,
+            }
+        }
+    )
+
     items: list[InventoryItem]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
 
 
 # --- priorities --------------------------------------------------------------------------
@@ -471,6 +535,30 @@ class LocalizedReasons(BaseModel):
 
 
 class PriorityList(BaseModel):
+    """Themes ranked for learning events, highest score first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "items": [
+                    {
+                        "rank": 1,
+                        "theme": {"code": "education", "es": "Educación", "en": "Education"},
+                        "score": 16.0,
+                        "gap_count": 2,
+                        "severity_counts": {"low": 0, "medium": 0, "high": 1, "critical": 1},
+                        "countries": ["GTM", "HND"],
+                        "published_practices": 0,
+                        "reasons": {
+                            "es": ["2 brechas (1 crítica, 1 alta) en 2 países: GTM, HND"],
+                            "en": ["2 gaps (1 critical, 1 high) in 2 countries: GTM, HND"],
+                        },
+                    }
+                ]
+            }
+        }
+    )
+
     items: list[Priority]
 
 
@@ -478,6 +566,14 @@ Priority.model_rebuild()
 
 
 class TermList(BaseModel):
+    """The codes of a taxonomy, in their canonical order."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"items": [{"code": "education", "es": "Educación", "en": "Education"}]}
+        }
+    )
+
     items: list[Term]
 
 

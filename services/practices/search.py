@@ -38,10 +38,17 @@ class TextQuery:
     prefix: bool
 
     def fts5_match(self) -> str:
-        """An FTS5 MATCH expression: every word a quoted string (no operator survives)."""
-        terms = [f'"{word}"' for word in self.words]
-        if self.prefix:
-            terms[-1] += "*"
+        """An FTS5 MATCH expression: every word a quoted string (no operator survives).
+
+        FTS5 has no Spanish stemmer (Porter is English), so a word that ends like a Spanish
+        gender or plural inflection is searched as a prefix of its stem: "refugiados"
+        finds "refugiada", "niño" finds "niñas". PostgreSQL's Spanish stemmer needs no help.
+        """
+        terms = []
+        for position, word in enumerate(self.words):
+            stem = _spanish_stem(word)
+            last = position == len(self.words) - 1
+            terms.append(f'"{stem}"*' if stem != word or (self.prefix and last) else f'"{word}"')
         return " ".join(terms)
 
     def tsquery_terms(self) -> list[str]:
@@ -50,6 +57,18 @@ class TextQuery:
         if self.prefix:
             terms[-1] += ":*"
         return terms
+
+
+_INFLECTIONS = ("os", "as", "es", "o", "a", "s")
+_MIN_STEM = 3
+
+
+def _spanish_stem(word: str) -> str:
+    """The word without one gender/plural ending, when enough of it is left."""
+    for ending in _INFLECTIONS:
+        if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+            return word[: -len(ending)]
+    return word
 
 
 def parse_text_query(q: str | None, *, prefix: bool = False) -> TextQuery | None:

@@ -728,7 +728,7 @@ def _priority(
         "no published practice addresses it yet"
         if published == 0
         else f"{_plural(published, 'published practice', 'published practices')} "
-        "already address it",
+        f"already {'addresses' if published == 1 else 'address'} it",
         f"score = {points} severity points x {n_countries} ÷ (1 + {published}) = {score}",
     ]
     reasons_es = [
@@ -736,7 +736,8 @@ def _priority(
         f"{_plural(n_countries, 'país', 'países')}: {listed}",
         "ninguna práctica publicada lo aborda todavía"
         if published == 0
-        else f"{_plural(published, 'práctica publicada', 'prácticas publicadas')} ya lo abordan",
+        else f"{_plural(published, 'práctica publicada', 'prácticas publicadas')} "
+        f"ya lo {'aborda' if published == 1 else 'abordan'}",
         f"puntuación = {points} puntos de severidad x {n_countries} ÷ (1 + {published}) = {score}",
     ]
     term = themes[theme]

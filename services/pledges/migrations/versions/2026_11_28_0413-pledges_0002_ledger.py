@@ -114,6 +114,7 @@ def upgrade() -> None:
         sa.Column("implementation_status", sa.String(length=20), nullable=False),
         sa.Column("visibility", sa.String(length=20), nullable=False),
         sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_on", sa.Date(), nullable=True),
         sa.Column("withdrawal_reason", sa.Text(), nullable=True),
         sa.Column("created_by", sa.String(length=200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
