@@ -31,6 +31,8 @@ class Resource:
     # The ids parameter's name, and how many ids one call may carry.
     ids_param: str = "ids"
     max_batch: int = 100
+    # Where the records are in the answer (`items` for a page, a report's own name).
+    list_key: str = "items"
 
 
 # Every resource the graph resolves by id.
@@ -41,6 +43,10 @@ RESOURCES: Mapping[str, Resource] = {
     "practice": Resource("practices", "/v1/practices"),
     "inventory_item": Resource("practices", "/v1/inventory-items"),
     "event": Resource("events", "/v1/events"),
+    # The gap report reads a batch of objectives' rows with `?ids=` too.
+    "objective_gap": Resource(
+        "pledges", "/v1/reports/gaps", key="objective_id", list_key="objectives"
+    ),
 }
 
 
@@ -58,15 +64,15 @@ def batch_loader(upstream: Upstream, resource: Resource) -> DataLoader[str, Reco
         except GatewayError as error:
             # The batch failed as a whole: each field that asked gets the error (and null).
             return [error for _ in keys]
-        found = {str(item[resource.key]): item for item in _items(page)}
+        found = {str(item[resource.key]): item for item in _items(page, resource.list_key)}
         return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load, max_batch_size=resource.max_batch)
 
 
-def _items(page: Any) -> Iterable[Record]:
+def _items(page: Any, list_key: str) -> Iterable[Record]:
     if isinstance(page, dict):
-        items: Iterable[Record] = page.get("items", [])
+        items: Iterable[Record] = page.get(list_key, [])
         return items
     if isinstance(page, list):
         return page

@@ -55,6 +55,14 @@ from gateway.types.practices import (
     practice_connection,
     priorities,
 )
+from gateway.types.reports import (
+    GapReport,
+    SummaryDimension,
+    SummaryReport,
+    Synthesis,
+    gap_report,
+    summary_report,
+)
 from gateway.values import VocabularyTerm
 from services.common.vocabulary import MIRPS_COUNTRIES, pillars, populations, themes
 
@@ -63,6 +71,11 @@ def _values(
     items: list[EvidenceLevel] | list[PracticeOrigin] | list[PracticeStatus] | None,
 ) -> list[str] | None:
     return None if items is None else [item.value for item in items]
+
+
+def _joined(values: list[str] | None) -> str | None:
+    """A list filter as the events service takes it: comma-separated, any of them."""
+    return ",".join(values) if values else None
 
 
 async def resolve_node(info: Info, id: str) -> relay.Node | None:
@@ -209,6 +222,44 @@ class DomainQuery:
         )
         return connection(ExchangeRateConnection, items, body, start, skip, ExchangeRate.from_rest)
 
+    @strawberry.field(
+        description="Pledged, committed and disbursed in USD, grouped by one or two dimensions."
+    )
+    async def funding_summary(
+        self,
+        info: Info,
+        group_by: list[SummaryDimension],
+        date_from: date | None = None,
+        date_to: date | None = None,
+        country: str | None = None,
+        kind: PledgeKind | None = None,
+    ) -> SummaryReport | None:
+        return await summary_report(
+            info,
+            group_by,
+            date_from=date_from,
+            date_to=date_to,
+            country=country,
+            kind=kind.value if kind else None,
+        )
+
+    @strawberry.field(description="Resource gaps per objective (largest first) and per country.")
+    async def gaps(
+        self,
+        info: Info,
+        country: str | None = None,
+        pillar: str | None = None,
+        theme: str | None = None,
+    ) -> GapReport | None:
+        return await gap_report(info, country=country, pillar=pillar, theme=theme)
+
+    @strawberry.field(description='The semi-annual public synthesis, e.g. period: "2023-H1".')
+    async def synthesis(self, info: Info, period: str) -> Synthesis | None:
+        body = await info.context.upstream.get(
+            "pledges", "/v1/reports/synthesis", {"period": period}
+        )
+        return Synthesis.from_rest(body)
+
     # ------------------------------------------------------------ practices service
 
     @strawberry.field(
@@ -294,10 +345,10 @@ class DomainQuery:
         after: str | None = None,
         starts_from: date | None = None,
         starts_to: date | None = None,
-        kind: EventKind | None = None,
-        theme: str | None = None,
-        country: str | None = None,
-        status: EventStatus | None = None,
+        kind: list[EventKind] | None = None,
+        theme: list[str] | None = None,
+        country: list[str] | None = None,
+        status: list[EventStatus] | None = None,
     ) -> EventConnection | None:
         return await event_connection(
             info,
@@ -307,10 +358,10 @@ class DomainQuery:
                 "from": starts_from.isoformat() if starts_from else None,
                 "to": starts_to.isoformat() if starts_to else None,
             },
-            kind=kind.value if kind else None,
-            theme=theme,
-            country=country,
-            status=status.value if status else None,
+            kind=_joined([item.value for item in kind] if kind else None),
+            theme=_joined(theme),
+            country=_joined(country),
+            status=_joined([item.value for item in status] if status else None),
         )
 
     @strawberry.field(description="An event by id (global id or REST id).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
@@ -11,11 +12,17 @@ from strawberry import relay
 from gateway.context import Info
 from gateway.types.pledges import (
     ObjectiveConnection,
-    ObjectiveGap,
     PledgeConnection,
     PledgeKind,
     objective_connection,
     pledge_connection,
+)
+from gateway.types.reports import (
+    GapReport,
+    SummaryDimension,
+    SummaryReport,
+    gap_report,
+    summary_report,
 )
 from gateway.values import LocalizedText, country_name
 from services.common.vocabulary import MIRPS_COUNTRIES, countries
@@ -144,9 +151,29 @@ class Country(relay.Node):
             status=status.value if status else None,
         )
 
-    @strawberry.field(description="Funding gap of each of the country's objectives.")
-    async def gaps(self, info: Info) -> list[ObjectiveGap] | None:
-        body = await info.context.upstream.get(
-            "pledges", "/v1/reports/gaps", {"country": self.code}
+    @strawberry.field(
+        description="Resource gaps of the country's objectives (largest first) and its total."
+    )
+    async def gaps(
+        self, info: Info, pillar: str | None = None, theme: str | None = None
+    ) -> GapReport | None:
+        return await gap_report(info, country=self.code, pillar=pillar, theme=theme)
+
+    @strawberry.field(
+        description="Support mobilised for the country in USD, grouped by the dimensions given "
+        "(by pledge kind unless told otherwise)."
+    )
+    async def summary(
+        self,
+        info: Info,
+        group_by: list[SummaryDimension] | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+    ) -> SummaryReport | None:
+        return await summary_report(
+            info,
+            group_by or [SummaryDimension.PLEDGE_KIND],
+            date_from=date_from,
+            date_to=date_to,
+            country=self.code,
         )
-        return [ObjectiveGap.from_rest(row) for row in body.get("items", [])]

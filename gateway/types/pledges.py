@@ -21,11 +21,14 @@ if TYPE_CHECKING:
     from gateway.types.countries import Country
     from gateway.types.events import Event
     from gateway.types.practices import Practice, PracticeConnection
+    from gateway.types.reports import MatchingSuggestion, ObjectiveGap
 
 CountryRef = Annotated["Country", strawberry.lazy("gateway.types.countries")]
 EventRef = Annotated["Event", strawberry.lazy("gateway.types.events")]
 PracticeConnectionRef = Annotated["PracticeConnection", strawberry.lazy("gateway.types.practices")]
 PracticeRef = Annotated["Practice", strawberry.lazy("gateway.types.practices")]
+ObjectiveGapRef = Annotated["ObjectiveGap", strawberry.lazy("gateway.types.reports")]
+MatchingSuggestionRef = Annotated["MatchingSuggestion", strawberry.lazy("gateway.types.reports")]
 
 SERVICE = "pledges"
 
@@ -151,28 +154,6 @@ class Organisation(ResourceNode):
 # ---------------------------------------------------------------- objectives
 
 
-@strawberry.type(description="Funding situation of one objective, in USD.")
-class ObjectiveGap:
-    requirement: Money | None = strawberry.field(description="The costed requirement in USD.")
-    committed: Money | None = strawberry.field(description="Committed to the objective, USD.")
-    disbursed: Money | None = strawberry.field(description="Disbursed to the objective, USD.")
-    gap: Money | None = strawberry.field(description="Requirement minus committed, USD.")
-    coverage_percent: Decimal | None = strawberry.field(
-        description="Committed as a percentage of the requirement."
-    )
-
-    @classmethod
-    def from_rest(cls, row: Record) -> ObjectiveGap:
-        coverage = row.get("coverage_percent", row.get("coverage"))
-        return cls(
-            requirement=Money.usd(row.get("requirement_usd", row.get("requirement"))),
-            committed=Money.usd(row.get("committed_usd", row.get("committed"))),
-            disbursed=Money.usd(row.get("disbursed_usd", row.get("disbursed"))),
-            gap=Money.usd(row.get("gap_usd", row.get("gap"))),
-            coverage_percent=Decimal(str(coverage)) if coverage is not None else None,
-        )
-
-
 @strawberry.type(description="A costed objective of a MIRPS country's National Action Plan.")
 class Objective(ResourceNode):
     loader_name = "objective"
@@ -216,7 +197,9 @@ class Objective(ResourceNode):
         return self.data.get("version")
 
     @strawberry.field(description="Requirement, committed, disbursed and gap, from the ledger.")
-    async def gap(self, info: Info) -> ObjectiveGap | None:
+    async def gap(self, info: Info) -> ObjectiveGapRef | None:
+        from gateway.types.reports import ObjectiveGap
+
         row = await info.context.loaders.one("objective_gap", self.key)
         return None if row is None else ObjectiveGap.from_rest(row)
 
@@ -250,11 +233,10 @@ class Objective(ResourceNode):
     @strawberry.field(
         description="Ranked open pledges and contributors that could fund this objective."
     )
-    async def matching_suggestions(self, info: Info) -> list[MatchingSuggestion] | None:
-        body = await info.context.upstream.get(
-            SERVICE, "/v1/matching/suggestions", {"objective_id": self.key}
-        )
-        return [MatchingSuggestion.from_rest(item) for item in body.get("items", [])]
+    async def matching_suggestions(self, info: Info) -> list[MatchingSuggestionRef] | None:
+        from gateway.types.reports import matching_suggestions
+
+        return await matching_suggestions(info, objective_id=self.key)
 
 
 # ---------------------------------------------------------------- pledges
@@ -389,6 +371,14 @@ class Pledge(ResourceNode):
         )
         return connection(LedgerEntryConnection, items, body, start, skip, LedgerEntry.from_rest)
 
+    @strawberry.field(
+        description="Ranked objectives this pledge could fund (its unallocated amount)."
+    )
+    async def matching_suggestions(self, info: Info) -> list[MatchingSuggestionRef] | None:
+        from gateway.types.reports import matching_suggestions
+
+        return await matching_suggestions(info, pledge_id=self.key)
+
     @strawberry.field(description="Every change to the pledge (secretariat and owner only).")
     async def history(self, info: Info) -> list[PledgeChange] | None:
         body = await info.context.upstream.get(SERVICE, f"/v1/pledges/{self.key}/history")
@@ -487,51 +477,6 @@ class ExchangeRate:
             rate_date=to_date(data.get("rate_date")),
             rate_to_usd=Decimal(str(data["rate_to_usd"])),
             source=data.get("source"),
-        )
-
-
-@strawberry.type(description="A candidate for pre-matching, with its score and the reasons.")
-class MatchingSuggestion:
-    score: float | None = strawberry.field(description="Higher fits better (see the REST docs).")
-    reasons: list[str] = strawberry.field(description="Why the candidate fits.")
-    pledge_rest_id: strawberry.Private[str | None]
-    organisation_rest_id: strawberry.Private[str | None]
-    objective_rest_id: strawberry.Private[str | None]
-    raw: strawberry.Private[Record]
-
-    @strawberry.field(description="The open pledge suggested (when the candidate is a pledge).")
-    async def pledge(self, info: Info) -> Pledge | None:
-        return Pledge.build(await info.context.loaders.one("pledge", self.pledge_rest_id))
-
-    @strawberry.field(description="The contributor suggested (or the suggested pledge's).")
-    async def contributor(self, info: Info) -> Organisation | None:
-        return Organisation.build(
-            await info.context.loaders.one("organisation", self.organisation_rest_id)
-        )
-
-    @strawberry.field(description="The objective suggested (when matching from a pledge).")
-    async def objective(self, info: Info) -> Objective | None:
-        return Objective.build(await info.context.loaders.one("objective", self.objective_rest_id))
-
-    @strawberry.field(description="The unallocated amount the candidate offers, if known.")
-    def available(self) -> Money | None:
-        for name in ("unallocated", "available", "open_amount"):
-            if isinstance(self.raw.get(name), dict):
-                return Money.from_rest(self.raw[name], self.raw.get(f"{name}_usd"))
-        return None
-
-    @classmethod
-    def from_rest(cls, data: Record) -> MatchingSuggestion:
-        reasons = data.get("reasons") or []
-        return cls(
-            score=data.get("score"),
-            reasons=[str(reason) for reason in reasons],
-            pledge_rest_id=_str_or_none(data.get("pledge_id")),
-            organisation_rest_id=_str_or_none(
-                data.get("contributor_id") or data.get("organisation_id")
-            ),
-            objective_rest_id=_str_or_none(data.get("objective_id")),
-            raw=data,
         )
 
 
