@@ -105,7 +105,9 @@ async def test_an_anonymous_caller_cannot_create_a_pledge(stack: Stack) -> None:
     organisation = await stack.organisation()
 
     body = await stack.query(
-        """mutation($input: CreatePledgeInput!) { createPledge(input: $input) { pledge { id } } }""",
+        """mutation($input: CreatePledgeInput!) {
+          createPledge(input: $input) { pledge { id } }
+        }""",
         {
             "input": {
                 "contributorId": organisation["id"],
@@ -134,7 +136,9 @@ async def test_a_stale_version_is_reported_as_such_and_changes_nothing(stack: St
     )
 
     body = await stack.query(
-        """mutation($input: UpdatePledgeInput!) { updatePledge(input: $input) { pledge { id } } }""",
+        """mutation($input: UpdatePledgeInput!) {
+          updatePledge(input: $input) { pledge { id } }
+        }""",
         {"input": {"id": pledge["id"], "expectedVersion": pledge["version"], "regional": True}},
         headers=SECRETARIAT,
     )
@@ -183,7 +187,9 @@ async def test_a_practice_goes_from_draft_to_published_and_archived(stack: Stack
     fields = "practice { id restId status version title { es } implementingOrganisations { name } }"
 
     created = await stack.data(
-        f"""mutation($input: CreatePracticeInput!) {{ createPractice(input: $input) {{ {fields} }} }}""",
+        f"""mutation($input: CreatePracticeInput!) {{
+          createPractice(input: $input) {{ {fields} }}
+        }}""",
         {
             "input": {
                 "title": {"es": "Ventanilla única de empleo"},
@@ -203,7 +209,9 @@ async def test_a_practice_goes_from_draft_to_published_and_archived(stack: Stack
     assert practice["implementingOrganisations"] == [{"name": organisation["name"]}]
 
     edited = await stack.data(
-        f"""mutation($input: UpdatePracticeInput!) {{ updatePractice(input: $input) {{ {fields} }} }}""",
+        f"""mutation($input: UpdatePracticeInput!) {{
+          updatePractice(input: $input) {{ {fields} }}
+        }}""",
         {
             "input": {
                 "id": practice["id"],
@@ -285,7 +293,9 @@ async def test_an_event_is_proposed_scheduled_moved_registered_held_and_its_outc
     assert scheduled["scheduleEvent"]["event"]["status"] == "SCHEDULED"
 
     moved = await stack.data(
-        f"""mutation($input: MoveEventInput!) {{ moveEvent(input: $input) {{ {event_fields} }} }}""",
+        f"""mutation($input: MoveEventInput!) {{
+          moveEvent(input: $input) {{ {event_fields} }}
+        }}""",
         {
             "input": {
                 "id": event["id"],
@@ -348,9 +358,9 @@ async def test_an_event_is_cancelled_with_its_reason(stack: Stack) -> None:
     event = await stack.event(schedule=False)
 
     cancelled = await stack.data(
-        """mutation { cancelEvent(input: { id: "%s", reason: "Postponed" }) {
-          event { status cancellationReason } } }"""
-        % event["id"],
+        """mutation($id: ID!) { cancelEvent(input: { id: $id, reason: "Postponed" }) {
+          event { status cancellationReason } } }""",
+        {"id": event["id"]},
         headers=SECRETARIAT,
     )
 

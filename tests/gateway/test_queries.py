@@ -159,7 +159,9 @@ async def test_event_fields_reach_hosts_practices_outcomes_and_pledges(
           id kind status timezone countries { code } themes { code name { es } }
           hosts { name kind }
           featuredPractices { restId }
-          outcomes { totalCount edges { node { kind description { es } pledge { restId } event { restId } country { code } } } }
+          outcomes { totalCount edges { node {
+            kind description { es } pledge { restId } event { restId } country { code }
+          } } }
           pledgesAnnounced { edges { node { restId } } }
           registrationCounts { registered capacity }
         } }""",
@@ -225,7 +227,9 @@ async def test_pledge_fields_reach_ledger_history_and_matching(stack: Stack, wor
           kind financialStatus regional recipientCountries { code name { en } }
           amount { amount currency amountUsd }
           totals { committed { amount currency } disbursed { amount } }
-          entries { totalCount edges { node { entryType amount { amount } objective { restId } pledge { restId } } } }
+          entries { totalCount edges { node {
+            entryType amount { amount } objective { restId } pledge { restId }
+          } } }
           history { action changedBy }
           matchingSuggestions { objective { restId } score }
         } }""",
@@ -247,7 +251,8 @@ async def test_pledge_fields_reach_ledger_history_and_matching(stack: Stack, wor
 
 async def test_node_refetches_any_object_by_global_id(stack: Stack, world: World) -> None:
     listed = await stack.data(
-        "{ pledges { edges { node { id contributor { id } announcedAt { id } } } } countries { id code } }"
+        "{ pledges { edges { node { id contributor { id } announcedAt { id } } } }"
+        " countries { id code } }"
     )
     pledge = listed["pledges"]["edges"][0]["node"]
 
@@ -272,8 +277,13 @@ async def test_country_fields_join_the_three_services(stack: Stack, world: World
           practices { totalCount }
           inventory(kind: GAP) { edges { node { kind severity title { es } } } }
           events { edges { node { restId } } }
-          gaps { objectives { objective { restId } gap { amount } } countries { country { code } requirement { amount } } }
-          summary(groupBy: [PLEDGE_KIND]) { rows { group { dimension value } totals { pledged { amount } committed { amount } } } }
+          gaps {
+            objectives { objective { restId } gap { amount } }
+            countries { country { code } requirement { amount } }
+          }
+          summary(groupBy: [PLEDGE_KIND]) {
+            rows { group { dimension value } totals { pledged { amount } committed { amount } } }
+          }
         } }"""
     )
 
@@ -292,25 +302,26 @@ async def test_country_fields_join_the_three_services(stack: Stack, world: World
 
 async def test_organisation_pledges_and_the_root_lists(stack: Stack, world: World) -> None:
     data = await stack.data(
-        """query($org: ID!) {
+        """query($org: ID!, $gap: ID!) {
           organisation(id: $org) { name pledges { edges { node { restId } } } }
           organisations(kind: STATE) { edges { node { name } } }
           objectives(country: "HND") { edges { node { restId theme { code } pillar { code } } } }
           exchangeRates { edges { node { currency } } }
           inventory(country: ["GTM"]) { edges { node { restId } } }
-          inventoryItem(id: "%s") { title { es } }
+          inventoryItem(id: $gap) { title { es } }
           priorities { rank theme { code } countries { code } }
           events(kind: [LEARNING_EVENT], country: ["GTM"]) { edges { node { restId } } }
           outcomes(kind: RESOURCE_COMMITMENT) { edges { node { pledge { restId } } } }
           gaps(country: "GTM") { countries { coveragePercent } }
-          fundingSummary(groupBy: [COUNTRY, YEAR]) { totals { pledged { amount } } rows { group { dimension value } } }
+          fundingSummary(groupBy: [COUNTRY, YEAR]) {
+            totals { pledged { amount } } rows { group { dimension value } }
+          }
           synthesis(period: "2022-H2") { period newPledgesCount totals { pledged { amount } } }
           themes { code }
           pillars { code name { en } }
           populations { code }
-        }"""
-        % world.gap["id"],
-        {"org": world.contributor["id"]},
+        }""",
+        {"org": world.contributor["id"], "gap": world.gap["id"]},
     )
 
     assert data["organisation"]["pledges"]["edges"] == [{"node": {"restId": world.pledge["id"]}}]
