@@ -379,7 +379,7 @@ async def load_demo(session: AsyncSession) -> bool:
             )
             objectives[(country, pillar)] = objective.id
     pledges: dict[str, uuid.UUID] = {}
-    for contributor, kind, amount, currency, countries, pillar, mechanism, title in PLEDGES:
+    for contributor, kind, amount, pledge_currency, countries, pillar, mechanism, title in PLEDGES:
         body: dict[str, Any] = {
             "contributor_id": organisations[contributor],
             "kind": kind,
@@ -393,7 +393,7 @@ async def load_demo(session: AsyncSession) -> bool:
             "implementation_status": "in_progress" if amount else "planning",
         }
         if amount is not None:
-            body["amount"] = {"amount": amount, "currency": currency}
+            body["amount"] = {"amount": amount, "currency": pledge_currency}
         created_pledge = await service.create_pledge(
             session, SECRETARIAT, PledgeCreate.model_validate(body)
         )
