@@ -207,10 +207,11 @@ async def measure(url: str, queries: int, seed: int) -> None:
 
             results: dict[str, list[float]] = {}
             sizes: dict[str, list[int]] = {}
-            for name, extra in (
+            conflict_cases: list[tuple[str, dict[str, Any]]] = [
                 ("conflicts (all)", {}),
                 ("conflicts (countries=PAN,CRI)", {"countries": "PAN,CRI"}),
-            ):
+            ]
+            for name, extra in conflict_cases:
                 for _ in range(queries):
                     params = {**slot(), **extra}
                     elapsed, response = await timed(
@@ -220,7 +221,7 @@ async def measure(url: str, queries: int, seed: int) -> None:
                     results.setdefault(name, []).append(elapsed)
                     sizes.setdefault(name, []).append(len(response.json()["items"]))
 
-            for name, extra in (
+            suggestion_cases: list[tuple[str, dict[str, Any]]] = [
                 (
                     "suggestions (3 months, 2 countries + WG + kinds)",
                     {
@@ -230,7 +231,8 @@ async def measure(url: str, queries: int, seed: int) -> None:
                     },
                 ),
                 ("suggestions (3 months, one working group)", {"working_groups": ["education"]}),
-            ):
+            ]
+            for name, extra in suggestion_cases:
                 for _ in range(max(20, queries // 3)):
                     start = date(2023, 1, 2) + timedelta(days=rng.randrange(3 * 365))
                     body = {

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.auth import OptionalPrincipalDep, PrincipalDep
+from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
-from services.common.etag import IfMatchHeader, set_etag
+from services.common.etag import IfMatchHeader, etag_for, set_etag
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from services.common.vocabulary import countries as country_codes
 from services.common.vocabulary import themes as theme_codes
 from services.events import calendar, service
+from services.events.idempotency import (
+    REPLAY_HEADER,
+    IdempotencyKeyHeader,
+    IdempotentRequest,
+    request_fingerprint,
+    run_idempotent,
+)
+from services.events.models import IdempotencyRecord
 from services.events.repository import EventFilters
 from services.events.schemas import (
     CancelEvent,
@@ -49,6 +61,9 @@ router = APIRouter(prefix="/v1")
 CALENDAR_MEDIA_TYPE = "text/calendar; charset=utf-8"
 MAX_IDS = 200
 MAX_FEED_EVENTS = 5000
+# SQLAlchemy's version counter starts every new row at 1; a replay carries no ETag, since
+# the object may have changed since the first response.
+FIRST_VERSION = 1
 
 StrictQuery = Annotated[
     bool,
@@ -142,6 +157,37 @@ def _filters(
     )
 
 
+async def _idempotent(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    key: str | None,
+    body: BaseModel,
+    action: Callable[[], Awaitable[Any]],
+) -> JSONResponse:
+    """Run a creating POST under its Idempotency-Key: a retry replays the first response."""
+    fingerprint = request_fingerprint(
+        request.method, f"{request.url.path}?{request.url.query}", body
+    )
+    return await run_idempotent(
+        session,
+        IdempotencyRecord,
+        IdempotentRequest(caller=principal.sub, key=key, fingerprint=fingerprint),
+        action,
+    )
+
+
+def _page_of(model: type[BaseModel], *errors: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a list: an example page of `model`, and the errors it may give."""
+    extra = model.model_config.get("json_schema_extra")
+    example = extra.get("example") if isinstance(extra, dict) else None
+    page = {"items": [example], "next_cursor": "W1siZHQiLCIyMDIzLTA1LTE2VDE1OjAwOjAwWiJdXQ"}
+    return {
+        200: {"content": {"application/json": {"example": page}}},
+        **problem_responses(*errors),
+    }
+
+
 KindQuery = Annotated[
     str | None, Query(description="Event kinds, comma-separated.", examples=["learning_event"])
 ]
@@ -233,26 +279,41 @@ async def event_calendar(
 )
 async def create_event(
     data: EventCreate,
+    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    response: Response,
     strict: StrictQuery = False,
-) -> EventWritten:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
     """Propose an event or a recurring series (status `proposed`).
 
     Times are local to `timezone` and stored in UTC. Other events overlapping it come back
     as `warnings`; with `?strict=true` a clash is a 409 and nothing is written. Only the
     secretariat, or a member/partner listing its own organisation among the hosts, may
-    propose.
+    propose. An `Idempotency-Key` makes a retry return the first response.
     """
-    event, warnings = await service.create_event(session, principal, data, strict=strict)
-    set_etag(response, event.version)
-    response.headers["Location"] = f"/v1/events/{event.id}"
-    return EventWritten(**service.present_with(event, warnings))
+
+    async def action() -> EventWritten:
+        event, warnings = await service.create_event(session, principal, data, strict=strict)
+        return EventWritten(**service.present_with(event, warnings))
+
+    response = await _idempotent(request, session, principal, idempotency_key, data, action)
+    response.headers["Location"] = f"/v1/events/{_created_id(response)}"
+    if REPLAY_HEADER not in response.headers:
+        response.headers["ETag"] = etag_for(FIRST_VERSION)
+    return response
+
+
+def _created_id(response: JSONResponse) -> str:
+    body = json.loads(bytes(response.body))
+    return str(body["id"])
 
 
 @router.get(
-    "/events", response_model=Page[EventOut], tags=["events"], responses=problem_responses(401, 422)
+    "/events",
+    response_model=Page[EventOut],
+    tags=["events"],
+    responses=_page_of(EventOut, 401, 422),
 )
 async def list_events(
     session: SessionDep,
@@ -276,7 +337,11 @@ async def list_events(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[EventOut]:
-    """List events by first start, with filters; `?ids=` reads a batch (unknown ids are absent)."""
+    """List events by first start, with filters; `?ids=` reads a batch in one page.
+
+    `country` matches the location country and the other countries an event involves.
+    In a batch read, unknown and invisible ids are simply absent.
+    """
     filters = _filters(
         starts_from=starts_from,
         starts_to=starts_to,
@@ -288,6 +353,8 @@ async def list_events(
         host=host,
         ids=ids,
     )
+    if filters.ids is not None:  # a batch read answers in one page
+        limit = MAX_IDS
     events, next_cursor = await service.list_events(
         session, principal, filters, cursor=cursor, limit=limit
     )
@@ -561,21 +628,32 @@ async def get_timeline(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def register(
-    event_id: uuid.UUID, data: RegistrationCreate, session: SessionDep, principal: PrincipalDep
-) -> RegistrationOut:
+    event_id: uuid.UUID,
+    data: RegistrationCreate,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
     """Register a person for a scheduled event: `registered` while places last, else `waitlisted`.
 
     One registration per e-mail per event (409). Members register people of their own
     organisation; organisers and the secretariat anyone.
     """
-    return service.present_registration(await service.register(session, principal, event_id, data))
+
+    async def action() -> RegistrationOut:
+        return service.present_registration(
+            await service.register(session, principal, event_id, data)
+        )
+
+    return await _idempotent(request, session, principal, idempotency_key, data, action)
 
 
 @router.get(
     "/events/{event_id}/registrations",
     response_model=Page[RegistrationOut],
     tags=["registrations"],
-    responses=problem_responses(401, 404, 422),
+    responses=_page_of(RegistrationOut, 401, 404, 422),
 )
 async def list_registrations(
     event_id: uuid.UUID,
@@ -670,21 +748,29 @@ async def mark_attended(
 async def create_outcome(
     event_id: uuid.UUID,
     data: OutcomeCreate,
+    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    response: Response,
-) -> OutcomeOut:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
     """Record an outcome of a held event: takeaway, policy action, resource commitment…"""
-    outcome = await service.create_outcome(session, principal, event_id, data)
-    set_etag(response, outcome.version)
-    return service.present_outcome(outcome)
+
+    async def action() -> OutcomeOut:
+        return service.present_outcome(
+            await service.create_outcome(session, principal, event_id, data)
+        )
+
+    response = await _idempotent(request, session, principal, idempotency_key, data, action)
+    if REPLAY_HEADER not in response.headers:
+        response.headers["ETag"] = etag_for(FIRST_VERSION)
+    return response
 
 
 @router.get(
     "/events/{event_id}/outcomes",
     response_model=Page[OutcomeOut],
     tags=["outcomes"],
-    responses=problem_responses(404, 422),
+    responses=_page_of(OutcomeOut, 404, 422),
 )
 async def list_event_outcomes(
     event_id: uuid.UUID,
@@ -712,7 +798,7 @@ async def list_event_outcomes(
     "/outcomes",
     response_model=Page[OutcomeOut],
     tags=["outcomes"],
-    responses=problem_responses(422),
+    responses=_page_of(OutcomeOut, 422),
 )
 async def list_outcomes(
     session: SessionDep,

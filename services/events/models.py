@@ -31,6 +31,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.db import naming_metadata
+from services.events.idempotency import IdempotencyRecordMixin
 
 
 class Base(DeclarativeBase):
@@ -219,3 +220,9 @@ class Outcome(Base):
     updated_at: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class IdempotencyRecord(IdempotencyRecordMixin, Base):
+    """Idempotency-Key rows of this service (see services.events.idempotency)."""
+
+    __tablename__ = "idempotency_keys"

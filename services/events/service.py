@@ -403,22 +403,21 @@ async def update_event(
 
     if "mode" in given or "location" in given or "online_url" in given:
         _check_place(event)
+    countries: list[str] | None = None
+    if "countries" in given:
+        countries = _involved_countries(event.country, data.countries or [])
+    elif "location" in given:  # the new location country replaces the old one
+        others = [item.country for item in event.countries if item.country != before["country"]]
+        countries = _involved_countries(event.country, others)
     repository.replace_collections(
         event,
         hosts=data.hosts if "hosts" in given else None,
-        countries=(
-            _involved_countries(event.country, data.countries or [])
-            if "countries" in given or "location" in given
-            else None
-        ),
+        countries=countries,
         themes=data.themes if "themes" in given else None,
-        featured_practice_ids=data.featured_practice_ids
-        if "featured_practice_ids" in given
-        else None,
+        featured_practice_ids=(
+            data.featured_practice_ids if "featured_practice_ids" in given else None
+        ),
     )
-    if "location" in given and "countries" not in given:
-        others = [c.country for c in event.countries if c.country != before["country"]]
-        repository.replace_collections(event, countries=_involved_countries(event.country, others))
 
     clashes: list[Clash] = []
     if timing:

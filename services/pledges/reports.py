@@ -302,10 +302,13 @@ def check_group_by(group_by: Sequence[Dimension]) -> None:
 async def summary(
     session: AsyncSession, group_by: Sequence[Dimension], filters: ReportFilters
 ) -> SummaryReport:
-    """Pledged, committed and disbursed USD grouped by one or two dimensions."""
+    """Pledged, committed and disbursed USD grouped by one or two dimensions.
+
+    One aggregate query; the totals add up its group rows (every flow is in exactly one
+    group), so the database scans the ledger once per request.
+    """
     check_group_by(group_by)
     rows = (await session.execute(summary_statement(group_by, filters))).all()
-    totals = (await session.execute(summary_statement([], filters))).one()
     names = [dimension.value for dimension in group_by]
     return SummaryReport(
         group_by=list(group_by),
@@ -318,8 +321,16 @@ async def summary(
             )
             for row in rows
         ],
-        totals=_totals(totals),
+        totals=Totals(
+            pledged_usd=usd(sum((_exact(row.pledged) for row in rows), Decimal(0))),
+            committed_usd=usd(sum((_exact(row.committed) for row in rows), Decimal(0))),
+            disbursed_usd=usd(sum((_exact(row.disbursed) for row in rows), Decimal(0))),
+        ),
     )
+
+
+def _exact(value: Any) -> Decimal:
+    return Decimal(0) if value is None else Decimal(str(value))
 
 
 def _totals(row: Any) -> Totals:
@@ -380,7 +391,11 @@ def _coverage(committed: Decimal, requirement: Decimal) -> Decimal:
 
 
 async def gaps(session: AsyncSession, filters: GapFilters, limit: int | None = None) -> GapsReport:
-    """Requirement, committed, disbursed, gap and coverage per objective; totals per country."""
+    """Requirement, committed, disbursed, gap and coverage per objective; totals per country.
+
+    One aggregate query per objective; the country totals add up those objective rows
+    (one per objective, already aggregated), so the ledger is scanned once per request.
+    """
     statement = gaps_statement(filters).subquery("gaps")
     objective_rows = (
         await session.execute(
@@ -393,36 +408,28 @@ async def gaps(session: AsyncSession, filters: GapFilters, limit: int | None = N
             )
             .join(statement, statement.c.id == Objective.id)
             .order_by(statement.c.gap.desc(), Objective.id)
-            .limit(limit)
         )
     ).all()
-    country_rows = (
-        await session.execute(
-            select(
-                statement.c.country,
-                type_coerce(func.sum(statement.c.requirement_usd), MONEY).label("requirement"),
-                type_coerce(func.sum(statement.c.committed), MONEY).label("committed"),
-                type_coerce(func.sum(statement.c.disbursed), MONEY).label("disbursed"),
-                type_coerce(func.sum(statement.c.gap), MONEY).label("gap"),
-            )
-            .group_by(statement.c.country)
-            .order_by(statement.c.country)
-        )
-    ).all()
-    return GapsReport(
-        objectives=[_gap_row(row) for row in objective_rows],
-        countries=[
+    objectives = [_gap_row(row) for row in objective_rows]
+    per_country: dict[str, list[GapRow]] = {}
+    for row in objectives:
+        per_country.setdefault(row.country, []).append(row)
+    countries = []
+    for country in sorted(per_country):
+        rows = per_country[country]
+        requirement = sum((r.requirement_usd for r in rows), ZERO)
+        committed = sum((r.committed_usd for r in rows), ZERO)
+        countries.append(
             CountryGap(
-                country=row.country,
-                requirement_usd=usd(row.requirement),
-                committed_usd=usd(row.committed),
-                disbursed_usd=usd(row.disbursed),
-                gap_usd=usd(row.gap),
-                coverage_percent=_coverage(usd(row.committed), usd(row.requirement)),
+                country=country,
+                requirement_usd=requirement,
+                committed_usd=committed,
+                disbursed_usd=sum((r.disbursed_usd for r in rows), ZERO),
+                gap_usd=sum((r.gap_usd for r in rows), ZERO),
+                coverage_percent=_coverage(committed, requirement),
             )
-            for row in country_rows
-        ],
-    )
+        )
+    return GapsReport(objectives=objectives[:limit], countries=countries)
 
 
 def _gap_row(row: Any) -> GapRow:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.conftest import auth_headers
@@ -251,12 +253,64 @@ async def test_sequence_bumps_on_time_place_and_status_only(client: httpx.AsyncC
     assert HOST_ORG in event["hosts"]
 
 
-async def test_openapi_documents_every_operation_with_errors(client: httpx.AsyncClient) -> None:
+async def test_openapi_documents_every_operation_with_examples_and_errors(
+    client: httpx.AsyncClient,
+) -> None:
     document = (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+
+    def has_example(content: dict[str, Any]) -> bool:
+        if "example" in content or "examples" in content:
+            return True
+        schema = content.get("schema", {})
+        schema = schema.get("items", schema) if schema.get("type") == "array" else schema
+        if "$ref" not in schema:
+            return False
+        return "example" in schemas[schema["$ref"].split("/")[-1]]
+
     for path, operations in document["paths"].items():
         if not path.startswith("/v1"):
             continue
         for method, operation in operations.items():
-            assert operation.get("description") or operation.get("summary"), (method, path)
+            assert operation.get("description"), (method, path)
             errors = [code for code in operation["responses"] if code.startswith("4")]
             assert errors, (method, path)
+            success = operation["responses"].get("200") or operation["responses"]["201"]
+            assert any(has_example(c) for c in success["content"].values()), (method, path)
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            assert body is None or has_example(body), (method, path)
+
+
+async def test_a_new_location_replaces_the_old_country_and_keeps_the_others(
+    client: httpx.AsyncClient,
+) -> None:
+    event = await create_event(
+        client,
+        mode="in_person",
+        location={"city": "Guatemala", "country": "GTM"},
+        countries=["HND"],
+    )
+    assert event["countries"] == ["GTM", "HND"]
+    url = f"/v1/events/{event['id']}"
+    etag = (await client.get(url, headers=SECRETARIAT)).headers["ETag"]
+    moved = await client.patch(
+        url,
+        json={"location": {"city": "San Salvador", "country": "SLV"}},
+        headers={**SECRETARIAT, "If-Match": etag},
+    )
+    assert moved.status_code == 200, moved.text
+    assert sorted(moved.json()["countries"]) == ["HND", "SLV"]
+    assert moved.json()["sequence"] == 1
+
+
+async def test_a_batch_read_answers_in_one_page(client: httpx.AsyncClient) -> None:
+    ids = []
+    for day in range(10, 13):
+        event = await create_event(
+            client, starts_at=f"2023-06-{day}T10:00:00", ends_at=f"2023-06-{day}T11:00:00"
+        )
+        ids.append(event["id"])
+    page = (await client.get(f"/v1/events?ids={','.join(ids)}&limit=1", headers=SECRETARIAT)).json()
+    assert {item["id"] for item in page["items"]} == set(ids)
+    assert page["next_cursor"] is None
+    assert (await client.get("/v1/events?ids=not-a-uuid")).status_code == 422

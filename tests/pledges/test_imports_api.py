@@ -59,7 +59,10 @@ async def test_a_file_with_a_bad_row_writes_nothing_and_dry_run_lists_each_error
     good = f"pledge,,{org['id']},financial,Good,100,USD,GTM,2023-01-01"
     bad_currency = f"pledge,,{org['id']},financial,Bad,100,XXZ,GTM,2023-01-01"
     other_org = f"pledge,,{uuid.uuid4()},financial,Nobody,100,USD,GTM,2023-01-01"
-    header = "record_type,id,contributor_id,kind,title_en,amount,currency,recipient_countries,announced_on"
+    header = (
+        "record_type,id,contributor_id,kind,title_en,amount,currency,recipient_countries,"
+        "announced_on"
+    )
     content = "\n".join([header, good, bad_currency, other_org]) + "\n"
     dry = await ledger.client.post("/v1/imports?dry_run=true", content=content, headers=CSV_HEADERS)
     assert dry.status_code == 200, dry.text
