@@ -9,6 +9,7 @@ leak one caller's data to another.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +55,11 @@ def batch_loader(upstream: Upstream, resource: Resource) -> DataLoader[str, Reco
     """A loader answering each key with its record, or None when absent or invisible."""
 
     async def load(keys: list[str]) -> Sequence[Record | BaseException | None]:
-        wanted = list(dict.fromkeys(keys))
+        # Opaque references (another service's ids) may be anything; a service keyed by
+        # UUIDs would refuse the whole batch for one malformed id, so those are absent.
+        wanted = [key for key in dict.fromkeys(keys) if _is_uuid(key)]
+        if not wanted:
+            return [None for _ in keys]
         params: dict[str, ParamValue] = {
             resource.ids_param: ",".join(wanted),
             "limit": len(wanted),
@@ -68,6 +73,14 @@ def batch_loader(upstream: Upstream, resource: Resource) -> DataLoader[str, Reco
         return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load, max_batch_size=resource.max_batch)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _items(page: Any, list_key: str) -> Iterable[Record]:

@@ -131,7 +131,10 @@ class Country(relay.Node):
             theme=theme,
         )
 
-    @strawberry.field(description="Events in or involving this country.")
+    @strawberry.field(
+        description="Events in or involving this country (and regional ones), by start; "
+        "`startsFrom` keeps those still to come on that date."
+    )
     async def events(
         self,
         info: Info,
@@ -139,6 +142,8 @@ class Country(relay.Node):
         after: str | None = None,
         kind: EventKindRef | None = None,
         status: EventStatusRef | None = None,
+        theme: str | None = None,
+        starts_from: date | None = None,
     ) -> EventConnectionRef | None:
         from gateway.types.events import event_connection
 
@@ -149,6 +154,8 @@ class Country(relay.Node):
             country=self.code,
             kind=kind.value if kind else None,
             status=status.value if status else None,
+            theme=theme,
+            **{"from": starts_from.isoformat() if starts_from else None},
         )
 
     @strawberry.field(
