@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from datetime import date
+from datetime import date, datetime, time
 
 import strawberry
 from strawberry import relay
@@ -11,9 +11,12 @@ from strawberry import relay
 from gateway.connections import connection, fetch_page
 from gateway.context import Info
 from gateway.errors import BadUserInput
-from gateway.types.base import rest_id
+from gateway.inputs import rest_body
+from gateway.types.base import rest_id, to_datetime
 from gateway.types.countries import Country
 from gateway.types.events import (
+    Clash,
+    ConflictReport,
     Event,
     EventConnection,
     EventKind,
@@ -21,6 +24,8 @@ from gateway.types.events import (
     EventStatus,
     OutcomeKind,
     OutcomeStatus,
+    SlotSuggestion,
+    Timeline,
     event_connection,
     outcome_connection,
 )
@@ -71,6 +76,31 @@ def _values(
     items: list[EvidenceLevel] | list[PracticeOrigin] | list[PracticeStatus] | None,
 ) -> list[str] | None:
     return None if items is None else [item.value for item in items]
+
+
+@strawberry.input(description="What a free slot must satisfy.")
+class SlotSuggestionInput:
+    duration_minutes: int = strawberry.field(description="Length of the meeting (15-720).")
+    window_start: date = strawberry.field(description="First day to consider.")
+    window_end: date = strawberry.field(description="Last day to consider (a year at most).")
+    timezone: str = strawberry.field(description="IANA zone of the working hours.")
+    working_hours_start: time = strawberry.field(
+        default=time(9, 0), description="Earliest local start."
+    )
+    working_hours_end: time = strawberry.field(default=time(17, 0), description="Latest local end.")
+    weekdays: list[int] = strawberry.field(
+        default_factory=lambda: [0, 1, 2, 3, 4], description="Days allowed, 0 = Monday."
+    )
+    countries: list[str] = strawberry.field(
+        default_factory=list, description="Countries whose meetings to avoid."
+    )
+    working_groups: list[str] = strawberry.field(
+        default_factory=list, description="Working groups whose meetings to avoid."
+    )
+    avoid_kinds: list[EventKind] = strawberry.field(
+        default_factory=list, description="Event kinds to avoid."
+    )
+    count: int = strawberry.field(default=5, description="How many slots (at most 50).")
 
 
 def _joined(values: list[str] | None) -> str | None:
@@ -368,6 +398,69 @@ class DomainQuery:
     async def event(self, info: Info, id: strawberry.ID) -> Event | None:
         key = rest_id(id, "Event")
         return Event.build(await info.context.loaders.one("event", key))
+
+    @strawberry.field(
+        description="Everything that overlaps a proposed slot (local times in `timezone`), "
+        "series occurrences included, compared in UTC."
+    )
+    async def schedule_conflicts(
+        self,
+        info: Info,
+        starts_at: datetime,
+        ends_at: datetime,
+        timezone: str,
+        countries: list[str] | None = None,
+        kinds: list[EventKind] | None = None,
+    ) -> ConflictReport | None:
+        body = await info.context.upstream.get(
+            "events",
+            "/v1/schedule/conflicts",
+            {
+                "starts_at": starts_at.isoformat(),
+                "ends_at": ends_at.isoformat(),
+                "timezone": timezone,
+                "countries": _joined(countries),
+                "kinds": _joined([kind.value for kind in kinds] if kinds else None),
+            },
+        )
+        return ConflictReport(
+            starts_at_utc=to_datetime(body.get("starts_at_utc")),
+            ends_at_utc=to_datetime(body.get("ends_at_utc")),
+            clashes=[Clash.from_rest(item) for item in body.get("items", [])],
+        )
+
+    @strawberry.field(
+        description="The first free slots in a date window that avoid the countries', working "
+        "groups' and kinds' meetings, each with the nearest clashes it avoided."
+    )
+    async def schedule_suggestions(
+        self, info: Info, input: SlotSuggestionInput
+    ) -> list[SlotSuggestion] | None:
+        request = rest_body(input, skip=frozenset({"working_hours_start", "working_hours_end"}))
+        request["working_hours"] = {
+            "start": input.working_hours_start.isoformat(),
+            "end": input.working_hours_end.isoformat(),
+        }
+        body = await info.context.upstream.send(
+            "events", "POST", "/v1/schedule/suggestions", request
+        )
+        return [
+            SlotSuggestion(
+                starts_at=to_datetime(item.get("starts_at")),
+                ends_at=to_datetime(item.get("ends_at")),
+                starts_at_utc=to_datetime(item.get("starts_at_utc")),
+                ends_at_utc=to_datetime(item.get("ends_at_utc")),
+                nearest_clashes=[
+                    Clash.from_rest(clash) for clash in item.get("nearest_clashes", [])
+                ],
+            )
+            for item in body.get("items", [])
+        ]
+
+    @strawberry.field(description="A year's events grouped by month, with counts per kind.")
+    async def timeline(self, info: Info, year: int) -> Timeline | None:
+        body = await info.context.upstream.get("events", "/v1/timeline", {"year": year})
+        return Timeline.from_rest(body)
 
     @strawberry.field(description="Outcomes across events: the follow-up record.")
     async def outcomes(

@@ -10,18 +10,18 @@ from gateway.context import Info
 from gateway.inputs import LocalizedTextInput, rest_body
 from gateway.types.base import is_uuid, precondition, rest_id, to_datetime
 from gateway.types.events import (
+    Clash,
     Event,
     EventKind,
     EventMode,
     EventOutcome,
-    EventStatus,
+    Occurrence,
     OutcomeKind,
     OutcomeStatus,
     Registration,
     RegistrationRole,
 )
 from gateway.types.pledges import Organisation
-from gateway.values import LocalizedText
 
 SERVICE = "events"
 
@@ -96,6 +96,15 @@ class MoveOccurrenceInput:
     strict: bool = strawberry.field(default=False, description="Refuse a clash instead of warning.")
 
 
+@strawberry.input(description="Cancel one occurrence of a series; the rest stays.")
+class CancelOccurrenceInput:
+    event_id: strawberry.ID = strawberry.field(description="The series.")
+    recurrence_id: datetime = strawberry.field(
+        description="The occurrence's original start (UTC), e.g. 2023-03-14T16:00:00Z."
+    )
+    reason: str = strawberry.field(description="Why it is cancelled.")
+
+
 @strawberry.input(description="A status step on an event (schedule, hold, report).")
 class EventTransitionInput:
     id: strawberry.ID = strawberry.field(description="The event.")
@@ -144,38 +153,6 @@ class RecordOutcomeInput:
     )
 
 
-@strawberry.type(description="Another event overlapping the time given (a warning).")
-class Clash:
-    event_rest_id: str = strawberry.field(description="The clashing event's REST id.")
-    kind: EventKind | None = strawberry.field(description="Its kind.")
-    title: LocalizedText | None = strawberry.field(description="Its title.")
-    status: EventStatus | None = strawberry.field(description="Its status.")
-    starts_at: datetime | None = strawberry.field(description="Start of the occurrence (UTC).")
-    ends_at: datetime | None = strawberry.field(description="End of the occurrence (UTC).")
-    timezone: str | None = strawberry.field(description="Its own time zone.")
-    working_group: str | None = strawberry.field(description="Its working group, if any.")
-
-
-def _clashes(record: dict[str, object]) -> list[Clash]:
-    warnings = record.get("warnings")
-    if not isinstance(warnings, list):
-        return []
-    return [
-        Clash(
-            event_rest_id=str(item.get("event_id")),
-            kind=EventKind(item["kind"]) if item.get("kind") else None,
-            title=LocalizedText.from_rest(item.get("title")),
-            status=EventStatus(item["status"]) if item.get("status") else None,
-            starts_at=to_datetime(item.get("starts_at")),
-            ends_at=to_datetime(item.get("ends_at")),
-            timezone=item.get("timezone"),
-            working_group=item.get("working_group"),
-        )
-        for item in warnings
-        if isinstance(item, dict)
-    ]
-
-
 @strawberry.type(description="The event after the change, with any clashes found (warnings).")
 class EventPayload:
     event: Event = strawberry.field(description="The event as it is now.")
@@ -200,6 +177,13 @@ class RegisterPayload:
 @strawberry.type(description="The outcome recorded.")
 class RecordOutcomePayload:
     outcome: EventOutcome = strawberry.field(description="The new outcome.")
+
+
+def _clashes(record: dict[str, object]) -> list[Clash]:
+    warnings = record.get("warnings")
+    if not isinstance(warnings, list):
+        return []
+    return [Clash.from_rest(item) for item in warnings if isinstance(item, dict)]
 
 
 def _event_payload(record: dict[str, object]) -> EventPayload:
@@ -261,6 +245,17 @@ class EventMutations:
             ends_at=to_datetime(record.get("ends_at")),
             warnings=_clashes(record),
         )
+
+    @strawberry.mutation(description="Cancel one occurrence of a series, with the reason.")
+    async def cancel_occurrence(self, info: Info, input: CancelOccurrenceInput) -> Occurrence:
+        key = rest_id(input.event_id, "Event", "eventId")
+        record = await info.context.upstream.send(
+            SERVICE,
+            "POST",
+            f"/v1/events/{key}/occurrences/{input.recurrence_id.isoformat()}/cancel",
+            {"reason": input.reason},
+        )
+        return Occurrence.from_rest(record)
 
     @strawberry.mutation(description="Confirm a proposed event (proposed → scheduled).")
     async def schedule_event(self, info: Info, input: EventTransitionInput) -> EventPayload:

@@ -229,6 +229,28 @@ class Event(ResourceNode):
     def updated_at(self) -> datetime | None:
         return to_datetime(self.data.get("updated_at"))
 
+    @strawberry.field(
+        description="The event's occurrences in time order (one for a single event), moved "
+        "and cancelled ones included."
+    )
+    async def occurrences(
+        self,
+        info: Info,
+        starts_from: datetime | None = None,
+        starts_to: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Occurrence] | None:
+        body = await info.context.upstream.get(
+            SERVICE,
+            f"/v1/events/{self.key}/occurrences",
+            {
+                "from": starts_from.isoformat() if starts_from else None,
+                "to": starts_to.isoformat() if starts_to else None,
+                "limit": limit,
+            },
+        )
+        return [Occurrence.from_rest(item) for item in body]
+
     @strawberry.field(description="What came out of the event.")
     async def outcomes(
         self, info: Info, first: int | None = None, after: str | None = None
@@ -361,6 +383,155 @@ class EventOutcome:
             event_rest_id=str(data.get("event_id")),
             country_code=data.get("country"),
             pledge_rest_id=data.get("pledge_id"),
+        )
+
+
+@strawberry.enum(description="Where one occurrence of a series stands.")
+class OccurrenceStatus(Enum):
+    SCHEDULED = "scheduled"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+
+
+@strawberry.type(description="One occurrence of an event (a series has many).")
+class Occurrence:
+    recurrence_id: datetime | None = strawberry.field(
+        description="The occurrence's original start (UTC): its name within the series."
+    )
+    starts_at: datetime | None = strawberry.field(description="Local start with its offset.")
+    ends_at: datetime | None = strawberry.field(description="Local end with its offset.")
+    starts_at_utc: datetime | None = strawberry.field(description="Start in UTC.")
+    ends_at_utc: datetime | None = strawberry.field(description="End in UTC.")
+    status: OccurrenceStatus | None = strawberry.field(description="Scheduled, moved, cancelled.")
+    cancellation_reason: str | None = strawberry.field(description="Why it was cancelled.")
+
+    @classmethod
+    def from_rest(cls, data: Record) -> Occurrence:
+        return cls(
+            recurrence_id=to_datetime(data.get("recurrence_id")),
+            starts_at=to_datetime(data.get("starts_at")),
+            ends_at=to_datetime(data.get("ends_at")),
+            starts_at_utc=to_datetime(data.get("starts_at_utc")),
+            ends_at_utc=to_datetime(data.get("ends_at_utc")),
+            status=to_enum(OccurrenceStatus, data.get("status")),
+            cancellation_reason=data.get("cancellation_reason"),
+        )
+
+
+@strawberry.type(description="An occurrence of another event that overlaps a slot.")
+class Clash:
+    event_rest_id: str = strawberry.field(description="The clashing event's REST id.")
+    kind: EventKind | None = strawberry.field(description="Its kind.")
+    title: LocalizedText | None = strawberry.field(description="Its title.")
+    status: EventStatus | None = strawberry.field(description="Its status.")
+    starts_at: datetime | None = strawberry.field(description="Start of the occurrence (UTC).")
+    ends_at: datetime | None = strawberry.field(description="End of the occurrence (UTC).")
+    local_starts_at: datetime | None = strawberry.field(
+        description="The same start in the event's own zone."
+    )
+    timezone: str | None = strawberry.field(description="The event's own time zone.")
+    working_group: str | None = strawberry.field(description="Its working group, if any.")
+    country_code: str | None = strawberry.field(description="Its country, if any.")
+
+    @strawberry.field(description="The clashing event.")
+    async def event(self, info: Info) -> Event | None:
+        return Event.build(await info.context.loaders.one("event", self.event_rest_id))
+
+    @classmethod
+    def from_rest(cls, data: Record) -> Clash:
+        return cls(
+            event_rest_id=str(data.get("event_id")),
+            kind=to_enum(EventKind, data.get("kind")),
+            title=LocalizedText.from_rest(data.get("title")),
+            status=to_enum(EventStatus, data.get("status")),
+            starts_at=to_datetime(data.get("starts_at")),
+            ends_at=to_datetime(data.get("ends_at")),
+            local_starts_at=to_datetime(data.get("local_starts_at")),
+            timezone=data.get("timezone"),
+            working_group=data.get("working_group"),
+            country_code=data.get("country"),
+        )
+
+
+@strawberry.type(description="Everything that overlaps a proposed slot, compared in UTC.")
+class ConflictReport:
+    starts_at_utc: datetime | None = strawberry.field(description="The slot's start in UTC.")
+    ends_at_utc: datetime | None = strawberry.field(description="The slot's end in UTC.")
+    clashes: list[Clash] = strawberry.field(description="The overlapping occurrences.")
+
+
+@strawberry.type(description="A free slot, with the nearest clashes it avoids.")
+class SlotSuggestion:
+    starts_at: datetime | None = strawberry.field(description="Local start with its offset.")
+    ends_at: datetime | None = strawberry.field(description="Local end with its offset.")
+    starts_at_utc: datetime | None = strawberry.field(description="Start in UTC.")
+    ends_at_utc: datetime | None = strawberry.field(description="End in UTC.")
+    nearest_clashes: list[Clash] = strawberry.field(
+        description="The busy occurrences just before and after the slot."
+    )
+
+
+@strawberry.type(description="How many occurrences of one kind a month has.")
+class KindCount:
+    kind: EventKind = strawberry.field(description="The event kind.")
+    count: int = strawberry.field(description="Occurrences of that kind.")
+
+
+@strawberry.type(description="One occurrence on the timeline.")
+class TimelineEntry:
+    kind: EventKind | None = strawberry.field(description="The event's kind.")
+    title: LocalizedText | None = strawberry.field(description="The event's title.")
+    status: EventStatus | None = strawberry.field(description="The event's status.")
+    starts_at: datetime | None = strawberry.field(description="Local start with its offset.")
+    timezone: str | None = strawberry.field(description="The event's time zone.")
+    recurrence_id: datetime | None = strawberry.field(description="For a series: which occurrence.")
+    event_rest_id: strawberry.Private[str]
+
+    @strawberry.field(description="The event.")
+    async def event(self, info: Info) -> Event | None:
+        return Event.build(await info.context.loaders.one("event", self.event_rest_id))
+
+
+@strawberry.type(description="A month of the timeline: counts per kind and the occurrences.")
+class TimelineMonth:
+    month: str = strawberry.field(description="The month, e.g. 2023-03.")
+    total: int = strawberry.field(description="Occurrences in the month.")
+    counts: list[KindCount] = strawberry.field(description="Occurrences per event kind.")
+    entries: list[TimelineEntry] = strawberry.field(description="The occurrences.")
+
+
+@strawberry.type(description="A year of events grouped by month (the 'Looking forward' view).")
+class Timeline:
+    year: int = strawberry.field(description="The year.")
+    months: list[TimelineMonth] = strawberry.field(description="Its months, in order.")
+
+    @classmethod
+    def from_rest(cls, body: Record) -> Timeline:
+        return cls(
+            year=int(body.get("year", 0)),
+            months=[
+                TimelineMonth(
+                    month=str(month.get("month")),
+                    total=int(month.get("total", 0)),
+                    counts=[
+                        KindCount(kind=EventKind(kind), count=int(count))
+                        for kind, count in (month.get("counts") or {}).items()
+                    ],
+                    entries=[
+                        TimelineEntry(
+                            kind=to_enum(EventKind, entry.get("kind")),
+                            title=LocalizedText.from_rest(entry.get("title")),
+                            status=to_enum(EventStatus, entry.get("status")),
+                            starts_at=to_datetime(entry.get("starts_at")),
+                            timezone=entry.get("timezone"),
+                            recurrence_id=to_datetime(entry.get("recurrence_id")),
+                            event_rest_id=str(entry.get("event_id")),
+                        )
+                        for entry in month.get("entries", [])
+                    ],
+                )
+                for month in body.get("months", [])
+            ],
         )
 
 

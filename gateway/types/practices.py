@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
+from strawberry.scalars import JSON
 
 from gateway.connections import Connection, connection, fetch_page
 from gateway.context import Info
@@ -248,6 +249,16 @@ class Practice(ResourceNode):
     def version(self) -> int | None:
         return self.data.get("version")
 
+    @strawberry.field(description="The published versions: who changed what, and when.")
+    async def versions(self, info: Info) -> list[PracticeVersion] | None:
+        body = await info.context.upstream.get(SERVICE, f"/v1/practices/{self.key}/versions")
+        return [PracticeVersion.from_rest(item) for item in body.get("items", [])]
+
+    @strawberry.field(description="The workflow steps: who moved it between statuses, and when.")
+    async def transitions(self, info: Info) -> list[PracticeTransition] | None:
+        body = await info.context.upstream.get(SERVICE, f"/v1/practices/{self.key}/transitions")
+        return [PracticeTransition.from_rest(item) for item in body.get("items", [])]
+
     @strawberry.field(description="Events (events service) that featured this practice.")
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None
@@ -255,6 +266,46 @@ class Practice(ResourceNode):
         from gateway.types.events import event_connection
 
         return await event_connection(info, first, after, featured_practice_id=self.key)
+
+
+@strawberry.type(description="The public record of a practice after one published change.")
+class PracticeVersion:
+    number: int = strawberry.field(description="1 for the first publication, then +1.")
+    kind: str = strawberry.field(description="published, edited or archived.")
+    changed_fields: list[str] = strawberry.field(description="Fields that changed.")
+    changed_by: str | None = strawberry.field(description="Who (hidden from anonymous).")
+    changed_at: datetime | None = strawberry.field(description="When.")
+    snapshot: JSON = strawberry.field(description="The public record at this version.")
+
+    @classmethod
+    def from_rest(cls, data: Record) -> PracticeVersion:
+        return cls(
+            number=int(data.get("number", 0)),
+            kind=str(data.get("kind")),
+            changed_fields=[str(name) for name in data.get("changed_fields", [])],
+            changed_by=data.get("changed_by"),
+            changed_at=to_datetime(data.get("changed_at")),
+            snapshot=cast(JSON, data.get("snapshot") or {}),
+        )
+
+
+@strawberry.type(description="A workflow step of a practice.")
+class PracticeTransition:
+    from_status: PracticeStatus | None = strawberry.field(description="Status before.")
+    to_status: PracticeStatus | None = strawberry.field(description="Status after.")
+    actor: str | None = strawberry.field(description="Who (hidden from anonymous).")
+    comment: str | None = strawberry.field(description="The reviewer's comment, if any.")
+    at: datetime | None = strawberry.field(description="When.")
+
+    @classmethod
+    def from_rest(cls, data: Record) -> PracticeTransition:
+        return cls(
+            from_status=to_enum(PracticeStatus, data.get("from_status")),
+            to_status=to_enum(PracticeStatus, data.get("to_status")),
+            actor=data.get("actor"),
+            comment=data.get("comment"),
+            at=to_datetime(data.get("at")),
+        )
 
 
 @strawberry.type(description="A service, programme or gap for local integration in a country.")

@@ -381,3 +381,71 @@ async def test_an_id_of_the_wrong_type_is_bad_user_input(stack: Stack, world: Wo
 
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "Pledge" in body["errors"][0]["message"]
+
+
+async def test_scheduling_conflicts_suggestions_timeline_and_occurrences(stack: Stack) -> None:
+    series = await stack.event(
+        kind="working_group_meeting",
+        title={"es": "Grupo de trabajo de empleo"},
+        starts_at="2023-03-14T10:00:00",
+        ends_at="2023-03-14T11:00:00",
+        timezone="America/Mexico_City",
+        working_group="employment",
+        recurrence={"rrule": "FREQ=MONTHLY;COUNT=3"},
+    )
+
+    data = await stack.data(
+        """query($id: ID!) {
+          scheduleConflicts(
+            startsAt: "2023-03-14T11:00:00", endsAt: "2023-03-14T12:00:00",
+            timezone: "America/Panama"
+          ) { startsAtUtc clashes { kind localStartsAt event { restId } } }
+          scheduleSuggestions(input: {
+            durationMinutes: 60, windowStart: "2023-03-14", windowEnd: "2023-03-14",
+            timezone: "America/Mexico_City", workingGroups: ["employment"], count: 2,
+            workingHoursStart: "10:00:00", workingHoursEnd: "12:00:00"
+          }) { startsAt nearestClashes { workingGroup } }
+          timeline(year: 2023) {
+            months { month total counts { kind count } entries { event { restId } } }
+          }
+          event(id: $id) { occurrences { recurrenceId startsAt status } }
+        }""",
+        {"id": series["id"]},
+    )
+
+    (clash,) = data["scheduleConflicts"]["clashes"]
+    assert clash["event"] == {"restId": series["id"]}
+    assert clash["localStartsAt"].startswith("2023-03-14T10:00:00")
+    (slot,) = data["scheduleSuggestions"][:1]
+    assert slot["startsAt"].startswith("2023-03-14T11:00:00")
+    months = {month["month"]: month for month in data["timeline"]["months"]}
+    assert months["2023-03"]["counts"] == [{"kind": "WORKING_GROUP_MEETING", "count": 1}]
+    assert len(data["event"]["occurrences"]) == 3
+
+    cancelled = await stack.data(
+        """mutation($id: ID!) { cancelOccurrence(input: {
+          eventId: $id, recurrenceId: "2023-04-14T16:00:00Z", reason: "Holiday"
+        }) { status cancellationReason } }""",
+        {"id": series["id"]},
+        headers=SECRETARIAT,
+    )
+    assert cancelled["cancelOccurrence"] == {"status": "CANCELLED", "cancellationReason": "Holiday"}
+
+
+async def test_practice_versions_and_transitions(stack: Stack) -> None:
+    practice = await stack.practice()
+
+    data = await stack.data(
+        """query($id: ID!) { practice(id: $id) {
+          versions { number kind changedFields }
+          transitions { fromStatus toStatus actor }
+        } }""",
+        {"id": practice["id"]},
+        headers=SECRETARIAT,
+    )
+
+    assert data["practice"]["versions"][0]["number"] == 1
+    assert [step["toStatus"] for step in data["practice"]["transitions"]] == [
+        "SUBMITTED",
+        "PUBLISHED",
+    ]
