@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -24,6 +24,15 @@ from gateway.upstream import ParamValue
 
 NodeT = TypeVar("NodeT")
 DEFAULT_PAGE_SIZE = 20
+
+First = Annotated[
+    int | None,
+    strawberry.argument(description="Page size: 20 by default, at most the gateway's maximum."),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="Continue after this cursor (an edge's or `endCursor`)."),
+]
 
 
 @strawberry.type(description="An item of a list with the cursor that continues after it.")

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 import strawberry
 from strawberry import relay
 
-from gateway.connections import connection, fetch_page
+from gateway.connections import After, First, connection, fetch_page
 from gateway.context import Info
 from gateway.errors import BadUserInput
 from gateway.inputs import rest_body
@@ -155,8 +155,8 @@ class DomainQuery:
     async def organisations(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         kind: OrganisationKind | None = None,
         sp_member: bool | None = None,
     ) -> OrganisationConnection | None:
@@ -181,8 +181,8 @@ class DomainQuery:
     async def objectives(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         country: str | None = None,
         pillar: str | None = None,
         theme: str | None = None,
@@ -200,8 +200,8 @@ class DomainQuery:
     async def pledges(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         contributor_id: strawberry.ID | None = None,
         country: str | None = None,
         objective_id: strawberry.ID | None = None,
@@ -238,8 +238,8 @@ class DomainQuery:
     async def exchange_rates(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         currency: str | None = None,
     ) -> ExchangeRateConnection | None:
         items, body, start, skip = await fetch_page(
@@ -299,8 +299,8 @@ class DomainQuery:
     async def practices(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         q: str | None = None,
         prefix: bool = False,
         theme: list[str] | None = None,
@@ -339,8 +339,8 @@ class DomainQuery:
     async def inventory(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         country: list[str] | None = None,
         theme: list[str] | None = None,
         kind: list[InventoryKind] | None = None,
@@ -371,8 +371,8 @@ class DomainQuery:
     async def events(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         starts_from: date | None = None,
         starts_to: date | None = None,
         kind: list[EventKind] | None = None,
@@ -466,8 +466,8 @@ class DomainQuery:
     async def outcomes(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         kind: OutcomeKind | None = None,
         country: str | None = None,
         status: OutcomeStatus | None = None,

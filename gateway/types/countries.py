@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 import strawberry
 from strawberry import relay
 
+from gateway.connections import After, First
 from gateway.context import Info
 from gateway.types.pledges import (
     ObjectiveConnection,
@@ -77,8 +78,8 @@ class Country(relay.Node):
     async def objectives(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         pillar: str | None = None,
         theme: str | None = None,
     ) -> ObjectiveConnection | None:
@@ -90,8 +91,8 @@ class Country(relay.Node):
     async def pledges(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         kind: PledgeKind | None = None,
     ) -> PledgeConnection | None:
         return await pledge_connection(
@@ -102,8 +103,8 @@ class Country(relay.Node):
     async def practices(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         theme: str | None = None,
         q: str | None = None,
     ) -> PracticeConnectionRef | None:
@@ -115,8 +116,8 @@ class Country(relay.Node):
     async def inventory(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         kind: InventoryKindRef | None = None,
         theme: str | None = None,
     ) -> InventoryConnectionRef | None:
@@ -138,8 +139,8 @@ class Country(relay.Node):
     async def events(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         kind: EventKindRef | None = None,
         status: EventStatusRef | None = None,
         theme: str | None = None,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.connections import Connection, connection, fetch_page
+from gateway.connections import After, Connection, First, connection, fetch_page
 from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import to_date, to_datetime, to_enum
@@ -142,8 +142,8 @@ class Organisation(ResourceNode):
     async def pledges(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         kind: PledgeKind | None = None,
     ) -> PledgeConnection:
         return await pledge_connection(
@@ -205,7 +205,7 @@ class Objective(ResourceNode):
 
     @strawberry.field(description="Pledges linked to this objective (that the caller may see).")
     async def pledges(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: str | None = None
     ) -> PledgeConnection:
         return await pledge_connection(info, first, after, objective_id=self.key)
 
@@ -216,8 +216,8 @@ class Objective(ResourceNode):
     async def practices(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         same_country: bool = False,
     ) -> PracticeConnectionRef | None:
         from gateway.types.practices import practice_connection
@@ -364,7 +364,7 @@ class Pledge(ResourceNode):
 
     @strawberry.field(description="The pledge's ledger: commitments, disbursements, spending.")
     async def entries(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: str | None = None
     ) -> LedgerEntryConnection | None:
         items, body, start, skip = await fetch_page(
             info.context, SERVICE, f"/v1/pledges/{self.key}/entries", {}, first=first, after=after
