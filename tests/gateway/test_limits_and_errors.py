@@ -164,3 +164,21 @@ async def test_token_and_request_id_are_forwarded_to_every_service(stack: Stack)
         (call,) = stack.calls(service)
         assert call.headers["authorization"] == headers["Authorization"]
         assert call.headers["x-request-id"] == "trace-42"
+
+
+async def test_validation_is_cached_across_requests_with_the_limit_rules_built_once(
+    stack: Stack,
+) -> None:
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    cache = _get_validate_cache(256)
+    query = "{ countries { code name { es } } }"
+    await stack.data(query)
+    before = cache.cache_info()
+
+    await stack.data(query)
+    await stack.data(query)
+
+    after = cache.cache_info()
+    assert after.hits == before.hits + 2
+    assert after.misses == before.misses
