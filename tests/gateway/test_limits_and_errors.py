@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
-from gateway.types import pledges as pledge_types
+from gateway import values
 from tests.conftest import auth_headers
 from tests.gateway.conftest import DatabaseUrlFor, RunApp, Stack, start_stack
 
 
-def _codes(body: dict) -> list[str]:
+def _codes(body: dict[str, Any]) -> list[str]:
     return [error.get("extensions", {}).get("code") for error in body.get("errors", [])]
 
 
@@ -100,7 +101,7 @@ async def test_an_unexpected_error_is_masked_and_logged_with_the_request_id(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(pledge_types.Money, "from_rest", broken)
+    monkeypatch.setattr(values.Money, "from_rest", broken)
     with caplog.at_level(logging.ERROR, logger="mirps.gateway"):
         response = await stack.gateway.post(
             "/graphql",
@@ -171,7 +172,7 @@ async def test_validation_is_cached_across_requests_with_the_limit_rules_built_o
 ) -> None:
     from strawberry.extensions.validation_cache import _get_validate_cache
 
-    cache = _get_validate_cache(256)
+    cache: Any = _get_validate_cache(256)
     query = "{ countries { code name { es } } }"
     await stack.data(query)
     before = cache.cache_info()
