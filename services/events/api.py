@@ -553,7 +553,7 @@ async def cancel_occurrence(
     "/schedule/conflicts",
     response_model=ConflictsOut,
     tags=["scheduling"],
-    responses=problem_responses(401, 409, 422),
+    responses=problem_responses(401, 422),
 )
 async def schedule_conflicts(
     session: SessionDep,

@@ -65,6 +65,14 @@ class BusyFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class BusySpan:
+    event_id: uuid.UUID
+    recurrence_id: datetime
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class BusyOccurrence:
     event_id: uuid.UUID
     kind: str
@@ -294,40 +302,35 @@ async def overrides_of(session: AsyncSession, event_ids: Collection[uuid.UUID]) 
     return list((await session.scalars(statement)).all())
 
 
-async def busy_occurrences(
-    session: AsyncSession,
+def _busy_statement(
+    columns: Sequence[Any],
     *,
-    starts_at: datetime,
-    ends_at: datetime,
+    windows: Sequence[tuple[datetime, datetime]],
     viewer: Viewer,
     busy: BusyFilter,
-    exclude_event_id: uuid.UUID | None = None,
-    at_most: int = 10_000,
-) -> list[BusyOccurrence]:
-    """Live occurrences of live events overlapping [starts_at, ends_at), in UTC order.
+    exclude_event_id: uuid.UUID | None,
+    at_most: int,
+) -> Select[Any]:
+    """Live occurrences of live events overlapping any of the [start, end) windows (UTC).
 
     The lower bound on `starts_at` (an occurrence lasts at most MAX_DURATION) lets the
-    index on starts_at answer the overlap test without scanning everything before it.
+    index on starts_at answer each overlap test without scanning everything before it;
+    several windows (a series' occurrences) become one query with an OR of index ranges.
     """
-    statement = (
-        select(
-            LearningEvent.id,
-            LearningEvent.kind,
-            LearningEvent.title,
-            LearningEvent.status,
-            LearningEvent.timezone,
-            LearningEvent.working_group,
-            LearningEvent.country,
-            LearningEvent.rrule.is_not(None),
-            Occurrence.recurrence_id,
-            Occurrence.starts_at,
-            Occurrence.ends_at,
+    overlaps = [
+        and_(
+            Occurrence.starts_at < end,
+            Occurrence.starts_at > start - MAX_DURATION,
+            Occurrence.ends_at > start,
         )
-        .join(Occurrence, Occurrence.event_id == LearningEvent.id)
+        for start, end in windows
+    ]
+    statement = (
+        select(*columns)
+        .select_from(Occurrence)
+        .join(LearningEvent, Occurrence.event_id == LearningEvent.id)
         .where(
-            Occurrence.starts_at < ends_at,
-            Occurrence.starts_at > starts_at - MAX_DURATION,
-            Occurrence.ends_at > starts_at,
+            or_(*overlaps) if len(overlaps) > 1 else overlaps[0],
             Occurrence.status != "cancelled",
             LearningEvent.status != "cancelled",
             visible(viewer),
@@ -350,9 +353,85 @@ async def busy_occurrences(
             criteria.append(LearningEvent.kind.in_(busy.kinds))
         if criteria:
             statement = statement.where(or_(*criteria))
-    statement = statement.order_by(Occurrence.starts_at, LearningEvent.id).limit(at_most)
-    rows = (await session.execute(statement)).all()
-    return [BusyOccurrence(*row) for row in rows]
+    return statement.order_by(Occurrence.starts_at, LearningEvent.id).limit(at_most)
+
+
+_BUSY_COLUMNS = (
+    LearningEvent.id,
+    LearningEvent.kind,
+    LearningEvent.title,
+    LearningEvent.status,
+    LearningEvent.timezone,
+    LearningEvent.working_group,
+    LearningEvent.country,
+    LearningEvent.rrule.is_not(None),
+    Occurrence.recurrence_id,
+    Occurrence.starts_at,
+    Occurrence.ends_at,
+)
+
+
+async def busy_occurrences(
+    session: AsyncSession,
+    *,
+    windows: Sequence[tuple[datetime, datetime]],
+    viewer: Viewer,
+    busy: BusyFilter,
+    exclude_event_id: uuid.UUID | None = None,
+    at_most: int = 10_000,
+) -> list[BusyOccurrence]:
+    """Busy occurrences with what a clash report shows about their events."""
+    statement = _busy_statement(
+        _BUSY_COLUMNS,
+        windows=windows,
+        viewer=viewer,
+        busy=busy,
+        exclude_event_id=exclude_event_id,
+        at_most=at_most,
+    )
+    return [BusyOccurrence(*row) for row in (await session.execute(statement)).all()]
+
+
+async def busy_spans(
+    session: AsyncSession,
+    *,
+    window: tuple[datetime, datetime],
+    viewer: Viewer,
+    busy: BusyFilter,
+    at_most: int = 50_000,
+) -> list[BusySpan]:
+    """Only when the busy occurrences are (no titles): what a free-slot search needs."""
+    statement = _busy_statement(
+        (Occurrence.event_id, Occurrence.recurrence_id, Occurrence.starts_at, Occurrence.ends_at),
+        windows=[window],
+        viewer=viewer,
+        busy=busy,
+        exclude_event_id=None,
+        at_most=at_most,
+    )
+    return [BusySpan(*row) for row in (await session.execute(statement)).all()]
+
+
+async def occurrences_by_key(
+    session: AsyncSession, keys: Collection[tuple[uuid.UUID, datetime]]
+) -> list[BusyOccurrence]:
+    """Busy occurrences named by (event id, recurrence id), with their events' details."""
+    if not keys:
+        return []
+    statement = (
+        select(*_BUSY_COLUMNS)
+        .select_from(Occurrence)
+        .join(LearningEvent, Occurrence.event_id == LearningEvent.id)
+        .where(
+            or_(
+                *(
+                    and_(Occurrence.event_id == event_id, Occurrence.recurrence_id == recurrence_id)
+                    for event_id, recurrence_id in keys
+                )
+            )
+        )
+    )
+    return [BusyOccurrence(*row) for row in (await session.execute(statement)).all()]
 
 
 async def timeline_counts(

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, Role
-from services.common.errors import Conflict, Forbidden
+from services.common.errors import Conflict, Forbidden, Unprocessable
 from services.common.etag import check_if_match
 from services.events import repository
 from services.events.exceptions import (
@@ -51,7 +51,7 @@ from services.events.recurrence import (
     wall_clock,
     zone,
 )
-from services.events.repository import BusyFilter, BusyOccurrence, EventFilters, Viewer
+from services.events.repository import BusyFilter, BusyOccurrence, BusySpan, EventFilters, Viewer
 from services.events.schemas import (
     CancelEvent,
     Clash,
@@ -78,6 +78,8 @@ from services.events.schemas import (
 )
 
 MAX_WARNINGS = 50
+# A series is clash-checked this many occurrences per query (an OR of index ranges).
+_WINDOWS_PER_QUERY = 50
 
 # target status → the statuses it may be reached from
 TRANSITIONS: dict[EventStatus, frozenset[EventStatus]] = {
@@ -253,14 +255,22 @@ async def _clashes_with(
     if not occurrences:
         return []
     ordered = sorted(occurrences, key=lambda item: item.starts_at)
-    busy = await repository.busy_occurrences(
-        session,
-        starts_at=ordered[0].starts_at,
-        ends_at=max(item.ends_at for item in ordered),
-        viewer=viewer_for(principal),
-        busy=BusyFilter(),
-        exclude_event_id=exclude_event_id,
-    )
+    viewer = viewer_for(principal)
+    collected: dict[tuple[uuid.UUID, datetime], BusyOccurrence] = {}
+    for first in range(0, len(ordered), _WINDOWS_PER_QUERY):
+        chunk = ordered[first : first + _WINDOWS_PER_QUERY]
+        for item in await repository.busy_occurrences(
+            session,
+            windows=[(own.starts_at, own.ends_at) for own in chunk],
+            viewer=viewer,
+            busy=BusyFilter(),
+            exclude_event_id=exclude_event_id,
+            at_most=MAX_WARNINGS,
+        ):
+            collected.setdefault((item.event_id, item.recurrence_id), item)
+        if len(collected) >= MAX_WARNINGS:
+            break
+    busy = sorted(collected.values(), key=lambda item: (item.starts_at, str(item.event_id)))
     starts = [item.starts_at for item in busy]
     found: dict[tuple[uuid.UUID, datetime], Clash] = {}
     for own in ordered:
@@ -395,7 +405,7 @@ async def update_event(
         event.starts_at = to_utc(starts, timezone)
         event.ends_at = to_utc(ends, timezone)
         if event.ends_at <= event.starts_at or event.ends_at - event.starts_at > MAX_DURATION:
-            raise Conflict("the new times must end after they start, within 31 days")
+            raise Unprocessable("the new times must end after they start, within 31 days")
         if "recurrence" in given:
             event.rrule = normalise_rrule(data.recurrence.rrule) if data.recurrence else None
             event.exdates = _exdates_local(data.recurrence, timezone)
@@ -434,9 +444,9 @@ async def update_event(
 
 def _check_place(event: LearningEvent) -> None:
     if event.mode in ("in_person", "hybrid") and event.country is None:
-        raise Conflict("an in-person or hybrid event needs location.country")
+        raise Unprocessable("an in-person or hybrid event needs location.country")
     if event.mode in ("virtual", "hybrid") and event.online_url is None:
-        raise Conflict("a virtual or hybrid event needs online_url")
+        raise Unprocessable("a virtual or hybrid event needs online_url")
 
 
 def _touch(
@@ -591,11 +601,10 @@ async def conflicts(
     """Everything visible that overlaps the slot, recurring occurrences included, in UTC."""
     start, end = to_utc(starts_at, timezone), to_utc(ends_at, timezone)
     if end <= start:
-        raise Conflict("ends_at must be after starts_at")
+        raise Unprocessable("ends_at must be after starts_at")
     busy = await repository.busy_occurrences(
         session,
-        starts_at=start,
-        ends_at=end,
+        windows=[(start, end)],
         viewer=viewer_for(principal),
         busy=BusyFilter(countries=countries, kinds=kinds, kinds_only=True),
         at_most=500,
@@ -610,8 +619,9 @@ async def suggestions(
 
     A slot is busy when it overlaps an occurrence that involves one of the countries (or
     is regional), belongs to one of the working groups, or is of a kind to avoid; with
-    none of these given, every event is busy. The window is searched a week at a time,
-    so a query that finds its slots early reads only the first weeks.
+    none of these given, every event is busy. The window is searched in growing chunks
+    (a week, then two, four…), reading only when occurrences are; the nearest clashes of
+    the slots found are then read with their titles in one query.
     """
     tz = zone(request.timezone)
     duration = timedelta(minutes=request.duration_minutes)
@@ -622,37 +632,61 @@ async def suggestions(
         kinds=[kind.value for kind in request.avoid_kinds],
     )
     viewer = viewer_for(principal)
-    found: list[Suggestion] = []
-    day = request.window_start
+    found: list[_FreeSlot] = []
+    day, chunk_days = request.window_start, 7
     while day <= request.window_end and len(found) < request.count:
-        last_day = min(day + timedelta(days=6), request.window_end)
+        last_day = min(day + timedelta(days=chunk_days - 1), request.window_end)
         chunk_start = datetime.combine(day, time(0), tz).astimezone(UTC)
         chunk_end = datetime.combine(last_day + timedelta(days=1), time(0), tz).astimezone(UTC)
-        busy = await repository.busy_occurrences(
+        busy = await repository.busy_spans(
             session,
-            starts_at=chunk_start - timedelta(days=1),
-            ends_at=chunk_end + timedelta(days=1),
+            window=(chunk_start - timedelta(days=1), chunk_end + timedelta(days=1)),
             viewer=viewer,
             busy=busy_filter,
         )
         found += _free_slots(
             request, busy, day, last_day, duration, step, request.count - len(found)
         )
-        day = last_day + timedelta(days=1)
-    return found
+        day, chunk_days = last_day + timedelta(days=1), min(chunk_days * 2, 31)
+    keys = {(span.event_id, span.recurrence_id) for slot in found for span in slot.nearest}
+    details = {
+        (item.event_id, item.recurrence_id): item
+        for item in await repository.occurrences_by_key(session, keys)
+    }
+    return [
+        Suggestion(
+            starts_at=to_local(slot.starts_at, request.timezone),
+            ends_at=to_local(slot.ends_at, request.timezone),
+            starts_at_utc=slot.starts_at,
+            ends_at_utc=slot.ends_at,
+            nearest_clashes=[
+                present_clash(details[(span.event_id, span.recurrence_id)])
+                for span in slot.nearest
+                if (span.event_id, span.recurrence_id) in details
+            ],
+        )
+        for slot in found
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _FreeSlot:
+    starts_at: datetime
+    ends_at: datetime
+    nearest: list[BusySpan]
 
 
 def _free_slots(
     request: SuggestionRequest,
-    busy: list[BusyOccurrence],
+    busy: list[BusySpan],
     first_day: date,
     last_day: date,
     duration: timedelta,
     step: timedelta,
     wanted: int,
-) -> list[Suggestion]:
+) -> list[_FreeSlot]:
     starts = [item.starts_at for item in busy]
-    slots: list[Suggestion] = []
+    slots: list[_FreeSlot] = []
     day = first_day
     while day <= last_day and len(slots) < wanted:
         if day.weekday() in request.weekdays:
@@ -672,21 +706,13 @@ def _free_slots(
                 before = [item for item in busy[:index] if item.ends_at <= start]
                 after = busy[index : index + 1]
                 nearest = ([max(before, key=lambda item: item.ends_at)] if before else []) + after
-                slots.append(
-                    Suggestion(
-                        starts_at=to_local(start, request.timezone),
-                        ends_at=to_local(end, request.timezone),
-                        starts_at_utc=start,
-                        ends_at_utc=end,
-                        nearest_clashes=[present_clash(item) for item in nearest],
-                    )
-                )
+                slots.append(_FreeSlot(start, end, nearest))
                 local += duration
         day += timedelta(days=1)
     return slots
 
 
-def _overlaps_any(busy: list[BusyOccurrence], index: int, start: datetime) -> bool:
+def _overlaps_any(busy: list[BusySpan], index: int, start: datetime) -> bool:
     """Does any of busy[:index] (all starting before the slot ends) end after `start`?"""
     while index > 0 and busy[index - 1].starts_at > start - MAX_DURATION:
         index -= 1

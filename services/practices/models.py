@@ -78,7 +78,7 @@ class Practice(Base):
     __tablename__ = "practice"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
     title_es: Mapped[str | None] = mapped_column(Text)
     title_en: Mapped[str | None] = mapped_column(Text)
     # A sortable title: Spanish first, English when there is no Spanish.
@@ -123,6 +123,17 @@ class Practice(Base):
     __table_args__ = (
         Index("ix_practice_status_created_at", "status", "created_at", "id"),
         Index("ix_practice_status_sort_title", "status", "sort_title", "id"),
+        # Covers the filter-and-facet scan (status, country, origin, evidence) without
+        # touching the wide rows: PostgreSQL answers it with an index-only scan.
+        Index(
+            "ix_practice_status_country_facets",
+            "status",
+            "country",
+            "origin",
+            "evidence_level",
+            "created_at",
+            "id",
+        ),
     )
 
     @property
@@ -142,8 +153,11 @@ class PracticeTheme(Base):
     practice_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True
     )
-    theme: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    theme: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
+
+    # (value, practice) lets a filter or facet read the index alone.
+    __table_args__ = (Index("ix_practice_theme_theme", "theme", "practice_id"),)
 
 
 class PracticePopulation(Base):
@@ -154,8 +168,10 @@ class PracticePopulation(Base):
     practice_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True
     )
-    population: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    population: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_practice_population_population", "population", "practice_id"),)
 
 
 class PracticeOrganisation(Base):
@@ -166,7 +182,11 @@ class PracticeOrganisation(Base):
     practice_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True
     )
-    organisation_id: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+    organisation_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+    __table_args__ = (
+        Index("ix_practice_organisation_organisation_id", "organisation_id", "practice_id"),
+    )
 
 
 class PracticeTransition(Base):

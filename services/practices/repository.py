@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Float,
     Select,
@@ -124,9 +125,19 @@ def _visible(viewer: Viewer) -> ColumnElement[bool]:
     return or_(*own)
 
 
-def _text_matches(session: AsyncSession, text: search.TextQuery) -> Subquery:
-    """(practice_id, rank) of the practices matching `text`; higher rank is better."""
+@dataclass(frozen=True)
+class TextMatch:
+    """How a text query restricts and ranks practices on this database (higher is better)."""
+
+    condition: ColumnElement[bool] | None
+    join: Subquery | None
+    rank: ColumnElement[float]
+
+
+def _text_match(session: AsyncSession, text: search.TextQuery) -> TextMatch:
     if session.get_bind().dialect.name == "postgresql":
+        # On the practice row itself, so the planner can AND the GIN bitmap with the
+        # filters' indexes.
         document = literal_column(f"practice.{search.PG_SEARCH_COLUMN}", TSVECTOR)
         query: ColumnElement[Any] | None = None
         for term in text.tsquery_terms():
@@ -141,17 +152,15 @@ def _text_matches(session: AsyncSession, text: search.TextQuery) -> Subquery:
                 else query.op("&&", return_type=TSQUERY)(either_language)
             )
         assert query is not None
-        return (
-            select(
-                Practice.id.label("practice_id"),
-                func.ts_rank(document, query, type_=Float).label("rank"),
-            )
-            .where(document.op("@@")(query))
-            .subquery("text_match")
+        return TextMatch(
+            condition=document.op("@@", return_type=Boolean)(query),
+            join=None,
+            rank=func.ts_rank(document, query, type_=Float),
         )
+    # SQLite: bm25() only works on the FTS table's own query, hence a subquery to join.
     fts = table(search.SQLITE_FTS_TABLE, column("practice_id", Uuid))
     weights = ", ".join(str(weight) for weight in search.SQLITE_COLUMN_WEIGHTS)
-    return (
+    matches = (
         select(
             fts.c.practice_id.label("practice_id"),
             (-literal_column(f"bm25({search.SQLITE_FTS_TABLE}, {weights})", Float)).label("rank"),
@@ -159,6 +168,7 @@ def _text_matches(session: AsyncSession, text: search.TextQuery) -> Subquery:
         .where(literal_column(search.SQLITE_FTS_TABLE).op("MATCH")(text.fts5_match()))
         .subquery("text_match")
     )
+    return TextMatch(condition=None, join=matches, rank=matches.c.rank)
 
 
 def _filters(query: PracticeQuery, viewer: Viewer) -> list[ColumnElement[bool]]:
@@ -210,40 +220,48 @@ async def search_practices(
 ) -> SearchResult:
     """One page of matching practices, the total and the facet counts, all from the database."""
     conditions = _filters(query, viewer)
-    matches = _text_matches(session, query.text) if query.text is not None else None
-    rank: ColumnElement[float] = matches.c.rank if matches is not None else literal(0.0, Float)
+    match = _text_match(session, query.text) if query.text is not None else None
+    if match is not None and match.condition is not None:
+        conditions.append(match.condition)
 
     def restrict(statement: Select[Any]) -> Select[Any]:
-        if matches is not None:
-            statement = statement.join(matches, matches.c.practice_id == Practice.id)
+        if match is not None and match.join is not None:
+            statement = statement.join(match.join, match.join.c.practice_id == Practice.id)
         return statement.where(*conditions)
 
     # Sort keys: all descending or all ascending, the id last so the order is total.
-    sort = query.sort if (query.sort != "relevance" or matches is not None) else "newest"
+    sort = query.sort if (query.sort != "relevance" or match is not None) else "newest"
     keys: list[Any]
-    if sort == "relevance":
-        keys, descending = [rank, Practice.id], True
+    if sort == "relevance" and match is not None:
+        keys, descending = [match.rank, Practice.id], True
     elif sort == "title":
         keys, descending = [Practice.sort_title, Practice.id], False
     else:
         keys, descending = [Practice.created_at, Practice.id], True
 
-    page = restrict(select(Practice, *[key.label(f"k{i}") for i, key in enumerate(keys)]))
+    # The page is chosen on narrow rows (id and sort keys), then only its rows are loaded.
+    page = restrict(select(*[key.label(f"k{i}") for i, key in enumerate(keys)]))
     if cursor is not None:
         after = decode_cursor(cursor, len(keys))
         bounds = tuple_(*(literal(v, k.type) for v, k in zip(after, keys, strict=True)))
         page = page.where(tuple_(*keys) < bounds if descending else tuple_(*keys) > bounds)
     page = page.order_by(*[key.desc() if descending else key.asc() for key in keys])
-    rows = (await session.execute(_with_collections(page).limit(limit + 1))).all()
+    rows = (await session.execute(page.limit(limit + 1))).all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(list(rows[-1][1:]))
+        next_cursor = encode_cursor(list(rows[-1]))
+    ids = [row[-1] for row in rows]
+    loaded = await session.scalars(_with_collections(select(Practice).where(Practice.id.in_(ids))))
+    by_id = {practice.id: practice for practice in loaded}
 
     facets = await _facet_counts(session, restrict)
     total = facets.pop("total", [("", 0)])[0][1]
     return SearchResult(
-        practices=[row[0] for row in rows], next_cursor=next_cursor, total=total, facets=facets
+        practices=[by_id[i] for i in ids if i in by_id],
+        next_cursor=next_cursor,
+        total=total,
+        facets=facets,
     )
 
 

@@ -314,3 +314,22 @@ async def test_a_batch_read_answers_in_one_page(client: httpx.AsyncClient) -> No
     assert {item["id"] for item in page["items"]} == set(ids)
     assert page["next_cursor"] is None
     assert (await client.get("/v1/events?ids=not-a-uuid")).status_code == 422
+
+
+async def test_a_patch_ending_before_it_starts_is_422_and_changes_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    event = await create_event(client)
+    url = f"/v1/events/{event['id']}"
+    etag = (await client.get(url, headers=SECRETARIAT)).headers["ETag"]
+    response = await client.patch(
+        url, json={"starts_at": "2023-05-16T14:00:00"}, headers={**SECRETARIAT, "If-Match": etag}
+    )
+    assert response.status_code == 422
+    after = (await client.get(url, headers=SECRETARIAT)).json()
+    assert after["starts_at"] == event["starts_at"]
+    assert after["sequence"] == 0
+    virtual_without_link = await client.patch(
+        url, json={"online_url": None}, headers={**SECRETARIAT, "If-Match": etag}
+    )
+    assert virtual_without_link.status_code == 422

@@ -153,7 +153,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_practice")),
     )
     op.create_index(op.f("ix_practice_country"), "practice", ["country"], unique=False)
-    op.create_index(op.f("ix_practice_status"), "practice", ["status"], unique=False)
+    op.create_index(
+        "ix_practice_status_country_facets",
+        "practice",
+        ["status", "country", "origin", "evidence_level", "created_at", "id"],
+        unique=False,
+    )
     op.create_index(
         "ix_practice_status_created_at", "practice", ["status", "created_at", "id"], unique=False
     )
@@ -176,9 +181,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        op.f("ix_practice_organisation_organisation_id"),
+        "ix_practice_organisation_organisation_id",
         "practice_organisation",
-        ["organisation_id"],
+        ["organisation_id", "practice_id"],
         unique=False,
     )
 
@@ -196,9 +201,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("practice_id", "population", name=op.f("pk_practice_population")),
     )
     op.create_index(
-        op.f("ix_practice_population_population"),
+        "ix_practice_population_population",
         "practice_population",
-        ["population"],
+        ["population", "practice_id"],
         unique=False,
     )
 
@@ -215,7 +220,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("practice_id", "theme", name=op.f("pk_practice_theme")),
     )
-    op.create_index(op.f("ix_practice_theme_theme"), "practice_theme", ["theme"], unique=False)
+    op.create_index(
+        "ix_practice_theme_theme", "practice_theme", ["theme", "practice_id"], unique=False
+    )
 
     op.create_table(
         "practice_transition",
@@ -277,10 +284,10 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_practice_transition_practice_id"), table_name="practice_transition")
 
     op.drop_table("practice_transition")
-    op.drop_index(op.f("ix_practice_theme_theme"), table_name="practice_theme")
+    op.drop_index("ix_practice_theme_theme", table_name="practice_theme")
 
     op.drop_table("practice_theme")
-    op.drop_index(op.f("ix_practice_population_population"), table_name="practice_population")
+    op.drop_index("ix_practice_population_population", table_name="practice_population")
 
     op.drop_table("practice_population")
     op.drop_index(
@@ -290,7 +297,7 @@ def downgrade() -> None:
     op.drop_table("practice_organisation")
     op.drop_index("ix_practice_status_sort_title", table_name="practice")
     op.drop_index("ix_practice_status_created_at", table_name="practice")
-    op.drop_index(op.f("ix_practice_status"), table_name="practice")
+    op.drop_index("ix_practice_status_country_facets", table_name="practice")
     op.drop_index(op.f("ix_practice_country"), table_name="practice")
 
     op.drop_table("practice")
