@@ -13,7 +13,11 @@ SERVICE_NAMES = ("pledges", "practices", "events")
 
 
 def _transport(settings: GatewaySettings, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
-    """The network transport: aiohttp's holds up better than httpx's under concurrency."""
+    """The network transport: httpx's own, or aiohttp's (`GATEWAY_HTTP_TRANSPORT=aiohttp`).
+
+    bench/gateway.py measures both; on the project's stack neither was clearly faster, so
+    httpx's own stays the default.
+    """
     if settings.http_transport == "aiohttp":
         transport: httpx.AsyncBaseTransport = AiohttpTransport(limits=limits)
         return transport

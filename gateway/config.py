@@ -49,7 +49,8 @@ class GatewaySettings(BaseSettings):
     )
     http_transport: Literal["httpx", "aiohttp"] = Field(
         default="httpx",
-        description="Transport of the clients to the services: httpx's own or aiohttp's.",
+        description="Transport of the clients to the services: httpx's own or aiohttp's "
+        "(see bench/gateway.py for how they compare).",
     )
     mirps: CommonSettings = Field(default_factory=CommonSettings)
 

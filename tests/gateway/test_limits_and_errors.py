@@ -183,3 +183,31 @@ async def test_validation_is_cached_across_requests_with_the_limit_rules_built_o
     after = cache.cache_info()
     assert after.hits == before.hits + 2
     assert after.misses == before.misses
+
+
+async def test_production_turns_graphiql_and_introspection_off_by_default(run_app: RunApp) -> None:
+    from gateway.app import create_app
+    from gateway.config import GatewaySettings
+    from services.common.settings import CommonSettings
+
+    production = CommonSettings(
+        environment="production", jwt_jwks_url="https://idp.example.org/.well-known/jwks.json"
+    )
+    settings = GatewaySettings(mirps=production)
+    assert not settings.graphiql_enabled
+    assert not settings.introspection_enabled
+    gateway = await run_app(create_app(settings))
+
+    page = await gateway.get("/graphql", headers={"Accept": "text/html"})
+    body = (
+        await gateway.post("/graphql", json={"query": "{ __schema { types { name } } }"})
+    ).json()
+
+    assert "graphiql" not in page.text.lower()
+    assert body["data"] is None
+    assert "introspection" in body["errors"][0]["message"].lower()
+    development = await run_app(create_app(GatewaySettings(mirps=CommonSettings())))
+    assert (
+        "graphiql"
+        in (await development.get("/graphql", headers={"Accept": "text/html"})).text.lower()
+    )
