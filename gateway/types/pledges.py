@@ -19,12 +19,13 @@ from gateway.values import LocalizedText, Money, VocabularyTerm, pillar, theme
 
 if TYPE_CHECKING:
     from gateway.types.countries import Country
-    from gateway.types.events import Event
+    from gateway.types.events import Event, EventConnection
     from gateway.types.practices import Practice, PracticeConnection
     from gateway.types.reports import MatchingSuggestion, ObjectiveGap
 
 CountryRef = Annotated["Country", strawberry.lazy("gateway.types.countries")]
 EventRef = Annotated["Event", strawberry.lazy("gateway.types.events")]
+EventConnectionRef = Annotated["EventConnection", strawberry.lazy("gateway.types.events")]
 PracticeConnectionRef = Annotated["PracticeConnection", strawberry.lazy("gateway.types.practices")]
 PracticeRef = Annotated["Practice", strawberry.lazy("gateway.types.practices")]
 ObjectiveGapRef = Annotated["ObjectiveGap", strawberry.lazy("gateway.types.reports")]
@@ -149,6 +150,22 @@ class Organisation(ResourceNode):
         return await pledge_connection(
             info, first, after, contributor_id=self.key, kind=kind.value if kind else None
         )
+
+    @strawberry.field(description="Practices (practices service) this organisation implements.")
+    async def practices(
+        self, info: Info, first: First = None, after: After = None
+    ) -> PracticeConnectionRef | None:
+        from gateway.types.practices import practice_connection
+
+        return await practice_connection(info, first, after, organisation=[self.key])
+
+    @strawberry.field(description="Events (events service) this organisation hosts.")
+    async def hosted_events(
+        self, info: Info, first: First = None, after: After = None
+    ) -> EventConnectionRef | None:
+        from gateway.types.events import event_connection
+
+        return await event_connection(info, first, after, host=self.key)
 
 
 # ---------------------------------------------------------------- objectives

@@ -182,6 +182,21 @@ async def test_event_fields_reach_hosts_practices_outcomes_and_pledges(
     assert event["themes"][0]["name"]["es"] == "Empleo y medios de vida"
 
 
+async def test_an_organisation_reaches_its_practices_and_hosted_events(
+    stack: Stack, world: World
+) -> None:
+    data = await stack.data(
+        """query($id: ID!) { organisation(id: $id) {
+          practices { totalCount nodes { restId } }
+          hostedEvents { nodes { restId } }
+        } }""",
+        {"id": world.host["id"]},
+    )
+
+    assert data["organisation"]["practices"]["nodes"] == [{"restId": world.practice["id"]}]
+    assert data["organisation"]["hostedEvents"]["nodes"] == [{"restId": world.event["id"]}]
+
+
 async def test_practice_fields_reach_organisations_and_events(stack: Stack, world: World) -> None:
     data = await stack.data(
         """query($id: ID!) { practice(id: $id) {
