@@ -280,6 +280,17 @@ async def balances(
     return {pledge_id: Balances(**fields) for pledge_id, fields in values.items()}
 
 
+def add_links(
+    session: AsyncSession,
+    pledge_id: uuid.UUID,
+    countries: Sequence[str],
+    objective_ids: Sequence[uuid.UUID],
+) -> None:
+    """Links of a new pledge (nothing to replace)."""
+    session.add_all(PledgeCountry(pledge_id=pledge_id, country=c) for c in countries)
+    session.add_all(PledgeObjective(pledge_id=pledge_id, objective_id=o) for o in objective_ids)
+
+
 async def replace_links(
     session: AsyncSession,
     pledge_id: uuid.UUID,
