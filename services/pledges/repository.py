@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, Role
@@ -349,7 +349,3 @@ async def reversal_of(session: AsyncSession, entry_id: uuid.UUID) -> uuid.UUID |
 
 async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
     return int(await session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
-
-
-def and_all(*clauses: ColumnElement[bool]) -> ColumnElement[bool]:
-    return and_(true(), *clauses)
