@@ -616,7 +616,9 @@ def _percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def measure(url: str, requests: int, seed: int = 11) -> dict[str, dict[str, float]]:
+async def measure(
+    url: str, requests: int, *, extra: bool = False, seed: int = 11
+) -> dict[str, dict[str, float]]:
     rng = random.Random(seed)
     app = create_app(
         Settings(database_url=url, mirps=CommonSettings(environment="test", log_level="WARNING"))
@@ -638,6 +640,14 @@ async def measure(url: str, requests: int, seed: int = 11) -> dict[str, dict[str
                     "limit": 20,
                 },
             }
+            if extra:
+                scenarios |= {
+                    "extra: search (2 words, no filter, facets)": lambda: {
+                        "q": " ".join(rng.sample(rng.choice((SPANISH, ENGLISH)), 2)),
+                        "limit": 20,
+                    },
+                    "extra: front page (no filter, newest, facets)": lambda: {"limit": 20},
+                }
             for name, params in scenarios.items():
                 for _ in range(10):  # warm-up
                     (await client.get("/v1/practices", params=params())).raise_for_status()
@@ -699,6 +709,9 @@ async def main() -> None:
     )
     parser.add_argument("--sqlite-dir", default=tempfile.gettempdir())
     parser.add_argument("--reuse", action="store_true", help="Measure the data already loaded.")
+    parser.add_argument(
+        "--extra", action="store_true", help="Also time unfiltered search and the front page."
+    )
     args = parser.parse_args()
 
     print(f"{args.backend}: {args.count} practices")
@@ -706,7 +719,7 @@ async def main() -> None:
         url = await prepare_postgresql(args.postgres_url, args.count, args.reuse)
     else:
         url = await asyncio.to_thread(prepare_sqlite, Path(args.sqlite_dir), args.count, args.reuse)
-    for name, numbers in (await measure(url, args.requests)).items():
+    for name, numbers in (await measure(url, args.requests, extra=args.extra)).items():
         print(f"  {name}: {numbers}")
 
 

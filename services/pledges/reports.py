@@ -11,8 +11,9 @@ dimensions a report can group by:
   USD amount at the rate of its value date (a reversal is negative).
 
 Attribution: an entry belongs to its recipient country and to the objective it names.
-A pledge's amount, and an entry that names no objective, are split in equal shares over
-the pledge's linked objectives (an objective's country is the share's country); a pledge
+A pledge's amount is split in equal shares over the pledge's linked objectives (an
+objective's country is the share's country); an entry that names no objective is split
+over the pledge's objectives in the entry's country (none there: no objective); a pledge
 without objectives is split over its recipient countries; a regional pledge with
 neither has no country (null, "regional"). Aggregates count every pledge, restricted
 ones included: visibility restricts a pledge's details, not the totals it adds to.
@@ -207,13 +208,21 @@ def _flows(
         .join(Organisation, Organisation.id == Pledge.contributor_id)
         .where(LedgerEntry.objective_id.is_not(None))
     )
-    # An entry without an objective is shared over its pledge's objectives (or none).
-    links = select(
-        PledgeObjective.pledge_id,
-        PledgeObjective.objective_id,
-        _share_over(PledgeObjective.pledge_id).label("share"),
-    ).subquery("links")
-    share = func.coalesce(links.c.share, 1)
+    # An entry without an objective is shared over its pledge's objectives in the entry's
+    # country (or none).
+    links = (
+        select(
+            PledgeObjective.pledge_id,
+            PledgeObjective.objective_id,
+            Objective.country,
+            func.count()
+            .over(partition_by=(PledgeObjective.pledge_id, Objective.country))
+            .label("objectives"),
+        )
+        .join(Objective, Objective.id == PledgeObjective.objective_id)
+        .subquery("links")
+    )
+    share = literal(1.0) / func.coalesce(links.c.objectives, 1)
     unnamed = (
         select(
             *dims(LedgerEntry.recipient_country, links.c.objective_id, LedgerEntry.value_date),
@@ -223,7 +232,13 @@ def _flows(
         )
         .join(Pledge, Pledge.id == LedgerEntry.pledge_id)
         .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .outerjoin(links, links.c.pledge_id == LedgerEntry.pledge_id)
+        .outerjoin(
+            links,
+            and_(
+                links.c.pledge_id == LedgerEntry.pledge_id,
+                links.c.country == LedgerEntry.recipient_country,
+            ),
+        )
         .where(LedgerEntry.objective_id.is_(None))
     )
     parts = [announcements, withdrawals, named, unnamed]

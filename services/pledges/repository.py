@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, Role
@@ -280,6 +280,17 @@ async def balances(
     return {pledge_id: Balances(**fields) for pledge_id, fields in values.items()}
 
 
+def add_links(
+    session: AsyncSession,
+    pledge_id: uuid.UUID,
+    countries: Sequence[str],
+    objective_ids: Sequence[uuid.UUID],
+) -> None:
+    """Links of a new pledge (nothing to replace)."""
+    session.add_all(PledgeCountry(pledge_id=pledge_id, country=c) for c in countries)
+    session.add_all(PledgeObjective(pledge_id=pledge_id, objective_id=o) for o in objective_ids)
+
+
 async def replace_links(
     session: AsyncSession,
     pledge_id: uuid.UUID,
@@ -338,7 +349,3 @@ async def reversal_of(session: AsyncSession, entry_id: uuid.UUID) -> uuid.UUID |
 
 async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
     return int(await session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
-
-
-def and_all(*clauses: ColumnElement[bool]) -> ColumnElement[bool]:
-    return and_(true(), *clauses)

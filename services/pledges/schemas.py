@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
@@ -542,18 +541,6 @@ class BulkResult(BaseModel):
     rows: int
     written: int
     errors: list[RowError]
-
-
-IdsQuery = Annotated[
-    str | None,
-    Field(description="Comma-separated ids for a batch read; unknown ids are absent."),
-]
-
-
-def money(amount: Decimal | None, currency: str | None) -> Money | None:
-    if amount is None or currency is None:
-        return None
-    return Money(amount=amount, currency=currency)
 
 
 # ---------------------------------------------------------------- reports

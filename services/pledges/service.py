@@ -758,13 +758,12 @@ async def create_pledge(
     await _price(session, pledge, body.amount)
     session.add(pledge)
     await session.flush()
-    await repository.replace_links(
-        session, pledge.id, countries=body.recipient_countries, objective_ids=body.objective_ids
-    )
+    repository.add_links(session, pledge.id, body.recipient_countries, body.objective_ids)
     after = _snapshot(pledge, body.recipient_countries, body.objective_ids)
     _record_change(session, pledge.id, principal, "created", {}, after)
     await session.flush()
-    return (await pledge_reads(session, [pledge]))[0]
+    # A new pledge has no ledger yet: no need to read its balances back.
+    return _pledge_read(pledge, body.recipient_countries, sorted(body.objective_ids), Balances())
 
 
 async def get_pledge(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.auth import OptionalPrincipalDep, PrincipalDep
+from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, set_etag
@@ -24,7 +29,13 @@ from services.common.vocabulary import (
     themes,
 )
 from services.practices import schemas, service
-from services.practices.models import PracticeStatus
+from services.practices.idempotency import (
+    IdempotencyKeyHeader,
+    IdempotentRequest,
+    request_fingerprint,
+    run_idempotent,
+)
+from services.practices.models import IdempotencyRecord, PracticeStatus
 
 router = APIRouter(prefix="/v1")
 
@@ -49,6 +60,32 @@ def _parse_ids(ids: str | None) -> list[uuid.UUID]:
         return [uuid.UUID(part) for part in parts]
     except ValueError as exc:
         raise Unprocessable(f"ids: not a comma-separated list of UUIDs ({exc})") from exc
+
+
+async def _idempotent(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    key: str | None,
+    body: BaseModel,
+    action: Callable[[], Awaitable[Any]],
+) -> JSONResponse:
+    """Run a creating POST under its Idempotency-Key: a retry replays the first response."""
+    fingerprint = request_fingerprint(request.method, request.url.path, body)
+    return await run_idempotent(
+        session,
+        IdempotencyRecord,
+        IdempotentRequest(caller=principal.sub, key=key, fingerprint=fingerprint),
+        action,
+    )
+
+
+def _created(response: JSONResponse, collection: str) -> JSONResponse:
+    """Location and ETag of a created object, from its body (also on a replay)."""
+    created = json.loads(bytes(response.body))
+    response.headers["Location"] = f"{collection}/{created['id']}"
+    set_etag(response, int(created["version"]))
+    return response
 
 
 # --- taxonomies --------------------------------------------------------------------------
@@ -137,6 +174,13 @@ async def search_practices(
         schemas.SortName | None,
         Query(description="relevance (default with q), newest (default without), title."),
     ] = None,
+    facets: Annotated[
+        bool,
+        Query(
+            description="Compute facet counts (default). false skips them (the lists come "
+            "back empty) and saves time, e.g. on the next pages of a result."
+        ),
+    ] = True,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> schemas.PracticeSearchPage:
@@ -154,6 +198,7 @@ async def search_practices(
         organisation_ids=organisation or [],
         ids=_parse_ids(ids),
         sort=sort,
+        facets=facets,
     )
     return await service.search_practices(session, principal, filters, cursor=cursor, limit=limit)
 
@@ -168,16 +213,20 @@ async def search_practices(
     "write practices; a new practice is a draft that only its authors and the secretariat see.",
 )
 async def create_practice(
+    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
     data: schemas.PracticeCreate,
-    response: Response,
-) -> schemas.Practice:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
     """Create a draft practice."""
-    practice = await service.create_practice(session, principal, data)
-    set_etag(response, practice.version)
-    response.headers["Location"] = f"/v1/practices/{practice.id}"
-    return service.practice_view(practice, principal)
+
+    async def create() -> schemas.Practice:
+        practice = await service.create_practice(session, principal, data)
+        return service.practice_view(practice, principal)
+
+    response = await _idempotent(request, session, principal, idempotency_key, data, create)
+    return _created(response, "/v1/practices")
 
 
 @router.get(
@@ -399,16 +448,20 @@ async def list_inventory_items(
     description="Written by the country's focal point or the secretariat. Gaps need a severity.",
 )
 async def create_inventory_item(
+    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
     data: schemas.InventoryItemCreate,
-    response: Response,
-) -> schemas.InventoryItem:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
     """Record a service, programme or gap."""
-    item = await service.create_inventory_item(session, principal, data)
-    set_etag(response, item.version)
-    response.headers["Location"] = f"/v1/inventory-items/{item.id}"
-    return service.inventory_view(item, principal)
+
+    async def create() -> schemas.InventoryItem:
+        item = await service.create_inventory_item(session, principal, data)
+        return service.inventory_view(item, principal)
+
+    response = await _idempotent(request, session, principal, idempotency_key, data, create)
+    return _created(response, "/v1/inventory-items")
 
 
 @router.get(

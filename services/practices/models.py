@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.db import naming_metadata
+from services.practices.idempotency import IdempotencyRecordMixin
 
 
 class Base(DeclarativeBase):
@@ -247,3 +248,9 @@ class InventoryItem(Base):
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class IdempotencyRecord(IdempotencyRecordMixin, Base):
+    """Idempotency-Key rows of this service (see services.practices.idempotency)."""
+
+    __tablename__ = "idempotency_keys"

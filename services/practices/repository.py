@@ -16,6 +16,7 @@ from sqlalchemy import (
     Uuid,
     and_,
     column,
+    exists,
     func,
     literal,
     literal_column,
@@ -185,26 +186,26 @@ def _filters(query: PracticeQuery, viewer: Viewer) -> list[ColumnElement[bool]]:
         conditions.append(Practice.evidence_level.in_(query.evidence_levels))
     if query.statuses:
         conditions.append(Practice.status.in_(query.statuses))
+    # EXISTS rather than IN: lets SQLite drive from the practice's own filter index and
+    # probe the link table's primary key (PostgreSQL plans both as a semi-join).
     if query.themes:
         conditions.append(
-            Practice.id.in_(
-                select(PracticeTheme.practice_id).where(PracticeTheme.theme.in_(query.themes))
+            exists().where(
+                PracticeTheme.practice_id == Practice.id, PracticeTheme.theme.in_(query.themes)
             )
         )
     if query.populations:
         conditions.append(
-            Practice.id.in_(
-                select(PracticePopulation.practice_id).where(
-                    PracticePopulation.population.in_(query.populations)
-                )
+            exists().where(
+                PracticePopulation.practice_id == Practice.id,
+                PracticePopulation.population.in_(query.populations),
             )
         )
     if query.organisation_ids:
         conditions.append(
-            Practice.id.in_(
-                select(PracticeOrganisation.practice_id).where(
-                    PracticeOrganisation.organisation_id.in_(query.organisation_ids)
-                )
+            exists().where(
+                PracticeOrganisation.practice_id == Practice.id,
+                PracticeOrganisation.organisation_id.in_(query.organisation_ids),
             )
         )
     return conditions
@@ -217,6 +218,7 @@ async def search_practices(
     *,
     cursor: str | None,
     limit: int,
+    with_facets: bool = True,
 ) -> SearchResult:
     """One page of matching practices, the total and the facet counts, all from the database."""
     conditions = _filters(query, viewer)
@@ -255,8 +257,12 @@ async def search_practices(
     loaded = await session.scalars(_with_collections(select(Practice).where(Practice.id.in_(ids))))
     by_id = {practice.id: practice for practice in loaded}
 
-    facets = await _facet_counts(session, restrict)
-    total = facets.pop("total", [("", 0)])[0][1]
+    if with_facets:
+        facets = await _facet_counts(session, restrict)
+        total = facets.pop("total", [("", 0)])[0][1]
+    else:
+        facets = {name: [] for name in FACETS}
+        total = int(await session.scalar(restrict(select(func.count()).select_from(Practice))) or 0)
     return SearchResult(
         practices=[by_id[i] for i in ids if i in by_id],
         next_cursor=next_cursor,
@@ -273,16 +279,17 @@ async def _facet_counts(session: AsyncSession, restrict: Any) -> dict[str, list[
     label, value, count = "facet", "value", "count"
 
     def per(name: str, value_column: Any, source: Any) -> Select[Any]:
-        return (
+        statement = (
             select(
                 literal(name, String).label(label),
                 value_column.label(value),
                 func.count().label(count),
             )
             .select_from(source)
-            .where(value_column.is_not(None))
             .group_by(value_column)
         )
+        # Only nullable columns need the filter (on the others it misleads SQLite's planner).
+        return statement.where(value_column.is_not(None)) if value_column.nullable else statement
 
     statement: Any = union_all(
         per(
@@ -312,13 +319,6 @@ async def _facet_counts(session: AsyncSession, restrict: Any) -> dict[str, list[
     for name in FACETS:
         facets[name].sort(key=lambda pair: (-pair[1], pair[0]))
     return facets
-
-
-async def next_version_number(session: AsyncSession, practice_id: uuid.UUID) -> int:
-    current = await session.scalar(
-        select(func.max(PracticeVersion.number)).where(PracticeVersion.practice_id == practice_id)
-    )
-    return (current or 0) + 1
 
 
 async def latest_version(session: AsyncSession, practice_id: uuid.UUID) -> PracticeVersion | None:

@@ -592,6 +592,7 @@ class PracticeFilters(BaseModel):
     organisation_ids: list[str] = Field(default_factory=list)
     ids: list[uuid.UUID] = Field(default_factory=list)
     sort: SortName | None = None
+    facets: bool = True
 
 
 class InventoryFilters(BaseModel):

@@ -212,7 +212,12 @@ async def search_practices(
         sort=sort,
     )
     result = await repository.search_practices(
-        session, query, viewer_for(principal), cursor=cursor, limit=limit
+        session,
+        query,
+        viewer_for(principal),
+        cursor=cursor,
+        limit=limit,
+        with_facets=filters.facets,
     )
     return schemas.PracticeSearchPage(
         items=[practice_view(practice, principal) for practice in result.practices],

@@ -243,3 +243,29 @@ async def test_countries_are_the_seven_mirps_countries(ledger: Ledger) -> None:
     countries = (await ledger.client.get("/v1/countries")).json()
     assert [c["code"] for c in countries] == ["BLZ", "CRI", "SLV", "GTM", "HND", "MEX", "PAN"]
     assert countries[3]["name"]["es"] == "Guatemala"
+
+
+async def test_secretariat_updates_an_organisation_with_if_match(ledger: Ledger) -> None:
+    org = await ledger.organisation(name="Old name")
+    url = f"/v1/organisations/{org['id']}"
+    read = await ledger.client.get(url)
+    assert read.headers["ETag"] == '"1"'
+    member = auth_headers("member", org_id=org["id"])
+    refused = await ledger.client.patch(
+        url, json={"name": "Mine now"}, headers={**member, "If-Match": '"1"'}
+    )
+    assert refused.status_code == 403
+    updated = await ledger.client.patch(
+        url,
+        json={"name": "New name", "sp_member_since": "2024-05-01"},
+        headers={**SECRETARIAT, "If-Match": '"1"'},
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["name"] == "New name"
+    assert updated.json()["is_sp_member"] is True
+    assert updated.headers["ETag"] == '"2"'
+    stale = await ledger.client.patch(
+        url, json={"name": "Again"}, headers={**SECRETARIAT, "If-Match": '"1"'}
+    )
+    assert stale.status_code == 412
+    assert (await ledger.client.get(url)).json()["name"] == "New name"

@@ -274,3 +274,22 @@ async def test_synthesis_as_csv(ledger: Ledger, scenario: dict[str, Any]) -> Non
 async def test_synthesis_rejects_a_malformed_period(ledger: Ledger) -> None:
     response = await ledger.client.get("/v1/reports/synthesis?period=2023-Q1")
     assert response.status_code == 422
+
+
+async def test_an_entry_without_objective_counts_for_the_objectives_of_its_country(
+    ledger: Ledger,
+) -> None:
+    org = await ledger.organisation()
+    guatemala = await ledger.objective(country="GTM")
+    honduras = await ledger.objective(country="HND")
+    pledge = await ledger.pledge(
+        org["id"],
+        recipient_countries=["GTM", "HND"],
+        objective_ids=[guatemala["id"], honduras["id"]],
+    )
+    assert (await ledger.entry(pledge["id"], "commitment", "300")).status_code == 201
+    report = (await ledger.client.get("/v1/reports/gaps")).json()
+    committed = {row["objective_id"]: row["committed_usd"] for row in report["objectives"]}
+    assert committed == {guatemala["id"]: "300.00", honduras["id"]: "0.00"}
+    pledged = {row["objective_id"]: row["pledged_usd"] for row in report["objectives"]}
+    assert pledged == {guatemala["id"]: "500.00", honduras["id"]: "500.00"}

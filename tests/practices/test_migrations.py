@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
 from services.common.db import make_engine
-from services.common.migrations import version_table
+from services.common.migrations import downgrade_to_base, upgrade_to_head, version_table
 from services.practices.models import Base
 
 # Created by the migration on purpose and kept out of the ORM metadata (see search.py).
@@ -71,5 +72,18 @@ async def test_search_index_exists_on_each_backend(
                     "practice_fts_update",
                     "practice_fts_delete",
                 }
+    finally:
+        await engine.dispose()
+
+
+async def test_migrations_downgrade_and_upgrade_again(databases: Any) -> None:
+    url = await asyncio.to_thread(databases.create, "practices_roundtrip")
+    await asyncio.to_thread(upgrade_to_head, "practices", url)
+    await asyncio.to_thread(downgrade_to_base, "practices", url)
+    await asyncio.to_thread(upgrade_to_head, "practices", url)
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_differences) == []
     finally:
         await engine.dispose()

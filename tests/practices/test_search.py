@@ -228,6 +228,8 @@ HOSTILE_QUERIES = [
     "\x00",
     "empleo\x00refugee",
     "🙂",
+    "\u02bc \u00b2 \u2153 \ufb01 \u30fc \u0663 \u01c3 \u2177",  # letters and numbers of odd kinds
+    "niño\u0301",
     "ñ",
     "de la el",
     "a" * 500,
@@ -317,3 +319,20 @@ async def test_edits_are_searchable_at_once(client: httpx.AsyncClient) -> None:
     )
     assert await _titles(client, q="albergues") == ["Albergues comunitarios"]
     assert await _titles(client, q="vivienda") == []
+
+
+async def test_facets_can_be_skipped_but_the_total_stays(client: httpx.AsyncClient) -> None:
+    await _hand_made_catalogue(client)
+    page = (await client.get("/v1/practices", params={"facets": "false", "country": "GTM"})).json()
+    assert page["total"] == 2
+    assert page["facets"] == {
+        "theme": [],
+        "country": [],
+        "population": [],
+        "origin": [],
+        "evidence": [],
+    }
+    with_text = (
+        await client.get("/v1/practices", params={"facets": "false", "q": "escuelas"})
+    ).json()
+    assert with_text["total"] == 1

@@ -95,6 +95,20 @@ def _is_postgresql() -> bool:
 
 def upgrade() -> None:
     op.create_table(
+        "idempotency_keys",
+        sa.Column("caller", sa.String(length=200), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("response_body", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("caller", "key", name=op.f("pk_idempotency_keys")),
+    )
+    op.create_index(
+        op.f("ix_idempotency_keys_expires_at"), "idempotency_keys", ["expires_at"], unique=False
+    )
+    op.create_table(
         "inventory_item",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("country", sa.String(length=3), nullable=False),
@@ -277,6 +291,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_idempotency_keys_expires_at"), table_name="idempotency_keys")
+    op.drop_table("idempotency_keys")
     _run(_PG_DOWNGRADE if _is_postgresql() else _SQLITE_DOWNGRADE)
     op.drop_index(op.f("ix_practice_version_practice_id"), table_name="practice_version")
 
