@@ -44,6 +44,7 @@ def create_app(
             authorization=request.headers.get("authorization"),
             request_id=current_request_id(),
             max_page_size=settings.max_page_size,
+            max_upstream_calls=settings.max_upstream_calls,
         )
 
     app = FastAPI(

@@ -42,6 +42,11 @@ class GatewaySettings(BaseSettings):
     max_page_size: int = Field(
         default=100, ge=1, le=200, description="Largest `first` a connection accepts."
     )
+    max_upstream_calls: int = Field(
+        default=100,
+        ge=1,
+        description="Most service calls one GraphQL request may cause (nested lists fan out).",
+    )
     max_batch_operations: int = Field(
         default=0,
         ge=0,

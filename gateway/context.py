@@ -20,13 +20,17 @@ class Context(BaseContext):
     authorization: str | None
     request_id: str | None
     max_page_size: int = 100
+    max_upstream_calls: int | None = None
     upstream: Upstream = field(init=False)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         super().__init__()
         self.upstream = Upstream(
-            self.clients, authorization=self.authorization, request_id=self.request_id
+            self.clients,
+            authorization=self.authorization,
+            request_id=self.request_id,
+            max_calls=self.max_upstream_calls,
         )
         self.loaders = Loaders(self.upstream)
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from gateway.clients import ServiceClients
-from gateway.errors import ServiceUnavailable, UpstreamError
+from gateway.errors import BadUserInput, ServiceUnavailable, UpstreamError
 
 logger = logging.getLogger("mirps.gateway.upstream")
 
@@ -48,8 +48,11 @@ class Upstream:
         *,
         authorization: str | None,
         request_id: str | None,
+        max_calls: int | None = None,
     ) -> None:
         self._clients = clients
+        self._max_calls = max_calls
+        self.calls = 0
         self._headers: dict[str, str] = {}
         if authorization:
             self._headers["Authorization"] = authorization
@@ -72,6 +75,13 @@ class Upstream:
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """One request to `service`; a 2xx response, or a GatewayError."""
+        self.calls += 1
+        if self._max_calls is not None and self.calls > self._max_calls:
+            raise BadUserInput(
+                f"this query needs more than {self._max_calls} service calls; ask for fewer "
+                "or smaller nested lists",
+                maximum=self._max_calls,
+            )
         client = self._clients[service]
         try:
             response = await client.request(

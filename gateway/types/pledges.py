@@ -146,7 +146,7 @@ class Organisation(ResourceNode):
         first: First = None,
         after: After = None,
         kind: PledgeKind | None = None,
-    ) -> PledgeConnection:
+    ) -> PledgeConnection | None:
         return await pledge_connection(
             info, first, after, contributor_id=self.key, kind=kind.value if kind else None
         )
@@ -223,7 +223,7 @@ class Objective(ResourceNode):
     @strawberry.field(description="Pledges linked to this objective (that the caller may see).")
     async def pledges(
         self, info: Info, first: First = None, after: str | None = None
-    ) -> PledgeConnection:
+    ) -> PledgeConnection | None:
         return await pledge_connection(info, first, after, objective_id=self.key)
 
     @strawberry.field(

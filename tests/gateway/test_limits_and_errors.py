@@ -211,3 +211,22 @@ async def test_production_turns_graphiql_and_introspection_off_by_default(run_ap
         "graphiql"
         in (await development.get("/graphql", headers={"Accept": "text/html"})).text.lower()
     )
+
+
+async def test_a_query_fanning_out_beyond_the_call_budget_stops_calling_services(
+    run_app: RunApp, database_url_for: DatabaseUrlFor
+) -> None:
+    stack = await start_stack(run_app, database_url_for, max_upstream_calls=4)
+    for index in range(6):
+        organisation = await stack.organisation(name=f"Org {index}")
+        await stack.pledge(organisation["id"])
+    stack.reset_counts()
+
+    body = await stack.query("{ organisations { nodes { name pledges { nodes { restId } } } } }")
+
+    assert len(stack.calls("pledges")) == 4
+    organisations = body["data"]["organisations"]["nodes"]
+    assert len(organisations) == 6
+    assert sum(item["pledges"] is None for item in organisations) == 3
+    assert set(_codes(body)) == {"BAD_USER_INPUT"}
+    assert "more than 4 service calls" in body["errors"][0]["message"]
