@@ -8,6 +8,20 @@ from datetime import date, datetime, time
 import strawberry
 from strawberry import relay
 
+from gateway.arguments import (
+    CountriesArg,
+    CountryArg,
+    DateFromArg,
+    DateToArg,
+    IdArg,
+    PillarArg,
+    PillarsArg,
+    QueryTextArg,
+    StartsFromArg,
+    StartsToArg,
+    ThemeArg,
+    ThemesArg,
+)
 from gateway.connections import After, First, connection, fetch_page
 from gateway.context import Info
 from gateway.errors import BadUserInput
@@ -173,7 +187,7 @@ class DomainQuery:
         return connection(OrganisationConnection, items, body, start, skip, Organisation.from_rest)
 
     @strawberry.field(description="An organisation by id (global id or REST id).")
-    async def organisation(self, info: Info, id: strawberry.ID) -> Organisation | None:
+    async def organisation(self, info: Info, id: IdArg) -> Organisation | None:
         key = rest_id(id, "Organisation")
         return Organisation.build(await info.context.loaders.one("organisation", key))
 
@@ -183,16 +197,16 @@ class DomainQuery:
         info: Info,
         first: First = None,
         after: After = None,
-        country: str | None = None,
-        pillar: str | None = None,
-        theme: str | None = None,
+        country: CountryArg = None,
+        pillar: PillarArg = None,
+        theme: ThemeArg = None,
     ) -> ObjectiveConnection | None:
         return await objective_connection(
             info, first, after, country=country, pillar=pillar, theme=theme
         )
 
     @strawberry.field(description="An objective by id (global id or REST id).")
-    async def objective(self, info: Info, id: strawberry.ID) -> Objective | None:
+    async def objective(self, info: Info, id: IdArg) -> Objective | None:
         key = rest_id(id, "Objective")
         return Objective.build(await info.context.loaders.one("objective", key))
 
@@ -203,7 +217,7 @@ class DomainQuery:
         first: First = None,
         after: After = None,
         contributor_id: strawberry.ID | None = None,
-        country: str | None = None,
+        country: CountryArg = None,
         objective_id: strawberry.ID | None = None,
         announced_at_event_id: strawberry.ID | None = None,
         kind: PledgeKind | None = None,
@@ -230,7 +244,7 @@ class DomainQuery:
         )
 
     @strawberry.field(description="A pledge by id (global id or REST id).")
-    async def pledge(self, info: Info, id: strawberry.ID) -> Pledge | None:
+    async def pledge(self, info: Info, id: IdArg) -> Pledge | None:
         key = rest_id(id, "Pledge")
         return Pledge.build(await info.context.loaders.one("pledge", key))
 
@@ -259,9 +273,9 @@ class DomainQuery:
         self,
         info: Info,
         group_by: list[SummaryDimension],
-        date_from: date | None = None,
-        date_to: date | None = None,
-        country: str | None = None,
+        date_from: DateFromArg = None,
+        date_to: DateToArg = None,
+        country: CountryArg = None,
         kind: PledgeKind | None = None,
     ) -> SummaryReport | None:
         return await summary_report(
@@ -277,9 +291,9 @@ class DomainQuery:
     async def gaps(
         self,
         info: Info,
-        country: str | None = None,
-        pillar: str | None = None,
-        theme: str | None = None,
+        country: CountryArg = None,
+        pillar: PillarArg = None,
+        theme: ThemeArg = None,
     ) -> GapReport | None:
         return await gap_report(info, country=country, pillar=pillar, theme=theme)
 
@@ -301,13 +315,13 @@ class DomainQuery:
         info: Info,
         first: First = None,
         after: After = None,
-        q: str | None = None,
+        q: QueryTextArg = None,
         prefix: bool = False,
-        theme: list[str] | None = None,
-        country: list[str] | None = None,
+        theme: ThemesArg = None,
+        country: CountriesArg = None,
         population: list[str] | None = None,
         origin: list[PracticeOrigin] | None = None,
-        pillar: list[str] | None = None,
+        pillar: PillarsArg = None,
         evidence: list[EvidenceLevel] | None = None,
         status: list[PracticeStatus] | None = None,
         organisation_id: list[str] | None = None,
@@ -331,7 +345,7 @@ class DomainQuery:
         )
 
     @strawberry.field(description="A practice by id (global id or REST id).")
-    async def practice(self, info: Info, id: strawberry.ID) -> Practice | None:
+    async def practice(self, info: Info, id: IdArg) -> Practice | None:
         key = rest_id(id, "Practice")
         return Practice.build(await info.context.loaders.one("practice", key))
 
@@ -341,8 +355,8 @@ class DomainQuery:
         info: Info,
         first: First = None,
         after: After = None,
-        country: list[str] | None = None,
-        theme: list[str] | None = None,
+        country: CountriesArg = None,
+        theme: ThemesArg = None,
         kind: list[InventoryKind] | None = None,
         severity: list[GapSeverity] | None = None,
     ) -> InventoryItemConnection | None:
@@ -357,7 +371,7 @@ class DomainQuery:
         )
 
     @strawberry.field(description="An inventory item by id (global id or REST id).")
-    async def inventory_item(self, info: Info, id: strawberry.ID) -> InventoryItem | None:
+    async def inventory_item(self, info: Info, id: IdArg) -> InventoryItem | None:
         key = rest_id(id, "InventoryItem")
         return InventoryItem.build(await info.context.loaders.one("inventory_item", key))
 
@@ -373,11 +387,11 @@ class DomainQuery:
         info: Info,
         first: First = None,
         after: After = None,
-        starts_from: date | None = None,
-        starts_to: date | None = None,
+        starts_from: StartsFromArg = None,
+        starts_to: StartsToArg = None,
         kind: list[EventKind] | None = None,
-        theme: list[str] | None = None,
-        country: list[str] | None = None,
+        theme: ThemesArg = None,
+        country: CountriesArg = None,
         status: list[EventStatus] | None = None,
     ) -> EventConnection | None:
         return await event_connection(
@@ -395,7 +409,7 @@ class DomainQuery:
         )
 
     @strawberry.field(description="An event by id (global id or REST id).")
-    async def event(self, info: Info, id: strawberry.ID) -> Event | None:
+    async def event(self, info: Info, id: IdArg) -> Event | None:
         key = rest_id(id, "Event")
         return Event.build(await info.context.loaders.one("event", key))
 
@@ -409,7 +423,7 @@ class DomainQuery:
         starts_at: datetime,
         ends_at: datetime,
         timezone: str,
-        countries: list[str] | None = None,
+        countries: CountriesArg = None,
         kinds: list[EventKind] | None = None,
     ) -> ConflictReport | None:
         body = await info.context.upstream.get(
@@ -469,7 +483,7 @@ class DomainQuery:
         first: First = None,
         after: After = None,
         kind: OutcomeKind | None = None,
-        country: str | None = None,
+        country: CountryArg = None,
         status: OutcomeStatus | None = None,
         year: int | None = None,
     ) -> EventOutcomeConnection | None:

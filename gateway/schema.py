@@ -33,6 +33,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from gateway.arguments import IdArg
 from gateway.config import GatewaySettings
 from gateway.context import Context, Info
 from gateway.errors import GatewayError
@@ -75,7 +76,7 @@ async def _check(info: Info, service: str) -> ServiceHealth:
 @strawberry.type(description="Everything a client can read.")
 class Query(DomainQuery):
     @strawberry.field(description="Any object by its global id (the `id` of a Node).")
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+    async def node(self, info: Info, id: IdArg) -> relay.Node | None:
         return await resolve_node(info, id)
 
     @strawberry.field(

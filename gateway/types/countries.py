@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 from strawberry import relay
 
+from gateway.arguments import (
+    DateFromArg,
+    DateToArg,
+    PillarArg,
+    QueryTextArg,
+    StartsFromArg,
+    ThemeArg,
+)
 from gateway.connections import After, First
 from gateway.context import Info
 from gateway.types.pledges import (
@@ -80,8 +87,8 @@ class Country(relay.Node):
         info: Info,
         first: First = None,
         after: After = None,
-        pillar: str | None = None,
-        theme: str | None = None,
+        pillar: PillarArg = None,
+        theme: ThemeArg = None,
     ) -> ObjectiveConnection | None:
         return await objective_connection(
             info, first, after, country=self.code, pillar=pillar, theme=theme
@@ -105,8 +112,8 @@ class Country(relay.Node):
         info: Info,
         first: First = None,
         after: After = None,
-        theme: str | None = None,
-        q: str | None = None,
+        theme: ThemeArg = None,
+        q: QueryTextArg = None,
     ) -> PracticeConnectionRef | None:
         from gateway.types.practices import practice_connection
 
@@ -119,7 +126,7 @@ class Country(relay.Node):
         first: First = None,
         after: After = None,
         kind: InventoryKindRef | None = None,
-        theme: str | None = None,
+        theme: ThemeArg = None,
     ) -> InventoryConnectionRef | None:
         from gateway.types.practices import inventory_connection
 
@@ -143,8 +150,8 @@ class Country(relay.Node):
         after: After = None,
         kind: EventKindRef | None = None,
         status: EventStatusRef | None = None,
-        theme: str | None = None,
-        starts_from: date | None = None,
+        theme: ThemeArg = None,
+        starts_from: StartsFromArg = None,
     ) -> EventConnectionRef | None:
         from gateway.types.events import event_connection
 
@@ -163,7 +170,7 @@ class Country(relay.Node):
         description="Resource gaps of the country's objectives (largest first) and its total."
     )
     async def gaps(
-        self, info: Info, pillar: str | None = None, theme: str | None = None
+        self, info: Info, pillar: PillarArg = None, theme: ThemeArg = None
     ) -> GapReport | None:
         return await gap_report(info, country=self.code, pillar=pillar, theme=theme)
 
@@ -175,8 +182,8 @@ class Country(relay.Node):
         self,
         info: Info,
         group_by: list[SummaryDimension] | None = None,
-        date_from: date | None = None,
-        date_to: date | None = None,
+        date_from: DateFromArg = None,
+        date_to: DateToArg = None,
     ) -> SummaryReport | None:
         return await summary_report(
             info,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from gateway.connections import Connection, First, connection, fetch_page
+from gateway.connections import After, Connection, First, connection, fetch_page
 from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import is_uuid, to_datetime, to_enum
@@ -253,13 +253,13 @@ class Event(ResourceNode):
 
     @strawberry.field(description="What came out of the event.")
     async def outcomes(
-        self, info: Info, first: First = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> EventOutcomeConnection | None:
         return await outcome_connection(info, first, after, path=f"/v1/events/{self.key}/outcomes")
 
     @strawberry.field(description="Pledges (pledges service) announced at this event.")
     async def pledges_announced(
-        self, info: Info, first: First = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> PledgeConnectionRef | None:
         from gateway.types.pledges import pledge_connection
 
@@ -284,7 +284,7 @@ class Event(ResourceNode):
         "the person's own organisation only."
     )
     async def registrations(
-        self, info: Info, first: First = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> RegistrationConnection | None:
         items, body, start, skip = await fetch_page(
             info.context,

@@ -222,7 +222,7 @@ class Objective(ResourceNode):
 
     @strawberry.field(description="Pledges linked to this objective (that the caller may see).")
     async def pledges(
-        self, info: Info, first: First = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> PledgeConnection | None:
         return await pledge_connection(info, first, after, objective_id=self.key)
 
@@ -381,7 +381,7 @@ class Pledge(ResourceNode):
 
     @strawberry.field(description="The pledge's ledger: commitments, disbursements, spending.")
     async def entries(
-        self, info: Info, first: First = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> LedgerEntryConnection | None:
         items, body, start, skip = await fetch_page(
             info.context, SERVICE, f"/v1/pledges/{self.key}/entries", {}, first=first, after=after

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.connections import Connection, First, connection, fetch_page
+from gateway.connections import After, Connection, First, connection, fetch_page
 from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import is_uuid, to_date, to_datetime, to_enum
@@ -261,7 +261,7 @@ class Practice(ResourceNode):
 
     @strawberry.field(description="Events (events service) that featured this practice.")
     async def events(
-        self, info: Info, first: First = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> EventConnectionRef | None:
         from gateway.types.events import event_connection
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from gateway.arguments import CountryArg, DateFromArg, DateToArg, PillarArg, ThemeArg
 from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import to_date
@@ -104,9 +105,9 @@ async def summary_report(
     info: Info,
     group_by: list[SummaryDimension],
     *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    country: str | None = None,
+    date_from: DateFromArg = None,
+    date_to: DateToArg = None,
+    country: CountryArg = None,
     kind: str | None = None,
 ) -> SummaryReport:
     body = await info.context.upstream.get(
@@ -206,7 +207,7 @@ class GapReport:
 
 
 async def gap_report(
-    info: Info, *, country: str | None, pillar: str | None = None, theme: str | None = None
+    info: Info, *, country: str | None, pillar: PillarArg = None, theme: ThemeArg = None
 ) -> GapReport:
     body = await info.context.upstream.get(
         SERVICE, "/v1/reports/gaps", {"country": country, "pillar": pillar, "theme": theme}
