@@ -7,7 +7,6 @@ from typing import Annotated
 
 import strawberry
 
-
 CountryArg = Annotated[
     str | None, strawberry.argument(description="ISO 3166-1 alpha-3 code, e.g. GTM.")
 ]
