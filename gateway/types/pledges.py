@@ -227,7 +227,7 @@ class Objective(ResourceNode):
         return await pledge_connection(info, first, after, objective_id=self.key)
 
     @strawberry.field(
-        description="Published practices that address this objective's theme; with "
+        description="Practices (that the caller may see) addressing this objective's theme; with "
         "`sameCountry: true` only those implemented in its country."
     )
     async def practices(
