@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.nodes import SelectedField, Selection
 
 from gateway.connections import After, Connection, First, connection, fetch_page
 from gateway.context import Info
@@ -444,11 +445,28 @@ class InventoryItemConnection(Connection[InventoryItem]):
     pass
 
 
+def _asks_for(selections: list[Selection], name: str) -> bool:
+    """True when the selection (fragments included) asks for the field `name`."""
+    for selection in selections:
+        if isinstance(selection, SelectedField) and selection.name == name:
+            return True
+        if _asks_for(selection.selections, name):
+            return True
+    return False
+
+
 async def practice_connection(
     info: Info, first: int | None, after: str | None, **filters: Any
 ) -> PracticeConnection:
+    # Facet counts cost the service a query each; ask for them only when they are read.
+    facets = any(_asks_for(field.selections, "facets") for field in info.selected_fields)
     items, body, start, skip = await fetch_page(
-        info.context, SERVICE, "/v1/practices", filters, first=first, after=after
+        info.context,
+        SERVICE,
+        "/v1/practices",
+        {**filters, "facets": facets},
+        first=first,
+        after=after,
     )
     for item in items:
         info.context.loaders.prime("practice", item)

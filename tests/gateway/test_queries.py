@@ -464,3 +464,21 @@ async def test_practice_versions_and_transitions(stack: Stack) -> None:
         "SUBMITTED",
         "PUBLISHED",
     ]
+
+
+async def test_facet_counts_are_asked_of_the_service_only_when_selected(stack: Stack) -> None:
+    await stack.practice()
+    stack.reset_counts()
+
+    await stack.data("{ practices { totalCount } }")
+    with_fragment = await stack.data(
+        "{ practices { ...Counts } }"
+        " fragment Counts on PracticeConnection { facets { theme { value count } } }"
+    )
+
+    without, with_facets = stack.calls("practices")
+    assert "facets=false" in str(without.url)
+    assert "facets=true" in str(with_facets.url)
+    assert with_fragment["practices"]["facets"]["theme"] == [
+        {"value": "employment_livelihoods", "count": 1}
+    ]
