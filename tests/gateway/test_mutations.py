@@ -396,3 +396,29 @@ async def test_one_occurrence_of_a_series_is_moved(stack: Stack) -> None:
 
     assert moved["moveOccurrence"]["startsAt"].startswith("2023-04-15T10:00:00")
     assert moved["moveOccurrence"]["event"]["recurrence"]["rrule"] == "FREQ=MONTHLY;COUNT=3"
+
+
+async def test_invalid_input_lists_each_bad_field_and_writes_nothing(stack: Stack) -> None:
+    organisation = await stack.organisation()
+
+    body = await stack.query(
+        """mutation($input: CreatePledgeInput!) {
+          createPledge(input: $input) { pledge { id } }
+        }""",
+        {
+            "input": {
+                "contributorId": organisation["id"],
+                "kind": "FINANCIAL",
+                "title": {"en": "Bad money"},
+                "announcedOn": "2022-09-20",
+                "amount": {"amount": "10", "currency": "XXQ"},
+                "recipientCountries": ["GTM"],
+            }
+        },
+        headers=SECRETARIAT,
+    )
+
+    error = _error(body)
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert any("XXQ" in item["message"] for item in error["extensions"]["errors"])
+    assert (await stack.rest("pledges", "GET", "/v1/pledges"))["items"] == []
