@@ -12,7 +12,7 @@ from strawberry.fastapi import GraphQLRouter
 from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
 from gateway.context import Context
-from gateway.schema import schema
+from gateway.schema import build_schema
 from services.common.context import current_request_id
 from services.common.errors import install_error_handlers
 from services.common.health import HealthStatus
@@ -50,6 +50,8 @@ def create_app(
             clients=request.app.state.clients,
             authorization=request.headers.get("authorization"),
             request_id=current_request_id(),
+            max_page_size=settings.max_page_size,
+            max_upstream_calls=settings.max_upstream_calls,
         )
 
     app = FastAPI(
@@ -61,7 +63,7 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     graphql = GraphQLRouter(
-        schema,
+        build_schema(settings),
         context_getter=context_getter,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )

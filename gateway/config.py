@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -30,6 +32,31 @@ class GatewaySettings(BaseSettings):
     graphiql: bool | None = Field(
         default=None, description="Serve GraphiQL; default: on in development only."
     )
+    introspection: bool | None = Field(
+        default=None,
+        description="Answer introspection queries; default: off in production, on elsewhere.",
+    )
+    max_depth: int = Field(default=10, ge=2, description="Deepest selection nesting accepted.")
+    max_aliases: int = Field(default=30, ge=0, description="Most aliases in one document.")
+    max_tokens: int = Field(default=2000, ge=50, description="Most tokens in one document.")
+    max_page_size: int = Field(
+        default=100, ge=1, le=200, description="Largest `first` a connection accepts."
+    )
+    max_upstream_calls: int = Field(
+        default=100,
+        ge=1,
+        description="Most service calls one GraphQL request may cause (nested lists fan out).",
+    )
+    max_batch_operations: int = Field(
+        default=0,
+        ge=0,
+        description="Operations one HTTP request may batch; 0 turns batching off.",
+    )
+    http_transport: Literal["httpx", "aiohttp"] = Field(
+        default="httpx",
+        description="Transport of the clients to the services: httpx's own or aiohttp's "
+        "(see bench/gateway.py for how they compare).",
+    )
     mirps: CommonSettings = Field(default_factory=CommonSettings)
 
     def service_urls(self) -> dict[str, str]:
@@ -44,3 +71,9 @@ class GatewaySettings(BaseSettings):
         if self.graphiql is None:
             return self.mirps.environment == "development"
         return self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is None:
+            return not self.mirps.is_production
+        return self.introspection

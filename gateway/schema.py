@@ -1,15 +1,47 @@
-"""The GraphQL schema of the gateway."""
+"""The GraphQL schema of the gateway, and the limits it runs with.
+
+The validation rules (depth, aliases, introspection) are built ONCE, at start-up: the
+extensions that add them are made per request, but they hand strawberry the same rule
+classes every time, so the validation cache keyed on them keeps hitting. (Given the
+limiter extensions as factories, strawberry would build new rule classes per request
+and validate every query from scratch — about ten times slower on small queries.)
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import strawberry
-from strawberry.types import Info
+from graphql import ASTValidationRule, GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry import relay
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
-from gateway.context import Context
+from gateway.arguments import IdArg
+from gateway.config import GatewaySettings
+from gateway.context import Context, Info
+from gateway.errors import GatewayError
+from gateway.mutations import Mutation
+from gateway.queries import DomainQuery, resolve_node
+from services.common.context import current_request_id
+
+logger = logging.getLogger("mirps.gateway")
 
 
 @strawberry.type(description="Readiness of one backing service, as seen from the gateway.")
@@ -22,7 +54,7 @@ class ServiceHealth:
     error: str | None = strawberry.field(description="Why the service is not ready, if it is not.")
 
 
-async def _check(info: Info[Context, None], service: str) -> ServiceHealth:
+async def _check(info: Info, service: str) -> ServiceHealth:
     client = info.context.clients[service]
     started = time.perf_counter()
     try:
@@ -41,14 +73,87 @@ async def _check(info: Info[Context, None], service: str) -> ServiceHealth:
     return ServiceHealth(service=service, ready=True, latency_ms=latency, error=None)
 
 
-@strawberry.type
-class Query:
+@strawberry.type(description="Everything a client can read.")
+class Query(DomainQuery):
+    @strawberry.field(description="Any object by its global id (the `id` of a Node).")
+    async def node(self, info: Info, id: IdArg) -> relay.Node | None:
+        return await resolve_node(info, id)
+
     @strawberry.field(
         description="Readiness of each backing service; answers even if some are down."
     )
-    async def health(self, info: Info[Context, None]) -> list[ServiceHealth]:
+    async def health(self, info: Info) -> list[ServiceHealth]:
         names = info.context.clients.names()
         return list(await asyncio.gather(*(_check(info, name) for name in names)))
 
 
-schema = strawberry.Schema(query=Query)
+def is_unexpected(error: GraphQLError) -> bool:
+    """A resolver's bug (to mask), as opposed to a domain or validation error (to show)."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GatewayError)
+
+
+class GatewaySchema(strawberry.Schema):
+    """The schema, logging each unexpected error with the request id before it is masked."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        request_id = current_request_id()
+        for error in errors:
+            if is_unexpected(error):
+                logger.error(
+                    "unexpected error in %s: %s",
+                    ".".join(str(part) for part in error.path or ()),
+                    error.message,
+                    exc_info=error.original_error,
+                    extra={"request_id": request_id},
+                )
+            else:
+                logger.info(
+                    "graphql error: %s",
+                    error.message,
+                    extra={"request_id": request_id, "extensions": error.extensions},
+                )
+
+
+def validation_rules(settings: GatewaySettings) -> list[type[ASTValidationRule]]:
+    """The limit rules, built once: depth, aliases, and introspection where it is off."""
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+    if not settings.introspection_enabled:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return rules
+
+
+def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
+    """The schema with the limits of `settings` (types are the same for every settings)."""
+    settings = settings or GatewaySettings()
+    rules = validation_rules(settings)
+    max_tokens = settings.max_tokens
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: AddValidationRules(rules),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: MaskErrors(should_mask_error=is_unexpected),
+    ]
+    batching: Any = (
+        {"max_operations": settings.max_batch_operations}
+        if settings.max_batch_operations > 0
+        else None
+    )
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(batching_config=batching),
+    )
+
+
+# The schema as exported to gateway/schema.graphql (limits do not change the types).
+schema = build_schema()
+
+__all__ = ["Context", "GatewaySchema", "Query", "build_schema", "schema"]

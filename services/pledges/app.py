@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.common.app import ServiceInfo, build_service_app
+from services.pledges.api import router
 from services.pledges.config import Settings
 
 INFO = ServiceInfo(
@@ -20,4 +21,4 @@ INFO = ServiceInfo(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """App factory: `uvicorn --factory services.pledges.app:create_app`."""
-    return build_service_app(INFO, settings or Settings())
+    return build_service_app(INFO, settings or Settings(), [router])

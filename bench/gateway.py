@@ -1,0 +1,362 @@
+"""Benchmark of the GraphQL gateway over the real services on PostgreSQL.
+
+    .venv/bin/python bench/gateway.py
+    .venv/bin/python bench/gateway.py --pledges 2000 --requests 300 --concurrency 16
+
+1. Creates three throw-away databases (`mirps_bench_gw_<service>`) on the server of
+   --admin-url, migrates them, loads each service's demo data, then scales the ledger up
+   through the REST APIs: --organisations organisations, --objectives objectives,
+   --events scheduled events and --pledges pledges, each pledge linked to a contributor,
+   one or two objectives and an event.
+2. Starts the three services and two gateways with uvicorn: one gateway on httpx's own
+   transport, one on the aiohttp transport (`GATEWAY_HTTP_TRANSPORT`).
+3. Times, sequentially (p50/p95) and with --concurrency clients in parallel (req/s):
+   - the frontend query: 50 pledges with contributor, objectives and event, through each
+     gateway;
+   - the same data by direct REST, as a good client would fetch it: the page of pledges,
+     then the organisations, objectives and events by `?ids=` in parallel;
+   - `{ __typename }` through the gateway, the floor.
+   The number of upstream calls the frontend query costs is asserted by the test suite
+   (tests/gateway/test_batching.py), not here.
+
+Targets (issue 6): gateway p50 <= 2 x the direct REST total.
+Not run by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from httpx_aiohttp import AiohttpTransport
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from services.cli import load_demo  # noqa: E402
+from services.common.auth import mint_token  # noqa: E402
+from services.common.migrations import upgrade_to_head  # noqa: E402
+from services.common.settings import CommonSettings  # noqa: E402
+
+SERVICES = ("pledges", "practices", "events")
+TOKEN = mint_token(CommonSettings(environment="development"), roles=["secretariat"], sub="bench")
+SECRETARIAT = {"Authorization": f"Bearer {TOKEN}"}
+
+FRONTEND_QUERY = """
+query Pledges {
+  pledges(first: 50) {
+    edges { node {
+      id title { es en } kind amount { amount currency amountUsd } financialStatus
+      contributor { name acronym kind }
+      objectives { title { es } country { code } requirement { amount currency } }
+      announcedAt { title { es } startsAt kind }
+    } }
+  }
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def admin(url: str, statement: str) -> None:
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def create_databases(admin_url: str) -> dict[str, str]:
+    urls = {}
+    for service in SERVICES:
+        name = f"mirps_bench_gw_{service}"
+        await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin(admin_url, f'CREATE DATABASE "{name}"')
+        urls[service] = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    return urls
+
+
+async def drop_databases(admin_url: str) -> None:
+    for service in SERVICES:
+        await admin(admin_url, f'DROP DATABASE IF EXISTS "mirps_bench_gw_{service}" WITH (FORCE)')
+
+
+def start(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", target, "--host", "127.0.0.1",
+        "--port", str(port), "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+
+
+def wait_healthy(urls: list[str]) -> None:
+    deadline = time.monotonic() + 60
+    for url in urls:
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{url} did not start")
+            time.sleep(0.2)
+
+
+async def gather_limited(
+    count: int, concurrency: int, make: Callable[[int], Awaitable[Any]]
+) -> list[Any]:
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(index: int) -> Any:
+        async with semaphore:
+            return await make(index)
+
+    return list(await asyncio.gather(*(one(index) for index in range(count))))
+
+
+async def scale_up(urls: dict[str, str], args: argparse.Namespace) -> None:
+    """More organisations, objectives, events and pledges, created through the APIs."""
+    rng = random.Random(7)
+    async with httpx.AsyncClient(headers=SECRETARIAT, timeout=30) as client:
+
+        async def post(service: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+            response = await client.post(f"{urls[service]}{path}", json=body)
+            response.raise_for_status()
+            result: dict[str, Any] = response.json()
+            return result
+
+        organisations = await gather_limited(
+            args.organisations,
+            8,
+            lambda i: post(
+                "pledges",
+                "/v1/organisations",
+                {"name": f"Bench org {i}", "acronym": f"B{i}", "kind": "state"},
+            ),
+        )
+        countries = ("BLZ", "CRI", "SLV", "GTM", "HND", "MEX", "PAN")
+        objectives = await gather_limited(
+            args.objectives,
+            8,
+            lambda i: post(
+                "pledges",
+                "/v1/objectives",
+                {
+                    "country": countries[i % 7],
+                    "pillar": "durable_solutions",
+                    "theme": "employment_livelihoods",
+                    "title": {"es": f"Objetivo {i}", "en": f"Objective {i}"},
+                    "requirement": {"amount": "1000000", "currency": "USD"},
+                    "start_year": 2023,
+                    "end_year": 2025,
+                },
+            ),
+        )
+
+        async def event(i: int) -> dict[str, Any]:
+            record = await post(
+                "events",
+                "/v1/events",
+                {
+                    "kind": "learning_event",
+                    "title": {"es": f"Evento {i}", "en": f"Event {i}"},
+                    "starts_at": f"2023-{1 + i % 12:02d}-{1 + i % 27:02d}T09:00:00",
+                    "ends_at": f"2023-{1 + i % 12:02d}-{1 + i % 27:02d}T11:00:00",
+                    "timezone": "America/Panama",
+                    "mode": "virtual",
+                    "online_url": "https://meet.example.org/bench",
+                },
+            )
+            return await post("events", f"/v1/events/{record['id']}/schedule", {})
+
+        events = await gather_limited(args.events, 4, event)
+
+        def pledge(i: int) -> Awaitable[dict[str, Any]]:
+            linked = rng.sample(objectives, k=1 + i % 2)
+            return post(
+                "pledges",
+                "/v1/pledges",
+                {
+                    "contributor_id": rng.choice(organisations)["id"],
+                    "kind": "financial",
+                    "title": {"es": f"Promesa {i}", "en": f"Pledge {i}"},
+                    "amount": {"amount": f"{rng.randint(1, 500) * 1000}", "currency": "USD"},
+                    "recipient_countries": sorted({objective["country"] for objective in linked}),
+                    "objective_ids": [objective["id"] for objective in linked],
+                    "announced_on": "2023-03-01",
+                    "announced_at": rng.choice(events)["id"],
+                },
+            )
+
+        await gather_limited(args.pledges, 8, pledge)
+
+
+async def direct_rest(client: httpx.AsyncClient, urls: dict[str, str]) -> int:
+    """The frontend query's data by REST: one page, then three batch reads in parallel."""
+    page = (await client.get(f"{urls['pledges']}/v1/pledges", params={"limit": 50})).json()
+    items = page["items"]
+    organisation_ids = ",".join(sorted({item["contributor_id"] for item in items}))
+    objective_ids = ",".join(sorted({oid for item in items for oid in item["objective_ids"]}))
+    event_ids = ",".join(sorted({item["announced_at"] for item in items if item["announced_at"]}))
+    responses = await asyncio.gather(
+        client.get(
+            f"{urls['pledges']}/v1/organisations", params={"ids": organisation_ids, "limit": 200}
+        ),
+        client.get(f"{urls['pledges']}/v1/objectives", params={"ids": objective_ids, "limit": 200}),
+        client.get(f"{urls['events']}/v1/events", params={"ids": event_ids, "limit": 200}),
+    )
+    for response in responses:
+        response.raise_for_status()
+    return len(items)
+
+
+async def graphql(client: httpx.AsyncClient, url: str, query: str) -> int:
+    response = await client.post(f"{url}/graphql", json={"query": query})
+    body = response.json()
+    if body.get("errors"):
+        raise RuntimeError(body["errors"])
+    edges = (body["data"].get("pledges") or {}).get("edges", [])
+    return len(edges)
+
+
+async def measure(
+    targets: dict[str, Callable[[], Awaitable[int]]], args: argparse.Namespace
+) -> dict[str, dict[str, float]]:
+    """p50/p95 (sequential) and req/s (concurrent) per target, in interleaved rounds.
+
+    Interleaving spreads the machine's noise (a shared, busy host) over every target
+    instead of penalising whichever runs during a busy spell.
+    """
+    latencies: dict[str, list[float]] = {name: [] for name in targets}
+    elapsed: dict[str, float] = dict.fromkeys(targets, 0.0)
+    for call in targets.values():
+        for _ in range(10):
+            await call()
+    per_round = max(1, args.requests // args.rounds)
+    for _ in range(args.rounds):
+        for name, call in targets.items():
+            for _ in range(per_round):
+                started = time.perf_counter()
+                await call()
+                latencies[name].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            await gather_limited(per_round, args.concurrency, lambda _, call=call: call())
+            elapsed[name] += time.perf_counter() - started
+    results = {}
+    for name, values in latencies.items():
+        values.sort()
+        results[name] = {
+            "p50": statistics.median(values),
+            "p95": values[max(0, int(len(values) * 0.95) - 1)],
+            "rps": len(values) / elapsed[name],
+        }
+        print(
+            f"{name:<44} p50 {results[name]['p50']:7.2f} ms  p95 {results[name]['p95']:7.2f} ms"
+            f"  {results[name]['rps']:7.1f} req/s at concurrency {args.concurrency}"
+        )
+    return results
+
+
+async def run(args: argparse.Namespace) -> None:
+    database_urls = await create_databases(args.admin_url)
+    for service in SERVICES:
+        await asyncio.to_thread(upgrade_to_head, service, database_urls[service])
+        print(f"{service}: {await load_demo(service, database_urls[service])}")
+    ports = {name: free_port() for name in (*SERVICES, "gateway_httpx", "gateway_aiohttp")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    env = dict(os.environ, MIRPS_ENVIRONMENT="development", MIRPS_LOG_LEVEL="WARNING")
+    for service in SERVICES:
+        env[f"{service.upper()}_DATABASE_URL"] = database_urls[service]
+        env[f"GATEWAY_{service.upper()}_URL"] = urls[service]
+    processes = [start(f"services.{s}.app:create_app", ports[s], env) for s in SERVICES]
+    for transport in ("httpx", "aiohttp"):
+        gateway_env = dict(env, GATEWAY_HTTP_TRANSPORT=transport)
+        processes.append(
+            start("gateway.app:create_app", ports[f"gateway_{transport}"], gateway_env)
+        )
+    try:
+        wait_healthy(list(urls.values()))
+        started = time.perf_counter()
+        await scale_up(urls, args)
+        print(f"scaled up in {time.perf_counter() - started:.1f} s")
+        limits = httpx.Limits(max_connections=args.concurrency * 2)
+        # The benchmark's own client uses the aiohttp transport, so that the client's cost
+        # is small and the same for REST and GraphQL.
+        transport = AiohttpTransport(limits=limits)
+        async with httpx.AsyncClient(timeout=30, transport=transport) as client:
+            gateway_httpx, gateway_aiohttp = urls["gateway_httpx"], urls["gateway_aiohttp"]
+            results = await measure(
+                {
+                    "direct REST (1 page + 3 batch reads)": lambda: direct_rest(client, urls),
+                    "gateway, 50 pledges (httpx transport)": lambda: graphql(
+                        client, gateway_httpx, FRONTEND_QUERY
+                    ),
+                    "gateway, 50 pledges (aiohttp transport)": lambda: graphql(
+                        client, gateway_aiohttp, FRONTEND_QUERY
+                    ),
+                    "gateway, { __typename } (httpx)": lambda: graphql(
+                        client, gateway_httpx, "{ __typename }"
+                    ),
+                    "gateway, { __typename } (aiohttp)": lambda: graphql(
+                        client, gateway_aiohttp, "{ __typename }"
+                    ),
+                },
+                args,
+            )
+        rest = results["direct REST (1 page + 3 batch reads)"]["p50"]
+        for name in ("httpx", "aiohttp"):
+            ratio = results[f"gateway, 50 pledges ({name} transport)"]["p50"] / rest
+            print(f"{name}: gateway p50 / direct REST p50 = {ratio:.2f} (target <= 2)")
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=15)
+        if not args.keep:
+            await drop_databases(args.admin_url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get(
+            "MIRPS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="Async URL of an existing database on the server to use.",
+    )
+    parser.add_argument("--organisations", type=int, default=100)
+    parser.add_argument("--objectives", type=int, default=60)
+    parser.add_argument("--events", type=int, default=30)
+    parser.add_argument("--pledges", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=5, help="Interleaved measuring rounds.")
+    parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards.")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

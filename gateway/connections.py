@@ -1,0 +1,145 @@
+"""Relay connections over the services' cursor pages.
+
+A service page is `limit` + `cursor` in, `items` + `next_cursor` out; a service only
+hands out a cursor for the END of a page. A gateway cursor therefore names a service
+cursor plus how many items after it to skip: the last edge of a page carries the
+service's `next_cursor` (skip 0), the others the page's starting cursor and their
+position. `after:` any edge's cursor continues exactly after that edge.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Generic, TypeVar
+
+import strawberry
+from strawberry import relay
+
+from gateway.context import Context
+from gateway.errors import BadUserInput
+from gateway.upstream import ParamValue
+
+NodeT = TypeVar("NodeT")
+DEFAULT_PAGE_SIZE = 20
+
+First = Annotated[
+    int | None,
+    strawberry.argument(description="Page size: 20 by default, at most the gateway's maximum."),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="Continue after this cursor (an edge's or `endCursor`)."),
+]
+
+
+@strawberry.type(description="An item of a list with the cursor that continues after it.")
+class Edge(Generic[NodeT]):
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this item.")
+    node: NodeT = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="One page of a list, Relay style.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]] = strawberry.field(
+        description="The items of this page with their cursors, in the list's order."
+    )
+    page_info: relay.PageInfo = strawberry.field(description="Where this page sits in the list.")
+    total_count: int | None = strawberry.field(
+        description="How many items match in all pages, where the service counts them."
+    )
+
+    @strawberry.field(description="The items of this page (the edges' nodes), for convenience.")
+    def nodes(self) -> list[NodeT]:
+        return [edge.node for edge in self.edges]
+
+
+ConnectionT = TypeVar("ConnectionT", bound=Connection[Any])
+
+
+def encode_cursor(service_cursor: str | None, skip: int) -> str:
+    raw = json.dumps([service_cursor, skip], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str | None, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        service_cursor, skip = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise BadUserInput(
+            "`after` is not a cursor of this list; use a cursor from pageInfo or an edge",
+            argument="after",
+        ) from exc
+    if not (service_cursor is None or isinstance(service_cursor, str)) or not (
+        isinstance(skip, int) and skip >= 0
+    ):
+        raise BadUserInput("`after` is not a cursor of this list", argument="after")
+    return service_cursor, skip
+
+
+def page_size(context: Context, first: int | None) -> int:
+    """`first`, checked against the gateway's maximum page size."""
+    if first is None:
+        return min(DEFAULT_PAGE_SIZE, context.max_page_size)
+    if first < 0 or first > context.max_page_size:
+        raise BadUserInput(
+            f"`first` must be between 0 and {context.max_page_size}",
+            argument="first",
+            maximum=context.max_page_size,
+        )
+    return first
+
+
+async def fetch_page(
+    context: Context,
+    service: str,
+    path: str,
+    params: Mapping[str, ParamValue],
+    *,
+    first: int | None,
+    after: str | None,
+) -> tuple[list[dict[str, Any]], dict[str, Any], str | None, int]:
+    """One service page for `first`/`after`: (items, page body, start cursor, skip)."""
+    size = page_size(context, first)
+    start, skip = decode_cursor(after) if after else (None, 0)
+    query: dict[str, ParamValue] = {**params, "limit": max(size + skip, 1), "cursor": start}
+    body = await context.upstream.get(service, path, query)
+    items = list(body.get("items", []))[skip : skip + size]
+    return items, body, start, skip
+
+
+def connection(
+    connection_type: type[ConnectionT],
+    items: list[dict[str, Any]],
+    body: dict[str, Any],
+    start: str | None,
+    skip: int,
+    build: Callable[[dict[str, Any]], Any],
+    **extra: Any,
+) -> ConnectionT:
+    """A connection of the page's items (built with `build`) and the page's position."""
+    next_cursor: str | None = body.get("next_cursor")
+    edges = []
+    for index, item in enumerate(items):
+        last = index == len(items) - 1
+        cursor = (
+            encode_cursor(next_cursor, 0)
+            if last and next_cursor is not None
+            else encode_cursor(start, skip + index + 1)
+        )
+        edges.append(Edge(cursor=cursor, node=build(item)))
+    total = body.get("total_count", body.get("total"))
+    return connection_type(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=next_cursor is not None,
+            has_previous_page=start is not None or skip > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total if isinstance(total, int) else None,
+        **extra,
+    )

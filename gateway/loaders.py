@@ -1,0 +1,126 @@
+"""Per-request DataLoaders: every batch of ids of one resource is ONE `?ids=` call.
+
+The resolvers of one level of a query all ask their loader before the loader
+dispatches, so 50 pledges asking for their contributor cost one call to the
+organisations endpoint, not 50. Loaders live in the request's Context (never at module
+level): they cache what the caller may see, and a cache shared between callers would
+leak one caller's data to another.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from gateway.errors import GatewayError
+from gateway.upstream import ParamValue, Upstream
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A collection a service can read in batches with `?ids=a,b,c`."""
+
+    service: str
+    path: str
+    key: str = "id"
+    # The ids parameter's name, and how many ids one call may carry.
+    ids_param: str = "ids"
+    max_batch: int = 100
+    # Where the records are in the answer (`items` for a page, a report's own name).
+    list_key: str = "items"
+
+
+# Every resource the graph resolves by id.
+RESOURCES: Mapping[str, Resource] = {
+    "organisation": Resource("pledges", "/v1/organisations"),
+    "objective": Resource("pledges", "/v1/objectives"),
+    "pledge": Resource("pledges", "/v1/pledges"),
+    "practice": Resource("practices", "/v1/practices"),
+    "inventory_item": Resource("practices", "/v1/inventory-items"),
+    "event": Resource("events", "/v1/events"),
+    # The gap report reads a batch of objectives' rows with `?ids=` too.
+    "objective_gap": Resource(
+        "pledges", "/v1/reports/gaps", key="objective_id", list_key="objectives"
+    ),
+}
+
+
+def batch_loader(upstream: Upstream, resource: Resource) -> DataLoader[str, Record | None]:
+    """A loader answering each key with its record, or None when absent or invisible."""
+
+    async def load(keys: list[str]) -> Sequence[Record | BaseException | None]:
+        # Opaque references (another service's ids) may be anything; a service keyed by
+        # UUIDs would refuse the whole batch for one malformed id, so those are absent.
+        wanted = [key for key in dict.fromkeys(keys) if _is_uuid(key)]
+        if not wanted:
+            return [None for _ in keys]
+        params: dict[str, ParamValue] = {
+            resource.ids_param: ",".join(wanted),
+            "limit": len(wanted),
+        }
+        try:
+            page = await upstream.get(resource.service, resource.path, params)
+        except GatewayError as error:
+            # The batch failed as a whole: each field that asked gets the error (and null).
+            return [error for _ in keys]
+        found = {str(item[resource.key]): item for item in _items(page, resource.list_key)}
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load, max_batch_size=resource.max_batch)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _items(page: Any, list_key: str) -> Iterable[Record]:
+    if isinstance(page, dict):
+        items: Iterable[Record] = page.get(list_key, [])
+        return items
+    if isinstance(page, list):
+        return page
+    return []
+
+
+class Loaders:
+    """The request's loaders, made on first use."""
+
+    def __init__(self, upstream: Upstream) -> None:
+        self._upstream = upstream
+        self._loaders: dict[str, DataLoader[str, Record | None]] = {}
+
+    def __getitem__(self, name: str) -> DataLoader[str, Record | None]:
+        loader = self._loaders.get(name)
+        if loader is None:
+            loader = batch_loader(self._upstream, RESOURCES[name])
+            self._loaders[name] = loader
+        return loader
+
+    async def one(self, name: str, key: str | None) -> Record | None:
+        """The record with id `key` (None when there is no key or no such record)."""
+        if key is None:
+            return None
+        return await self[name].load(str(key))
+
+    async def many(self, name: str, keys: Iterable[str]) -> list[Record]:
+        """The records with these ids, in the ids' order, skipping the absent ones."""
+        keys = [str(key) for key in keys]
+        if not keys:
+            return []
+        records = await self[name].load_many(keys)
+        return [record for record in records if record is not None]
+
+    def prime(self, name: str, record: Record) -> None:
+        """Remember a record read by a list call, so a later lookup by id is free."""
+        resource = RESOURCES[name]
+        self[name].prime(str(record[resource.key]), record)

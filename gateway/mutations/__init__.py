@@ -1,0 +1,14 @@
+"""The root mutation type: one mixin per service, named `xY` with `XYInput` / `XYPayload`."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gateway.mutations.events import EventMutations
+from gateway.mutations.pledges import PledgeMutations
+from gateway.mutations.practices import PracticeMutations
+
+
+@strawberry.type(description="Everything a client can write, through the services' rules.")
+class Mutation(PledgeMutations, PracticeMutations, EventMutations):
+    pass

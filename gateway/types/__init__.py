@@ -1,0 +1,1 @@
+"""GraphQL types of the graph, one module per service, plus the countries that join them."""

@@ -1,0 +1,551 @@
+"""The pledge ledger in the graph: organisations, objectives, pledges, the ledger, rates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gateway.connections import After, Connection, First, connection, fetch_page
+from gateway.context import Info
+from gateway.loaders import Record
+from gateway.types.base import to_date, to_datetime, to_enum
+from gateway.types.nodes import ResourceNode
+from gateway.values import LocalizedText, Money, VocabularyTerm, pillar, theme
+
+if TYPE_CHECKING:
+    from gateway.types.countries import Country
+    from gateway.types.events import Event, EventConnection
+    from gateway.types.practices import Practice, PracticeConnection
+    from gateway.types.reports import MatchingSuggestion, ObjectiveGap
+
+CountryRef = Annotated["Country", strawberry.lazy("gateway.types.countries")]
+EventRef = Annotated["Event", strawberry.lazy("gateway.types.events")]
+EventConnectionRef = Annotated["EventConnection", strawberry.lazy("gateway.types.events")]
+PracticeConnectionRef = Annotated["PracticeConnection", strawberry.lazy("gateway.types.practices")]
+PracticeRef = Annotated["Practice", strawberry.lazy("gateway.types.practices")]
+ObjectiveGapRef = Annotated["ObjectiveGap", strawberry.lazy("gateway.types.reports")]
+MatchingSuggestionRef = Annotated["MatchingSuggestion", strawberry.lazy("gateway.types.reports")]
+
+SERVICE = "pledges"
+
+
+# ---------------------------------------------------------------- enums (mirror the REST API)
+
+
+@strawberry.enum(description="What kind of organisation it is.")
+class OrganisationKind(Enum):
+    STATE = "state"
+    MULTILATERAL_DEVELOPMENT_BANK = "multilateral_development_bank"
+    UN_AGENCY = "un_agency"
+    REGIONAL_ORGANISATION = "regional_organisation"
+    PRIVATE_SECTOR = "private_sector"
+    CIVIL_SOCIETY = "civil_society"
+    ACADEMIA = "academia"
+    OTHER = "other"
+
+
+@strawberry.enum(description="What a pledge offers.")
+class PledgeKind(Enum):
+    FINANCIAL = "financial"
+    MATERIAL = "material"
+    TECHNICAL = "technical"
+    POLICY = "policy"
+    EMPLOYMENT = "employment"
+
+
+@strawberry.enum(description="How a pledge's money flows.")
+class FundingMechanism(Enum):
+    GRANT = "grant"
+    LOAN = "loan"
+    IN_KIND = "in_kind"
+    TRUST_FUND = "trust_fund"
+    OTHER = "other"
+
+
+@strawberry.enum(description="How far the pledge's implementation has come (every kind).")
+class ImplementationStatus(Enum):
+    PLANNING = "planning"
+    IN_PROGRESS = "in_progress"
+    FULFILLED = "fulfilled"
+
+
+@strawberry.enum(description="Who may see a pledge: everyone, or its parties only.")
+class Visibility(Enum):
+    PUBLIC = "public"
+    RESTRICTED = "restricted"
+
+
+@strawberry.enum(description="Financial status, derived from the ledger (never set by hand).")
+class FinancialStatus(Enum):
+    ANNOUNCED = "announced"
+    PARTIALLY_COMMITTED = "partially_committed"
+    FULLY_COMMITTED = "fully_committed"
+    PARTIALLY_DISBURSED = "partially_disbursed"
+    FULLY_DISBURSED = "fully_disbursed"
+    WITHDRAWN = "withdrawn"
+
+
+@strawberry.enum(description="The kind of movement a ledger entry records.")
+class EntryType(Enum):
+    COMMITMENT = "commitment"
+    DISBURSEMENT = "disbursement"
+    EXPENDITURE = "expenditure"
+    REVERSAL = "reversal"
+
+
+# ---------------------------------------------------------------- organisations
+
+
+@strawberry.type(description="A state, bank, agency, company or NGO that pledges or implements.")
+class Organisation(ResourceNode):
+    loader_name = "organisation"
+
+    @strawberry.field(description="Full name.")
+    def name(self) -> str:
+        return str(self.data["name"])
+
+    @strawberry.field(description="Short name, e.g. AECID.")
+    def acronym(self) -> str | None:
+        return self.data.get("acronym")
+
+    @strawberry.field(description="What kind of organisation it is.")
+    def kind(self) -> OrganisationKind | None:
+        return to_enum(OrganisationKind, self.data.get("kind"))
+
+    @strawberry.field(description="The organisation's country (ISO alpha-3), if any.")
+    def country_code(self) -> str | None:
+        return self.data.get("country")
+
+    @strawberry.field(
+        description="Date it joined the MIRPS Support Platform; null if not a member."
+    )
+    def sp_member_since(self) -> date | None:
+        return to_date(self.data.get("sp_member_since"))
+
+    @strawberry.field(description="True when it is a member of the Support Platform.")
+    def is_sp_member(self) -> bool:
+        return bool(self.data.get("is_sp_member"))
+
+    @strawberry.field(description="Public website.")
+    def website(self) -> str | None:
+        return self.data.get("website")
+
+    @strawberry.field(description="Version number; pass it back as `expectedVersion` to update.")
+    def version(self) -> int | None:
+        return self.data.get("version")
+
+    @strawberry.field(description="Pledges this organisation made (that the caller may see).")
+    async def pledges(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        kind: PledgeKind | None = None,
+    ) -> PledgeConnection | None:
+        return await pledge_connection(
+            info, first, after, contributor_id=self.key, kind=kind.value if kind else None
+        )
+
+    @strawberry.field(description="Practices (practices service) this organisation implements.")
+    async def practices(
+        self, info: Info, first: First = None, after: After = None
+    ) -> PracticeConnectionRef | None:
+        from gateway.types.practices import practice_connection
+
+        return await practice_connection(info, first, after, organisation=[self.key])
+
+    @strawberry.field(description="Events (events service) this organisation hosts.")
+    async def hosted_events(
+        self, info: Info, first: First = None, after: After = None
+    ) -> EventConnectionRef | None:
+        from gateway.types.events import event_connection
+
+        return await event_connection(info, first, after, host=self.key)
+
+
+# ---------------------------------------------------------------- objectives
+
+
+@strawberry.type(description="A costed objective of a MIRPS country's National Action Plan.")
+class Objective(ResourceNode):
+    loader_name = "objective"
+
+    @strawberry.field(description="The country whose plan it belongs to.")
+    def country(self) -> CountryRef:
+        from gateway.types.countries import Country
+
+        return Country.of(str(self.data["country"]))
+
+    @strawberry.field(description="The MIRPS pillar.")
+    def pillar(self) -> VocabularyTerm | None:
+        return pillar(self.data.get("pillar"))
+
+    @strawberry.field(description="The theme (the practices catalogue's codes).")
+    def theme(self) -> VocabularyTerm | None:
+        return theme(self.data.get("theme"))
+
+    @strawberry.field(description="Title in Spanish and English.")
+    def title(self) -> LocalizedText | None:
+        return LocalizedText.from_rest(self.data.get("title"))
+
+    @strawberry.field(description="Description in Spanish and English.")
+    def description(self) -> LocalizedText | None:
+        return LocalizedText.from_rest(self.data.get("description"))
+
+    @strawberry.field(description="The costed requirement (with its USD value).")
+    def requirement(self) -> Money | None:
+        return Money.from_rest(self.data.get("requirement"), self.data.get("requirement_usd"))
+
+    @strawberry.field(description="First year of the objective's period.")
+    def start_year(self) -> int | None:
+        return self.data.get("start_year")
+
+    @strawberry.field(description="Last year of the objective's period.")
+    def end_year(self) -> int | None:
+        return self.data.get("end_year")
+
+    @strawberry.field(description="Version number; pass it back as `expectedVersion` to update.")
+    def version(self) -> int | None:
+        return self.data.get("version")
+
+    @strawberry.field(description="Requirement, committed, disbursed and gap, from the ledger.")
+    async def gap(self, info: Info) -> ObjectiveGapRef | None:
+        from gateway.types.reports import ObjectiveGap
+
+        row = await info.context.loaders.one("objective_gap", self.key)
+        return None if row is None else ObjectiveGap.from_rest(row)
+
+    @strawberry.field(description="Pledges linked to this objective (that the caller may see).")
+    async def pledges(
+        self, info: Info, first: First = None, after: After = None
+    ) -> PledgeConnection | None:
+        return await pledge_connection(info, first, after, objective_id=self.key)
+
+    @strawberry.field(
+        description="Practices (that the caller may see) addressing this objective's theme; with "
+        "`sameCountry: true` only those implemented in its country."
+    )
+    async def practices(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        same_country: bool = False,
+    ) -> PracticeConnectionRef | None:
+        from gateway.types.practices import practice_connection
+
+        return await practice_connection(
+            info,
+            first,
+            after,
+            theme=self.data.get("theme"),
+            country=self.data.get("country") if same_country else None,
+        )
+
+    @strawberry.field(
+        description="Ranked open pledges and contributors that could fund this objective."
+    )
+    async def matching_suggestions(self, info: Info) -> list[MatchingSuggestionRef] | None:
+        from gateway.types.reports import matching_suggestions
+
+        return await matching_suggestions(info, objective_id=self.key)
+
+
+# ---------------------------------------------------------------- pledges
+
+
+@strawberry.type(description="A pledge's balances, in its own currency and in USD.")
+class PledgeTotals:
+    committed: Money | None = strawberry.field(description="Committed so far.")
+    disbursed: Money | None = strawberry.field(description="Disbursed so far.")
+    expended: Money | None = strawberry.field(description="Spent so far.")
+
+
+@strawberry.type(description="A contribution announced by an organisation, tracked to delivery.")
+class Pledge(ResourceNode):
+    loader_name = "pledge"
+
+    @strawberry.field(description="The pledging organisation.")
+    async def contributor(self, info: Info) -> Organisation | None:
+        record = await info.context.loaders.one("organisation", self.data.get("contributor_id"))
+        return Organisation.build(record)
+
+    @strawberry.field(description="What the pledge offers.")
+    def kind(self) -> PledgeKind | None:
+        return to_enum(PledgeKind, self.data.get("kind"))
+
+    @strawberry.field(description="Title in Spanish and English.")
+    def title(self) -> LocalizedText | None:
+        return LocalizedText.from_rest(self.data.get("title"))
+
+    @strawberry.field(description="Description in Spanish and English.")
+    def description(self) -> LocalizedText | None:
+        return LocalizedText.from_rest(self.data.get("description"))
+
+    @strawberry.field(
+        description="The amount pledged (financial and material pledges), with its USD value "
+        "at the announcement date."
+    )
+    def amount(self) -> Money | None:
+        return Money.from_rest(self.data.get("amount"), self.data.get("amount_usd"))
+
+    @strawberry.field(description="The MIRPS countries that benefit.")
+    def recipient_countries(self) -> list[CountryRef]:
+        from gateway.types.countries import Country
+
+        return [Country.of(code) for code in self.data.get("recipient_countries", [])]
+
+    @strawberry.field(description="True for a region-wide pledge.")
+    def regional(self) -> bool:
+        return bool(self.data.get("regional"))
+
+    @strawberry.field(description="The action-plan objectives the pledge is linked to.")
+    async def objectives(self, info: Info) -> list[Objective] | None:
+        records = await info.context.loaders.many("objective", self.data.get("objective_ids", []))
+        return [Objective.from_rest(record) for record in records]
+
+    @strawberry.field(description="The date the pledge was announced.")
+    def announced_on(self) -> date | None:
+        return to_date(self.data.get("announced_on"))
+
+    @strawberry.field(description="The event (events service) where it was announced.")
+    async def announced_at(self, info: Info) -> EventRef | None:
+        from gateway.types.events import Event
+
+        record = await info.context.loaders.one("event", self.data.get("announced_at"))
+        return Event.build(record)
+
+    @strawberry.field(description="How the money flows.")
+    def funding_mechanism(self) -> FundingMechanism | None:
+        return to_enum(FundingMechanism, self.data.get("funding_mechanism"))
+
+    @strawberry.field(description="Implementation status.")
+    def implementation_status(self) -> ImplementationStatus | None:
+        return to_enum(ImplementationStatus, self.data.get("implementation_status"))
+
+    @strawberry.field(description="Who may see the pledge.")
+    def visibility(self) -> Visibility | None:
+        return to_enum(Visibility, self.data.get("visibility"))
+
+    @strawberry.field(description="Derived from the ledger: announced … fully disbursed.")
+    def financial_status(self) -> FinancialStatus | None:
+        return to_enum(FinancialStatus, self.data.get("financial_status"))
+
+    @strawberry.field(description="True when the pledge was withdrawn.")
+    def withdrawn(self) -> bool:
+        return bool(self.data.get("withdrawn"))
+
+    @strawberry.field(description="When it was withdrawn.")
+    def withdrawn_at(self) -> datetime | None:
+        return to_datetime(self.data.get("withdrawn_at"))
+
+    @strawberry.field(description="Why it was withdrawn.")
+    def withdrawal_reason(self) -> str | None:
+        return self.data.get("withdrawal_reason")
+
+    @strawberry.field(description="Committed, disbursed and spent so far.")
+    def totals(self) -> PledgeTotals | None:
+        totals = self.data.get("totals")
+        amount = self.data.get("amount") or {}
+        currency = amount.get("currency")
+        if not isinstance(totals, dict):
+            return None
+
+        def money(name: str) -> Money | None:
+            if currency is None:
+                return Money.usd(totals.get(f"{name}_usd"))
+            return Money.from_rest(
+                {"amount": totals.get(name), "currency": currency}, totals.get(f"{name}_usd")
+            )
+
+        return PledgeTotals(
+            committed=money("committed"), disbursed=money("disbursed"), expended=money("expended")
+        )
+
+    @strawberry.field(description="When the pledge was recorded.")
+    def created_at(self) -> datetime | None:
+        return to_datetime(self.data.get("created_at"))
+
+    @strawberry.field(description="When the pledge last changed.")
+    def updated_at(self) -> datetime | None:
+        return to_datetime(self.data.get("updated_at"))
+
+    @strawberry.field(description="Version number; pass it back as `expectedVersion` to update.")
+    def version(self) -> int | None:
+        return self.data.get("version")
+
+    @strawberry.field(description="The pledge's ledger: commitments, disbursements, spending.")
+    async def entries(
+        self, info: Info, first: First = None, after: After = None
+    ) -> LedgerEntryConnection | None:
+        items, body, start, skip = await fetch_page(
+            info.context, SERVICE, f"/v1/pledges/{self.key}/entries", {}, first=first, after=after
+        )
+        return connection(LedgerEntryConnection, items, body, start, skip, LedgerEntry.from_rest)
+
+    @strawberry.field(
+        description="Ranked objectives this pledge could fund (its unallocated amount)."
+    )
+    async def matching_suggestions(self, info: Info) -> list[MatchingSuggestionRef] | None:
+        from gateway.types.reports import matching_suggestions
+
+        return await matching_suggestions(info, pledge_id=self.key)
+
+    @strawberry.field(description="Every change to the pledge (secretariat and owner only).")
+    async def history(self, info: Info) -> list[PledgeChange] | None:
+        body = await info.context.upstream.get(SERVICE, f"/v1/pledges/{self.key}/history")
+        items = body.get("items", []) if isinstance(body, dict) else body
+        return [PledgeChange.from_rest(item) for item in items]
+
+
+@strawberry.type(description="One change in a pledge's history.")
+class PledgeChange:
+    action: str = strawberry.field(description="created, updated or withdrawn.")
+    changed_by: str | None = strawberry.field(description="Token subject of who changed it.")
+    changed_at: datetime | None = strawberry.field(description="When.")
+    changes: JSON = strawberry.field(description="Each changed field → [before, after].")
+
+    @classmethod
+    def from_rest(cls, data: Record) -> PledgeChange:
+        return cls(
+            action=str(data.get("action")),
+            changed_by=data.get("changed_by"),
+            changed_at=to_datetime(data.get("changed_at")),
+            changes=cast(JSON, data.get("changes") or {}),
+        )
+
+
+# ---------------------------------------------------------------- ledger and rates
+
+
+@strawberry.type(description="A movement on a pledge's ledger (append-only).")
+class LedgerEntry:
+    rest_id: str = strawberry.field(description="The entry's id in the REST API.")
+    entry_type: EntryType | None = strawberry.field(description="What the entry records.")
+    effect: str | None = strawberry.field(
+        description="The balance the entry moves (for a reversal: the one it cancels)."
+    )
+    amount: Money | None = strawberry.field(
+        description="Amount in the entry's currency, with its USD value at the value date."
+    )
+    pledge_amount: Decimal | None = strawberry.field(
+        description="The amount converted to the pledge's currency."
+    )
+    value_date: date | None = strawberry.field(description="Fixes the exchange rate used.")
+    rate_to_usd: Decimal | None = strawberry.field(description="USD per unit on the value date.")
+    recipient_country_code: str | None = strawberry.field(description="Receiving country.")
+    objective_rest_id: str | None = strawberry.field(description="The objective it funds, if any.")
+    reverses_entry_id: str | None = strawberry.field(description="The entry a reversal cancels.")
+    external_reference: str | None = strawberry.field(description="The contributor's reference.")
+    note: str | None = strawberry.field(description="Free note (hidden from anonymous callers).")
+    recorded_by: str | None = strawberry.field(description="Who recorded it (token subject).")
+    recorded_at: datetime | None = strawberry.field(description="When it was recorded.")
+    pledge_rest_id: strawberry.Private[str]
+
+    @strawberry.field(description="The pledge the entry belongs to.")
+    async def pledge(self, info: Info) -> Pledge | None:
+        return Pledge.build(await info.context.loaders.one("pledge", self.pledge_rest_id))
+
+    @strawberry.field(description="The objective the entry funds, if any.")
+    async def objective(self, info: Info) -> Objective | None:
+        return Objective.build(await info.context.loaders.one("objective", self.objective_rest_id))
+
+    @classmethod
+    def from_rest(cls, data: Record) -> LedgerEntry:
+        rate = data.get("rate_to_usd")
+        pledge_amount = data.get("pledge_amount")
+        return cls(
+            rest_id=str(data["id"]),
+            entry_type=to_enum(EntryType, data.get("entry_type")),
+            effect=data.get("effect"),
+            amount=Money.from_rest(data.get("amount"), data.get("amount_usd")),
+            pledge_amount=Decimal(str(pledge_amount)) if pledge_amount is not None else None,
+            value_date=to_date(data.get("value_date")),
+            rate_to_usd=Decimal(str(rate)) if rate is not None else None,
+            recipient_country_code=data.get("recipient_country"),
+            objective_rest_id=_str_or_none(data.get("objective_id")),
+            reverses_entry_id=_str_or_none(data.get("reverses_entry_id")),
+            external_reference=data.get("external_reference"),
+            note=data.get("note"),
+            recorded_by=data.get("recorded_by"),
+            recorded_at=to_datetime(data.get("recorded_at")),
+            pledge_rest_id=str(data.get("pledge_id")),
+        )
+
+
+@strawberry.type(description="USD per unit of a currency, valid from its date to the next rate.")
+class ExchangeRate:
+    rest_id: str = strawberry.field(description="The rate's id in the REST API.")
+    currency: str = strawberry.field(description="ISO 4217 code.")
+    rate_date: date | None = strawberry.field(description="First day the rate applies.")
+    rate_to_usd: Decimal = strawberry.field(description="USD per one unit of the currency.")
+    source: str | None = strawberry.field(description="Where the rate comes from.")
+
+    @classmethod
+    def from_rest(cls, data: Record) -> ExchangeRate:
+        return cls(
+            rest_id=str(data["id"]),
+            currency=str(data["currency"]),
+            rate_date=to_date(data.get("rate_date")),
+            rate_to_usd=Decimal(str(data["rate_to_usd"])),
+            source=data.get("source"),
+        )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+# ---------------------------------------------------------------- connections
+
+
+@strawberry.type(description="A page of organisations.")
+class OrganisationConnection(Connection[Organisation]):
+    pass
+
+
+@strawberry.type(description="A page of objectives.")
+class ObjectiveConnection(Connection[Objective]):
+    pass
+
+
+@strawberry.type(description="A page of pledges.")
+class PledgeConnection(Connection[Pledge]):
+    pass
+
+
+@strawberry.type(description="A page of ledger entries.")
+class LedgerEntryConnection(Connection[LedgerEntry]):
+    pass
+
+
+@strawberry.type(description="A page of exchange rates.")
+class ExchangeRateConnection(Connection[ExchangeRate]):
+    pass
+
+
+async def pledge_connection(
+    info: Info, first: int | None, after: str | None, **filters: Any
+) -> PledgeConnection:
+    items, body, start, skip = await fetch_page(
+        info.context, SERVICE, "/v1/pledges", filters, first=first, after=after
+    )
+    for item in items:
+        info.context.loaders.prime("pledge", item)
+    return connection(PledgeConnection, items, body, start, skip, Pledge.from_rest)
+
+
+async def objective_connection(
+    info: Info, first: int | None, after: str | None, **filters: Any
+) -> ObjectiveConnection:
+    items, body, start, skip = await fetch_page(
+        info.context, SERVICE, "/v1/objectives", filters, first=first, after=after
+    )
+    for item in items:
+        info.context.loaders.prime("objective", item)
+    return connection(ObjectiveConnection, items, body, start, skip, Objective.from_rest)

@@ -1,0 +1,135 @@
+"""Calls to the services on behalf of one GraphQL request.
+
+Every call carries the caller's `Authorization` and `X-Request-ID`, so the services
+decide what the caller may see and do (the gateway never widens anyone's rights), and
+their logs line up with ours. A problem+json answer becomes an `UpstreamError` with its
+code; a service that cannot be reached or is too slow becomes `ServiceUnavailable`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from gateway.clients import ServiceClients
+from gateway.errors import BadUserInput, ServiceUnavailable, UpstreamError
+
+logger = logging.getLogger("mirps.gateway.upstream")
+
+ParamValue = str | int | float | bool | Sequence[str] | None
+
+
+def _query_params(
+    params: Mapping[str, ParamValue] | None,
+) -> list[tuple[str, str | int | float | bool | None]]:
+    """Query parameters without the unset ones; lists repeat the parameter."""
+    pairs: list[tuple[str, str | int | float | bool | None]] = []
+    for name, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            pairs.append((name, "true" if value else "false"))
+        elif isinstance(value, str | int | float):
+            pairs.append((name, str(value)))
+        else:
+            pairs.extend((name, str(item)) for item in value)
+    return pairs
+
+
+class Upstream:
+    """The services, as seen by one GraphQL request (with the caller's headers)."""
+
+    def __init__(
+        self,
+        clients: ServiceClients,
+        *,
+        authorization: str | None,
+        request_id: str | None,
+        max_calls: int | None = None,
+    ) -> None:
+        self._clients = clients
+        self._max_calls = max_calls
+        self.calls = 0
+        self._headers: dict[str, str] = {}
+        if authorization:
+            self._headers["Authorization"] = authorization
+        if request_id:
+            self._headers["X-Request-ID"] = request_id
+
+    @property
+    def forwarded_headers(self) -> dict[str, str]:
+        """The caller's token and request id, as passed to every service."""
+        return dict(self._headers)
+
+    async def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, ParamValue] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """One request to `service`; a 2xx response, or a GatewayError."""
+        self.calls += 1
+        if self._max_calls is not None and self.calls > self._max_calls:
+            raise BadUserInput(
+                f"this query needs more than {self._max_calls} service calls; ask for fewer "
+                "or smaller nested lists",
+                maximum=self._max_calls,
+            )
+        client = self._clients[service]
+        try:
+            response = await client.request(
+                method,
+                path,
+                params=_query_params(params),
+                json=json,
+                headers={**self._headers, **(headers or {})},
+            )
+        except httpx.TimeoutException as exc:
+            logger.warning("%s %s %s timed out", service, method, path, exc_info=exc)
+            raise ServiceUnavailable(service, "timed out") from exc
+        except httpx.TransportError as exc:
+            logger.warning("%s %s %s unreachable", service, method, path, exc_info=exc)
+            raise ServiceUnavailable(service, "unreachable") from exc
+        if response.is_success:
+            return response
+        raise UpstreamError(service, response.status_code, _problem(response))
+
+    async def get(
+        self, service: str, path: str, params: Mapping[str, ParamValue] | None = None
+    ) -> Any:
+        """GET a JSON document."""
+        return (await self.call(service, "GET", path, params=params)).json()
+
+    async def send(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        params: Mapping[str, ParamValue] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """A write; returns the JSON answer (None for an empty one)."""
+        response = await self.call(service, method, path, params=params, json=body, headers=headers)
+        if not response.content:
+            return None
+        return response.json()
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    """The problem+json body, or a minimal one when the body is something else."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        return body
+    return {"title": response.reason_phrase or f"HTTP {response.status_code}"}

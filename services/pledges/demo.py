@@ -1,0 +1,416 @@
+"""Demo data: contributors, costed objectives and the September 2022 solidarity-event pledges.
+
+ILLUSTRATIVE FIGURES. The Support Platform members are the ones the strategy names; the
+private-sector and civil-society organisations are invented. Objectives, requirements,
+pledge amounts, commitments, disbursements and exchange rates are made up (rates are
+rounded approximations of their period) so that the ledger, the reports, the gaps and the
+matching have something realistic to show: the pledges announced at the solidarity event
+(UNGA 77, New York, 21 September 2022) add up to about USD 210 million. They are not
+records of what any organisation pledged or paid. Everything goes through the service
+layer, so every ledger rule holds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal
+from services.pledges import service
+from services.pledges.models import Organisation
+from services.pledges.schemas import (
+    EntryCreate,
+    ExchangeRateCreate,
+    ObjectiveCreate,
+    OrganisationCreate,
+    PledgeCreate,
+)
+
+SECRETARIAT = Principal(sub="demo-secretariat", roles=frozenset({"secretariat"}))
+# An opaque event id, stable so other demo data (the events service) can refer to it.
+SOLIDARITY_EVENT_2022 = str(uuid.uuid5(uuid.NAMESPACE_URL, "mirps/events/solidarity-event-2022"))
+ANNOUNCED_ON = date(2022, 9, 21)
+
+RATES = {
+    "EUR": ("1.00", "1.07", "1.09", "1.10"),
+    "CAD": ("0.75", "0.74", "0.755", "0.755"),
+    "CHF": ("1.03", "1.08", "1.12", "1.19"),
+    "GTQ": ("0.128", "0.127", "0.128", "0.128"),
+    "MXN": ("0.050", "0.051", "0.058", "0.059"),
+}
+RATE_DATES = (date(2022, 9, 1), date(2023, 1, 1), date(2023, 7, 1), date(2024, 1, 1))
+
+# (name, acronym, kind, country, member since)
+ORGANISATIONS: list[tuple[str, str | None, str, str | None, date | None]] = [
+    ("Argentina", None, "state", "ARG", date(2019, 6, 1)),
+    ("Brazil", None, "state", "BRA", date(2019, 6, 1)),
+    ("Canada", None, "state", "CAN", date(2019, 6, 1)),
+    ("Colombia", None, "state", "COL", date(2019, 6, 1)),
+    ("European Union", "EU", "regional_organisation", None, date(2019, 6, 1)),
+    ("France", None, "state", "FRA", date(2019, 6, 1)),
+    ("Spain", None, "state", "ESP", date(2019, 6, 1)),
+    ("Switzerland", None, "state", "CHE", date(2019, 6, 1)),
+    ("Uruguay", None, "state", "URY", date(2019, 6, 1)),
+    ("United States of America", "USA", "state", "USA", date(2019, 6, 1)),
+    (
+        "Economic Commission for Latin America and the Caribbean",
+        "ECLAC",
+        "un_agency",
+        "CHL",
+        date(2021, 1, 1),
+    ),
+    (
+        "Inter-American Development Bank",
+        "IDB",
+        "multilateral_development_bank",
+        None,
+        date(2019, 6, 1),
+    ),
+    ("World Bank", "WB", "multilateral_development_bank", None, date(2019, 6, 1)),
+    (
+        "Central American Bank for Economic Integration",
+        "CABEI",
+        "multilateral_development_bank",
+        "HND",
+        date(2021, 7, 1),
+    ),
+    ("Alianza Empresarial por el Empleo (illustrative)", "AEE", "private_sector", "MEX", None),
+    ("Red de Hoteles del Istmo (illustrative)", None, "private_sector", "CRI", None),
+    ("Red Regional de Protección Comunitaria (illustrative)", "RRPC", "civil_society", "GTM", None),
+]
+
+PILLAR_THEMES = {
+    "reception_admission": ("access_to_asylum", "Asylum systems", "Sistemas de asilo"),
+    "immediate_needs": (
+        "health",
+        "Health care for displaced people",
+        "Salud para personas desplazadas",
+    ),
+    "host_support": ("local_governance", "Host municipalities", "Municipios de acogida"),
+    "durable_solutions": (
+        "employment_livelihoods",
+        "Jobs and livelihoods",
+        "Empleo y medios de vida",
+    ),
+}
+# Requirement (USD millions) per country and pillar, in PILLAR_THEMES order.
+REQUIREMENTS = {
+    "BLZ": (2, 3, 2, 4),
+    "CRI": (12, 10, 9, 25),
+    "SLV": (6, 9, 8, 14),
+    "GTM": (10, 18, 12, 30),
+    "HND": (9, 20, 11, 28),
+    "MEX": (25, 22, 15, 40),
+    "PAN": (7, 6, 5, 12),
+}
+
+# contributor, kind, amount, currency, countries, pillar, mechanism, title (en)
+PLEDGES: list[tuple[str, str, str | None, str | None, list[str], str, str | None, str]] = [
+    (
+        "USA",
+        "financial",
+        "70000000",
+        "USD",
+        ["GTM", "HND", "SLV", "MEX"],
+        "durable_solutions",
+        "grant",
+        "Livelihoods and integration in Northern Central America and Mexico",
+    ),
+    (
+        "Canada",
+        "financial",
+        "40000000",
+        "CAD",
+        ["GTM", "HND", "SLV", "CRI"],
+        "immediate_needs",
+        "grant",
+        "Protection and health for displaced people",
+    ),
+    (
+        "EU",
+        "financial",
+        "25000000",
+        "EUR",
+        ["CRI", "PAN", "MEX"],
+        "host_support",
+        "grant",
+        "Support to host communities",
+    ),
+    (
+        "Spain",
+        "financial",
+        "8000000",
+        "EUR",
+        ["GTM", "HND", "SLV"],
+        "durable_solutions",
+        "grant",
+        "Employment for refugees and displaced people",
+    ),
+    (
+        "France",
+        "financial",
+        "5000000",
+        "EUR",
+        ["MEX", "CRI"],
+        "reception_admission",
+        "grant",
+        "Strengthening asylum systems",
+    ),
+    (
+        "Switzerland",
+        "financial",
+        "6000000",
+        "CHF",
+        ["HND", "SLV"],
+        "immediate_needs",
+        "trust_fund",
+        "Humanitarian response to internal displacement",
+    ),
+    (
+        "IDB",
+        "financial",
+        "30000000",
+        "USD",
+        ["CRI", "PAN"],
+        "host_support",
+        "loan",
+        "Inclusive services in host municipalities",
+    ),
+    (
+        "WB",
+        "financial",
+        "20000000",
+        "USD",
+        ["CRI", "BLZ"],
+        "host_support",
+        "loan",
+        "Concessional financing for host countries",
+    ),
+    (
+        "CABEI",
+        "financial",
+        "10000000",
+        "USD",
+        ["GTM", "HND", "SLV"],
+        "durable_solutions",
+        "loan",
+        "Credit for refugee-owned small businesses",
+    ),
+    (
+        "Brazil",
+        "technical",
+        None,
+        None,
+        ["GTM"],
+        "reception_admission",
+        None,
+        "South-south cooperation on refugee status determination",
+    ),
+    (
+        "Argentina",
+        "technical",
+        None,
+        None,
+        ["SLV"],
+        "reception_admission",
+        None,
+        "Training of eligibility officers",
+    ),
+    (
+        "Colombia",
+        "policy",
+        None,
+        None,
+        ["PAN"],
+        "durable_solutions",
+        None,
+        "Sharing the temporary protection statute experience",
+    ),
+    (
+        "Uruguay",
+        "technical",
+        None,
+        None,
+        ["BLZ"],
+        "reception_admission",
+        None,
+        "Resettlement and reception know-how",
+    ),
+    (
+        "ECLAC",
+        "technical",
+        None,
+        None,
+        [],
+        "host_support",
+        None,
+        "Regional statistics on forced displacement",
+    ),
+    (
+        "AEE",
+        "employment",
+        None,
+        None,
+        ["MEX"],
+        "durable_solutions",
+        None,
+        "2,000 jobs for refugees in Mexican companies",
+    ),
+    (
+        "AEE",
+        "material",
+        "1500000",
+        "USD",
+        ["MEX"],
+        "durable_solutions",
+        "in_kind",
+        "Vocational training equipment",
+    ),
+    (
+        "RRPC",
+        "material",
+        "800000",
+        "USD",
+        ["GTM"],
+        "immediate_needs",
+        "in_kind",
+        "Shelter kits and hygiene supplies",
+    ),
+    (
+        "Red de Hoteles del Istmo (illustrative)",
+        "financial",
+        "3520000",
+        "USD",
+        ["CRI"],
+        "durable_solutions",
+        "grant",
+        "Hospitality apprenticeships",
+    ),
+]
+
+# contributor, type, amount, currency, value date, country
+ENTRIES: list[tuple[str, str, str, str, date, str]] = [
+    ("USA", "commitment", "40000000", "USD", date(2023, 1, 20), "GTM"),
+    ("USA", "disbursement", "15000000", "USD", date(2023, 3, 15), "GTM"),
+    ("USA", "commitment", "10000000", "USD", date(2023, 6, 1), "HND"),
+    ("USA", "disbursement", "5000000", "USD", date(2023, 9, 1), "HND"),
+    ("Canada", "commitment", "20000000", "CAD", date(2023, 2, 10), "GTM"),
+    ("Canada", "disbursement", "8000000", "CAD", date(2023, 5, 5), "GTM"),
+    ("Canada", "disbursement", "3000000", "CAD", date(2024, 2, 1), "GTM"),
+    ("EU", "commitment", "12000000", "EUR", date(2023, 2, 1), "CRI"),
+    ("EU", "disbursement", "6000000", "EUR", date(2023, 8, 1), "CRI"),
+    ("Spain", "commitment", "5000000", "EUR", date(2023, 1, 15), "GTM"),
+    ("Spain", "disbursement", "20000000", "GTQ", date(2023, 6, 15), "GTM"),
+    ("France", "commitment", "2000000", "EUR", date(2023, 3, 1), "MEX"),
+    ("France", "disbursement", "20000000", "MXN", date(2023, 9, 1), "MEX"),
+    ("Switzerland", "commitment", "3000000", "CHF", date(2023, 4, 1), "HND"),
+    ("Switzerland", "disbursement", "1500000", "CHF", date(2023, 10, 1), "HND"),
+    ("IDB", "commitment", "30000000", "USD", date(2023, 4, 20), "CRI"),
+    ("IDB", "disbursement", "10000000", "USD", date(2023, 10, 20), "CRI"),
+    ("WB", "commitment", "15000000", "USD", date(2023, 5, 1), "CRI"),
+    ("WB", "commitment", "5000000", "USD", date(2023, 5, 1), "BLZ"),
+    ("WB", "disbursement", "5000000", "USD", date(2023, 11, 1), "CRI"),
+    ("CABEI", "commitment", "4000000", "USD", date(2023, 7, 10), "HND"),
+    ("RRPC", "commitment", "800000", "USD", date(2022, 11, 1), "GTM"),
+    ("RRPC", "disbursement", "800000", "USD", date(2022, 12, 1), "GTM"),
+]
+
+
+async def _is_loaded(session: AsyncSession) -> bool:
+    return bool(await session.scalar(select(func.count()).select_from(Organisation)))
+
+
+async def load_demo(session: AsyncSession) -> bool:
+    """Load the illustrative data set when the ledger is empty; True when it loaded."""
+    if await _is_loaded(session):
+        return False
+    for currency, values in RATES.items():
+        for rate_date, value in zip(RATE_DATES, values, strict=True):
+            await service.add_exchange_rate(
+                session,
+                SECRETARIAT,
+                ExchangeRateCreate(
+                    currency=currency,
+                    rate_date=rate_date,
+                    rate_to_usd=Decimal(value),
+                    source="Illustrative demo rate",
+                ),
+            )
+    organisations: dict[str, uuid.UUID] = {}
+    for name, acronym, kind, home_country, member_since in ORGANISATIONS:
+        created = await service.create_organisation(
+            session,
+            SECRETARIAT,
+            OrganisationCreate.model_validate(
+                {
+                    "name": name,
+                    "acronym": acronym,
+                    "kind": kind,
+                    "country": home_country,
+                    "sp_member_since": member_since,
+                }
+            ),
+        )
+        organisations[acronym or name] = created.id
+    objectives: dict[tuple[str, str], uuid.UUID] = {}
+    for country, amounts in REQUIREMENTS.items():
+        for (pillar, (theme, title_en, title_es)), millions in zip(
+            PILLAR_THEMES.items(), amounts, strict=True
+        ):
+            objective = await service.create_objective(
+                session,
+                SECRETARIAT,
+                ObjectiveCreate.model_validate(
+                    {
+                        "country": country,
+                        "pillar": pillar,
+                        "theme": theme,
+                        "title": {"es": f"{title_es} ({country})", "en": f"{title_en} ({country})"},
+                        "requirement": {"amount": str(millions * 1_000_000), "currency": "USD"},
+                        "start_year": 2023,
+                        "end_year": 2025,
+                    }
+                ),
+            )
+            objectives[(country, pillar)] = objective.id
+    pledges: dict[str, uuid.UUID] = {}
+    for contributor, kind, amount, pledge_currency, countries, pillar, mechanism, title in PLEDGES:
+        body: dict[str, Any] = {
+            "contributor_id": organisations[contributor],
+            "kind": kind,
+            "title": {"en": title},
+            "recipient_countries": countries,
+            "regional": not countries,
+            "objective_ids": [objectives[(recipient, pillar)] for recipient in countries],
+            "announced_on": ANNOUNCED_ON,
+            "announced_at": SOLIDARITY_EVENT_2022,
+            "funding_mechanism": mechanism,
+            "implementation_status": "in_progress" if amount else "planning",
+        }
+        if amount is not None:
+            body["amount"] = {"amount": amount, "currency": pledge_currency}
+        created_pledge = await service.create_pledge(
+            session, SECRETARIAT, PledgeCreate.model_validate(body)
+        )
+        pledges.setdefault(contributor, created_pledge.id)
+    for contributor, entry_type, amount, currency, value_date, country in ENTRIES:
+        await service.record_entry(
+            session,
+            SECRETARIAT,
+            pledges[contributor],
+            EntryCreate.model_validate(
+                {
+                    "entry_type": entry_type,
+                    "amount": {"amount": amount, "currency": currency},
+                    "value_date": value_date,
+                    "recipient_country": country,
+                    "external_reference": f"DEMO-{contributor}-{value_date.isoformat()}",
+                }
+            ),
+        )
+    return True

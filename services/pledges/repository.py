@@ -1,0 +1,351 @@
+"""All SQL of the pledges service except the reports (see reports.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal, Role
+from services.pledges.models import (
+    EntryType,
+    ExchangeRate,
+    LedgerEntry,
+    Objective,
+    Organisation,
+    Pledge,
+    PledgeChange,
+    PledgeCountry,
+    PledgeObjective,
+    Visibility,
+)
+
+ZERO = Decimal("0.0000")
+
+
+# ---------------------------------------------------------------- organisations
+
+
+def organisations_query(
+    *, kind: str | None, sp_member: bool | None, ids: Sequence[uuid.UUID] | None
+) -> Select[Any]:
+    statement = select(Organisation)
+    if kind is not None:
+        statement = statement.where(Organisation.kind == kind)
+    if sp_member is not None:
+        statement = statement.where(
+            Organisation.sp_member_since.is_not(None)
+            if sp_member
+            else Organisation.sp_member_since.is_(None)
+        )
+    if ids is not None:
+        statement = statement.where(Organisation.id.in_(ids))
+    return statement
+
+
+async def organisation_kinds(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    rows = await session.execute(
+        select(Organisation.id, Organisation.kind).where(Organisation.id.in_(list(ids)))
+    )
+    return {row.id: row.kind for row in rows}
+
+
+# ---------------------------------------------------------------- objectives
+
+
+def objectives_query(
+    *,
+    country: str | None,
+    pillar: str | None,
+    theme: str | None,
+    ids: Sequence[uuid.UUID] | None,
+) -> Select[Any]:
+    statement = select(Objective)
+    if country is not None:
+        statement = statement.where(Objective.country == country)
+    if pillar is not None:
+        statement = statement.where(Objective.pillar == pillar)
+    if theme is not None:
+        statement = statement.where(Objective.theme == theme)
+    if ids is not None:
+        statement = statement.where(Objective.id.in_(ids))
+    return statement
+
+
+async def objectives_by_id(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Objective]:
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    result = await session.scalars(select(Objective).where(Objective.id.in_(wanted)))
+    return {objective.id: objective for objective in result}
+
+
+# ---------------------------------------------------------------- exchange rates
+
+
+async def rate_on(session: AsyncSession, currency: str, on: date) -> tuple[Decimal, date] | None:
+    """The latest rate of `currency` on or before `on`, with its date."""
+    if currency == "USD":
+        return Decimal(1), on
+    row = (
+        await session.execute(
+            select(ExchangeRate.rate_to_usd, ExchangeRate.rate_date)
+            .where(ExchangeRate.currency == currency, ExchangeRate.rate_date <= on)
+            .order_by(ExchangeRate.rate_date.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else (row.rate_to_usd, row.rate_date)
+
+
+async def existing_rate_keys(
+    session: AsyncSession, keys: Iterable[tuple[str, date]]
+) -> set[tuple[str, date]]:
+    wanted = list(keys)
+    if not wanted:
+        return set()
+    currencies = {currency for currency, _ in wanted}
+    rows = await session.execute(
+        select(ExchangeRate.currency, ExchangeRate.rate_date).where(
+            ExchangeRate.currency.in_(currencies)
+        )
+    )
+    present = {(row.currency, row.rate_date) for row in rows}
+    return present & set(wanted)
+
+
+def exchange_rates_query(currency: str | None) -> Select[Any]:
+    statement = select(ExchangeRate)
+    if currency is not None:
+        statement = statement.where(ExchangeRate.currency == currency)
+    return statement
+
+
+# ---------------------------------------------------------------- pledges
+
+
+def visible_pledges(principal: Principal | None) -> ColumnElement[bool]:
+    """Which pledges the caller may read: public ones, plus restricted ones it is party to."""
+    public = Pledge.visibility == Visibility.PUBLIC.value
+    if principal is None:
+        return public
+    if principal.is_secretariat:
+        return true()
+    clauses: list[ColumnElement[bool]] = [public]
+    if principal.org_id is not None and principal.has_any_role(Role.MEMBER, Role.PARTNER):
+        try:
+            clauses.append(Pledge.contributor_id == uuid.UUID(principal.org_id))
+        except ValueError:
+            clauses.append(false())
+    if Role.COUNTRY_FOCAL_POINT in principal.roles and principal.countries:
+        clauses.append(
+            exists().where(
+                PledgeCountry.pledge_id == Pledge.id,
+                PledgeCountry.country.in_(sorted(principal.countries)),
+            )
+        )
+    return or_(*clauses)
+
+
+@dataclass(frozen=True)
+class PledgeFilters:
+    contributor_id: uuid.UUID | None = None
+    country: str | None = None
+    objective_id: uuid.UUID | None = None
+    announced_at: str | None = None
+    kind: str | None = None
+    visibility: str | None = None
+    include_withdrawn: bool = True
+    ids: Sequence[uuid.UUID] | None = None
+
+
+def pledges_query(principal: Principal | None, filters: PledgeFilters) -> Select[Any]:
+    statement = select(Pledge).where(visible_pledges(principal))
+    if filters.contributor_id is not None:
+        statement = statement.where(Pledge.contributor_id == filters.contributor_id)
+    if filters.country is not None:
+        statement = statement.where(
+            exists().where(
+                PledgeCountry.pledge_id == Pledge.id, PledgeCountry.country == filters.country
+            )
+        )
+    if filters.objective_id is not None:
+        statement = statement.where(
+            exists().where(
+                PledgeObjective.pledge_id == Pledge.id,
+                PledgeObjective.objective_id == filters.objective_id,
+            )
+        )
+    if filters.announced_at is not None:
+        statement = statement.where(Pledge.announced_at == filters.announced_at)
+    if filters.kind is not None:
+        statement = statement.where(Pledge.kind == filters.kind)
+    if filters.visibility is not None:
+        statement = statement.where(Pledge.visibility == filters.visibility)
+    if not filters.include_withdrawn:
+        statement = statement.where(Pledge.withdrawn_at.is_(None))
+    if filters.ids is not None:
+        statement = statement.where(Pledge.id.in_(filters.ids))
+    return statement
+
+
+async def pledge_for_update(session: AsyncSession, pledge_id: uuid.UUID) -> Pledge | None:
+    """The pledge row, locked until the transaction ends (PostgreSQL: SELECT … FOR UPDATE).
+
+    On SQLite the transaction already holds the database's write lock (BEGIN IMMEDIATE).
+    """
+    statement = (
+        select(Pledge)
+        .where(Pledge.id == pledge_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def pledge_links(
+    session: AsyncSession, pledge_ids: Sequence[uuid.UUID]
+) -> tuple[dict[uuid.UUID, list[str]], dict[uuid.UUID, list[uuid.UUID]]]:
+    """Recipient countries and linked objectives of each pledge, in two queries."""
+    countries: dict[uuid.UUID, list[str]] = defaultdict(list)
+    objectives: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    if not pledge_ids:
+        return countries, objectives
+    for row in await session.execute(
+        select(PledgeCountry.pledge_id, PledgeCountry.country)
+        .where(PledgeCountry.pledge_id.in_(pledge_ids))
+        .order_by(PledgeCountry.country)
+    ):
+        countries[row.pledge_id].append(row.country)
+    for link in await session.execute(
+        select(PledgeObjective.pledge_id, PledgeObjective.objective_id)
+        .where(PledgeObjective.pledge_id.in_(pledge_ids))
+        .order_by(PledgeObjective.objective_id)
+    ):
+        objectives[link.pledge_id].append(link.objective_id)
+    return countries, objectives
+
+
+@dataclass(frozen=True)
+class Balances:
+    """Sums of a pledge's entries per effect, in the pledge's currency and in USD."""
+
+    committed: Decimal = ZERO
+    disbursed: Decimal = ZERO
+    expended: Decimal = ZERO
+    committed_usd: Decimal = ZERO
+    disbursed_usd: Decimal = ZERO
+    expended_usd: Decimal = ZERO
+
+
+_EFFECT_FIELD = {
+    EntryType.COMMITMENT.value: "committed",
+    EntryType.DISBURSEMENT.value: "disbursed",
+    EntryType.EXPENDITURE.value: "expended",
+}
+
+
+async def balances(
+    session: AsyncSession, pledge_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Balances]:
+    """Each pledge's balances, summed by the database in one grouped query."""
+    if not pledge_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            LedgerEntry.pledge_id,
+            LedgerEntry.effect,
+            func.sum(LedgerEntry.signed_pledge_amount).label("amount"),
+            func.sum(LedgerEntry.signed_usd).label("usd"),
+        )
+        .where(LedgerEntry.pledge_id.in_(pledge_ids))
+        .group_by(LedgerEntry.pledge_id, LedgerEntry.effect)
+    )
+    values: dict[uuid.UUID, dict[str, Decimal]] = defaultdict(dict)
+    for row in rows:
+        field = _EFFECT_FIELD[row.effect]
+        values[row.pledge_id][field] = ZERO if row.amount is None else row.amount
+        values[row.pledge_id][f"{field}_usd"] = ZERO if row.usd is None else row.usd
+    return {pledge_id: Balances(**fields) for pledge_id, fields in values.items()}
+
+
+def add_links(
+    session: AsyncSession,
+    pledge_id: uuid.UUID,
+    countries: Sequence[str],
+    objective_ids: Sequence[uuid.UUID],
+) -> None:
+    """Links of a new pledge (nothing to replace)."""
+    session.add_all(PledgeCountry(pledge_id=pledge_id, country=c) for c in countries)
+    session.add_all(PledgeObjective(pledge_id=pledge_id, objective_id=o) for o in objective_ids)
+
+
+async def replace_links(
+    session: AsyncSession,
+    pledge_id: uuid.UUID,
+    *,
+    countries: Sequence[str] | None,
+    objective_ids: Sequence[uuid.UUID] | None,
+) -> None:
+    if countries is not None:
+        existing = await session.scalars(
+            select(PledgeCountry).where(PledgeCountry.pledge_id == pledge_id)
+        )
+        for row in existing:
+            await session.delete(row)
+        await session.flush()
+        session.add_all(PledgeCountry(pledge_id=pledge_id, country=c) for c in countries)
+    if objective_ids is not None:
+        existing_objectives = await session.scalars(
+            select(PledgeObjective).where(PledgeObjective.pledge_id == pledge_id)
+        )
+        for link in existing_objectives:
+            await session.delete(link)
+        await session.flush()
+        session.add_all(PledgeObjective(pledge_id=pledge_id, objective_id=o) for o in objective_ids)
+    await session.flush()
+
+
+async def history(session: AsyncSession, pledge_id: uuid.UUID) -> list[PledgeChange]:
+    result = await session.scalars(
+        select(PledgeChange)
+        .where(PledgeChange.pledge_id == pledge_id)
+        .order_by(PledgeChange.changed_at, PledgeChange.id)
+    )
+    return list(result)
+
+
+# ---------------------------------------------------------------- ledger entries
+
+
+def entries_query(pledge_id: uuid.UUID | None = None) -> Select[Any]:
+    statement = select(LedgerEntry)
+    if pledge_id is not None:
+        statement = statement.where(LedgerEntry.pledge_id == pledge_id)
+    return statement
+
+
+async def entry(session: AsyncSession, entry_id: uuid.UUID) -> LedgerEntry | None:
+    return await session.get(LedgerEntry, entry_id)
+
+
+async def reversal_of(session: AsyncSession, entry_id: uuid.UUID) -> uuid.UUID | None:
+    found: uuid.UUID | None = await session.scalar(
+        select(LedgerEntry.id).where(LedgerEntry.reverses_entry_id == entry_id)
+    )
+    return found
+
+
+async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
+    return int(await session.scalar(select(func.count()).select_from(statement.subquery())) or 0)

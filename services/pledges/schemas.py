@@ -1,0 +1,773 @@
+"""Request and response shapes of the pledges API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+from services.common.schemas import DecimalString, LocalizedText, Money
+from services.common.vocabulary import (
+    CountryCode,
+    CurrencyCode,
+    MirpsCountryCode,
+    PillarCode,
+    ThemeCode,
+)
+from services.pledges.models import (
+    EntryType,
+    FundingMechanism,
+    ImplementationStatus,
+    OrganisationKind,
+    PledgeKind,
+    Visibility,
+)
+
+ORG_ID = "3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11"
+OBJECTIVE_ID = "8b1e2c44-1d3a-4f0e-8f7a-2a5b6c7d8e90"
+PLEDGE_ID = "c2d3e4f5-0a1b-4c2d-8e3f-4a5b6c7d8e9f"
+ENTRY_ID = "e1f2a3b4-5c6d-4e7f-8a9b-0c1d2e3f4a5b"
+
+
+class FinancialStatus(StrEnum):
+    ANNOUNCED = "announced"
+    PARTIALLY_COMMITTED = "partially_committed"
+    FULLY_COMMITTED = "fully_committed"
+    PARTIALLY_DISBURSED = "partially_disbursed"
+    FULLY_DISBURSED = "fully_disbursed"
+    WITHDRAWN = "withdrawn"
+
+
+# ---------------------------------------------------------------- organisations
+
+
+class OrganisationFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300, description="Full name.")
+    acronym: str | None = Field(default=None, max_length=50, description="Short name.")
+    kind: OrganisationKind = Field(description="What kind of organisation it is.")
+    country: CountryCode | None = Field(
+        default=None, description="ISO 3166-1 alpha-3 country of the organisation, if any."
+    )
+    sp_member_since: date | None = Field(
+        default=None, description="Date it joined the MIRPS Support Platform; null if not."
+    )
+    website: HttpUrl | None = Field(default=None, description="Public website.")
+
+
+class OrganisationCreate(OrganisationFields):
+    """A new organisation (secretariat only)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "name": "Agencia Española de Cooperación Internacional para el Desarrollo",
+                "acronym": "AECID",
+                "kind": "state",
+                "country": "ESP",
+                "sp_member_since": "2019-06-01",
+                "website": "https://www.aecid.es/",
+            }
+        }
+    )
+
+
+class OrganisationUpdate(BaseModel):
+    """Fields to change; absent fields stay as they are."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"website": "https://www.aecid.es/en"}}
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    acronym: str | None = Field(default=None, max_length=50)
+    kind: OrganisationKind | None = None
+    country: CountryCode | None = None
+    sp_member_since: date | None = None
+    website: HttpUrl | None = None
+
+
+class OrganisationRead(OrganisationFields):
+    model_config = ConfigDict(
+        extra="ignore",
+        from_attributes=True,
+        json_schema_extra={
+            "example": {
+                "id": ORG_ID,
+                "name": "Agencia Española de Cooperación Internacional para el Desarrollo",
+                "acronym": "AECID",
+                "kind": "state",
+                "country": "ESP",
+                "sp_member_since": "2019-06-01",
+                "website": "https://www.aecid.es/",
+                "is_sp_member": True,
+                "created_at": "2026-11-28T04:00:00+00:00",
+                "updated_at": "2026-11-28T04:00:00+00:00",
+                "version": 1,
+            }
+        },
+    )
+
+    id: uuid.UUID
+    website: str | None = None  # type: ignore[assignment]
+    is_sp_member: bool = Field(description="True when sp_member_since is set.")
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(description="Version number; the ETag is its quoted value.")
+
+
+# ---------------------------------------------------------------- countries
+
+
+class CountryRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"code": "GTM", "name": {"es": "Guatemala", "en": "Guatemala"}}
+        }
+    )
+
+    code: str = Field(description="ISO 3166-1 alpha-3 code.")
+    name: LocalizedText
+
+
+# ---------------------------------------------------------------- objectives
+
+OBJECTIVE_EXAMPLE: dict[str, Any] = {
+    "country": "GTM",
+    "pillar": "durable_solutions",
+    "theme": "employment_livelihoods",
+    "title": {"es": "Empleo para personas refugiadas", "en": "Jobs for refugees"},
+    "description": {"en": "Job placement for 5,000 refugees and host-community members."},
+    "requirement": {"amount": "12000000.00", "currency": "USD"},
+    "start_year": 2023,
+    "end_year": 2025,
+}
+
+
+class ObjectiveCreate(BaseModel):
+    """A costed National Action Plan objective."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": OBJECTIVE_EXAMPLE})
+
+    country: MirpsCountryCode = Field(description="The MIRPS country whose plan it belongs to.")
+    pillar: PillarCode = Field(description="MIRPS pillar.")
+    theme: ThemeCode = Field(description="Theme (same codes as the practices catalogue).")
+    title: LocalizedText
+    description: LocalizedText | None = None
+    requirement: Money = Field(description="Costed requirement.")
+    start_year: int = Field(ge=2000, le=2100)
+    end_year: int = Field(ge=2000, le=2100)
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> Self:
+        if self.start_year > self.end_year:
+            raise ValueError("start_year must not be after end_year")
+        return self
+
+
+class ObjectiveUpdate(BaseModel):
+    """Fields to change; absent fields stay as they are."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"requirement": {"amount": "15000000", "currency": "USD"}}},
+    )
+
+    country: MirpsCountryCode | None = None
+    pillar: PillarCode | None = None
+    theme: ThemeCode | None = None
+    title: LocalizedText | None = None
+    description: LocalizedText | None = None
+    requirement: Money | None = None
+    start_year: int | None = Field(default=None, ge=2000, le=2100)
+    end_year: int | None = Field(default=None, ge=2000, le=2100)
+
+
+class ObjectiveRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                **OBJECTIVE_EXAMPLE,
+                "id": OBJECTIVE_ID,
+                "requirement_usd": "12000000.00",
+                "requirement_rate_date": "2026-11-28",
+                "created_at": "2026-11-28T04:00:00+00:00",
+                "updated_at": "2026-11-28T04:00:00+00:00",
+                "version": 1,
+            }
+        }
+    )
+
+    id: uuid.UUID
+    country: str
+    pillar: str
+    theme: str
+    title: LocalizedText
+    description: LocalizedText | None
+    requirement: Money
+    requirement_usd: DecimalString = Field(description="The requirement in USD.")
+    requirement_rate_date: date = Field(description="Date of the exchange rate used.")
+    start_year: int
+    end_year: int
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# ---------------------------------------------------------------- pledges
+
+PLEDGE_EXAMPLE: dict[str, Any] = {
+    "contributor_id": ORG_ID,
+    "kind": "financial",
+    "title": {"es": "Medios de vida en Guatemala", "en": "Livelihoods in Guatemala"},
+    "amount": {"amount": "5000000.00", "currency": "EUR"},
+    "recipient_countries": ["GTM"],
+    "regional": False,
+    "objective_ids": [OBJECTIVE_ID],
+    "announced_on": "2022-09-28",
+    "announced_at": "solidarity-event-2022",
+    "funding_mechanism": "grant",
+    "implementation_status": "planning",
+    "visibility": "public",
+}
+
+
+class PledgeCreate(BaseModel):
+    """A new pledge. Financial and material pledges need an amount."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": PLEDGE_EXAMPLE})
+
+    contributor_id: uuid.UUID = Field(description="The pledging organisation.")
+    kind: PledgeKind
+    title: LocalizedText
+    description: LocalizedText | None = None
+    amount: Money | None = Field(
+        default=None, description="Required for financial and material pledges."
+    )
+    recipient_countries: list[MirpsCountryCode] = Field(
+        default_factory=list, max_length=7, description="MIRPS countries that benefit."
+    )
+    regional: bool = Field(default=False, description="True for a region-wide pledge.")
+    objective_ids: list[uuid.UUID] = Field(
+        default_factory=list, max_length=50, description="Linked action-plan objectives."
+    )
+    announced_on: date
+    announced_at: str | None = Field(
+        default=None, max_length=100, description="Opaque id of the event (events service)."
+    )
+    funding_mechanism: FundingMechanism | None = None
+    implementation_status: ImplementationStatus = ImplementationStatus.PLANNING
+    visibility: Visibility = Visibility.PUBLIC
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.kind in (PledgeKind.FINANCIAL, PledgeKind.MATERIAL) and self.amount is None:
+            raise ValueError(f"a {self.kind.value} pledge needs an amount")
+        if not self.recipient_countries and not self.regional:
+            raise ValueError("name one or more recipient_countries, or set regional to true")
+        self.recipient_countries = sorted(set(self.recipient_countries))
+        self.objective_ids = list(dict.fromkeys(self.objective_ids))
+        return self
+
+
+class PledgeUpdate(BaseModel):
+    """Fields to change; absent fields stay as they are. The contributor cannot change."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"implementation_status": "in_progress"}}
+    )
+
+    kind: PledgeKind | None = None
+    title: LocalizedText | None = None
+    description: LocalizedText | None = None
+    amount: Money | None = None
+    recipient_countries: list[MirpsCountryCode] | None = Field(default=None, max_length=7)
+    regional: bool | None = None
+    objective_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
+    announced_on: date | None = None
+    announced_at: str | None = Field(default=None, max_length=100)
+    funding_mechanism: FundingMechanism | None = None
+    implementation_status: ImplementationStatus | None = None
+    visibility: Visibility | None = None
+
+
+class Withdrawal(BaseModel):
+    """Why the pledge is withdrawn."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"reason": "Budget cut by the contributor's parliament."}},
+    )
+
+    reason: str = Field(min_length=3, max_length=2000)
+
+
+class PledgeTotals(BaseModel):
+    """Balances of a pledge in its own currency and in USD."""
+
+    committed: DecimalString
+    disbursed: DecimalString
+    expended: DecimalString
+    committed_usd: DecimalString
+    disbursed_usd: DecimalString
+    expended_usd: DecimalString
+
+
+class PledgeRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                **PLEDGE_EXAMPLE,
+                "id": PLEDGE_ID,
+                "description": None,
+                "amount_usd": "5005000.00",
+                "rate_to_usd": "1.0010000000",
+                "withdrawn": False,
+                "withdrawn_at": None,
+                "withdrawal_reason": None,
+                "financial_status": "partially_committed",
+                "totals": {
+                    "committed": "2000000.0000",
+                    "disbursed": "0.0000",
+                    "expended": "0.0000",
+                    "committed_usd": "2002000.0000",
+                    "disbursed_usd": "0.0000",
+                    "expended_usd": "0.0000",
+                },
+                "created_at": "2026-11-28T04:00:00+00:00",
+                "updated_at": "2026-11-28T04:00:00+00:00",
+                "version": 1,
+            }
+        }
+    )
+
+    id: uuid.UUID
+    contributor_id: uuid.UUID
+    kind: str
+    title: LocalizedText
+    description: LocalizedText | None
+    amount: Money | None
+    amount_usd: DecimalString | None = Field(
+        description="The amount in USD at the rate of the announcement date."
+    )
+    rate_to_usd: DecimalString | None = Field(description="USD per unit on announced_on.")
+    recipient_countries: list[str]
+    regional: bool
+    objective_ids: list[uuid.UUID]
+    announced_on: date
+    announced_at: str | None
+    funding_mechanism: str | None
+    implementation_status: str
+    visibility: str
+    withdrawn: bool
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
+    financial_status: FinancialStatus = Field(description="Derived from the ledger.")
+    totals: PledgeTotals
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class PledgeChangeRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "example": {
+                "id": ENTRY_ID,
+                "action": "updated",
+                "changed_by": "user-42",
+                "changed_at": "2026-11-28T05:00:00+00:00",
+                "changes": {"implementation_status": ["planning", "in_progress"]},
+            }
+        },
+    )
+
+    id: uuid.UUID
+    action: str = Field(description="created, updated or withdrawn.")
+    changed_by: str
+    changed_at: datetime
+    changes: dict[str, object] = Field(description="field → [before, after].")
+
+
+# ---------------------------------------------------------------- ledger entries
+
+
+class EntryCreate(BaseModel):
+    """A ledger movement. A reversal names the entry it cancels and needs no amount."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "entry_type": "commitment",
+                "amount": {"amount": "2000000.00", "currency": "EUR"},
+                "value_date": "2023-01-15",
+                "recipient_country": "GTM",
+                "objective_id": OBJECTIVE_ID,
+                "external_reference": "AECID-2023-0042",
+                "note": "Signed agreement with the Ministry of Labour.",
+            }
+        },
+    )
+
+    entry_type: EntryType
+    amount: Money | None = Field(default=None, description="Required except for reversals.")
+    value_date: date = Field(description="Fixes the exchange rate used.")
+    recipient_country: MirpsCountryCode | None = Field(
+        default=None, description="Required except for reversals."
+    )
+    objective_id: uuid.UUID | None = None
+    reverses_entry_id: uuid.UUID | None = Field(
+        default=None, description="For a reversal: the entry it cancels (once)."
+    )
+    external_reference: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=5000)
+
+    @model_validator(mode="after")
+    def _shape_fits_type(self) -> Self:
+        if self.entry_type == EntryType.REVERSAL:
+            if self.reverses_entry_id is None:
+                raise ValueError("a reversal must name the entry it cancels (reverses_entry_id)")
+        else:
+            if self.reverses_entry_id is not None:
+                raise ValueError("only a reversal names reverses_entry_id")
+            if self.amount is None:
+                raise ValueError(f"a {self.entry_type.value} needs an amount")
+            if self.amount.amount <= 0:
+                raise ValueError("the amount must be greater than zero")
+            if self.recipient_country is None:
+                raise ValueError(f"a {self.entry_type.value} needs a recipient_country")
+        return self
+
+
+class EntryRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": ENTRY_ID,
+                "pledge_id": PLEDGE_ID,
+                "entry_type": "commitment",
+                "effect": "commitment",
+                "amount": {"amount": "2000000.0000", "currency": "EUR"},
+                "value_date": "2023-01-15",
+                "rate_to_usd": "1.0700000000",
+                "amount_usd": "2140000.0000",
+                "pledge_amount": "2000000.0000",
+                "recipient_country": "GTM",
+                "objective_id": OBJECTIVE_ID,
+                "reverses_entry_id": None,
+                "reversed_by_entry_id": None,
+                "external_reference": "AECID-2023-0042",
+                "note": "Signed agreement with the Ministry of Labour.",
+                "recorded_by": "user-42",
+                "recorded_at": "2026-11-28T04:00:00+00:00",
+            }
+        }
+    )
+
+    id: uuid.UUID
+    pledge_id: uuid.UUID
+    entry_type: str
+    effect: str = Field(description="The balance the entry moves (a reversal: the cancelled).")
+    amount: Money
+    value_date: date
+    rate_to_usd: DecimalString = Field(description="USD per unit on the value date.")
+    amount_usd: DecimalString
+    pledge_amount: DecimalString = Field(description="The amount in the pledge's currency.")
+    recipient_country: str
+    objective_id: uuid.UUID | None
+    reverses_entry_id: uuid.UUID | None
+    external_reference: str | None
+    note: str | None = Field(description="Hidden from anonymous callers.")
+    recorded_by: str | None = Field(description="Token subject; hidden from anonymous callers.")
+    recorded_at: datetime
+
+
+# ---------------------------------------------------------------- exchange rates
+
+RATE_EXAMPLE: dict[str, Any] = {
+    "currency": "EUR",
+    "rate_date": "2023-01-01",
+    "rate_to_usd": "1.0700",
+    "source": "ECB",
+}
+
+
+class ExchangeRateCreate(BaseModel):
+    """USD per one unit of the currency, valid from rate_date until the next rate."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": RATE_EXAMPLE})
+
+    currency: CurrencyCode
+    rate_date: date
+    rate_to_usd: DecimalString = Field(gt=0, max_digits=24, decimal_places=10)
+    source: str = Field(min_length=1, max_length=200)
+
+
+class ExchangeRateRead(ExchangeRateCreate):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "example": {
+                **RATE_EXAMPLE,
+                "id": ENTRY_ID,
+                "recorded_by": "secretariat-1",
+                "recorded_at": "2026-11-28T04:00:00+00:00",
+            }
+        },
+    )
+
+    id: uuid.UUID
+    recorded_by: str
+    recorded_at: datetime
+
+
+class RowError(BaseModel):
+    row: int = Field(description="1-based data row number (the header is row 0).")
+    errors: list[str]
+
+
+class BulkResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"dry_run": False, "rows": 2, "written": 2, "errors": []}}
+    )
+
+    dry_run: bool
+    rows: int
+    written: int
+    errors: list[RowError]
+
+
+# ---------------------------------------------------------------- reports
+
+
+class Dimension(StrEnum):
+    COUNTRY = "country"
+    CONTRIBUTOR = "contributor"
+    CONTRIBUTOR_KIND = "contributor_kind"
+    PLEDGE_KIND = "pledge_kind"
+    OBJECTIVE = "objective"
+    PILLAR = "pillar"
+    YEAR = "year"
+
+
+class SummaryRow(BaseModel):
+    """One group: its dimension values (null = regional / not linked) and USD totals."""
+
+    group: dict[str, str | int | None] = Field(
+        description="Dimension → value, e.g. {'country': 'GTM', 'year': 2023}."
+    )
+    pledged_usd: DecimalString
+    committed_usd: DecimalString
+    disbursed_usd: DecimalString
+
+
+class Totals(BaseModel):
+    pledged_usd: DecimalString
+    committed_usd: DecimalString
+    disbursed_usd: DecimalString
+
+
+class SummaryReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "group_by": ["country"],
+                "rows": [
+                    {
+                        "group": {"country": "GTM"},
+                        "pledged_usd": "5350000.00",
+                        "committed_usd": "2140000.00",
+                        "disbursed_usd": "1070000.00",
+                    }
+                ],
+                "totals": {
+                    "pledged_usd": "5350000.00",
+                    "committed_usd": "2140000.00",
+                    "disbursed_usd": "1070000.00",
+                },
+            }
+        }
+    )
+
+    group_by: list[Dimension]
+    rows: list[SummaryRow]
+    totals: Totals
+
+
+class GapRow(BaseModel):
+    objective_id: uuid.UUID
+    country: str
+    pillar: str
+    theme: str
+    title: LocalizedText
+    requirement_usd: DecimalString
+    pledged_usd: DecimalString
+    committed_usd: DecimalString
+    disbursed_usd: DecimalString
+    gap_usd: DecimalString = Field(description="Requirement minus committed, never below 0.")
+    coverage_percent: DecimalString = Field(description="Committed / requirement * 100.")
+
+
+class CountryGap(BaseModel):
+    country: str
+    requirement_usd: DecimalString
+    committed_usd: DecimalString
+    disbursed_usd: DecimalString
+    gap_usd: DecimalString = Field(description="Sum of the objectives' gaps.")
+    coverage_percent: DecimalString
+
+
+class GapsReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "objectives": [
+                    {
+                        "objective_id": OBJECTIVE_ID,
+                        "country": "GTM",
+                        "pillar": "durable_solutions",
+                        "theme": "employment_livelihoods",
+                        "title": {"en": "Jobs for refugees"},
+                        "requirement_usd": "12000000.00",
+                        "pledged_usd": "5350000.00",
+                        "committed_usd": "3000000.00",
+                        "disbursed_usd": "1000000.00",
+                        "gap_usd": "9000000.00",
+                        "coverage_percent": "25.00",
+                    }
+                ],
+                "countries": [
+                    {
+                        "country": "GTM",
+                        "requirement_usd": "12000000.00",
+                        "committed_usd": "3000000.00",
+                        "disbursed_usd": "1000000.00",
+                        "gap_usd": "9000000.00",
+                        "coverage_percent": "25.00",
+                    }
+                ],
+            }
+        }
+    )
+
+    objectives: list[GapRow]
+    countries: list[CountryGap]
+
+
+class NewPledge(BaseModel):
+    id: uuid.UUID
+    contributor_id: uuid.UUID
+    kind: str
+    title: LocalizedText
+    announced_on: date
+    amount_usd: DecimalString | None
+
+
+class NewPartner(BaseModel):
+    id: uuid.UUID
+    name: str
+    kind: str
+    first_pledge_on: date
+
+
+class SynthesisReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "period": "2023-H1",
+                "starts_on": "2023-01-01",
+                "ends_on": "2023-06-30",
+                "totals": {
+                    "pledged_usd": "210000000.00",
+                    "committed_usd": "90000000.00",
+                    "disbursed_usd": "40000000.00",
+                },
+                "previous_totals": {
+                    "pledged_usd": "205000000.00",
+                    "committed_usd": "60000000.00",
+                    "disbursed_usd": "20000000.00",
+                },
+                "change": {
+                    "pledged_usd": "5000000.00",
+                    "committed_usd": "30000000.00",
+                    "disbursed_usd": "20000000.00",
+                },
+                "new_pledges_count": 3,
+                "new_pledges": [],
+                "new_partners": [],
+                "by_country": [],
+                "by_contributor_kind": [],
+                "largest_gaps": [],
+                "rates_as_of": "2023-06-01",
+                "conversion": "Each entry in USD at the rate of its value date.",
+            }
+        }
+    )
+
+    period: str
+    starts_on: date
+    ends_on: date
+    totals: Totals = Field(description="Cumulative at the end of the period.")
+    previous_totals: Totals = Field(description="Cumulative at the end of the previous half.")
+    change: Totals
+    new_pledges_count: int = Field(description="All pledges announced in the period.")
+    new_pledges: list[NewPledge] = Field(description="The public ones among them.")
+    new_partners: list[NewPartner] = Field(
+        description="Organisations whose first pledge was announced in the period."
+    )
+    by_country: list[SummaryRow]
+    by_contributor_kind: list[SummaryRow]
+    largest_gaps: list[GapRow]
+    rates_as_of: date | None = Field(
+        description="Latest exchange-rate date on or before the end of the period."
+    )
+    conversion: str
+
+
+class MatchingSuggestion(BaseModel):
+    pledge_id: uuid.UUID
+    objective_id: uuid.UUID
+    contributor_id: uuid.UUID
+    pledge_kind: str
+    score: DecimalString = Field(description="0-100; see the scoring in the operation text.")
+    unallocated_usd: DecimalString | None = Field(
+        description="Pledged USD not yet committed; null for pledges without amount."
+    )
+    objective_gap_usd: DecimalString
+    reasons: list[str] = Field(description="Why the pair scores, one line per criterion.")
+
+
+class MatchingSuggestions(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "objective_id": OBJECTIVE_ID,
+                "pledge_id": None,
+                "items": [
+                    {
+                        "pledge_id": PLEDGE_ID,
+                        "objective_id": OBJECTIVE_ID,
+                        "contributor_id": ORG_ID,
+                        "pledge_kind": "financial",
+                        "score": "75.00",
+                        "unallocated_usd": "3000000.00",
+                        "objective_gap_usd": "9000000.00",
+                        "reasons": [
+                            "the pledge names the objective's country",
+                            "serves the objective's theme",
+                        ],
+                    }
+                ],
+            }
+        }
+    )
+
+    objective_id: uuid.UUID | None
+    pledge_id: uuid.UUID | None
+    items: list[MatchingSuggestion]

@@ -1,0 +1,1164 @@
+"""The rules of the ledger: who may write what, conversions, and the balance invariants.
+
+Ledger invariants, per pledge, in the pledge's currency: committed ≤ pledged,
+disbursed ≤ committed, expenditure ≤ disbursed. Every entry is checked against the sums
+of the entries already recorded while the pledge row is locked (SELECT … FOR UPDATE on
+PostgreSQL; SQLite transactions hold the write lock from BEGIN IMMEDIATE), so concurrent
+disbursements are serialised per pledge and can never overdraw it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal
+from services.common.errors import Forbidden, Unprocessable
+from services.common.etag import check_if_match
+from services.common.pagination import Page, keyset_page
+from services.common.schemas import LocalizedText, Money
+from services.common.vocabulary import MIRPS_COUNTRIES, countries
+from services.pledges import repository
+from services.pledges.exceptions import (
+    AlreadyReversed,
+    DuplicateExchangeRate,
+    EntryNotFound,
+    InvalidFile,
+    InvalidReference,
+    MissingExchangeRate,
+    NotYourCountry,
+    NotYourOrganisation,
+    ObjectiveNotFound,
+    OrganisationNotFound,
+    OverCommitment,
+    OverDisbursement,
+    OverExpenditure,
+    PledgeHasNoAmount,
+    PledgeNotFound,
+    PledgeWithdrawn,
+)
+from services.pledges.models import (
+    EntryType,
+    ExchangeRate,
+    LedgerEntry,
+    Objective,
+    Organisation,
+    Pledge,
+    PledgeChange,
+    PledgeKind,
+    Visibility,
+)
+from services.pledges.repository import Balances, PledgeFilters
+from services.pledges.schemas import (
+    BulkResult,
+    CountryRead,
+    EntryCreate,
+    EntryRead,
+    ExchangeRateCreate,
+    ExchangeRateRead,
+    FinancialStatus,
+    ObjectiveCreate,
+    ObjectiveRead,
+    ObjectiveUpdate,
+    OrganisationCreate,
+    OrganisationRead,
+    OrganisationUpdate,
+    PledgeChangeRead,
+    PledgeCreate,
+    PledgeRead,
+    PledgeTotals,
+    PledgeUpdate,
+    RowError,
+    Withdrawal,
+)
+
+CENT = Decimal("0.0001")
+RATE_QUANTUM = Decimal("0.0000000001")
+ZERO = Decimal("0.0000")
+MAX_IDS = 200
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_money(value: Decimal) -> Decimal:
+    """Money is kept to 4 decimals, rounded half-even (banker's rounding)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+def parse_ids(raw: str | None) -> list[uuid.UUID] | None:
+    """`?ids=a,b,c` as UUIDs (at most 200), or None when absent."""
+    if raw is None:
+        return None
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if len(parts) > MAX_IDS:
+        raise Unprocessable(f"ids takes at most {MAX_IDS} ids, got {len(parts)}")
+    try:
+        return [uuid.UUID(part) for part in parts]
+    except ValueError as exc:
+        raise Unprocessable(f"ids must be comma-separated UUIDs: {exc}") from exc
+
+
+async def _page(
+    session: AsyncSession,
+    statement: Select[Any],
+    order_by: Sequence[Any],
+    cursor: str | None,
+    limit: int,
+    ids: list[uuid.UUID] | None,
+) -> tuple[list[Any], str | None]:
+    """A keyset page; a batch read by ids returns every match at once."""
+    names = [column.key for column in order_by]
+
+    def sort_key(item: Any) -> list[Any]:
+        return [getattr(item, name) for name in names]
+
+    return await keyset_page(
+        session,
+        statement,
+        order_by=order_by,
+        sort_key=sort_key,
+        cursor=None if ids is not None else cursor,
+        limit=MAX_IDS if ids is not None else limit,
+    )
+
+
+def _text(es: str | None, en: str | None) -> LocalizedText | None:
+    if es is None and en is None:
+        return None
+    return LocalizedText(es=es, en=en)
+
+
+# ---------------------------------------------------------------- exchange rates
+
+
+async def rate_for(session: AsyncSession, currency: str, on: date) -> Decimal:
+    """USD per unit of `currency` on `on` (latest rate on or before), or a 422 naming both."""
+    found = await repository.rate_on(session, currency, on)
+    if found is None:
+        raise MissingExchangeRate(
+            f"no exchange rate for {currency} on or before {on.isoformat()}; "
+            "upload one at /v1/exchange-rates",
+            currency=currency,
+            date=on.isoformat(),
+        )
+    return found[0]
+
+
+def require_secretariat(principal: Principal) -> None:
+    if not principal.is_secretariat:
+        raise Forbidden("only the secretariat may do this")
+
+
+def _rate_read(rate: ExchangeRate) -> ExchangeRateRead:
+    return ExchangeRateRead.model_validate(rate)
+
+
+async def add_exchange_rate(
+    session: AsyncSession, principal: Principal, body: ExchangeRateCreate
+) -> ExchangeRateRead:
+    """Record one exchange rate (secretariat)."""
+    require_secretariat(principal)
+    _refuse_usd(body.currency)
+    if await repository.existing_rate_keys(session, [(body.currency, body.rate_date)]):
+        raise DuplicateExchangeRate(
+            f"a {body.currency} rate for {body.rate_date.isoformat()} already exists",
+            currency=body.currency,
+            date=body.rate_date.isoformat(),
+        )
+    rate = ExchangeRate(
+        id=uuid.uuid4(),
+        currency=body.currency,
+        rate_date=body.rate_date,
+        rate_to_usd=body.rate_to_usd.quantize(RATE_QUANTUM),
+        source=body.source,
+        recorded_by=principal.sub,
+        recorded_at=utc_now(),
+    )
+    session.add(rate)
+    await session.flush()
+    return _rate_read(rate)
+
+
+def _refuse_usd(currency: str) -> None:
+    if currency == "USD":
+        raise Unprocessable("USD is the reporting currency: its rate is always 1")
+
+
+RATE_COLUMNS = ("currency", "rate_date", "rate_to_usd", "source")
+
+
+async def upload_exchange_rates(
+    session: AsyncSession, principal: Principal, content: bytes, *, dry_run: bool
+) -> BulkResult:
+    """Bulk CSV upload (currency, rate_date, rate_to_usd, source); any bad row writes nothing."""
+    require_secretariat(principal)
+    rows = read_csv(content, RATE_COLUMNS)
+    parsed: list[tuple[int, ExchangeRateCreate]] = []
+    errors: list[RowError] = []
+    seen: set[tuple[str, date]] = set()
+    for number, row in rows:
+        try:
+            rate = ExchangeRateCreate.model_validate(row)
+            _refuse_usd(rate.currency)
+        except ValidationError as exc:
+            errors.append(RowError(row=number, errors=validation_messages(exc)))
+            continue
+        except Unprocessable as exc:
+            errors.append(RowError(row=number, errors=[exc.detail]))
+            continue
+        key = (rate.currency, rate.rate_date)
+        if key in seen:
+            errors.append(RowError(row=number, errors=["repeats an earlier row of this file"]))
+            continue
+        seen.add(key)
+        parsed.append((number, rate))
+    existing = await repository.existing_rate_keys(
+        session, [(rate.currency, rate.rate_date) for _, rate in parsed]
+    )
+    for number, rate in parsed:
+        if (rate.currency, rate.rate_date) in existing:
+            errors.append(
+                RowError(
+                    row=number,
+                    errors=[f"a {rate.currency} rate for {rate.rate_date} already exists"],
+                )
+            )
+    errors.sort(key=lambda error: error.row)
+    if errors and not dry_run:
+        raise InvalidFile(
+            f"{len(errors)} of {len(rows)} rows have errors; nothing was written",
+            errors=[error.model_dump() for error in errors],
+        )
+    written = 0
+    if not dry_run:
+        now = utc_now()
+        session.add_all(
+            ExchangeRate(
+                id=uuid.uuid4(),
+                currency=rate.currency,
+                rate_date=rate.rate_date,
+                rate_to_usd=rate.rate_to_usd,
+                source=rate.source,
+                recorded_by=principal.sub,
+                recorded_at=now,
+            )
+            for _, rate in parsed
+        )
+        await session.flush()
+        written = len(parsed)
+    return BulkResult(dry_run=dry_run, rows=len(rows), written=written, errors=errors)
+
+
+def validation_messages(exc: ValidationError) -> list[str]:
+    return [
+        f"{'.'.join(str(part) for part in error['loc']) or 'row'}: {error['msg']}"
+        for error in exc.errors()
+    ]
+
+
+def read_csv(content: bytes, required: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a UTF-8 CSV with a header naming at least `required`; empty cells are absent."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidFile("the file must be UTF-8 encoded CSV") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise InvalidFile(f"the CSV header lacks the columns: {', '.join(missing)}")
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, row in enumerate(reader, start=1):
+        rows.append(
+            (number, {key: value for key, value in row.items() if key and value not in ("", None)})
+        )
+    return rows
+
+
+async def list_exchange_rates(
+    session: AsyncSession, currency: str | None, cursor: str | None, limit: int
+) -> Page[ExchangeRateRead]:
+    """Exchange rates by currency, then date."""
+    items, next_cursor = await _page(
+        session,
+        repository.exchange_rates_query(currency),
+        [ExchangeRate.currency, ExchangeRate.rate_date],
+        cursor,
+        limit,
+        None,
+    )
+    return Page(items=[_rate_read(rate) for rate in items], next_cursor=next_cursor)
+
+
+# ---------------------------------------------------------------- countries
+
+
+def list_countries() -> list[CountryRead]:
+    """The seven MIRPS countries with their names in Spanish and English."""
+    return [
+        CountryRead(code=code, name=LocalizedText(es=countries[code].es, en=countries[code].en))
+        for code in MIRPS_COUNTRIES
+    ]
+
+
+# ---------------------------------------------------------------- organisations
+
+
+def organisation_read(organisation: Organisation) -> OrganisationRead:
+    return OrganisationRead.model_validate(
+        {
+            **{c: getattr(organisation, c) for c in _ORG_COLUMNS},
+            "is_sp_member": organisation.sp_member_since is not None,
+        }
+    )
+
+
+_ORG_COLUMNS = (
+    "id",
+    "name",
+    "acronym",
+    "kind",
+    "country",
+    "sp_member_since",
+    "website",
+    "created_at",
+    "updated_at",
+    "version",
+)
+
+
+async def create_organisation(
+    session: AsyncSession, principal: Principal, body: OrganisationCreate
+) -> OrganisationRead:
+    """Register an organisation (secretariat)."""
+    require_secretariat(principal)
+    now = utc_now()
+    values = body.model_dump(mode="json")
+    values["sp_member_since"] = body.sp_member_since
+    organisation = Organisation(id=uuid.uuid4(), created_at=now, updated_at=now, **values)
+    session.add(organisation)
+    await session.flush()
+    return organisation_read(organisation)
+
+
+async def get_organisation(session: AsyncSession, organisation_id: uuid.UUID) -> Organisation:
+    organisation = await session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise OrganisationNotFound(f"organisation {organisation_id} does not exist")
+    return organisation
+
+
+async def update_organisation(
+    session: AsyncSession,
+    principal: Principal,
+    organisation_id: uuid.UUID,
+    body: OrganisationUpdate,
+    if_match: str | None,
+) -> OrganisationRead:
+    """Change an organisation (secretariat), guarded by If-Match."""
+    require_secretariat(principal)
+    organisation = await get_organisation(session, organisation_id)
+    check_if_match(if_match, organisation.version)
+    changes = body.model_dump(mode="json", exclude_unset=True)
+    if "sp_member_since" in changes:
+        changes["sp_member_since"] = body.sp_member_since
+    for field, value in changes.items():
+        setattr(organisation, field, value)
+    organisation.updated_at = utc_now()
+    await session.flush()
+    return organisation_read(organisation)
+
+
+async def list_organisations(
+    session: AsyncSession,
+    *,
+    kind: str | None,
+    sp_member: bool | None,
+    ids: list[uuid.UUID] | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[OrganisationRead]:
+    """Organisations by name."""
+    statement = repository.organisations_query(kind=kind, sp_member=sp_member, ids=ids)
+    items, next_cursor = await _page(
+        session, statement, [Organisation.name, Organisation.id], cursor, limit, ids
+    )
+    return Page(items=[organisation_read(o) for o in items], next_cursor=next_cursor)
+
+
+# ---------------------------------------------------------------- objectives
+
+
+def objective_read(objective: Objective) -> ObjectiveRead:
+    title = _text(objective.title_es, objective.title_en)
+    assert title is not None
+    return ObjectiveRead(
+        id=objective.id,
+        country=objective.country,
+        pillar=objective.pillar,
+        theme=objective.theme,
+        title=title,
+        description=_text(objective.description_es, objective.description_en),
+        requirement=Money(
+            amount=objective.requirement_amount, currency=objective.requirement_currency
+        ),
+        requirement_usd=objective.requirement_usd,
+        requirement_rate_date=objective.requirement_rate_date,
+        start_year=objective.start_year,
+        end_year=objective.end_year,
+        created_at=objective.created_at,
+        updated_at=objective.updated_at,
+        version=objective.version,
+    )
+
+
+def _authorise_country(principal: Principal, country: str) -> None:
+    if principal.is_secretariat or principal.is_focal_point_for(country):
+        return
+    raise NotYourCountry(
+        f"only the secretariat or a focal point of {country} may write its objectives"
+    )
+
+
+async def _cost(session: AsyncSession, objective: Objective, requirement: Money) -> None:
+    """Convert the requirement to USD at today's rate (the latest known when it is costed)."""
+    today = utc_now().date()
+    rate = await rate_for(session, requirement.currency, today)
+    objective.requirement_amount = to_money(requirement.amount)
+    objective.requirement_currency = requirement.currency
+    objective.requirement_rate_to_usd = rate
+    objective.requirement_usd = to_money(requirement.amount * rate)
+    objective.requirement_rate_date = today
+
+
+async def create_objective(
+    session: AsyncSession, principal: Principal, body: ObjectiveCreate
+) -> ObjectiveRead:
+    """Record a costed objective (secretariat, or a focal point of its country)."""
+    _authorise_country(principal, body.country)
+    now = utc_now()
+    objective = Objective(
+        id=uuid.uuid4(),
+        country=body.country,
+        pillar=body.pillar,
+        theme=body.theme,
+        title_es=body.title.es,
+        title_en=body.title.en,
+        description_es=body.description.es if body.description else None,
+        description_en=body.description.en if body.description else None,
+        start_year=body.start_year,
+        end_year=body.end_year,
+        created_at=now,
+        updated_at=now,
+    )
+    await _cost(session, objective, body.requirement)
+    session.add(objective)
+    await session.flush()
+    return objective_read(objective)
+
+
+async def get_objective(session: AsyncSession, objective_id: uuid.UUID) -> Objective:
+    objective = await session.get(Objective, objective_id)
+    if objective is None:
+        raise ObjectiveNotFound(f"objective {objective_id} does not exist")
+    return objective
+
+
+async def update_objective(
+    session: AsyncSession,
+    principal: Principal,
+    objective_id: uuid.UUID,
+    body: ObjectiveUpdate,
+    if_match: str | None,
+) -> ObjectiveRead:
+    """Change an objective (secretariat, or a focal point of its country and the new one)."""
+    objective = await get_objective(session, objective_id)
+    _authorise_country(principal, objective.country)
+    if body.country is not None:
+        _authorise_country(principal, body.country)
+    check_if_match(if_match, objective.version)
+    start = body.start_year if body.start_year is not None else objective.start_year
+    end = body.end_year if body.end_year is not None else objective.end_year
+    if start > end:
+        raise Unprocessable("start_year must not be after end_year")
+    for field in ("country", "pillar", "theme", "start_year", "end_year"):
+        value = getattr(body, field)
+        if value is not None:
+            setattr(objective, field, value)
+    if body.title is not None:
+        objective.title_es, objective.title_en = body.title.es, body.title.en
+    if body.description is not None:
+        objective.description_es = body.description.es
+        objective.description_en = body.description.en
+    if body.requirement is not None:
+        await _cost(session, objective, body.requirement)
+    objective.updated_at = utc_now()
+    await session.flush()
+    return objective_read(objective)
+
+
+async def list_objectives(
+    session: AsyncSession,
+    *,
+    country: str | None,
+    pillar: str | None,
+    theme: str | None,
+    ids: list[uuid.UUID] | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[ObjectiveRead]:
+    """Objectives in the order they were recorded."""
+    statement = repository.objectives_query(country=country, pillar=pillar, theme=theme, ids=ids)
+    items, next_cursor = await _page(
+        session, statement, [Objective.created_at, Objective.id], cursor, limit, ids
+    )
+    return Page(items=[objective_read(o) for o in items], next_cursor=next_cursor)
+
+
+# ---------------------------------------------------------------- pledges
+
+
+def financial_status(pledge: Pledge, balances: Balances) -> FinancialStatus:
+    """Derived from the ledger, never stored: announced → committed → disbursed; withdrawn."""
+    if pledge.withdrawn_at is not None:
+        return FinancialStatus.WITHDRAWN
+    amount = pledge.amount
+    if amount is None or amount <= 0:
+        return FinancialStatus.ANNOUNCED
+    if balances.disbursed > 0:
+        if balances.disbursed >= amount:
+            return FinancialStatus.FULLY_DISBURSED
+        return FinancialStatus.PARTIALLY_DISBURSED
+    if balances.committed > 0:
+        if balances.committed >= amount:
+            return FinancialStatus.FULLY_COMMITTED
+        return FinancialStatus.PARTIALLY_COMMITTED
+    return FinancialStatus.ANNOUNCED
+
+
+def _pledge_read(
+    pledge: Pledge, countries_: list[str], objective_ids: list[uuid.UUID], balances: Balances
+) -> PledgeRead:
+    title = _text(pledge.title_es, pledge.title_en)
+    assert title is not None
+    return PledgeRead(
+        id=pledge.id,
+        contributor_id=pledge.contributor_id,
+        kind=pledge.kind,
+        title=title,
+        description=_text(pledge.description_es, pledge.description_en),
+        amount=Money(amount=pledge.amount, currency=pledge.currency)
+        if pledge.amount is not None and pledge.currency is not None
+        else None,
+        amount_usd=pledge.amount_usd,
+        rate_to_usd=pledge.rate_to_usd,
+        recipient_countries=countries_,
+        regional=pledge.regional,
+        objective_ids=objective_ids,
+        announced_on=pledge.announced_on,
+        announced_at=pledge.announced_at,
+        funding_mechanism=pledge.funding_mechanism,
+        implementation_status=pledge.implementation_status,
+        visibility=pledge.visibility,
+        withdrawn=pledge.withdrawn_at is not None,
+        withdrawn_at=pledge.withdrawn_at,
+        withdrawal_reason=pledge.withdrawal_reason,
+        financial_status=financial_status(pledge, balances),
+        totals=PledgeTotals(**balances.__dict__),
+        created_at=pledge.created_at,
+        updated_at=pledge.updated_at,
+        version=pledge.version,
+    )
+
+
+async def pledge_reads(session: AsyncSession, pledges: Sequence[Pledge]) -> list[PledgeRead]:
+    """Pledges with links and balances: three queries for any number of pledges."""
+    ids = [pledge.id for pledge in pledges]
+    countries_, objectives = await repository.pledge_links(session, ids)
+    sums = await repository.balances(session, ids)
+    return [
+        _pledge_read(p, countries_[p.id], objectives[p.id], sums.get(p.id, Balances()))
+        for p in pledges
+    ]
+
+
+def can_see_pledge(principal: Principal | None, pledge: Pledge, countries_: Sequence[str]) -> bool:
+    if pledge.visibility == Visibility.PUBLIC.value:
+        return True
+    return is_party_to(principal, pledge, countries_)
+
+
+def is_party_to(principal: Principal | None, pledge: Pledge, countries_: Sequence[str]) -> bool:
+    """Secretariat, the contributor's own people, or a focal point of a recipient country."""
+    if principal is None:
+        return False
+    return (
+        principal.is_secretariat
+        or principal.speaks_for_org(str(pledge.contributor_id))
+        or any(principal.is_focal_point_for(country) for country in countries_)
+    )
+
+
+async def visible_pledge(
+    session: AsyncSession, principal: Principal | None, pledge_id: uuid.UUID, *, lock: bool = False
+) -> tuple[Pledge, list[str], list[uuid.UUID]]:
+    """The pledge if the caller may read it (404 otherwise, so its existence does not leak)."""
+    if lock:
+        pledge = await repository.pledge_for_update(session, pledge_id)
+    else:
+        pledge = await session.get(Pledge, pledge_id)
+    if pledge is not None:
+        countries_, objectives = await repository.pledge_links(session, [pledge.id])
+        if can_see_pledge(principal, pledge, countries_[pledge.id]):
+            return pledge, countries_[pledge.id], objectives[pledge.id]
+    raise PledgeNotFound(f"pledge {pledge_id} does not exist")
+
+
+def authorise_pledge_write(principal: Principal, contributor_id: uuid.UUID) -> None:
+    """The secretariat writes any pledge; a member or partner only its organisation's."""
+    if principal.is_secretariat or principal.speaks_for_org(str(contributor_id)):
+        return
+    raise NotYourOrganisation(
+        "only the secretariat or a member/partner of the contributing organisation "
+        "may write this pledge"
+    )
+
+
+async def _check_links(
+    session: AsyncSession,
+    objective_ids: Sequence[uuid.UUID],
+    recipient_countries: Sequence[str],
+    regional: bool,
+) -> None:
+    found = await repository.objectives_by_id(session, objective_ids)
+    unknown = [str(i) for i in objective_ids if i not in found]
+    if unknown:
+        raise InvalidReference(
+            f"unknown objective ids: {', '.join(unknown)}", objective_ids=unknown
+        )
+    if regional:
+        return
+    outside = [str(o.id) for o in found.values() if o.country not in recipient_countries]
+    if outside:
+        raise InvalidReference(
+            "linked objectives must belong to a recipient country (or the pledge is regional): "
+            + ", ".join(outside),
+            objective_ids=outside,
+        )
+
+
+async def _price(session: AsyncSession, pledge: Pledge, amount: Money | None) -> None:
+    """Store the pledged amount with its USD value at the rate of the announcement date."""
+    if amount is None:
+        pledge.amount = pledge.currency = pledge.rate_to_usd = pledge.amount_usd = None
+        return
+    rate = await rate_for(session, amount.currency, pledge.announced_on)
+    pledge.amount = to_money(amount.amount)
+    pledge.currency = amount.currency
+    pledge.rate_to_usd = rate
+    pledge.amount_usd = to_money(amount.amount * rate)
+
+
+def _snapshot(
+    pledge: Pledge, countries_: Sequence[str], objectives: Sequence[uuid.UUID]
+) -> dict[str, Any]:
+    return {
+        "kind": pledge.kind,
+        "title": {"es": pledge.title_es, "en": pledge.title_en},
+        "description": {"es": pledge.description_es, "en": pledge.description_en},
+        "amount": None if pledge.amount is None else format(pledge.amount, "f"),
+        "currency": pledge.currency,
+        "recipient_countries": list(countries_),
+        "regional": pledge.regional,
+        "objective_ids": sorted(str(o) for o in objectives),
+        "announced_on": pledge.announced_on.isoformat(),
+        "announced_at": pledge.announced_at,
+        "funding_mechanism": pledge.funding_mechanism,
+        "implementation_status": pledge.implementation_status,
+        "visibility": pledge.visibility,
+    }
+
+
+def _record_change(
+    session: AsyncSession,
+    pledge_id: uuid.UUID,
+    principal: Principal,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    changes = {
+        field: [before.get(field), value]
+        for field, value in after.items()
+        if before.get(field) != value
+    }
+    session.add(
+        PledgeChange(
+            id=uuid.uuid4(),
+            pledge_id=pledge_id,
+            action=action,
+            changed_by=principal.sub,
+            changed_at=utc_now(),
+            changes=changes,
+        )
+    )
+
+
+async def create_pledge(
+    session: AsyncSession,
+    principal: Principal,
+    body: PledgeCreate,
+    *,
+    pledge_id: uuid.UUID | None = None,
+) -> PledgeRead:
+    """Announce a pledge (secretariat, or a member/partner for its own organisation).
+
+    `pledge_id` is for imports that carry ids over from another system or instance.
+    """
+    authorise_pledge_write(principal, body.contributor_id)
+    if pledge_id is not None and await session.get(Pledge, pledge_id) is not None:
+        raise InvalidReference(f"pledge {pledge_id} already exists")
+    if await session.get(Organisation, body.contributor_id) is None:
+        raise InvalidReference(
+            f"contributor {body.contributor_id} is not a known organisation",
+            contributor_id=str(body.contributor_id),
+        )
+    await _check_links(session, body.objective_ids, body.recipient_countries, body.regional)
+    now = utc_now()
+    pledge = Pledge(
+        id=pledge_id or uuid.uuid4(),
+        contributor_id=body.contributor_id,
+        kind=body.kind.value,
+        title_es=body.title.es,
+        title_en=body.title.en,
+        description_es=body.description.es if body.description else None,
+        description_en=body.description.en if body.description else None,
+        regional=body.regional,
+        announced_on=body.announced_on,
+        announced_at=body.announced_at,
+        funding_mechanism=body.funding_mechanism.value if body.funding_mechanism else None,
+        implementation_status=body.implementation_status.value,
+        visibility=body.visibility.value,
+        created_by=principal.sub,
+        created_at=now,
+        updated_at=now,
+    )
+    await _price(session, pledge, body.amount)
+    session.add(pledge)
+    await session.flush()
+    repository.add_links(session, pledge.id, body.recipient_countries, body.objective_ids)
+    after = _snapshot(pledge, body.recipient_countries, body.objective_ids)
+    _record_change(session, pledge.id, principal, "created", {}, after)
+    await session.flush()
+    # A new pledge has no ledger yet: no need to read its balances back.
+    return _pledge_read(pledge, body.recipient_countries, sorted(body.objective_ids), Balances())
+
+
+async def get_pledge(
+    session: AsyncSession, principal: Principal | None, pledge_id: uuid.UUID
+) -> PledgeRead:
+    """One pledge the caller may see."""
+    pledge, _, _ = await visible_pledge(session, principal, pledge_id)
+    return (await pledge_reads(session, [pledge]))[0]
+
+
+async def list_pledges(
+    session: AsyncSession,
+    principal: Principal | None,
+    filters: PledgeFilters,
+    cursor: str | None,
+    limit: int,
+) -> Page[PledgeRead]:
+    """Pledges the caller may see, oldest recorded first."""
+    statement = repository.pledges_query(principal, filters)
+    ids = list(filters.ids) if filters.ids is not None else None
+    items, next_cursor = await _page(
+        session, statement, [Pledge.created_at, Pledge.id], cursor, limit, ids
+    )
+    return Page(items=await pledge_reads(session, items), next_cursor=next_cursor)
+
+
+async def update_pledge(
+    session: AsyncSession,
+    principal: Principal,
+    pledge_id: uuid.UUID,
+    body: PledgeUpdate,
+    if_match: str | None,
+) -> PledgeRead:
+    """Change a pledge (If-Match); the change is kept in its history."""
+    pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
+    authorise_pledge_write(principal, pledge.contributor_id)
+    check_if_match(if_match, pledge.version)
+    before = _snapshot(pledge, countries_, objectives)
+    fields = body.model_fields_set
+    new_countries = (
+        sorted(set(body.recipient_countries))
+        if body.recipient_countries is not None
+        else countries_
+    )
+    new_objectives = (
+        list(dict.fromkeys(body.objective_ids)) if body.objective_ids is not None else objectives
+    )
+    regional = body.regional if body.regional is not None else pledge.regional
+    kind = body.kind.value if body.kind is not None else pledge.kind
+    if not new_countries and not regional:
+        raise Unprocessable("name one or more recipient_countries, or set regional to true")
+    await _check_links(session, new_objectives, new_countries, regional)
+    for field in ("announced_at",):
+        if field in fields:
+            setattr(pledge, field, getattr(body, field))
+    for field in ("funding_mechanism", "implementation_status", "visibility"):
+        value = getattr(body, field)
+        if value is not None:
+            setattr(pledge, field, value.value)
+    pledge.kind = kind
+    pledge.regional = regional
+    if body.title is not None:
+        pledge.title_es, pledge.title_en = body.title.es, body.title.en
+    if body.description is not None:
+        pledge.description_es, pledge.description_en = body.description.es, body.description.en
+    if body.announced_on is not None:
+        pledge.announced_on = body.announced_on
+    amount = (
+        body.amount
+        if "amount" in fields
+        else (
+            Money(amount=pledge.amount, currency=pledge.currency)
+            if pledge.amount is not None and pledge.currency is not None
+            else None
+        )
+    )
+    if kind in (PledgeKind.FINANCIAL.value, PledgeKind.MATERIAL.value) and amount is None:
+        raise Unprocessable(f"a {kind} pledge needs an amount")
+    sums = (await repository.balances(session, [pledge.id])).get(pledge.id, Balances())
+    has_entries = sums != Balances() or await repository.count_rows(
+        session, repository.entries_query(pledge.id)
+    )
+    if has_entries and (amount is None or amount.currency != pledge.currency):
+        raise Unprocessable(
+            "the currency of a pledge with ledger entries cannot change (its entries are "
+            "converted to it); reverse the entries first"
+        )
+    if amount is not None and amount.amount < sums.committed:
+        raise OverCommitment(
+            f"the pledge would be {amount.amount} {amount.currency} but {sums.committed} "
+            "is already committed",
+            pledged=format(amount.amount, "f"),
+            committed=format(sums.committed, "f"),
+            currency=amount.currency,
+        )
+    await _price(session, pledge, amount)
+    pledge.updated_at = utc_now()
+    await session.flush()
+    await repository.replace_links(
+        session,
+        pledge.id,
+        countries=new_countries if body.recipient_countries is not None else None,
+        objective_ids=new_objectives if body.objective_ids is not None else None,
+    )
+    _record_change(
+        session,
+        pledge.id,
+        principal,
+        "updated",
+        before,
+        _snapshot(pledge, new_countries, new_objectives),
+    )
+    await session.flush()
+    return (await pledge_reads(session, [pledge]))[0]
+
+
+async def withdraw_pledge(
+    session: AsyncSession,
+    principal: Principal,
+    pledge_id: uuid.UUID,
+    body: Withdrawal,
+    if_match: str | None,
+) -> PledgeRead:
+    """Withdraw a pledge: its undisbursed remainder stops counting."""
+    pledge, _, _ = await visible_pledge(session, principal, pledge_id, lock=True)
+    authorise_pledge_write(principal, pledge.contributor_id)
+    check_if_match(if_match, pledge.version)
+    if pledge.withdrawn_at is not None:
+        raise PledgeWithdrawn(f"pledge {pledge_id} is already withdrawn")
+    pledge.withdrawn_at = utc_now()
+    pledge.withdrawn_on = pledge.withdrawn_at.date()
+    pledge.withdrawal_reason = body.reason
+    pledge.updated_at = pledge.withdrawn_at
+    _record_change(
+        session,
+        pledge.id,
+        principal,
+        "withdrawn",
+        {"withdrawn": False, "withdrawal_reason": None},
+        {"withdrawn": True, "withdrawal_reason": body.reason},
+    )
+    await session.flush()
+    return (await pledge_reads(session, [pledge]))[0]
+
+
+async def pledge_history(
+    session: AsyncSession, principal: Principal, pledge_id: uuid.UUID
+) -> list[PledgeChangeRead]:
+    """Who changed what and when (secretariat and the contributor's own people)."""
+    pledge, _, _ = await visible_pledge(session, principal, pledge_id)
+    authorise_pledge_write(principal, pledge.contributor_id)
+    return [
+        PledgeChangeRead.model_validate(change)
+        for change in await repository.history(session, pledge.id)
+    ]
+
+
+# ---------------------------------------------------------------- ledger entries
+
+
+def entry_read(entry: LedgerEntry, *, show_private: bool) -> EntryRead:
+    return EntryRead(
+        id=entry.id,
+        pledge_id=entry.pledge_id,
+        entry_type=entry.entry_type,
+        effect=entry.effect,
+        amount=Money(amount=entry.amount, currency=entry.currency),
+        value_date=entry.value_date,
+        rate_to_usd=entry.rate_to_usd,
+        amount_usd=entry.amount_usd,
+        pledge_amount=entry.pledge_amount,
+        recipient_country=entry.recipient_country,
+        objective_id=entry.objective_id,
+        reverses_entry_id=entry.reverses_entry_id,
+        external_reference=entry.external_reference,
+        note=entry.note if show_private else None,
+        recorded_by=entry.recorded_by if show_private else None,
+        recorded_at=entry.recorded_at,
+    )
+
+
+@dataclass(frozen=True)
+class Movement:
+    """What a new entry adds to one balance, in the pledge's currency."""
+
+    effect: str
+    pledge_amount: Decimal
+
+
+def check_ledger_rules(pledged: Decimal, currency: str, sums: Balances, move: Movement) -> None:
+    """Committed ≤ pledged, disbursed ≤ committed, expenditure ≤ disbursed after `move`."""
+    committed, disbursed, expended = sums.committed, sums.disbursed, sums.expended
+    if move.effect == EntryType.COMMITMENT.value:
+        committed += move.pledge_amount
+    elif move.effect == EntryType.DISBURSEMENT.value:
+        disbursed += move.pledge_amount
+    else:
+        expended += move.pledge_amount
+    numbers: dict[str, Any] = {
+        "currency": currency,
+        "pledged": format(pledged, "f"),
+        "committed": format(sums.committed, "f"),
+        "disbursed": format(sums.disbursed, "f"),
+        "expended": format(sums.expended, "f"),
+        "requested": format(move.pledge_amount, "f"),
+    }
+    if committed > pledged:
+        raise OverCommitment(
+            f"commitments would reach {committed} {currency}, above the pledged {pledged} "
+            f"(already committed {sums.committed}, headroom {pledged - sums.committed})",
+            **numbers,
+            headroom=format(pledged - sums.committed, "f"),
+        )
+    if disbursed > committed:
+        raise OverDisbursement(
+            f"disbursements would reach {disbursed} {currency}, above the committed "
+            f"{committed} (already disbursed {sums.disbursed}, headroom "
+            f"{committed - sums.disbursed})",
+            **numbers,
+            headroom=format(committed - sums.disbursed, "f"),
+        )
+    if expended > disbursed:
+        raise OverExpenditure(
+            f"expenditure would reach {expended} {currency}, above the disbursed "
+            f"{disbursed} (already expended {sums.expended}, headroom "
+            f"{disbursed - sums.expended})",
+            **numbers,
+            headroom=format(disbursed - sums.expended, "f"),
+        )
+
+
+async def record_entry(
+    session: AsyncSession,
+    principal: Principal,
+    pledge_id: uuid.UUID,
+    body: EntryCreate,
+    *,
+    entry_id: uuid.UUID | None = None,
+) -> EntryRead:
+    """Append an entry to a pledge's ledger, enforcing the balance rules under a row lock."""
+    if entry_id is not None and await repository.entry(session, entry_id) is not None:
+        raise InvalidReference(f"entry {entry_id} already exists")
+    pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
+    authorise_pledge_write(principal, pledge.contributor_id)
+    if pledge.amount is None or pledge.currency is None:
+        raise PledgeHasNoAmount(f"pledge {pledge_id} has no amount, so it has no financial ledger")
+    if body.entry_type == EntryType.REVERSAL:
+        entry = await _reversal(session, principal, pledge, body)
+    else:
+        entry = await _movement(session, principal, pledge, countries_, objectives, body)
+    if entry_id is not None:
+        entry.id = entry_id
+    sums = (await repository.balances(session, [pledge.id])).get(pledge.id, Balances())
+    check_ledger_rules(
+        pledge.amount, pledge.currency, sums, Movement(entry.effect, entry.signed_pledge_amount)
+    )
+    session.add(entry)
+    await session.flush()
+    return entry_read(entry, show_private=True)
+
+
+async def _reversal(
+    session: AsyncSession, principal: Principal, pledge: Pledge, body: EntryCreate
+) -> LedgerEntry:
+    assert body.reverses_entry_id is not None
+    original = await repository.entry(session, body.reverses_entry_id)
+    if original is None or original.pledge_id != pledge.id:
+        raise InvalidReference(
+            f"entry {body.reverses_entry_id} is not an entry of pledge {pledge.id}",
+            reverses_entry_id=str(body.reverses_entry_id),
+        )
+    if original.entry_type == EntryType.REVERSAL.value:
+        raise Unprocessable("a reversal cannot be reversed; record the entry again instead")
+    if body.amount is not None and (
+        body.amount.amount != original.amount or body.amount.currency != original.currency
+    ):
+        raise Unprocessable(
+            f"a reversal cancels the whole entry: {original.amount} {original.currency}"
+        )
+    already = await repository.reversal_of(session, original.id)
+    if already is not None:
+        raise AlreadyReversed(
+            f"entry {original.id} was already reversed by entry {already}",
+            reversed_by_entry_id=str(already),
+        )
+    return LedgerEntry(
+        id=uuid.uuid4(),
+        pledge_id=pledge.id,
+        entry_type=EntryType.REVERSAL.value,
+        effect=original.effect,
+        amount=original.amount,
+        currency=original.currency,
+        value_date=body.value_date,
+        rate_to_usd=original.rate_to_usd,
+        amount_usd=original.amount_usd,
+        pledge_amount=original.pledge_amount,
+        signed_usd=-original.signed_usd,
+        signed_pledge_amount=-original.signed_pledge_amount,
+        recipient_country=original.recipient_country,
+        objective_id=original.objective_id,
+        reverses_entry_id=original.id,
+        external_reference=body.external_reference,
+        note=body.note,
+        recorded_by=principal.sub,
+        recorded_at=utc_now(),
+    )
+
+
+async def _movement(
+    session: AsyncSession,
+    principal: Principal,
+    pledge: Pledge,
+    countries_: Sequence[str],
+    objectives: Sequence[uuid.UUID],
+    body: EntryCreate,
+) -> LedgerEntry:
+    assert body.amount is not None
+    assert body.recipient_country is not None
+    assert pledge.currency is not None
+    if pledge.withdrawn_at is not None and body.entry_type in (
+        EntryType.COMMITMENT,
+        EntryType.DISBURSEMENT,
+    ):
+        raise PledgeWithdrawn(
+            f"pledge {pledge.id} is withdrawn: it takes no new commitments or disbursements"
+        )
+    if not pledge.regional and body.recipient_country not in countries_:
+        raise InvalidReference(
+            f"{body.recipient_country} is not a recipient country of this pledge "
+            f"({', '.join(countries_)})"
+        )
+    if body.objective_id is not None and body.objective_id not in objectives:
+        raise InvalidReference(
+            f"objective {body.objective_id} is not linked to this pledge",
+            objective_id=str(body.objective_id),
+        )
+    rate = await rate_for(session, body.amount.currency, body.value_date)
+    amount_usd = to_money(body.amount.amount * rate)
+    if body.amount.currency == pledge.currency:
+        pledge_amount = to_money(body.amount.amount)
+    else:
+        pledge_rate = await rate_for(session, pledge.currency, body.value_date)
+        pledge_amount = to_money(body.amount.amount * rate / pledge_rate)
+    return LedgerEntry(
+        id=uuid.uuid4(),
+        pledge_id=pledge.id,
+        entry_type=body.entry_type.value,
+        effect=body.entry_type.value,
+        amount=to_money(body.amount.amount),
+        currency=body.amount.currency,
+        value_date=body.value_date,
+        rate_to_usd=rate,
+        amount_usd=amount_usd,
+        pledge_amount=pledge_amount,
+        signed_usd=amount_usd,
+        signed_pledge_amount=pledge_amount,
+        recipient_country=body.recipient_country,
+        objective_id=body.objective_id,
+        reverses_entry_id=None,
+        external_reference=body.external_reference,
+        note=body.note,
+        recorded_by=principal.sub,
+        recorded_at=utc_now(),
+    )
+
+
+async def list_entries(
+    session: AsyncSession,
+    principal: Principal | None,
+    pledge_id: uuid.UUID,
+    cursor: str | None,
+    limit: int,
+) -> Page[EntryRead]:
+    """A pledge's ledger in the order it was recorded; notes only for parties to it."""
+    pledge, countries_, _ = await visible_pledge(session, principal, pledge_id)
+    show_private = is_party_to(principal, pledge, countries_)
+    items, next_cursor = await _page(
+        session,
+        repository.entries_query(pledge.id),
+        [LedgerEntry.recorded_at, LedgerEntry.id],
+        cursor,
+        limit,
+        None,
+    )
+    return Page(
+        items=[entry_read(e, show_private=show_private) for e in items], next_cursor=next_cursor
+    )
+
+
+async def get_entry(
+    session: AsyncSession, principal: Principal | None, pledge_id: uuid.UUID, entry_id: uuid.UUID
+) -> EntryRead:
+    """One ledger entry of a visible pledge."""
+    pledge, countries_, _ = await visible_pledge(session, principal, pledge_id)
+    entry = await repository.entry(session, entry_id)
+    if entry is None or entry.pledge_id != pledge.id:
+        raise EntryNotFound(f"entry {entry_id} is not an entry of pledge {pledge_id}")
+    return entry_read(entry, show_private=is_party_to(principal, pledge, countries_))

@@ -1,0 +1,56 @@
+"""The README's GraphQL examples answer, without errors, over the demo data set."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from services.cli import load_demo
+from tests.gateway.conftest import DatabaseUrlFor, RunApp, start_stack
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_queries() -> dict[str, str]:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("<!-- section: graphql -->", 1)[1].split("<!-- end section: graphql -->")[
+        0
+    ]
+    blocks = re.findall(r"```graphql\n(.*?)```", section, flags=re.S)
+    return {re.search(r"query (\w+)", block).group(1): block for block in blocks}  # type: ignore[union-attr]
+
+
+def test_the_readme_has_four_example_queries_with_the_guatemala_one() -> None:
+    assert len(readme_queries()) == 4
+    assert "Guatemala" in readme_queries()
+
+
+@pytest.mark.parametrize("name", sorted(readme_queries()))
+async def test_a_readme_query_answers_over_the_demo_data(
+    name: str, run_app: RunApp, database_url_for: DatabaseUrlFor
+) -> None:
+    async def demo_database(service: str) -> str:
+        url = await database_url_for(service)
+        assert await load_demo(service, url) == "demo data loaded"
+        return url
+
+    stack = await start_stack(run_app, demo_database)
+
+    data = await stack.data(readme_queries()[name])
+
+    assert all(value is not None for value in data.values())
+    if name == "Guatemala":
+        objectives = data["country"]["objectives"]["nodes"]
+        assert objectives
+        assert all(objective["gap"] is not None for objective in objectives)
+        assert any(objective["pledges"]["nodes"] for objective in objectives)
+        assert any(objective["practices"]["totalCount"] for objective in objectives)
+    if name == "Practices":
+        assert data["practices"]["totalCount"] > 0
+        assert data["priorities"]
+    if name == "Events":
+        assert data["events"]["nodes"]
+    if name == "Synthesis":
+        assert data["gaps"]["objectives"]
