@@ -17,17 +17,17 @@ from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, etag_for, set_etag
-from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from services.common.vocabulary import countries as country_codes
-from services.common.vocabulary import themes as theme_codes
-from services.events import calendar, service
-from services.events.idempotency import (
+from services.common.idempotency import (
     REPLAY_HEADER,
     IdempotencyKeyHeader,
     IdempotentRequest,
     request_fingerprint,
     run_idempotent,
 )
+from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from services.common.vocabulary import countries as country_codes
+from services.common.vocabulary import themes as theme_codes
+from services.events import calendar, service
 from services.events.models import IdempotencyRecord
 from services.events.repository import EventFilters
 from services.events.schemas import (

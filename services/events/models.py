@@ -11,50 +11,28 @@ read path. A moved or cancelled occurrence is the same row with another status.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     Uuid,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.db import naming_metadata
-from services.events.idempotency import IdempotencyRecordMixin
+from services.common.db import UTCDateTime, naming_metadata
+from services.common.idempotency import IdempotencyRecordMixin
 
 
 class Base(DeclarativeBase):
     metadata = naming_metadata()
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back aware (SQLite keeps no offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("timestamps must carry an offset; they are stored in UTC")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 UTC_TIMESTAMP = UTCDateTime()
@@ -223,6 +201,6 @@ class Outcome(Base):
 
 
 class IdempotencyRecord(IdempotencyRecordMixin, Base):
-    """Idempotency-Key rows of this service (see services.events.idempotency)."""
+    """Idempotency-Key rows of this service (see services.common.idempotency)."""
 
     __tablename__ = "idempotency_keys"

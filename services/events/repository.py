@@ -128,7 +128,14 @@ async def get_event(
 
 async def lock_event(session: AsyncSession, event_id: uuid.UUID) -> LearningEvent | None:
     """The event row, locked until the transaction ends (SQLite: the write lock is held)."""
-    statement = select(LearningEvent).where(LearningEvent.id == event_id).with_for_update()
+    # populate_existing: the caller may already hold this event, read before the lock;
+    # its status and capacity must be the locked row's, not the stale copy's.
+    statement = (
+        select(LearningEvent)
+        .where(LearningEvent.id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return (await session.scalars(statement)).one_or_none()
 
 

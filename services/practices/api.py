@@ -16,6 +16,12 @@ from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, set_etag
+from services.common.idempotency import (
+    IdempotencyKeyHeader,
+    IdempotentRequest,
+    request_fingerprint,
+    run_idempotent,
+)
 from services.common.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, LimitQuery
 from services.common.vocabulary import (
     CountryCode,
@@ -29,12 +35,6 @@ from services.common.vocabulary import (
     themes,
 )
 from services.practices import schemas, service
-from services.practices.idempotency import (
-    IdempotencyKeyHeader,
-    IdempotentRequest,
-    request_fingerprint,
-    run_idempotent,
-)
 from services.practices.models import IdempotencyRecord, PracticeStatus
 
 router = APIRouter(prefix="/v1")

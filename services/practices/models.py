@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.db import naming_metadata
-from services.practices.idempotency import IdempotencyRecordMixin
+from services.common.idempotency import IdempotencyRecordMixin
 
 
 class Base(DeclarativeBase):
@@ -254,6 +254,6 @@ class InventoryItem(Base):
 
 
 class IdempotencyRecord(IdempotencyRecordMixin, Base):
-    """Idempotency-Key rows of this service (see services.practices.idempotency)."""
+    """Idempotency-Key rows of this service (see services.common.idempotency)."""
 
     __tablename__ = "idempotency_keys"

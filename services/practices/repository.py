@@ -24,7 +24,6 @@ from sqlalchemy import (
     select,
     table,
     true,
-    tuple_,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
@@ -32,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Subquery
 
-from services.common.pagination import decode_cursor, encode_cursor, keyset_page
+from services.common.pagination import after_cursor, encode_cursor, keyset_page
 from services.practices import search
 from services.practices.models import (
     InventoryItem,
@@ -244,15 +243,13 @@ async def search_practices(
     # The page is chosen on narrow rows (id and sort keys), then only its rows are loaded.
     page = restrict(select(*[key.label(f"k{i}") for i, key in enumerate(keys)]))
     if cursor is not None:
-        after = decode_cursor(cursor, len(keys))
-        bounds = tuple_(*(literal(v, k.type) for v, k in zip(after, keys, strict=True)))
-        page = page.where(tuple_(*keys) < bounds if descending else tuple_(*keys) > bounds)
+        page = page.where(after_cursor(keys, cursor, descending=descending))
     page = page.order_by(*[key.desc() if descending else key.asc() for key in keys])
     rows = (await session.execute(page.limit(limit + 1))).all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(list(rows[-1]))
+        next_cursor = encode_cursor(list(rows[-1]), keys, descending=descending)
     ids = [row[-1] for row in rows]
     loaded = await session.scalars(_with_collections(select(Practice).where(Practice.id.in_(ids))))
     by_id = {practice.id: practice for practice in loaded}

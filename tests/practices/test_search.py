@@ -336,3 +336,18 @@ async def test_facets_can_be_skipped_but_the_total_stays(client: httpx.AsyncClie
         await client.get("/v1/practices", params={"facets": "false", "q": "escuelas"})
     ).json()
     assert with_text["total"] == 1
+
+
+async def test_cursor_reused_with_another_sort_or_list_is_422(client: httpx.AsyncClient) -> None:
+    await _hand_made_catalogue(client)
+    page = (await client.get("/v1/practices", params={"sort": "title", "limit": 1})).json()
+    cursor = page["next_cursor"]
+    for params in (
+        {"sort": "newest", "cursor": cursor},
+        {"sort": "relevance", "q": "refugiados", "cursor": cursor},
+    ):
+        response = await client.get("/v1/practices", params=params)
+        assert response.status_code == 422, params
+        assert response.headers["content-type"] == "application/problem+json"
+    other_list = await client.get("/v1/inventory-items", params={"cursor": cursor})
+    assert other_list.status_code == 422
