@@ -399,6 +399,13 @@ def gaps_statement(filters: GapFilters) -> Any:
     return statement
 
 
+def gaps_report_statement(filters: GapFilters) -> Any:
+    """The gaps report's one query: objectives with their sums, largest gap first."""
+    statement = gaps_statement(filters)
+    gap = statement.selected_columns.gap
+    return statement.order_by(gap.desc(), Objective.id)
+
+
 def _coverage(committed: Decimal, requirement: Decimal) -> Decimal:
     if requirement <= 0:
         return ZERO
@@ -411,20 +418,7 @@ async def gaps(session: AsyncSession, filters: GapFilters, limit: int | None = N
     One aggregate query per objective; the country totals add up those objective rows
     (one per objective, already aggregated), so the ledger is scanned once per request.
     """
-    statement = gaps_statement(filters).subquery("gaps")
-    objective_rows = (
-        await session.execute(
-            select(
-                Objective,
-                statement.c.pledged,
-                statement.c.committed,
-                statement.c.disbursed,
-                statement.c.gap,
-            )
-            .join(statement, statement.c.id == Objective.id)
-            .order_by(statement.c.gap.desc(), Objective.id)
-        )
-    ).all()
+    objective_rows = (await session.execute(gaps_report_statement(filters))).all()
     objectives = [_gap_row(row) for row in objective_rows]
     per_country: dict[str, list[GapRow]] = {}
     for row in objectives:
