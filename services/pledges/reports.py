@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
+    Numeric,
     Select,
     and_,
     case,
@@ -86,8 +87,13 @@ def usd(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(CENTS, rounding=ROUND_HALF_EVEN)
 
 
+# Shares are exact decimals on PostgreSQL (numeric division), never double precision:
+# a float literal would turn every attributed amount into a float8.
+ONE = literal(Decimal(1), Numeric(38, 20))
+
+
 def _share_over(partition: Any) -> ColumnElement[Any]:
-    return literal(1.0) / func.count().over(partition_by=partition)
+    return ONE / func.count().over(partition_by=partition)
 
 
 def _pledge_allocations() -> Any:
@@ -222,7 +228,7 @@ def _flows(
         .join(Objective, Objective.id == PledgeObjective.objective_id)
         .subquery("links")
     )
-    share = literal(1.0) / func.coalesce(links.c.objectives, 1)
+    share = ONE / func.coalesce(links.c.objectives, 1)
     unnamed = (
         select(
             *dims(LedgerEntry.recipient_country, links.c.objective_id, LedgerEntry.value_date),
