@@ -1,4 +1,5 @@
-"""The `mirps` command: run the whole platform, migrate databases, mint development tokens."""
+"""The `mirps` command: run the platform, migrate databases, purge expired idempotency keys,
+mint development tokens."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import typer
 
 from services.common.auth import Role, mint_token
 from services.common.db import make_engine, make_sessionmaker
+from services.common.idempotency import IdempotencyRecordMixin, purge_expired
 from services.common.migrations import upgrade_to_head
 from services.common.settings import CommonSettings, ServiceSettings
 
@@ -63,6 +65,21 @@ async def load_demo(service: str, database_url: str) -> str:
     finally:
         await engine.dispose()
     return "demo data loaded" if loaded else "demo data already present"
+
+
+async def purge_idempotency_keys(service: str, database_url: str) -> int:
+    """Delete the service's expired Idempotency-Key records; returns how many went."""
+    model: type[IdempotencyRecordMixin] = importlib.import_module(
+        f"services.{service}.models"
+    ).IdempotencyRecord
+    engine = make_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            purged = await purge_expired(session, model)
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return purged
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -208,6 +225,23 @@ def migrate(
     for name in [service] if service else list(SERVICE_PORT_OFFSETS):
         upgrade_to_head(name, service_settings(name).database_url)
         typer.echo(f"{name}: at head")
+
+
+@app.command("purge-idempotency")
+def purge_idempotency(
+    service: Annotated[
+        str | None, typer.Argument(help="pledges, practices or events; default all.")
+    ] = None,
+) -> None:
+    """Delete expired Idempotency-Key records of one or all services, at their configured URLs.
+
+    Run it periodically (e.g. daily from cron); a key past its retention is never replayed.
+    """
+    if service is not None and service not in SERVICE_PORT_OFFSETS:
+        _fail(f"unknown service '{service}'; choose one of {', '.join(SERVICE_PORT_OFFSETS)}")
+    for name in [service] if service else list(SERVICE_PORT_OFFSETS):
+        purged = asyncio.run(purge_idempotency_keys(name, service_settings(name).database_url))
+        typer.echo(f"{name}: {purged} expired idempotency keys purged")
 
 
 @app.command()

@@ -1,11 +1,19 @@
-"""Value shapes shared by every API: bilingual text and money."""
+"""Value shapes shared by every API: bilingual text, money and bounded dates."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
 
 from services.common.vocabulary import CurrencyCode
 
@@ -14,6 +22,26 @@ DecimalString = Annotated[
     Decimal,
     PlainSerializer(lambda value: format(value, "f"), return_type=str, when_used="json"),
 ]
+
+
+# Dates the platform can hold: far enough from year 1 and 9999 that shifting a time by a
+# zone offset or a month never overflows Python's datetime (an OverflowError, a 500).
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
+_Day = TypeVar("_Day", bound=date)
+
+
+def _within_years(value: _Day) -> _Day:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"the year must be between {MIN_YEAR} and {MAX_YEAR}")
+    return value
+
+
+BoundedDateTime = Annotated[datetime, AfterValidator(_within_years)]
+"""A datetime in years 1900 to 2200 (else a 422 naming the field)."""
+BoundedDate = Annotated[date, AfterValidator(_within_years)]
+"""A date in years 1900 to 2200 (else a 422 naming the field)."""
 
 
 class LocalizedText(BaseModel):

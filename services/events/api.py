@@ -25,10 +25,12 @@ from services.common.idempotency import (
     run_idempotent,
 )
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from services.common.schemas import BoundedDateTime
 from services.common.vocabulary import countries as country_codes
 from services.common.vocabulary import themes as theme_codes
 from services.events import calendar, service
 from services.events.models import IdempotencyRecord
+from services.events.recurrence import to_utc
 from services.events.repository import EventFilters
 from services.events.schemas import (
     CancelEvent,
@@ -69,21 +71,35 @@ StrictQuery = Annotated[
     bool,
     Query(description="Refuse (409, nothing written) instead of warning when the time clashes."),
 ]
+_IN_ZONE = "a time without an offset is local in `timezone` (UTC by default)"
 FromQuery = Annotated[
-    datetime | None,
+    BoundedDateTime | None,
     Query(
         alias="from",
-        description="Only events with an occurrence ending after this instant (UTC if no offset).",
+        description=f"Only events with an occurrence ending after this instant; {_IN_ZONE}.",
+        examples=["2023-03-01T00:00:00"],
     ),
 ]
 ToQuery = Annotated[
-    datetime | None,
+    BoundedDateTime | None,
     Query(
         alias="to",
-        description="Only events with an occurrence starting before this instant (UTC if no "
-        "offset).",
+        description=f"Only events with an occurrence starting before this instant; {_IN_ZONE}.",
+        examples=["2023-04-01T00:00:00"],
     ),
 ]
+RangeZoneQuery = Annotated[
+    TimezoneName,
+    Query(
+        description="IANA zone in which `from` and `to` without an offset are read; a value "
+        "with an offset is that instant whatever the zone.",
+    ),
+]
+
+
+def _instant(value: datetime | None, timezone: str) -> datetime | None:
+    """`from`/`to` as a UTC instant: local in `timezone` unless it carries an offset."""
+    return None if value is None else to_utc(value, timezone)
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -218,6 +234,7 @@ async def calendar_feed(
     principal: OptionalPrincipalDep,
     starts_from: FromQuery = None,
     starts_to: ToQuery = None,
+    timezone: RangeZoneQuery = "UTC",
     kind: KindQuery = None,
     theme: ThemeQuery = None,
     country: CountryQuery = None,
@@ -229,7 +246,11 @@ async def calendar_feed(
     clients re-read the feed; SEQUENCE and LAST-MODIFIED tell them what changed.
     """
     filters = _filters(
-        starts_from=starts_from, starts_to=starts_to, kind=kind, theme=theme, country=country
+        starts_from=_instant(starts_from, timezone),
+        starts_to=_instant(starts_to, timezone),
+        kind=kind,
+        theme=theme,
+        country=country,
     )
     data = await service.calendar_data(session, principal, filters, at_most=MAX_FEED_EVENTS)
     name = "MIRPS — eventos" if lang == "es" else "MIRPS — events"
@@ -320,6 +341,7 @@ async def list_events(
     principal: OptionalPrincipalDep,
     starts_from: FromQuery = None,
     starts_to: ToQuery = None,
+    timezone: RangeZoneQuery = "UTC",
     kind: KindQuery = None,
     theme: ThemeQuery = None,
     country: CountryQuery = None,
@@ -343,8 +365,8 @@ async def list_events(
     In a batch read, unknown and invisible ids are simply absent.
     """
     filters = _filters(
-        starts_from=starts_from,
-        starts_to=starts_to,
+        starts_from=_instant(starts_from, timezone),
+        starts_to=_instant(starts_to, timezone),
         kind=kind,
         theme=theme,
         country=country,
@@ -486,6 +508,7 @@ async def list_occurrences(
     principal: OptionalPrincipalDep,
     starts_from: FromQuery = None,
     starts_to: ToQuery = None,
+    timezone: RangeZoneQuery = "UTC",
     limit: Annotated[int, Query(ge=1, le=2000, description="At most this many.")] = 500,
 ) -> list[OccurrenceOut]:
     """Occurrences of an event in time order, moved and cancelled ones included."""
@@ -493,8 +516,8 @@ async def list_occurrences(
         session,
         principal,
         event_id,
-        starts_from=_as_utc(starts_from),
-        starts_to=_as_utc(starts_to),
+        starts_from=_instant(starts_from, timezone),
+        starts_to=_instant(starts_to, timezone),
         limit=limit,
     )
     return [service.present_occurrence(item, event.timezone) for item in occurrences]
@@ -508,7 +531,7 @@ async def list_occurrences(
 )
 async def move_occurrence(
     event_id: uuid.UUID,
-    recurrence_id: datetime,
+    recurrence_id: BoundedDateTime,
     data: OccurrenceMove,
     session: SessionDep,
     principal: PrincipalDep,
@@ -534,7 +557,7 @@ async def move_occurrence(
 )
 async def cancel_occurrence(
     event_id: uuid.UUID,
-    recurrence_id: datetime,
+    recurrence_id: BoundedDateTime,
     data: CancelEvent,
     session: SessionDep,
     principal: PrincipalDep,
@@ -559,10 +582,12 @@ async def schedule_conflicts(
     session: SessionDep,
     principal: OptionalPrincipalDep,
     starts_at: Annotated[
-        datetime, Query(description="Local start in `timezone`.", examples=["2023-03-14T10:00:00"])
+        BoundedDateTime,
+        Query(description="Local start in `timezone`.", examples=["2023-03-14T10:00:00"]),
     ],
     ends_at: Annotated[
-        datetime, Query(description="Local end in `timezone`.", examples=["2023-03-14T12:00:00"])
+        BoundedDateTime,
+        Query(description="Local end in `timezone`.", examples=["2023-03-14T12:00:00"]),
     ],
     timezone: Annotated[TimezoneName, Query()],
     countries: Annotated[
@@ -807,7 +832,12 @@ async def list_outcomes(
     country: Annotated[str | None, Query(description="ISO 3166-1 alpha-3.")] = None,
     status: Annotated[OutcomeStatus | None, Query()] = None,
     year: Annotated[
-        int | None, Query(ge=2000, le=2100, description="Year of the event (UTC start).")
+        int | None,
+        Query(
+            ge=2000,
+            le=2100,
+            description="Year of the event's first occurrence, in its own time zone.",
+        ),
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,

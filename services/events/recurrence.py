@@ -40,8 +40,9 @@ def check_zone(name: str) -> str:
 def to_utc(local: datetime, timezone: str) -> datetime:
     """A wall-clock time in `timezone` as a UTC instant.
 
-    A time with an offset is taken as that instant. A wall-clock time that does not
-    exist (skipped by a daylight-saving change) is refused rather than guessed.
+    A time with an offset is taken as that instant. A wall-clock time that does not exist
+    (skipped when clocks go forward) or that occurs twice (when clocks go back) is refused
+    rather than guessed: the caller sends it with its offset instead.
     """
     tz = zone(timezone)
     if local.tzinfo is not None:
@@ -51,6 +52,13 @@ def to_utc(local: datetime, timezone: str) -> datetime:
     if back != local:
         raise InvalidLocalTime(
             f"{local.isoformat()} does not exist in {timezone} (clocks skip it)",
+            timezone=timezone,
+        )
+    later = local.replace(tzinfo=tz, fold=1)
+    if later.utcoffset() != aware.utcoffset():
+        raise InvalidLocalTime(
+            f"{local.isoformat()} occurs twice in {timezone} (clocks go back): send it with "
+            f"its offset, {aware.isoformat()} or {later.isoformat()}",
             timezone=timezone,
         )
     return aware.astimezone(UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, false, func, insert, or_, select
@@ -569,8 +569,7 @@ async def list_outcomes(
     kind: str | None,
     country: str | None,
     status: str | None,
-    year_from: datetime | None,
-    year_to: datetime | None,
+    year: int | None,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Outcome], str | None]:
@@ -588,10 +587,19 @@ async def list_outcomes(
         conditions.append(Outcome.country == country)
     if status is not None:
         conditions.append(Outcome.status == status)
-    if year_from is not None and year_to is not None:
-        conditions.append(
-            and_(LearningEvent.starts_at >= year_from, LearningEvent.starts_at < year_to)
+    if year is not None:
+        # The local year of the event's first occurrence, as the timeline counts it; the
+        # UTC range (a day wider than any zone offset) keeps the scan on the starts_at index.
+        first_local_month = (
+            select(func.min(Occurrence.local_month))
+            .where(Occurrence.event_id == LearningEvent.id)
+            .scalar_subquery()
         )
+        conditions += [
+            LearningEvent.starts_at >= datetime(year - 1, 12, 31, tzinfo=UTC),
+            LearningEvent.starts_at < datetime(year + 1, 1, 2, tzinfo=UTC),
+            first_local_month.between(f"{year:04d}-01", f"{year:04d}-12"),
+        ]
     if conditions:
         statement = statement.where(*conditions)
     return await keyset_page(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
-from services.common.schemas import LocalizedText
+from services.common.schemas import BoundedDate, BoundedDateTime, LocalizedText
 from services.common.vocabulary import CountryCode, ThemeCode
 from services.events.recurrence import MAX_DURATION, check_zone
 
@@ -132,7 +132,7 @@ class Recurrence(BaseModel):
         description="RFC 5545 RRULE without DTSTART (the event's start is DTSTART). "
         "FREQ is DAILY, WEEKLY, MONTHLY or YEARLY; UNTIL is in UTC (ends in Z).",
     )
-    exdates: list[datetime] = Field(
+    exdates: list[BoundedDateTime] = Field(
         default_factory=list,
         max_length=500,
         description="Starts of occurrences that do not take place, as local times.",
@@ -204,8 +204,8 @@ class EventCreate(EventFields):
         },
     )
 
-    starts_at: datetime = Field(description=_LOCAL_TIME)
-    ends_at: datetime = Field(description=_LOCAL_TIME)
+    starts_at: BoundedDateTime = Field(description=_LOCAL_TIME)
+    ends_at: BoundedDateTime = Field(description=_LOCAL_TIME)
     timezone: TimezoneName
     recurrence: Recurrence | None = None
 
@@ -229,8 +229,8 @@ class EventUpdate(BaseModel):
     kind: EventKind | None = None
     title: LocalizedText | None = None
     description: LocalizedText | None = None
-    starts_at: datetime | None = Field(default=None, description=_LOCAL_TIME)
-    ends_at: datetime | None = Field(default=None, description=_LOCAL_TIME)
+    starts_at: BoundedDateTime | None = Field(default=None, description=_LOCAL_TIME)
+    ends_at: BoundedDateTime | None = Field(default=None, description=_LOCAL_TIME)
     timezone: TimezoneName | None = None
     mode: EventMode | None = None
     location: Location | None = None
@@ -280,6 +280,7 @@ class EventOut(EventFields):
                 "cancellation_reason": None,
                 "recurrence": None,
                 "sequence": 1,
+                "version": 3,
                 "created_at": "2023-01-10T12:00:00Z",
                 "updated_at": "2023-02-01T12:00:00Z",
             }
@@ -296,6 +297,9 @@ class EventOut(EventFields):
     cancellation_reason: str | None
     recurrence: Recurrence | None
     sequence: int = Field(description="iCalendar SEQUENCE: bumped on time, place or status.")
+    version: int = Field(
+        description="Bumped on every change; the ETag, and what `If-Match` sends to update."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -365,8 +369,8 @@ class OccurrenceMove(BaseModel):
         },
     )
 
-    starts_at: datetime = Field(description=_LOCAL_TIME)
-    ends_at: datetime = Field(description=_LOCAL_TIME)
+    starts_at: BoundedDateTime = Field(description=_LOCAL_TIME)
+    ends_at: BoundedDateTime = Field(description=_LOCAL_TIME)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -413,8 +417,8 @@ class SuggestionRequest(BaseModel):
     )
 
     duration_minutes: int = Field(ge=15, le=12 * 60)
-    window_start: date
-    window_end: date
+    window_start: BoundedDate
+    window_end: BoundedDate
     timezone: TimezoneName
     working_hours: WorkingHours = Field(default_factory=WorkingHours)
     weekdays: list[int] = Field(

@@ -189,6 +189,7 @@ def _event_fields(event: LearningEvent) -> dict[str, Any]:
         "cancellation_reason": event.cancellation_reason,
         "recurrence": recurrence,
         "sequence": event.sequence,
+        "version": event.version,
         "created_at": event.created_at,
         "updated_at": event.updated_at,
     }
@@ -398,12 +399,8 @@ async def update_event(
         )
     if timing:
         timezone = data.timezone or event.timezone
-        starts = data.starts_at or wall_clock(
-            to_local(event.starts_at, event.timezone), event.timezone
-        )
-        ends = data.ends_at or wall_clock(to_local(event.ends_at, event.timezone), event.timezone)
-        event.starts_at = to_utc(starts, timezone)
-        event.ends_at = to_utc(ends, timezone)
+        event.starts_at = _moved(data.starts_at, event.starts_at, event.timezone, timezone)
+        event.ends_at = _moved(data.ends_at, event.ends_at, event.timezone, timezone)
         if event.ends_at <= event.starts_at or event.ends_at - event.starts_at > MAX_DURATION:
             raise Unprocessable("the new times must end after they start, within 31 days")
         if "recurrence" in given:
@@ -440,6 +437,17 @@ async def update_event(
     if "capacity" in given:
         await _promote_waitlisted(session, event)
     return event, clashes
+
+
+def _moved(given: datetime | None, current: datetime, old_zone: str, new_zone: str) -> datetime:
+    """The new UTC instant of a start or end: as given, else the same wall clock in the new
+    zone (the same instant when the zone does not change, even at an hour that occurs twice).
+    """
+    if given is not None:
+        return to_utc(given, new_zone)
+    if new_zone == old_zone:
+        return current
+    return to_utc(wall_clock(to_local(current, old_zone), old_zone), new_zone)
 
 
 def _check_place(event: LearningEvent) -> None:
@@ -695,7 +703,7 @@ def _free_slots(
             while local + duration <= day_end and len(slots) < wanted:
                 try:
                     start = to_utc(local, request.timezone)
-                except InvalidLocalTime:  # a wall-clock time skipped by daylight saving
+                except InvalidLocalTime:  # skipped or repeated by daylight saving
                     local += step
                     continue
                 end = start + duration
@@ -1048,11 +1056,9 @@ async def list_outcomes(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Outcome], str | None]:
-    """Outcomes across events (the follow-up record); `year` is the event's year (UTC)."""
+    """Outcomes across events (the follow-up record); `year` is the event's local year."""
     if event_id is not None:
         await visible_event(session, principal, event_id)
-    year_from = datetime(year, 1, 1, tzinfo=UTC) if year is not None else None
-    year_to = datetime(year + 1, 1, 1, tzinfo=UTC) if year is not None else None
     return await repository.list_outcomes(
         session,
         viewer_for(principal),
@@ -1060,8 +1066,7 @@ async def list_outcomes(
         kind=kind,
         country=country,
         status=status,
-        year_from=year_from,
-        year_to=year_to,
+        year=year,
         cursor=cursor,
         limit=limit,
     )

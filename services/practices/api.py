@@ -530,7 +530,9 @@ async def delete_inventory_item(
     description=(
         "Themes ranked for learning events: score = severity points of the theme's gaps "
         "(low 1, medium 2, high 3, critical 5) x countries reporting them ÷ (1 + published "
-        "practices on the theme). Each row says why, in Spanish and English."
+        "practices on the theme). With `country`, only that country's gaps AND only the "
+        "practices published for that country count (several `country` values: any of "
+        "them); without it, every country. Each row says why, in Spanish and English."
     ),
 )
 async def list_priorities(

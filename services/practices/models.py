@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -28,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.db import naming_metadata
+from services.common.db import UTCDateTime, naming_metadata
 from services.common.idempotency import IdempotencyRecordMixin
 
 
@@ -44,6 +43,9 @@ class PracticeStatus(StrEnum):
     SUBMITTED = "submitted"
     PUBLISHED = "published"
     ARCHIVED = "archived"
+
+
+UTC_TIMESTAMP = UTCDateTime()
 
 
 class PracticeOrigin(StrEnum):
@@ -85,8 +87,12 @@ class Practice(Base):
     status: Mapped[str] = mapped_column(String(16))
     title_es: Mapped[str | None] = mapped_column(Text)
     title_en: Mapped[str | None] = mapped_column(Text)
-    # A sortable title: Spanish first, English when there is no Spanish.
-    sort_title: Mapped[str] = mapped_column(String(300))
+    # The title's sort key (search.title_sort_key): Spanish first, English when there is no
+    # Spanish, case-folded without accents, compared bytewise ("C") on PostgreSQL as SQLite
+    # does, so `sort=title` gives one order on both databases.
+    sort_title: Mapped[str] = mapped_column(
+        String(300).with_variant(String(300, collation="C"), "postgresql")
+    )
     summary_es: Mapped[str | None] = mapped_column(Text)
     summary_en: Mapped[str | None] = mapped_column(Text)
     description_es: Mapped[str | None] = mapped_column(Text)
@@ -106,11 +112,11 @@ class Practice(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     owner_org_id: Mapped[str | None] = mapped_column(String(200))
     review_comment: Mapped[str | None] = mapped_column(Text)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTC_TIMESTAMP)
+    published_at: Mapped[datetime | None] = mapped_column(UTC_TIMESTAMP)
+    archived_at: Mapped[datetime | None] = mapped_column(UTC_TIMESTAMP)
+    created_at: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
+    updated_at: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
     version: Mapped[int] = mapped_column(Integer)
 
     theme_links: Mapped[list[PracticeTheme]] = relationship(
@@ -206,7 +212,7 @@ class PracticeTransition(Base):
     to_status: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(200))
     comment: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
 
 
 class PracticeVersion(Base):
@@ -223,7 +229,7 @@ class PracticeVersion(Base):
     changed_fields: Mapped[list[str]] = mapped_column(JSON)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     changed_by: Mapped[str] = mapped_column(String(200))
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
 
     __table_args__ = (UniqueConstraint("practice_id", "number"),)
 
@@ -246,8 +252,8 @@ class InventoryItem(Base):
     as_of_date: Mapped[date] = mapped_column(Date)
     contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
+    updated_at: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}

@@ -409,13 +409,17 @@ async def gap_counts(
     return [(theme, country, severity or "medium", int(n)) for theme, country, severity, n in rows]
 
 
-async def published_practices_per_theme(session: AsyncSession) -> dict[str, int]:
-    """Published practices addressing each theme, wherever they were implemented."""
+async def published_practices_per_theme(
+    session: AsyncSession, countries: Sequence[str] = ()
+) -> dict[str, int]:
+    """Published practices addressing each theme: of `countries` if given, else anywhere."""
     statement = (
         select(PracticeTheme.theme, func.count())
         .join(Practice, Practice.id == PracticeTheme.practice_id)
         .where(Practice.status == PracticeStatus.PUBLISHED)
         .group_by(PracticeTheme.theme)
     )
+    if countries:
+        statement = statement.where(Practice.country.in_(countries))
     rows = (await session.execute(statement)).all()
     return {theme: int(n) for theme, n in rows}

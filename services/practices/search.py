@@ -17,6 +17,7 @@ The search index itself is created by the migration `practices_0002`:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 MAX_WORDS = 12
@@ -28,6 +29,25 @@ PG_SEARCH_COLUMN = "search_document"
 PG_CONFIGURATIONS = ("mirps_es", "mirps_en")
 SQLITE_FTS_TABLE = "practice_fts"
 SQLITE_COLUMN_WEIGHTS = (0.0, 10.0, 4.0, 1.0)  # practice_id (unindexed), title, summary, desc.
+
+
+def fold(text: str) -> str:
+    """Text case-folded with its accents removed ("Ávila" → "avila", "Ética" → "etica").
+
+    What FTS5's `unicode61 remove_diacritics 2` and PostgreSQL's `unaccent` do to indexed
+    words; the title's sort key is this, so both databases order titles alike.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return unicodedata.normalize("NFC", bare.casefold())
+
+
+def title_sort_key(title_es: str | None, title_en: str | None) -> str:
+    """The stored sort key of a title: Spanish first, English when there is no Spanish."""
+    return fold(title_es or title_en or "")[:SORT_KEY_LENGTH]
+
+
+SORT_KEY_LENGTH = 300
 
 
 @dataclass(frozen=True)

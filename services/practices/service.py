@@ -37,7 +37,7 @@ from services.practices.models import (
     PracticeVersion,
     VersionKind,
 )
-from services.practices.search import parse_text_query
+from services.practices.search import parse_text_query, title_sort_key
 
 AUTHOR_ROLES = (Role.MEMBER, Role.PARTNER, Role.COUNTRY_FOCAL_POINT, Role.SECRETARIAT)
 
@@ -134,21 +134,14 @@ def practice_view(practice: Practice, principal: Principal | None) -> schemas.Pr
             "id": practice.id,
             "contacts": practice.contacts if principal is not None else None,
             "review_comment": practice.review_comment if may_review else None,
-            "submitted_at": _utc(practice.submitted_at),
-            "published_at": _utc(practice.published_at),
-            "archived_at": _utc(practice.archived_at),
-            "created_at": _utc(practice.created_at),
-            "updated_at": _utc(practice.updated_at),
+            "submitted_at": practice.submitted_at,
+            "published_at": practice.published_at,
+            "archived_at": practice.archived_at,
+            "created_at": practice.created_at,
+            "updated_at": practice.updated_at,
             "version": practice.version,
         }
     )
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; every timestamp stored here is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def _localized(es: str | None, en: str | None) -> dict[str, str | None] | None:
@@ -243,7 +236,7 @@ async def practice_versions(
             kind=version.kind,
             changed_fields=version.changed_fields,
             changed_by=version.changed_by if principal is not None else None,
-            changed_at=_utc(version.changed_at),
+            changed_at=version.changed_at,
             snapshot=version.snapshot,
         )
         for version in await repository.versions(session, practice_id)
@@ -264,7 +257,7 @@ async def practice_transitions(
             to_status=step.to_status,
             actor=step.actor if principal is not None else None,
             comment=step.comment if reviewer_view else None,
-            at=_utc(step.at),
+            at=step.at,
         )
         for step in await repository.transitions(session, practice_id)
     ]
@@ -309,7 +302,7 @@ def _apply(practice: Practice, changes: dict[str, Any]) -> None:
             setattr(practice, f"{name}_es", text.es if text else None)
             setattr(practice, f"{name}_en", text.en if text else None)
             if name == "title" and text is not None:
-                practice.sort_title = text.text("es")[:300]
+                practice.sort_title = title_sort_key(text.es, text.en)
         elif name == "implementing_organisations":
             organisations = value or []
             practice.implementing_organisations = organisations
@@ -570,8 +563,8 @@ def inventory_view(item: InventoryItem, principal: Principal | None) -> schemas.
             "source_organisation": source,
             "as_of_date": item.as_of_date,
             "contacts": item.contacts if principal is not None else None,
-            "created_at": _utc(item.created_at),
-            "updated_at": _utc(item.updated_at),
+            "created_at": item.created_at,
+            "updated_at": item.updated_at,
             "version": item.version,
         }
     )
@@ -687,9 +680,10 @@ async def priorities(
 
     score = severity points (low 1, medium 2, high 3, critical 5, summed over the theme's
     gaps) x number of countries reporting them ÷ (1 + published practices on the theme).
+    With `countries`, both the gaps and the practices are those of these countries.
     """
     gaps = await repository.gap_counts(session, countries)
-    practices = await repository.published_practices_per_theme(session)
+    practices = await repository.published_practices_per_theme(session, countries)
     severity_counts: dict[str, dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(SEVERITY_POINTS, 0)
     )

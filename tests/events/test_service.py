@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -22,10 +22,11 @@ def test_panama_and_mexico_city_are_an_hour_apart_in_2023() -> None:
 def test_a_skipped_and_an_ambiguous_tijuana_time() -> None:
     with pytest.raises(InvalidLocalTime):
         to_utc(datetime(2023, 3, 12, 2, 30), "America/Tijuana")
-    # 01:30 on 5 November happens twice; the first (daylight) one is meant.
-    assert to_utc(datetime(2023, 11, 5, 1, 30), "America/Tijuana") == datetime(
-        2023, 11, 5, 8, 30, tzinfo=UTC
-    )
+    # 01:30 on 5 November happens twice: refused too, the caller sends an offset instead.
+    with pytest.raises(InvalidLocalTime, match="occurs twice"):
+        to_utc(datetime(2023, 11, 5, 1, 30), "America/Tijuana")
+    daylight = datetime(2023, 11, 5, 1, 30, tzinfo=timezone(timedelta(hours=-7)))
+    assert to_utc(daylight, "America/Tijuana") == datetime(2023, 11, 5, 8, 30, tzinfo=UTC)
 
 
 def test_a_daily_series_crosses_tijuanas_spring_change_at_the_same_local_hour() -> None:

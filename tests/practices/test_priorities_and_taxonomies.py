@@ -52,6 +52,24 @@ async def test_priorities_for_one_country(client: httpx.AsyncClient) -> None:
     assert [(r["theme"]["code"], r["score"]) for r in rows] == [("education", 2.0)]
 
 
+async def test_a_country_filter_counts_only_that_countrys_practices(
+    client: httpx.AsyncClient,
+) -> None:
+    # education gap in GTM (critical: 5 points); practices on education exist only in HND.
+    await create_item(client, SECRETARIAT, country="GTM", theme="education", severity="critical")
+    await published_practice(client, country="HND", themes=["education"])
+    await published_practice(client, country="HND", themes=["education"])
+    everywhere = (await client.get("/v1/topics/priorities")).json()["items"]
+    assert [(r["score"], r["published_practices"]) for r in everywhere] == [(round(5 / 3, 2), 2)]
+    in_gtm = (await client.get("/v1/topics/priorities", params={"country": "GTM"})).json()
+    assert [(r["score"], r["published_practices"]) for r in in_gtm["items"]] == [(5.0, 0)]
+    await published_practice(client, country="GTM", themes=["education"])
+    in_gtm = (await client.get("/v1/topics/priorities", params={"country": "GTM"})).json()
+    assert [(r["score"], r["published_practices"]) for r in in_gtm["items"]] == [(2.5, 1)]
+    operation = (await client.get("/openapi.json")).json()["paths"]["/v1/topics/priorities"]
+    assert "practices published for that country" in operation["get"]["description"]
+
+
 async def test_no_gaps_no_priorities(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/topics/priorities")).json() == {"items": []}
 
