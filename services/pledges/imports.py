@@ -129,18 +129,21 @@ async def export_entries(session: AsyncSession, principal: Principal | None) -> 
     visible = repository.pledges_query(principal, PledgeFilters()).subquery()
     rows = (
         await session.execute(
-            select(LedgerEntry, visible.c.contributor_id, visible.c.visibility)
+            select(LedgerEntry)
             .join(visible, visible.c.id == LedgerEntry.pledge_id)
             .order_by(LedgerEntry.recorded_at, LedgerEntry.id)
         )
-    ).all()
+    ).scalars().all()
     out, writer = _writer()
-    party_cache: dict[uuid.UUID, bool] = {}
-    for entry, contributor_id, _visibility in rows:
-        if entry.pledge_id not in party_cache:
-            party_cache[entry.pledge_id] = principal is not None and (
-                principal.is_secretariat or principal.speaks_for_org(str(contributor_id))
-            )
+    # The same rule as list_entries/get_entry: notes only for parties to the pledge.
+    party: dict[uuid.UUID, bool] = {}
+    pledge_ids = list(dict.fromkeys(entry.pledge_id for entry in rows))
+    for chunk in _chunks(pledge_ids):
+        pledges = await session.scalars(select(Pledge).where(Pledge.id.in_(chunk)))
+        countries, _ = await repository.pledge_links(session, chunk)
+        for pledge in pledges:
+            party[pledge.id] = service.is_party_to(principal, pledge, countries[pledge.id])
+    for entry in rows:
         writer.writerow(
             {
                 "record_type": "entry",
@@ -154,7 +157,7 @@ async def export_entries(session: AsyncSession, principal: Principal | None) -> 
                 "objective_id": _text(entry.objective_id),
                 "reverses_entry_id": _text(entry.reverses_entry_id),
                 "external_reference": _text(entry.external_reference),
-                "note": _text(entry.note) if party_cache[entry.pledge_id] else "",
+                "note": _text(entry.note) if party[entry.pledge_id] else "",
             }
         )
     return out.getvalue()
