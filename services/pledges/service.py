@@ -970,12 +970,14 @@ def check_ledger_rules(pledged: Decimal, currency: str, sums: Balances, move: Mo
         "expended": format(sums.expended, "f"),
         "requested": format(move.pledge_amount, "f"),
     }
+    if move.pledge_amount < 0:
+        _check_reversal(currency, sums, move, numbers)
     if committed > pledged:
         raise OverCommitment(
             f"commitments would reach {committed} {currency}, above the pledged {pledged} "
             f"(already committed {sums.committed}, headroom {pledged - sums.committed})",
             **numbers,
-            headroom=format(pledged - sums.committed, "f"),
+            headroom=format(max(pledged - sums.committed, ZERO), "f"),
         )
     if disbursed > committed:
         raise OverDisbursement(
@@ -983,7 +985,7 @@ def check_ledger_rules(pledged: Decimal, currency: str, sums: Balances, move: Mo
             f"{committed} (already disbursed {sums.disbursed}, headroom "
             f"{committed - sums.disbursed})",
             **numbers,
-            headroom=format(committed - sums.disbursed, "f"),
+            headroom=format(max(committed - sums.disbursed, ZERO), "f"),
         )
     if expended > disbursed:
         raise OverExpenditure(
@@ -991,8 +993,43 @@ def check_ledger_rules(pledged: Decimal, currency: str, sums: Balances, move: Mo
             f"{disbursed} (already expended {sums.expended}, headroom "
             f"{disbursed - sums.expended})",
             **numbers,
-            headroom=format(disbursed - sums.expended, "f"),
+            headroom=format(max(disbursed - sums.expended, ZERO), "f"),
         )
+
+
+def _check_reversal(currency: str, sums: Balances, move: Movement, numbers: dict[str, Any]) -> None:
+    """A reversal may not leave what depends on the reversed balance above it.
+
+    Reversing a commitment that is partly disbursed (or a disbursement partly spent) asks
+    for the dependent entries to be reversed first, and says how much could be reversed.
+    """
+    cancelled = -move.pledge_amount
+    if move.effect == EntryType.COMMITMENT.value:
+        balance, dependent, error, names = (
+            sums.committed,
+            sums.disbursed,
+            OverDisbursement,
+            ("commitment", "disbursements", "disbursed", "committed"),
+        )
+    elif move.effect == EntryType.DISBURSEMENT.value:
+        balance, dependent, error, names = (
+            sums.disbursed,
+            sums.expended,
+            OverExpenditure,
+            ("disbursement", "expenditure", "expended", "disbursed"),
+        )
+    else:
+        return
+    if balance - cancelled >= dependent:
+        return
+    reversible = max(balance - dependent, ZERO)
+    entry, dependents, dependent_verb, balance_verb = names
+    raise error(
+        f"cannot reverse this {entry} of {cancelled} {currency}: reverse the {dependents} "
+        f"first: {dependent} {dependent_verb} against {balance} {balance_verb}",
+        **{**numbers, "requested": format(move.pledge_amount, "f")},
+        headroom=format(reversible, "f"),
+    )
 
 
 async def record_entry(

@@ -40,3 +40,33 @@ async def test_a_recipient_focal_point_sees_notes_in_the_export_as_in_the_ledger
     assert [row["note"] for row in csv.DictReader(io.StringIO(hidden.text))] == [""]
     anonymous = await ledger.client.get("/v1/exports/entries")
     assert [row["note"] for row in csv.DictReader(io.StringIO(anonymous.text))] == [""]
+
+
+# ---------------------------------------------------------------- reversal message
+
+
+async def test_reversing_a_partly_disbursed_commitment_asks_to_reverse_disbursements_first(
+    ledger: Ledger,
+) -> None:
+    org = await ledger.organisation()
+    pledge = await ledger.pledge(org["id"])
+    commitment = (await ledger.entry(pledge["id"], "commitment", "100")).json()
+    assert (await ledger.entry(pledge["id"], "disbursement", "80")).status_code == 201
+    response = await ledger.client.post(
+        f"/v1/pledges/{pledge['id']}/entries",
+        json={
+            "entry_type": "reversal",
+            "reverses_entry_id": commitment["id"],
+            "value_date": "2023-02-01",
+        },
+        headers=SECRETARIAT,
+    )
+    assert response.status_code == 409
+    problem = response.json()
+    assert "reverse the disbursements first: 80.0000 disbursed against 100.0000 committed" in (
+        problem["detail"]
+    )
+    assert problem["headroom"] == "20.0000"
+    assert problem["requested"] == "-100.0000"
+    entries = await ledger.client.get(f"/v1/pledges/{pledge['id']}/entries", headers=SECRETARIAT)
+    assert len(entries.json()["items"]) == 2
