@@ -275,15 +275,25 @@ def read_csv(content: bytes, required: Sequence[str]) -> list[tuple[int, dict[st
     except UnicodeDecodeError as exc:
         raise InvalidFile("the file must be UTF-8 encoded CSV") from exc
     reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
-    missing = [column for column in required if column not in header]
-    if missing:
-        raise InvalidFile(f"the CSV header lacks the columns: {', '.join(missing)}")
     rows: list[tuple[int, dict[str, str]]] = []
-    for number, row in enumerate(reader, start=1):
-        rows.append(
-            (number, {key: value for key, value in row.items() if key and value not in ("", None)})
-        )
+    try:
+        header = reader.fieldnames or []
+        missing = [column for column in required if column not in header]
+        if missing:
+            raise InvalidFile(f"the CSV header lacks the columns: {', '.join(missing)}")
+        for number, row in enumerate(reader, start=1):
+            rows.append(
+                (
+                    number,
+                    {key: value for key, value in row.items() if key and value not in ("", None)},
+                )
+            )
+    except csv.Error as exc:
+        # e.g. a cell above the csv module's field size limit (128 KiB)
+        raise InvalidFile(
+            f"the file is not readable CSV (line {reader.line_num}): {exc}",
+            line=reader.line_num,
+        ) from exc
     return rows
 
 

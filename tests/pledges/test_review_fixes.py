@@ -70,3 +70,34 @@ async def test_reversing_a_partly_disbursed_commitment_asks_to_reverse_disbursem
     assert problem["requested"] == "-100.0000"
     entries = await ledger.client.get(f"/v1/pledges/{pledge['id']}/entries", headers=SECRETARIAT)
     assert len(entries.json()["items"]) == 2
+
+
+# ---------------------------------------------------------------- oversized CSV cells
+
+
+async def test_a_csv_cell_above_the_field_limit_is_an_invalid_file_and_writes_nothing(
+    ledger: Ledger,
+) -> None:
+    org = await ledger.organisation()
+    huge = "x" * (200 * 1024)
+    pledges = (
+        "record_type,contributor_id,kind,title_en,amount,currency,recipient_countries,"
+        f"announced_on\npledge,{org['id']},financial,Fine,100,USD,GTM,2023-01-01\n"
+        f'pledge,{org["id"]},financial,"{huge}",100,USD,GTM,2023-01-01\n'
+    )
+    imported = await ledger.client.post("/v1/imports", content=pledges, headers=CSV_HEADERS)
+    assert imported.status_code == 422, imported.text
+    assert "field larger than field limit" in imported.json()["detail"]
+    listed = await ledger.client.get("/v1/pledges", headers=SECRETARIAT)
+    assert listed.json()["items"] == []
+    rates = (
+        "currency,rate_date,rate_to_usd,source\nEUR,2023-01-01,1.1,ECB\n"
+        f'CAD,2023-01-01,0.75,"{huge}"\n'
+    )
+    uploaded = await ledger.client.post(
+        "/v1/exchange-rates/bulk", content=rates, headers=CSV_HEADERS
+    )
+    assert uploaded.status_code == 422, uploaded.text
+    assert "field larger than field limit" in uploaded.json()["detail"]
+    listed_rates = await ledger.client.get("/v1/exchange-rates", headers=SECRETARIAT)
+    assert listed_rates.json()["items"] == []
