@@ -105,6 +105,10 @@ async def fetch_page(
     """One service page for `first`/`after`: (items, page body, start cursor, skip)."""
     size = page_size(context, first)
     start, skip = decode_cursor(after) if after else (None, 0)
+    if skip > context.max_page_size:
+        # Cursors this gateway makes skip at most one page into a service page; a larger
+        # skip is forged and would fetch more than the maximum page size from the service.
+        raise BadUserInput("`after` is not a cursor of this list", argument="after")
     query: dict[str, ParamValue] = {**params, "limit": max(size + skip, 1), "cursor": start}
     body = await context.upstream.get(service, path, query)
     items = list(body.get("items", []))[skip : skip + size]

@@ -20,6 +20,7 @@ import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -36,7 +37,7 @@ from strawberry.types import ExecutionContext
 from gateway.arguments import IdArg
 from gateway.config import GatewaySettings
 from gateway.context import Context, Info
-from gateway.errors import GatewayError
+from gateway.errors import ErrorCode, GatewayError
 from gateway.mutations import Mutation
 from gateway.queries import DomainQuery, resolve_node
 from services.common.context import current_request_id
@@ -87,10 +88,31 @@ class Query(DomainQuery):
         return list(await asyncio.gather(*(_check(info, name) for name in names)))
 
 
+def is_request_error(error: GraphQLError) -> bool:
+    """An error in the request itself: syntax, validation, or a value that does not coerce.
+
+    These are raised before any resolver runs (no `path`), either by graphql-core itself
+    (no original error) or by a scalar refusing an input value.
+    """
+    if error.path is not None:
+        return False
+    original = error.original_error
+    return original is None or isinstance(original, GraphQLError | StrawberryInputCoercionError)
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     """A resolver's bug (to mask), as opposed to a domain or validation error (to show)."""
     original = error.original_error
-    return original is not None and not isinstance(original, GatewayError)
+    if original is None or isinstance(original, GatewayError):
+        return False
+    return not is_request_error(error)
+
+
+def mark_request_error(error: GraphQLError) -> None:
+    """Give a request error the code clients branch on, BAD_USER_INPUT (unless it has one)."""
+    extensions = dict(error.extensions or {})
+    extensions.setdefault("code", ErrorCode.BAD_USER_INPUT.value)
+    error.extensions = extensions
 
 
 class GatewaySchema(strawberry.Schema):
@@ -101,6 +123,8 @@ class GatewaySchema(strawberry.Schema):
     ) -> None:
         request_id = current_request_id()
         for error in errors:
+            if is_request_error(error):
+                mark_request_error(error)
             if is_unexpected(error):
                 logger.error(
                     "unexpected error in %s: %s",

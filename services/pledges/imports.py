@@ -128,12 +128,16 @@ async def export_entries(session: AsyncSession, principal: Principal | None) -> 
     """Every ledger entry of the pledges the caller may see (notes only for parties)."""
     visible = repository.pledges_query(principal, PledgeFilters()).subquery()
     rows = (
-        await session.execute(
-            select(LedgerEntry)
-            .join(visible, visible.c.id == LedgerEntry.pledge_id)
-            .order_by(LedgerEntry.recorded_at, LedgerEntry.id)
+        (
+            await session.execute(
+                select(LedgerEntry)
+                .join(visible, visible.c.id == LedgerEntry.pledge_id)
+                .order_by(LedgerEntry.recorded_at, LedgerEntry.id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     out, writer = _writer()
     # The same rule as list_entries/get_entry: notes only for parties to the pledge.
     party: dict[uuid.UUID, bool] = {}

@@ -23,7 +23,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.errors import Forbidden, Unprocessable
+from services.common.errors import Conflict, Forbidden, Unprocessable
 from services.common.etag import check_if_match
 from services.common.pagination import Page, keyset_page
 from services.common.schemas import LocalizedText, Money
@@ -1014,6 +1014,7 @@ def _check_reversal(currency: str, sums: Balances, move: Movement, numbers: dict
     for the dependent entries to be reversed first, and says how much could be reversed.
     """
     cancelled = -move.pledge_amount
+    error: type[Conflict]
     if move.effect == EntryType.COMMITMENT.value:
         balance, dependent, error, names = (
             sums.committed,

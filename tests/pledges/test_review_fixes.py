@@ -63,8 +63,9 @@ async def test_reversing_a_partly_disbursed_commitment_asks_to_reverse_disbursem
     )
     assert response.status_code == 409
     problem = response.json()
-    assert "reverse the disbursements first: 80.0000 disbursed against 100.0000 committed" in (
-        problem["detail"]
+    assert (
+        "reverse the disbursements first: 80.0000 disbursed against 100.0000 committed"
+        in (problem["detail"])
     )
     assert problem["headroom"] == "20.0000"
     assert problem["requested"] == "-100.0000"
