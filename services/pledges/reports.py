@@ -5,8 +5,12 @@ dimensions a report can group by:
 
 * an **announcement** per pledge (date: announced_on): pledged = the pledge's USD amount
   at the rate of its announcement date;
-* a **withdrawal** per withdrawn pledge (date: withdrawn_on): the undisbursed remainder
-  stops counting — pledged and committed both drop to what was disbursed;
+* a **withdrawal** per withdrawn pledge: the undisbursed remainder stops counting —
+  pledged and committed both drop to what was disbursed. Pledged drops in the shares the
+  announcement was attributed in; committed drops where each entry was attributed (its
+  country and objective), by that entry's undisbursed part, so no country or objective
+  goes negative. An entry dated after the withdrawal (a reversal) acts on its own date;
+  a report as of a date counts only what happened by then;
 * an **entry** per ledger entry (date: value_date): committed / disbursed = its signed
   USD amount at the rate of its value date (a reversal is negative).
 
@@ -128,35 +132,11 @@ def _pledge_allocations() -> Any:
     ).subquery("allocations")
 
 
-def _pledge_balances() -> Any:
-    """Per pledge: committed and disbursed USD over its whole ledger."""
-    return (
-        select(
-            LedgerEntry.pledge_id.label("pledge_id"),
-            func.sum(
-                case(
-                    (LedgerEntry.effect == EntryType.COMMITMENT.value, LedgerEntry.signed_usd),
-                    else_=0,
-                )
-            ).label("committed"),
-            func.sum(
-                case(
-                    (LedgerEntry.effect == EntryType.DISBURSEMENT.value, LedgerEntry.signed_usd),
-                    else_=0,
-                )
-            ).label("disbursed"),
-        )
-        .group_by(LedgerEntry.pledge_id)
-        .subquery("balances")
-    )
-
-
 def _flows(
     date_from: date | None, date_to: date | None, country: str | None, kind: str | None
 ) -> Any:
     """Every flow with its date, USD measures and dimensions (see the module docstring)."""
     allocations = _pledge_allocations()
-    balances = _pledge_balances()
     zero = literal(0)
     amount_usd = func.coalesce(Pledge.amount_usd, 0)
 
@@ -170,6 +150,13 @@ def _flows(
             when.label("flow_date"),
         ]
 
+    # A withdrawal acts on each entry from the later of the withdrawal and the entry's
+    # value date: an entry (say a reversal) dated after the withdrawal moves the figures
+    # on its own date, so a report dated before it does not count it.
+    withdrawn_effect_date = case(
+        (LedgerEntry.value_date > Pledge.withdrawn_on, LedgerEntry.value_date),
+        else_=Pledge.withdrawn_on,
+    )
     announcements = (
         select(
             *dims(allocations.c.country, allocations.c.objective_id, Pledge.announced_on),
@@ -181,21 +168,36 @@ def _flows(
         .join(Pledge, Pledge.id == allocations.c.pledge_id)
         .join(Organisation, Organisation.id == Pledge.contributor_id)
     )
-    disbursed = func.coalesce(balances.c.disbursed, 0)
+    # Withdrawn, the pledged amount drops to what was disbursed, attributed like the
+    # announcement was: minus the announced amount on the withdrawal date, plus each
+    # disbursement (signed: reversals count) in the announcement's shares.
     withdrawals = (
         select(
             *dims(allocations.c.country, allocations.c.objective_id, Pledge.withdrawn_on),
-            (allocations.c.share * (disbursed - amount_usd)).label("pledged"),
-            (allocations.c.share * (disbursed - func.coalesce(balances.c.committed, 0))).label(
-                "committed"
-            ),
+            (allocations.c.share * -amount_usd).label("pledged"),
+            zero.label("committed"),
             zero.label("disbursed"),
         )
         .select_from(allocations)
         .join(Pledge, Pledge.id == allocations.c.pledge_id)
         .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .outerjoin(balances, balances.c.pledge_id == Pledge.id)
         .where(Pledge.withdrawn_on.is_not(None))
+    )
+    withdrawn_disbursed = (
+        select(
+            *dims(allocations.c.country, allocations.c.objective_id, withdrawn_effect_date),
+            (allocations.c.share * LedgerEntry.signed_usd).label("pledged"),
+            zero.label("committed"),
+            zero.label("disbursed"),
+        )
+        .select_from(allocations)
+        .join(Pledge, Pledge.id == allocations.c.pledge_id)
+        .join(LedgerEntry, LedgerEntry.pledge_id == Pledge.id)
+        .join(Organisation, Organisation.id == Pledge.contributor_id)
+        .where(
+            Pledge.withdrawn_on.is_not(None),
+            LedgerEntry.effect == EntryType.DISBURSEMENT.value,
+        )
     )
     committed = case(
         (LedgerEntry.effect == EntryType.COMMITMENT.value, LedgerEntry.signed_usd), else_=0
@@ -203,6 +205,10 @@ def _flows(
     disbursed_entry = case(
         (LedgerEntry.effect == EntryType.DISBURSEMENT.value, LedgerEntry.signed_usd), else_=0
     )
+    # Withdrawn, the committed amount drops to what was disbursed where the entries were
+    # attributed: each entry's undisbursed part (disbursed - committed) is taken off where
+    # the entry counted, so no country or objective goes below its disbursements.
+    undisbursed_removed = disbursed_entry - committed
     named = (
         select(
             *dims(LedgerEntry.recipient_country, LedgerEntry.objective_id, LedgerEntry.value_date),
@@ -213,6 +219,17 @@ def _flows(
         .join(Pledge, Pledge.id == LedgerEntry.pledge_id)
         .join(Organisation, Organisation.id == Pledge.contributor_id)
         .where(LedgerEntry.objective_id.is_not(None))
+    )
+    named_withdrawn = (
+        select(
+            *dims(LedgerEntry.recipient_country, LedgerEntry.objective_id, withdrawn_effect_date),
+            zero.label("pledged"),
+            undisbursed_removed.label("committed"),
+            zero.label("disbursed"),
+        )
+        .join(Pledge, Pledge.id == LedgerEntry.pledge_id)
+        .join(Organisation, Organisation.id == Pledge.contributor_id)
+        .where(LedgerEntry.objective_id.is_not(None), Pledge.withdrawn_on.is_not(None))
     )
     # An entry without an objective is shared over its pledge's objectives in the entry's
     # country (or none).
@@ -229,25 +246,40 @@ def _flows(
         .subquery("links")
     )
     share = ONE / func.coalesce(links.c.objectives, 1)
-    unnamed = (
-        select(
-            *dims(LedgerEntry.recipient_country, links.c.objective_id, LedgerEntry.value_date),
-            zero.label("pledged"),
-            (share * committed).label("committed"),
-            (share * disbursed_entry).label("disbursed"),
+
+    def unnamed_part(when: Any, pledged: Any, committed_: Any, disbursed_: Any) -> Any:
+        return (
+            select(
+                *dims(LedgerEntry.recipient_country, links.c.objective_id, when),
+                pledged.label("pledged"),
+                committed_.label("committed"),
+                disbursed_.label("disbursed"),
+            )
+            .join(Pledge, Pledge.id == LedgerEntry.pledge_id)
+            .join(Organisation, Organisation.id == Pledge.contributor_id)
+            .outerjoin(
+                links,
+                and_(
+                    links.c.pledge_id == LedgerEntry.pledge_id,
+                    links.c.country == LedgerEntry.recipient_country,
+                ),
+            )
+            .where(LedgerEntry.objective_id.is_(None))
         )
-        .join(Pledge, Pledge.id == LedgerEntry.pledge_id)
-        .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .outerjoin(
-            links,
-            and_(
-                links.c.pledge_id == LedgerEntry.pledge_id,
-                links.c.country == LedgerEntry.recipient_country,
-            ),
-        )
-        .where(LedgerEntry.objective_id.is_(None))
-    )
-    parts = [announcements, withdrawals, named, unnamed]
+
+    unnamed = unnamed_part(LedgerEntry.value_date, zero, share * committed, share * disbursed_entry)
+    unnamed_withdrawn = unnamed_part(
+        withdrawn_effect_date, zero, share * undisbursed_removed, zero
+    ).where(Pledge.withdrawn_on.is_not(None))
+    parts = [
+        announcements,
+        withdrawals,
+        withdrawn_disbursed,
+        named,
+        named_withdrawn,
+        unnamed,
+        unnamed_withdrawn,
+    ]
     filtered = []
     for part in parts:
         flow_date = part.selected_columns.flow_date

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from services.pledges import service
 from tests.conftest import auth_headers
 from tests.pledges.conftest import SECRETARIAT, Ledger
 
@@ -102,3 +106,112 @@ async def test_a_csv_cell_above_the_field_limit_is_an_invalid_file_and_writes_no
     assert "field larger than field limit" in uploaded.json()["detail"]
     listed_rates = await ledger.client.get("/v1/exchange-rates", headers=SECRETARIAT)
     assert listed_rates.json()["items"] == []
+
+
+# ---------------------------------------------------------------- withdrawals in reports
+
+
+async def _gap_figures(ledger: Ledger) -> dict[str, tuple[str, str, str]]:
+    report = (await ledger.client.get("/v1/reports/gaps")).json()
+    return {
+        row["objective_id"]: (row["pledged_usd"], row["committed_usd"], row["disbursed_usd"])
+        for row in report["objectives"]
+    }
+
+
+async def test_a_withdrawal_takes_commitments_off_where_the_entries_counted(
+    ledger: Ledger,
+) -> None:
+    """1000 USD over objectives A and B (GTM); 100 committed to A, 40 disbursed to A.
+
+    Withdrawn: pledged drops to the 40 disbursed in the announcement's shares (20 + 20);
+    committed drops to the disbursed where the entries counted (A 40, B 0).
+    """
+    org = await ledger.organisation()
+    a = await ledger.objective()
+    b = await ledger.objective()
+    pledge = await ledger.pledge(org["id"], objective_ids=[a["id"], b["id"]])
+    committed = await ledger.entry(pledge["id"], "commitment", "100", objective_id=a["id"])
+    assert committed.status_code == 201
+    disbursed = await ledger.entry(pledge["id"], "disbursement", "40", objective_id=a["id"])
+    assert disbursed.status_code == 201
+    assert await _gap_figures(ledger) == {
+        a["id"]: ("500.00", "100.00", "40.00"),
+        b["id"]: ("500.00", "0.00", "0.00"),
+    }
+    await _withdraw(ledger, pledge)
+    assert await _gap_figures(ledger) == {
+        a["id"]: ("20.00", "40.00", "40.00"),
+        b["id"]: ("20.00", "0.00", "0.00"),
+    }
+
+
+async def test_a_withdrawal_takes_commitments_off_in_the_entries_countries(
+    ledger: Ledger,
+) -> None:
+    """1000 USD to GTM + HND (500 each); 100 committed and 40 disbursed in GTM; withdrawn."""
+    org = await ledger.organisation()
+    pledge = await ledger.pledge(org["id"], recipient_countries=["GTM", "HND"])
+    assert (await ledger.entry(pledge["id"], "commitment", "100")).status_code == 201
+    assert (await ledger.entry(pledge["id"], "disbursement", "40")).status_code == 201
+    await _withdraw(ledger, pledge)
+    report = (await ledger.client.get("/v1/reports/summary?group_by=country")).json()
+    rows = {
+        row["group"]["country"]: (row["pledged_usd"], row["committed_usd"], row["disbursed_usd"])
+        for row in report["rows"]
+    }
+    assert rows == {"GTM": ("20.00", "40.00", "40.00"), "HND": ("20.00", "0.00", "0.00")}
+    assert report["totals"] == {
+        "pledged_usd": "40.00",
+        "committed_usd": "40.00",
+        "disbursed_usd": "40.00",
+    }
+
+
+async def test_a_report_dated_before_a_later_reversal_does_not_count_it(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1000 USD to GTM: 100 committed, 80 disbursed, withdrawn 2023-06-01, and the
+    disbursement reversed with value date 2023-09-01.
+
+    As of 2023-07-01 pledged and committed are the 80 disbursed; at the end of 2023 all 0.
+    """
+    org = await ledger.organisation()
+    pledge = await ledger.pledge(org["id"])
+    assert (await ledger.entry(pledge["id"], "commitment", "100")).status_code == 201
+    disbursement = await ledger.entry(pledge["id"], "disbursement", "80", value_date="2023-02-01")
+    assert disbursement.status_code == 201
+    monkeypatch.setattr(service, "utc_now", lambda: datetime(2023, 6, 1, 12, tzinfo=UTC))
+    await _withdraw(ledger, pledge)
+    monkeypatch.undo()
+    reversal = await ledger.client.post(
+        f"/v1/pledges/{pledge['id']}/entries",
+        json={
+            "entry_type": "reversal",
+            "reverses_entry_id": disbursement.json()["id"],
+            "value_date": "2023-09-01",
+        },
+        headers=SECRETARIAT,
+    )
+    assert reversal.status_code == 201, reversal.text
+
+    async def totals(date_to: str) -> dict[str, str]:
+        report = await ledger.client.get(f"/v1/reports/summary?group_by=country&date_to={date_to}")
+        result: dict[str, str] = report.json()["totals"]
+        return result
+
+    assert await totals("2023-05-31") == {
+        "pledged_usd": "1000.00",
+        "committed_usd": "100.00",
+        "disbursed_usd": "80.00",
+    }
+    assert await totals("2023-07-01") == {
+        "pledged_usd": "80.00",
+        "committed_usd": "80.00",
+        "disbursed_usd": "80.00",
+    }
+    assert await totals("2023-12-31") == {
+        "pledged_usd": "0.00",
+        "committed_usd": "0.00",
+        "disbursed_usd": "0.00",
+    }
