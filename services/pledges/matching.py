@@ -8,8 +8,12 @@ Every (pledge, objective) pair is scored by the database out of 100:
 - 10: the pledge is linked to another objective of the same pillar;
 - 10: the contributor's record: another of its pledges serves the same theme;
 - 5: the contributor's record: another of its pledges goes to the same country;
-- 15: money: 15 x the pledge's unallocated USD (amount minus commitments) over the
-  objective's gap, capped at 15; 0 for pledges without amount.
+- 15: money: 15 x the pledge's unallocated USD over the objective's gap, capped at 15;
+  0 for pledges without amount. Unallocated is computed in the pledge's currency — the
+  amount minus its commitments and their reversals, each already converted to the
+  pledge's currency at its value date — and converted to USD once, at the rate of the
+  pledge's announcement date (the rate of its `amount_usd`), so a fully committed pledge
+  has nothing unallocated whatever the rates did since.
 
 Candidates are open pledges only — not withdrawn, not fulfilled, not already linked to
 the objective, and for pledges with an amount, some of it still uncommitted — that score
@@ -52,7 +56,7 @@ def _pairs(
     committed = (
         select(
             LedgerEntry.pledge_id.label("pledge_id"),
-            func.sum(LedgerEntry.signed_usd).label("committed"),
+            func.sum(LedgerEntry.signed_pledge_amount).label("committed"),
         )
         .where(LedgerEntry.effect == EntryType.COMMITMENT.value)
         .group_by(LedgerEntry.pledge_id)
@@ -95,7 +99,10 @@ def _pairs(
     already_linked = exists().where(
         PledgeObjective.pledge_id == Pledge.id, PledgeObjective.objective_id == gaps.c.id
     )
-    unallocated = Pledge.amount_usd - func.coalesce(committed.c.committed, 0)
+    # In the pledge's currency (commitments and reversals converted to it at their value
+    # dates), then to USD once, at the pledge's announcement rate like its amount_usd.
+    uncommitted = Pledge.amount - func.coalesce(committed.c.committed, 0)
+    unallocated = uncommitted * Pledge.rate_to_usd
     money = case(
         (Pledge.amount_usd.is_(None), literal(0)),
         (gaps.c.gap <= 0, literal(0)),
@@ -142,7 +149,7 @@ def _pairs(
             Pledge.withdrawn_at.is_(None),
             Pledge.implementation_status != ImplementationStatus.FULFILLED.value,
             ~already_linked,
-            or_(Pledge.amount_usd.is_(None), unallocated > 0),
+            or_(Pledge.amount.is_(None), uncommitted > 0),
         )
     )
     if pledge_id is not None:

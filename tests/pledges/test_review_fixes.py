@@ -215,3 +215,33 @@ async def test_a_report_dated_before_a_later_reversal_does_not_count_it(
         "committed_usd": "0.00",
         "disbursed_usd": "0.00",
     }
+
+
+# ---------------------------------------------------------------- matching in one currency
+
+
+async def test_matching_counts_unallocated_money_in_the_pledges_currency(ledger: Ledger) -> None:
+    """EUR at 1.05 on announcement (2022-09-28), 0.95 from 2023-01-01.
+
+    Fully committed: 1000 EUR committed at 0.95 = 950 USD, less than the 1050 USD pledged
+    at 1.05 — yet nothing is unallocated, so it is never suggested. Partly committed:
+    600 of 1000 EUR, 400 EUR unallocated = 420.00 USD at the announcement rate (the old
+    mixed-rate figure was 1050 - 570 = 480).
+    """
+    await ledger.rate("EUR", "2022-01-01", "1.05")
+    await ledger.rate("EUR", "2023-01-01", "0.95")
+    objective = await ledger.objective()
+    org = await ledger.organisation()
+    euros = {"amount": "1000", "currency": "EUR"}
+    full = await ledger.pledge(org["id"], amount=euros)
+    partial = await ledger.pledge(org["id"], amount=euros)
+    assert (await ledger.entry(full["id"], "commitment", "1000", "EUR")).status_code == 201
+    assert (await ledger.entry(partial["id"], "commitment", "600", "EUR")).status_code == 201
+
+    response = await ledger.client.get(
+        f"/v1/matching/suggestions?objective_id={objective['id']}", headers=SECRETARIAT
+    )
+    items = response.json()["items"]
+    assert [item["pledge_id"] for item in items] == [partial["id"]]
+    assert items[0]["unallocated_usd"] == "420.00"
+    assert "420.00 USD unallocated against a gap of 1000000.00 USD" in items[0]["reasons"]
