@@ -625,11 +625,20 @@ def _dimensions(raw: str) -> list[Dimension]:
     "/reports/summary",
     tags=["reports"],
     response_model=SummaryReport,
-    responses=problem_responses(422),
+    responses=problem_responses(401, 422),
     summary="Pledged, committed and disbursed in USD",
+    description=(
+        "Pledged, committed and disbursed USD grouped by one or two dimensions, summed by "
+        "the database. Totals count every pledge, restricted ones included; a restricted "
+        "pledge the caller may not see (anonymous callers, and anyone who is neither the "
+        "secretariat, the contributor's member/partner nor a focal point of a recipient "
+        "country) counts under contributor `null` — undisclosed — so its amount is never "
+        "shown against its contributor."
+    ),
 )
 async def summary_report(
     session: SessionDep,
+    principal: OptionalPrincipalDep,
     group_by: Annotated[
         str,
         Query(
@@ -645,7 +654,11 @@ async def summary_report(
 ) -> SummaryReport:
     """USD totals grouped by one or two dimensions, summed by the database."""
     filters = ReportFilters(
-        date_from=date_from, date_to=date_to, country=country, kind=kind.value if kind else None
+        date_from=date_from,
+        date_to=date_to,
+        country=country,
+        kind=kind.value if kind else None,
+        viewer=principal,
     )
     return await reports.summary(session, _dimensions(group_by), filters)
 
@@ -681,6 +694,15 @@ async def gaps_report(
         },
     },
     summary="Semi-annual public synthesis",
+    description=(
+        "The semi-annual public synthesis: totals and change against the previous half-year, "
+        "new pledges and new partners, breakdowns per country and contributor kind, the "
+        "largest gaps and the exchange-rate date used. It is the public document, the same "
+        "for every caller: totals count restricted pledges, but new pledges lists public "
+        "ones only, and new partners lists only contributors whose first pledge falls in "
+        "the period and who have a public pledge by its end (with the date of their first "
+        "public pledge)."
+    ),
 )
 async def synthesis_report(
     request: Request,

@@ -7,7 +7,8 @@ Every (pledge, objective) pair is scored by the database out of 100:
   employment pledge and the theme is employment and livelihoods;
 - 10: the pledge is linked to another objective of the same pillar;
 - 10: the contributor's record: another of its pledges serves the same theme;
-- 5: the contributor's record: another of its pledges goes to the same country;
+- 5: the contributor's record: another of its pledges goes to the same country
+  (the record counts only pledges the caller may see: public ones for anonymous callers);
 - 15: money: 15 x the pledge's unallocated USD over the objective's gap, capped at 15;
   0 for pledges without amount. Unallocated is computed in the pledge's currency — the
   amount minus its commitments and their reversals, each already converted to the
@@ -83,7 +84,11 @@ def _pairs(
         and_(Pledge.kind == PledgeKind.EMPLOYMENT.value, gaps.c.theme == "employment_livelihoods"),
     )
     pillar_fit = linked_where(linked_objective.pillar == gaps.c.pillar)
+    # The contributor's record counts only pledges the caller may see: a restricted pledge
+    # must not show through a reason given to someone who may not read it.
+    seen_by_caller = other_pledge.id.in_(select(Pledge.id).where(visible_pledges(principal)))
     record_theme = exists().where(
+        seen_by_caller,
         other_pledge.contributor_id == Pledge.contributor_id,
         other_pledge.id != Pledge.id,
         other_link.pledge_id == other_pledge.id,
@@ -91,6 +96,7 @@ def _pairs(
         other_objective.theme == gaps.c.theme,
     )
     record_country = exists().where(
+        seen_by_caller,
         other_pledge.contributor_id == Pledge.contributor_id,
         other_pledge.id != Pledge.id,
         other_country.pledge_id == other_pledge.id,

@@ -19,8 +19,14 @@ A pledge's amount is split in equal shares over the pledge's linked objectives (
 objective's country is the share's country); an entry that names no objective is split
 over the pledge's objectives in the entry's country (none there: no objective); a pledge
 without objectives is split over its recipient countries; a regional pledge with
-neither has no country (null, "regional"). Aggregates count every pledge, restricted
-ones included: visibility restricts a pledge's details, not the totals it adds to.
+neither has no country (null, "regional").
+
+Restricted pledges: aggregates count every pledge, restricted ones included — totals stay
+honest — but nothing identifies a restricted pledge to a caller who may not see it. In
+the summary, such a pledge's flows count under contributor `null` ("undisclosed"). The
+synthesis is the public document, the same for every caller: its new pledges are public
+ones, and its new partners are contributors whose first pledge falls in the period and
+who have a public pledge by its end (first_pledge_on: their first public pledge).
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from services.common.auth import Principal
 from services.common.errors import Unprocessable
 from services.common.schemas import LocalizedText
 from services.pledges.models import (
@@ -67,6 +74,7 @@ from services.pledges.models import (
     PledgeObjective,
     Visibility,
 )
+from services.pledges.repository import visible_pledges
 from services.pledges.schemas import (
     CountryGap,
     Dimension,
@@ -132,19 +140,32 @@ def _pledge_allocations() -> Any:
     ).subquery("allocations")
 
 
+def _contributor(viewer: Principal | None) -> ColumnElement[Any]:
+    """The contributor a flow is shown under: null (undisclosed) for a restricted pledge
+    the viewer may not see, so its amount counts without naming who gave it."""
+    if viewer is not None and viewer.is_secretariat:
+        return Pledge.contributor_id
+    return case((visible_pledges(viewer), Pledge.contributor_id), else_=null())
+
+
 def _flows(
-    date_from: date | None, date_to: date | None, country: str | None, kind: str | None
+    date_from: date | None,
+    date_to: date | None,
+    country: str | None,
+    kind: str | None,
+    viewer: Principal | None = None,
 ) -> Any:
     """Every flow with its date, USD measures and dimensions (see the module docstring)."""
     allocations = _pledge_allocations()
     zero = literal(0)
     amount_usd = func.coalesce(Pledge.amount_usd, 0)
+    contributor = _contributor(viewer)
 
     def dims(country_col: Any, objective_col: Any, when: Any) -> list[Any]:
         return [
             country_col.label("country"),
             objective_col.label("objective_id"),
-            Pledge.contributor_id.label("contributor"),
+            contributor.label("contributor"),
             Organisation.kind.label("contributor_kind"),
             Pledge.kind.label("pledge_kind"),
             when.label("flow_date"),
@@ -312,6 +333,8 @@ class ReportFilters:
     date_to: date | None = None
     country: str | None = None
     kind: str | None = None
+    # Who asks: restricted pledges it may not see count under an undisclosed contributor.
+    viewer: Principal | None = None
 
 
 def _measures(flows: Any) -> list[ColumnElement[Any]]:
@@ -324,7 +347,9 @@ def _measures(flows: Any) -> list[ColumnElement[Any]]:
 
 def summary_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
     """The grouped sums; also what the benchmark compares against raw SQL."""
-    flows = _flows(filters.date_from, filters.date_to, filters.country, filters.kind)
+    flows = _flows(
+        filters.date_from, filters.date_to, filters.country, filters.kind, filters.viewer
+    )
     columns = []
     needs_objective = False
     for dimension in group_by:
@@ -521,7 +546,7 @@ def previous_half(period: str) -> str:
 
 
 async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
-    """The public semi-annual synthesis of support mobilised."""
+    """The public semi-annual synthesis of support mobilised (the same for every caller)."""
     starts_on, ends_on = half_year(period)
     _, previous_end = half_year(previous_half(period))
     now_totals = _totals(
@@ -541,19 +566,28 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
             .order_by(Pledge.announced_on, Pledge.id)
         )
     ).all()
+    # A new partner made its first pledge (of any visibility) in the period; the public
+    # synthesis names it only if it has a public pledge by the period's end, and gives the
+    # date of its first public pledge, so nothing restricted is disclosed.
+    public = Pledge.visibility == Visibility.PUBLIC.value
     first_pledges = (
         select(
             Pledge.contributor_id.label("contributor_id"),
             func.min(Pledge.announced_on).label("first_on"),
+            func.min(case((public, Pledge.announced_on), else_=null())).label("first_public_on"),
         )
         .group_by(Pledge.contributor_id)
         .subquery("first_pledges")
     )
     partners = (
         await session.execute(
-            select(Organisation, first_pledges.c.first_on)
+            select(Organisation, first_pledges.c.first_public_on)
             .join(first_pledges, first_pledges.c.contributor_id == Organisation.id)
-            .where(first_pledges.c.first_on >= starts_on, first_pledges.c.first_on <= ends_on)
+            .where(
+                first_pledges.c.first_on >= starts_on,
+                first_pledges.c.first_on <= ends_on,
+                first_pledges.c.first_public_on <= ends_on,
+            )
             .order_by(Organisation.name, Organisation.id)
         )
     ).all()

@@ -560,7 +560,8 @@ class SummaryRow(BaseModel):
     """One group: its dimension values (null = regional / not linked) and USD totals."""
 
     group: dict[str, str | int | None] = Field(
-        description="Dimension → value, e.g. {'country': 'GTM', 'year': 2023}."
+        description="Dimension → value, e.g. {'country': 'GTM', 'year': 2023}; a null "
+        "contributor is undisclosed (restricted pledges the caller may not see)."
     )
     pledged_usd: DecimalString
     committed_usd: DecimalString
@@ -737,7 +738,8 @@ class MatchingSuggestion(BaseModel):
     pledge_kind: str
     score: DecimalString = Field(description="0-100; see the scoring in the operation text.")
     unallocated_usd: DecimalString | None = Field(
-        description="Pledged USD not yet committed; null for pledges without amount."
+        description="The pledge's amount not yet committed (computed in its currency), in "
+        "USD at its announcement rate; null for pledges without amount."
     )
     objective_gap_usd: DecimalString
     reasons: list[str] = Field(description="Why the pair scores, one line per criterion.")

@@ -153,8 +153,13 @@ async def test_summary_filters_by_date_country_and_kind(
         ("financial",): ("25000.00", "0.00", "10000.00"),
         ("material",): ("5000.00", "5000.00", "5000.00"),
     }
-    material = await ledger.client.get("/v1/reports/summary?group_by=contributor&kind=material")
+    material = await ledger.client.get(
+        "/v1/reports/summary?group_by=contributor&kind=material", headers=SECRETARIAT
+    )
     assert _rows(material.json()) == {(scenario["spain"]["id"],): ("5000.00", "5000.00", "5000.00")}
+    # P3 is restricted: anonymous callers see its figures under an undisclosed contributor.
+    anonymous = await ledger.client.get("/v1/reports/summary?group_by=contributor&kind=material")
+    assert _rows(anonymous.json()) == {(None,): ("5000.00", "5000.00", "5000.00")}
 
 
 async def test_summary_by_objective_and_pillar(ledger: Ledger, scenario: dict[str, Any]) -> None:

@@ -245,3 +245,76 @@ async def test_matching_counts_unallocated_money_in_the_pledges_currency(ledger:
     assert [item["pledge_id"] for item in items] == [partial["id"]]
     assert items[0]["unallocated_usd"] == "420.00"
     assert "420.00 USD unallocated against a gap of 1000000.00 USD" in items[0]["reasons"]
+
+
+# ---------------------------------------------------------------- restricted pledges in reports
+
+
+async def test_a_lone_restricted_pledge_is_undisclosed_in_the_summary_for_outsiders(
+    ledger: Ledger,
+) -> None:
+    """Public 1000 USD from A, restricted 300 USD from B (its only pledge)."""
+    a = await ledger.organisation()
+    b = await ledger.organisation()
+    await ledger.pledge(a["id"])
+    await ledger.pledge(
+        b["id"], amount={"amount": "300", "currency": "USD"}, visibility="restricted"
+    )
+    path = "/v1/reports/summary?group_by=contributor"
+
+    def rows(body: dict[str, Any]) -> dict[Any, str]:
+        return {row["group"]["contributor"]: row["pledged_usd"] for row in body["rows"]}
+
+    anonymous = (await ledger.client.get(path)).json()
+    assert rows(anonymous) == {a["id"]: "1000.00", None: "300.00"}
+    assert anonymous["totals"]["pledged_usd"] == "1300.00"
+    assert b["id"] not in str(anonymous)
+    stranger = auth_headers("member", org_id=a["id"])
+    assert rows((await ledger.client.get(path, headers=stranger)).json()) == {
+        a["id"]: "1000.00",
+        None: "300.00",
+    }
+    own = auth_headers("partner", org_id=b["id"])
+    expected = {a["id"]: "1000.00", b["id"]: "300.00"}
+    assert rows((await ledger.client.get(path, headers=own)).json()) == expected
+    assert rows((await ledger.client.get(path, headers=SECRETARIAT)).json()) == expected
+
+
+async def test_the_synthesis_names_only_partners_with_a_public_pledge(ledger: Ledger) -> None:
+    """In 2023-H1: C pledges restricted only; D restricted on 02-01 then public on 03-01."""
+    hidden = await ledger.organisation(name="Hidden Donor")
+    later = await ledger.organisation(name="Later Public")
+    await ledger.pledge(hidden["id"], announced_on="2023-02-01", visibility="restricted")
+    await ledger.pledge(later["id"], announced_on="2023-02-01", visibility="restricted")
+    await ledger.pledge(later["id"], announced_on="2023-03-01")
+    for headers in ({}, SECRETARIAT):
+        report = await ledger.client.get("/v1/reports/synthesis?period=2023-H1", headers=headers)
+        body = report.json()
+        assert [(p["name"], p["first_pledge_on"]) for p in body["new_partners"]] == [
+            ("Later Public", "2023-03-01")
+        ]
+        assert "Hidden Donor" not in report.text
+        assert body["totals"]["pledged_usd"] == "3000.00"
+        assert body["new_pledges_count"] == 3
+
+
+async def test_matching_record_reasons_ignore_restricted_pledges_for_outsiders(
+    ledger: Ledger,
+) -> None:
+    """The contributor's only other GTM pledge on the theme is restricted."""
+    objective = await ledger.objective()
+    sibling = await ledger.objective()
+    org = await ledger.organisation()
+    await ledger.pledge(org["id"], objective_ids=[sibling["id"]], visibility="restricted")
+    regional = await ledger.pledge(org["id"], recipient_countries=[], regional=True)
+    path = f"/v1/matching/suggestions?objective_id={objective['id']}"
+
+    def reasons(body: dict[str, Any]) -> list[str]:
+        return next(i["reasons"] for i in body["items"] if i["pledge_id"] == regional["id"])
+
+    anonymous = reasons((await ledger.client.get(path)).json())
+    assert "the contributor has pledged to this theme before" not in anonymous
+    assert "the contributor has pledged to this country before" not in anonymous
+    secretariat = reasons((await ledger.client.get(path, headers=SECRETARIAT)).json())
+    assert "the contributor has pledged to this theme before" in secretariat
+    assert "the contributor has pledged to this country before" in secretariat
