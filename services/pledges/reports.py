@@ -140,7 +140,7 @@ def _pledge_allocations() -> Any:
     ).subquery("allocations")
 
 
-def _contributor(viewer: Principal | None) -> ColumnElement[Any]:
+def _contributor(viewer: Principal | None) -> Any:
     """The contributor a flow is shown under: null (undisclosed) for a restricted pledge
     the viewer may not see, so its amount counts without naming who gave it."""
     if viewer is not None and viewer.is_secretariat:
