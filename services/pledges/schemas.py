@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Self
 
@@ -498,6 +499,9 @@ RATE_EXAMPLE: dict[str, Any] = {
 }
 
 
+MAX_RATE_TO_USD = Decimal(10_000)
+
+
 class ExchangeRateCreate(BaseModel):
     """USD per one unit of the currency, valid from rate_date until the next rate."""
 
@@ -505,7 +509,14 @@ class ExchangeRateCreate(BaseModel):
 
     currency: CurrencyCode
     rate_date: date
-    rate_to_usd: DecimalString = Field(gt=0, max_digits=24, decimal_places=10)
+    rate_to_usd: DecimalString = Field(
+        gt=0,
+        le=MAX_RATE_TO_USD,
+        max_digits=24,
+        decimal_places=10,
+        description="USD per one unit: above 0 and at most 10,000 (gold, XAU, is about "
+        "2,000 USD per ounce; every national currency is worth far less).",
+    )
     source: str = Field(min_length=1, max_length=200)
 
 

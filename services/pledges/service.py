@@ -97,6 +97,25 @@ def to_money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 
+# Money columns are NUMERIC(20, 4): 16 digits before the decimal point.
+MONEY_LIMIT = Decimal(10) ** 16
+
+
+def converted_money(value: Decimal, field: str, what: str) -> Decimal:
+    """A converted amount as money, or a 422 naming the input field if it cannot be stored.
+
+    Input amounts (below 10^14) and rates (at most 10,000 USD per unit) are bounded, but
+    a conversion can still multiply one by the other, or divide by a tiny rate.
+    """
+    if abs(value) >= MONEY_LIMIT:
+        raise Unprocessable(
+            f"{field}: {what} would be {value:.4E}, above the largest amount the ledger "
+            f"stores ({MONEY_LIMIT - CENT}); check the amount and the exchange rates",
+            field=field,
+        )
+    return to_money(value)
+
+
 def parse_ids(raw: str | None) -> list[uuid.UUID] | None:
     """`?ids=a,b,c` as UUIDs (at most 200), or None when absent."""
     if raw is None:
@@ -449,7 +468,9 @@ async def _cost(session: AsyncSession, objective: Objective, requirement: Money)
     objective.requirement_amount = to_money(requirement.amount)
     objective.requirement_currency = requirement.currency
     objective.requirement_rate_to_usd = rate
-    objective.requirement_usd = to_money(requirement.amount * rate)
+    objective.requirement_usd = converted_money(
+        requirement.amount * rate, "requirement", "the requirement in USD"
+    )
     objective.requirement_rate_date = today
 
 
@@ -678,7 +699,7 @@ async def _price(session: AsyncSession, pledge: Pledge, amount: Money | None) ->
     pledge.amount = to_money(amount.amount)
     pledge.currency = amount.currency
     pledge.rate_to_usd = rate
-    pledge.amount_usd = to_money(amount.amount * rate)
+    pledge.amount_usd = converted_money(amount.amount * rate, "amount", "the amount in USD")
 
 
 def _snapshot(
@@ -1149,12 +1170,16 @@ async def _movement(
             objective_id=str(body.objective_id),
         )
     rate = await rate_for(session, body.amount.currency, body.value_date)
-    amount_usd = to_money(body.amount.amount * rate)
+    amount_usd = converted_money(body.amount.amount * rate, "amount", "the amount in USD")
     if body.amount.currency == pledge.currency:
         pledge_amount = to_money(body.amount.amount)
     else:
         pledge_rate = await rate_for(session, pledge.currency, body.value_date)
-        pledge_amount = to_money(body.amount.amount * rate / pledge_rate)
+        pledge_amount = converted_money(
+            body.amount.amount * rate / pledge_rate,
+            "amount",
+            f"the amount in the pledge's currency ({pledge.currency})",
+        )
     return LedgerEntry(
         id=uuid.uuid4(),
         pledge_id=pledge.id,

@@ -318,3 +318,91 @@ async def test_matching_record_reasons_ignore_restricted_pledges_for_outsiders(
     secretariat = reasons((await ledger.client.get(path, headers=SECRETARIAT)).json())
     assert "the contributor has pledged to this theme before" in secretariat
     assert "the contributor has pledged to this country before" in secretariat
+
+
+# ---------------------------------------------------------------- large numbers
+
+LARGEST_AMOUNT = "99999999999999"  # the largest whole amount Money accepts (< 10^14)
+
+
+async def test_an_exchange_rate_above_ten_thousand_usd_per_unit_is_422_naming_it(
+    ledger: Ledger,
+) -> None:
+    for rate in ("100000000000000", "10000.0000000001"):
+        response = await ledger.client.post(
+            "/v1/exchange-rates",
+            json={"currency": "EUR", "rate_date": "2023-01-01", "rate_to_usd": rate, "source": "x"},
+            headers=SECRETARIAT,
+        )
+        assert response.status_code == 422, response.text
+        assert "rate_to_usd" in response.text
+    await ledger.rate("XAU", "2023-01-01", "10000")
+    listed = await ledger.client.get("/v1/exchange-rates", headers=SECRETARIAT)
+    assert [rate["currency"] for rate in listed.json()["items"]] == ["XAU"]
+
+
+async def test_a_pledge_whose_usd_value_cannot_be_stored_is_422_naming_amount(
+    ledger: Ledger,
+) -> None:
+    """99,999,999,999,999 XAU at 2,000 USD = 2.0E+17 USD, beyond NUMERIC(20, 4)."""
+    await ledger.rate("XAU", "2022-01-01", "2000")
+    org = await ledger.organisation()
+    response = await ledger.client.post(
+        "/v1/pledges",
+        json={
+            "contributor_id": org["id"],
+            "kind": "financial",
+            "title": {"en": "Gold"},
+            "amount": {"amount": LARGEST_AMOUNT, "currency": "XAU"},
+            "recipient_countries": ["GTM"],
+            "announced_on": "2022-09-28",
+        },
+        headers=SECRETARIAT,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "amount"
+    assert "2.0000E+17" in response.json()["detail"]
+    assert (await ledger.client.get("/v1/pledges", headers=SECRETARIAT)).json()["items"] == []
+
+
+async def test_an_entry_whose_converted_value_cannot_be_stored_is_422_naming_amount(
+    ledger: Ledger,
+) -> None:
+    """A USD pledge of 99,999,999,999,999; entries in XAU (2,000 USD) and against a pledge
+    in a currency worth 10^-10 USD would convert beyond the money columns."""
+    await ledger.rate("XAU", "2022-01-01", "2000")
+    await ledger.rate("VES", "2022-01-01", "0.0000000001")
+    org = await ledger.organisation()
+    big = await ledger.pledge(org["id"], amount={"amount": LARGEST_AMOUNT, "currency": "USD"})
+    in_gold = await ledger.entry(big["id"], "commitment", LARGEST_AMOUNT, "XAU")
+    assert in_gold.status_code == 422, in_gold.text
+    assert in_gold.json()["field"] == "amount"
+    tiny = await ledger.pledge(org["id"], amount={"amount": "1000", "currency": "VES"})
+    in_dollars = await ledger.entry(tiny["id"], "commitment", "1000000000", "USD")
+    assert in_dollars.status_code == 422, in_dollars.text
+    assert in_dollars.json()["field"] == "amount"
+    assert "pledge's currency (VES)" in in_dollars.json()["detail"]
+    for pledge in (big, tiny):
+        entries = await ledger.client.get(
+            f"/v1/pledges/{pledge['id']}/entries", headers=SECRETARIAT
+        )
+        assert entries.json()["items"] == []
+
+
+async def test_an_objective_whose_usd_requirement_cannot_be_stored_is_422(ledger: Ledger) -> None:
+    await ledger.rate("XAU", "2022-01-01", "2000")
+    response = await ledger.client.post(
+        "/v1/objectives",
+        json={
+            "country": "GTM",
+            "pillar": "durable_solutions",
+            "theme": "employment_livelihoods",
+            "title": {"en": "Gold"},
+            "requirement": {"amount": LARGEST_AMOUNT, "currency": "XAU"},
+            "start_year": 2023,
+            "end_year": 2025,
+        },
+        headers=SECRETARIAT,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "requirement"
