@@ -1,4 +1,4 @@
-"""Review findings on the gateway: forged cursors and input-coercion error codes."""
+"""Bad input to the gateway: forged cursors, and input-coercion errors with a code."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Review findings on the ledger: each test failed before its fix."""
+"""Edge cases of the ledger: withdrawals, reversals, limits, disclosure of restricted pledges."""
 
 from __future__ import annotations
 
