@@ -1047,8 +1047,12 @@ async def list_outcomes(
     year: int | None,
     cursor: str | None,
     limit: int,
+    event_ids: Sequence[uuid.UUID] | None = None,
 ) -> tuple[list[Outcome], str | None]:
-    """Outcomes across events (the follow-up record); `year` is the event's year (UTC)."""
+    """Outcomes across events (the follow-up record); `year` is the event's year (UTC).
+
+    `event_ids` reads the outcomes of several events at once (the invisible ones' are absent).
+    """
     if event_id is not None:
         await visible_event(session, principal, event_id)
     year_from = datetime(year, 1, 1, tzinfo=UTC) if year is not None else None
@@ -1057,6 +1061,7 @@ async def list_outcomes(
         session,
         viewer_for(principal),
         event_id=event_id,
+        event_ids=event_ids,
         kind=kind,
         country=country,
         status=status,

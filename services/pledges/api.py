@@ -9,12 +9,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, set_etag
+from services.common.filters import IdsQuery, Values
 from services.common.idempotency import (
     IdempotencyKeyHeader,
     IdempotentRequest,
@@ -54,14 +55,6 @@ from services.pledges.schemas import (
 
 router = APIRouter(prefix="/v1")
 
-IdsParam = Annotated[
-    str | None,
-    Query(
-        description="Batch read: comma-separated ids (at most 200); unknown or invisible ids "
-        "are absent and the whole match is returned in one page.",
-        examples=["3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11,8b1e2c44-1d3a-4f0e-8f7a-2a5b6c7d8e90"],
-    ),
-]
 Limit = LimitQuery
 CREATE_ERRORS = problem_responses(401, 403, 409, 422)
 UPDATE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
@@ -119,7 +112,7 @@ async def list_organisations(
     sp_member: Annotated[
         bool | None, Query(description="true: SP members only; false: non-members only.")
     ] = None,
-    ids: IdsParam = None,
+    ids: IdsQuery = None,
     cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[OrganisationRead]:
@@ -128,7 +121,7 @@ async def list_organisations(
         session,
         kind=kind.value if kind else None,
         sp_member=sp_member,
-        ids=service.parse_ids(ids),
+        ids=ids,
         cursor=cursor,
         limit=limit,
     )
@@ -212,7 +205,7 @@ async def list_objectives(
     country: Annotated[MirpsCountryCode | None, Query(description="Only this country.")] = None,
     pillar: Annotated[PillarCode | None, Query(description="Only this pillar.")] = None,
     theme: Annotated[ThemeCode | None, Query(description="Only this theme.")] = None,
-    ids: IdsParam = None,
+    ids: IdsQuery = None,
     cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[ObjectiveRead]:
@@ -222,7 +215,7 @@ async def list_objectives(
         country=country,
         pillar=pillar,
         theme=theme,
-        ids=service.parse_ids(ids),
+        ids=ids,
         cursor=cursor,
         limit=limit,
     )
@@ -304,20 +297,23 @@ async def update_objective(
 async def list_pledges(
     session: SessionDep,
     principal: OptionalPrincipalDep,
-    contributor_id: Annotated[uuid.UUID | None, Query(description="Pledges of this org.")] = None,
+    contributor_id: Annotated[
+        Values[uuid.UUID] | None, Query(description="Pledges of any of these organisations.")
+    ] = None,
     country: Annotated[
         MirpsCountryCode | None, Query(description="Pledges to this recipient country.")
     ] = None,
     objective_id: Annotated[
-        uuid.UUID | None, Query(description="Pledges linked to this objective.")
+        Values[uuid.UUID] | None, Query(description="Pledges linked to any of these objectives.")
     ] = None,
     announced_at: Annotated[
-        str | None, Query(max_length=100, description="Pledges announced at this event id.")
+        Values[Annotated[str, StringConstraints(max_length=100)]] | None,
+        Query(description="Pledges announced at any of these event ids."),
     ] = None,
     kind: Annotated[PledgeKind | None, Query(description="Only this kind.")] = None,
     visibility: Annotated[Visibility | None, Query(description="Only this visibility.")] = None,
     include_withdrawn: Annotated[bool, Query(description="false hides withdrawn pledges.")] = True,
-    ids: IdsParam = None,
+    ids: IdsQuery = None,
     cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[PledgeRead]:
@@ -330,7 +326,7 @@ async def list_pledges(
         kind=kind.value if kind else None,
         visibility=visibility.value if visibility else None,
         include_withdrawn=include_withdrawn,
-        ids=service.parse_ids(ids),
+        ids=ids,
     )
     return await service.list_pledges(session, principal, filters, cursor, limit)
 
@@ -662,10 +658,10 @@ async def gaps_report(
     country: Annotated[MirpsCountryCode | None, Query(description="Only this country.")] = None,
     pillar: Annotated[PillarCode | None, Query(description="Only this pillar.")] = None,
     theme: Annotated[ThemeCode | None, Query(description="Only this theme.")] = None,
-    ids: IdsParam = None,
+    ids: IdsQuery = None,
 ) -> GapsReport:
     """Requirement, committed, disbursed, gap and coverage per objective, largest gap first."""
-    filters = GapFilters(country=country, pillar=pillar, theme=theme, ids=service.parse_ids(ids))
+    filters = GapFilters(country=country, pillar=pillar, theme=theme, ids=ids)
     return await reports.gaps(session, filters)
 
 

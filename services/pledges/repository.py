@@ -160,10 +160,10 @@ def visible_pledges(principal: Principal | None) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class PledgeFilters:
-    contributor_id: uuid.UUID | None = None
+    contributor_id: Sequence[uuid.UUID] | None = None
     country: str | None = None
-    objective_id: uuid.UUID | None = None
-    announced_at: str | None = None
+    objective_id: Sequence[uuid.UUID] | None = None
+    announced_at: Sequence[str] | None = None
     kind: str | None = None
     visibility: str | None = None
     include_withdrawn: bool = True
@@ -173,7 +173,7 @@ class PledgeFilters:
 def pledges_query(principal: Principal | None, filters: PledgeFilters) -> Select[Any]:
     statement = select(Pledge).where(visible_pledges(principal))
     if filters.contributor_id is not None:
-        statement = statement.where(Pledge.contributor_id == filters.contributor_id)
+        statement = statement.where(Pledge.contributor_id.in_(filters.contributor_id))
     if filters.country is not None:
         statement = statement.where(
             exists().where(
@@ -184,11 +184,11 @@ def pledges_query(principal: Principal | None, filters: PledgeFilters) -> Select
         statement = statement.where(
             exists().where(
                 PledgeObjective.pledge_id == Pledge.id,
-                PledgeObjective.objective_id == filters.objective_id,
+                PledgeObjective.objective_id.in_(filters.objective_id),
             )
         )
     if filters.announced_at is not None:
-        statement = statement.where(Pledge.announced_at == filters.announced_at)
+        statement = statement.where(Pledge.announced_at.in_(filters.announced_at))
     if filters.kind is not None:
         statement = statement.where(Pledge.kind == filters.kind)
     if filters.visibility is not None:

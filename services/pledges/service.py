@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.errors import Forbidden, Unprocessable
 from services.common.etag import check_if_match
+from services.common.filters import MAX_IDS
 from services.common.pagination import Page, keyset_page
 from services.common.schemas import LocalizedText, Money
 from services.common.vocabulary import MIRPS_COUNTRIES, countries
@@ -85,7 +86,6 @@ from services.pledges.schemas import (
 CENT = Decimal("0.0001")
 RATE_QUANTUM = Decimal("0.0000000001")
 ZERO = Decimal("0.0000")
-MAX_IDS = 200
 
 
 def utc_now() -> datetime:
@@ -95,19 +95,6 @@ def utc_now() -> datetime:
 def to_money(value: Decimal) -> Decimal:
     """Money is kept to 4 decimals, rounded half-even (banker's rounding)."""
     return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
-
-
-def parse_ids(raw: str | None) -> list[uuid.UUID] | None:
-    """`?ids=a,b,c` as UUIDs (at most 200), or None when absent."""
-    if raw is None:
-        return None
-    parts = [part.strip() for part in raw.split(",") if part.strip()]
-    if len(parts) > MAX_IDS:
-        raise Unprocessable(f"ids takes at most {MAX_IDS} ids, got {len(parts)}")
-    try:
-        return [uuid.UUID(part) for part in parts]
-    except ValueError as exc:
-        raise Unprocessable(f"ids must be comma-separated UUIDs: {exc}") from exc
 
 
 async def _page(
