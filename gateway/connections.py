@@ -143,3 +143,34 @@ def connection(
         total_count=total if isinstance(total, int) else None,
         **extra,
     )
+
+
+def grouped_connection(
+    context: Context,
+    connection_type: type[ConnectionT],
+    records: list[dict[str, Any]],
+    first: int | None,
+    build: Callable[[dict[str, Any]], Any],
+) -> ConnectionT:
+    """The first page of one parent's children, read for the whole level at once.
+
+    `records` is every child of the parent in the service's order, so the count is exact
+    and an edge's cursor (no service cursor, skip = position) continues exactly after it
+    through the per-parent list call.
+    """
+    size = page_size(context, first)
+    items = records[:size]
+    edges = [
+        Edge(cursor=encode_cursor(None, index + 1), node=build(item))
+        for index, item in enumerate(items)
+    ]
+    return connection_type(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=len(records) > size,
+            has_previous_page=False,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=len(records),
+    )

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.connections import After, Connection, First, connection, fetch_page
+from gateway.connections import (
+    After,
+    Connection,
+    First,
+    connection,
+    fetch_page,
+    grouped_connection,
+)
 from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import to_date, to_datetime, to_enum
@@ -147,8 +154,16 @@ class Organisation(ResourceNode):
         after: After = None,
         kind: PledgeKind | None = None,
     ) -> PledgeConnection | None:
+        kind_filter = kind.value if kind else None
+        if after is None:
+            records = await info.context.loaders.children(
+                "pledges_by_contributor", self.key, {"kind": kind_filter}
+            )
+            return grouped_connection(
+                info.context, PledgeConnection, records, first, Pledge.from_rest
+            )
         return await pledge_connection(
-            info, first, after, contributor_id=self.key, kind=kind.value if kind else None
+            info, first, after, contributor_id=self.key, kind=kind_filter
         )
 
     @strawberry.field(description="Practices (practices service) this organisation implements.")
@@ -224,6 +239,11 @@ class Objective(ResourceNode):
     async def pledges(
         self, info: Info, first: First = None, after: After = None
     ) -> PledgeConnection | None:
+        if after is None:
+            records = await info.context.loaders.children("pledges_by_objective", self.key)
+            return grouped_connection(
+                info.context, PledgeConnection, records, first, Pledge.from_rest
+            )
         return await pledge_connection(info, first, after, objective_id=self.key)
 
     @strawberry.field(

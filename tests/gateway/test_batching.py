@@ -109,3 +109,97 @@ async def test_a_malformed_reference_does_not_break_the_batch_it_is_in(stack: St
     assert announced == {"Linked": {"restId": event["id"]}, "Odd": None}
     (call,) = stack.calls("events")
     assert "solidarity" not in str(call.url)
+
+
+async def test_organisations_with_their_pledges_cost_one_call_per_level(stack: Stack) -> None:
+    organisations = [await stack.organisation(name=f"Org {index}") for index in range(6)]
+    for index, organisation in enumerate(organisations):
+        for _ in range(index % 3):
+            await stack.pledge(organisation["id"])
+    stack.reset_counts()
+
+    data = await stack.data(
+        "{ organisations { nodes { name pledges(first: 1) { totalCount pageInfo { hasNextPage }"
+        " nodes { contributor { name } } } } } }"
+    )
+
+    by_name = {node["name"]: node["pledges"] for node in data["organisations"]["nodes"]}
+    assert [by_name[f"Org {index}"]["totalCount"] for index in range(6)] == [0, 1, 2, 0, 1, 2]
+    assert by_name["Org 2"]["pageInfo"]["hasNextPage"] is True
+    assert by_name["Org 1"]["pageInfo"]["hasNextPage"] is False
+    assert by_name["Org 2"]["nodes"] == [{"contributor": {"name": "Org 2"}}]
+    paths = [call.url.path for call in stack.calls("pledges")]
+    assert paths == ["/v1/organisations", "/v1/pledges"]
+    (nested,) = [call for call in stack.calls("pledges") if call.url.path == "/v1/pledges"]
+    batched = parse_qs(nested.url.query.decode())["contributor_id"][0].split(",")
+    assert sorted(batched) == sorted(organisation["id"] for organisation in organisations)
+
+
+async def test_a_batched_nested_list_continues_from_its_cursor(stack: Stack) -> None:
+    organisation = await stack.organisation()
+    titles = [f"Pledge {index}" for index in range(3)]
+    for title in titles:
+        await stack.pledge(organisation["id"], title={"en": title})
+
+    query = """query($id: ID!, $after: String) { organisation(id: $id) {
+      pledges(first: 2, after: $after) { pageInfo { endCursor hasNextPage } nodes { title { en } } }
+    } }"""
+    first = (await stack.data(query, {"id": organisation["id"]}))["organisation"]["pledges"]
+    after = first["pageInfo"]["endCursor"]
+    rest = (await stack.data(query, {"id": organisation["id"], "after": after}))["organisation"][
+        "pledges"
+    ]
+
+    seen = [node["title"]["en"] for node in first["nodes"] + rest["nodes"]]
+    assert sorted(seen) == titles
+    assert rest["pageInfo"]["hasNextPage"] is False
+
+
+async def test_events_with_outcomes_and_their_pledges_cost_one_call_per_service_per_level(
+    stack: Stack,
+) -> None:
+    organisation = await stack.organisation()
+    events = [await stack.event() for _ in range(4)]
+    for event in events:
+        await stack.rest("events", "POST", f"/v1/events/{event['id']}/hold")
+        for _ in range(2):
+            pledge = await stack.pledge(organisation["id"], announced_at=event["id"])
+            await stack.rest(
+                "events",
+                "POST",
+                f"/v1/events/{event['id']}/outcomes",
+                {
+                    "kind": "resource_commitment",
+                    "description": {"en": "Funds"},
+                    "pledge_id": pledge["id"],
+                },
+            )
+    stack.reset_counts()
+
+    data = await stack.data(
+        """{ events { nodes {
+          outcomes { totalCount nodes { pledge { title { en } contributor { name } } } }
+          pledgesAnnounced { totalCount }
+        } } }"""
+    )
+
+    nodes = data["events"]["nodes"]
+    assert len(nodes) == 4
+    assert all(node["outcomes"]["totalCount"] == 2 for node in nodes)
+    assert all(node["pledgesAnnounced"]["totalCount"] == 2 for node in nodes)
+    assert all(
+        outcome["pledge"]["contributor"]["name"] == organisation["name"]
+        for node in nodes
+        for outcome in node["outcomes"]["nodes"]
+    )
+    # events: the list, then the outcomes of every event in one call.
+    assert [call.url.path for call in stack.calls("events")] == ["/v1/events", "/v1/outcomes"]
+    # pledges: one call per level: the announced pledges of every event (level 2), the
+    # outcomes' pledges by id (level 3), their contributors (level 4).
+    pledge_calls = {
+        call.url.path + "?" + call.url.query.decode() for call in stack.calls("pledges")
+    }
+    assert len(stack.calls("pledges")) == 3
+    assert sum("announced_at=" in call for call in pledge_calls) == 1
+    assert sum("/v1/pledges?ids=" in call for call in pledge_calls) == 1
+    assert sum(call.startswith("/v1/organisations?") for call in pledge_calls) == 1
