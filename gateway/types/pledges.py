@@ -17,6 +17,7 @@ from gateway.connections import (
     connection,
     fetch_page,
     grouped_connection,
+    node_fields,
 )
 from gateway.context import Info
 from gateway.loaders import Record
@@ -549,15 +550,32 @@ class ExchangeRateConnection(Connection[ExchangeRate]):
     pass
 
 
+# Pledge fields whose records the pledges service can embed in the list (`?include=`).
+EMBEDDABLE = {"contributor": "contributor", "objectives": "objectives"}
+
+
 async def pledge_connection(
     info: Info, first: int | None, after: str | None, **filters: Any
 ) -> PledgeConnection:
+    include = sorted(EMBEDDABLE[name] for name in node_fields(info) if name in EMBEDDABLE)
+    if include:
+        filters = {**filters, "include": ",".join(include)}
     items, body, start, skip = await fetch_page(
         info.context, SERVICE, "/v1/pledges", filters, first=first, after=after
     )
-    for item in items:
-        info.context.loaders.prime("pledge", item)
+    prime_embedded(info, items)
     return connection(PledgeConnection, items, body, start, skip, Pledge.from_rest)
+
+
+def prime_embedded(info: Info, pledges: list[Record]) -> None:
+    """Remember the pledges, and the organisations and objectives embedded in them."""
+    loaders = info.context.loaders
+    for pledge in pledges:
+        loaders.prime("pledge", pledge)
+        if isinstance(pledge.get("contributor"), dict):
+            loaders.prime("organisation", pledge["contributor"])
+        for objective in pledge.get("objectives") or []:
+            loaders.prime("objective", objective)
 
 
 async def objective_connection(

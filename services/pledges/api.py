@@ -46,6 +46,8 @@ from services.pledges.schemas import (
     OrganisationUpdate,
     PledgeChangeRead,
     PledgeCreate,
+    PledgeInclude,
+    PledgeListItem,
     PledgeRead,
     PledgeUpdate,
     SummaryReport,
@@ -290,7 +292,7 @@ async def update_objective(
 @router.get(
     "/pledges",
     tags=["pledges"],
-    response_model=Page[PledgeRead],
+    response_model=Page[PledgeListItem],
     responses=problem_responses(401, 422),
     summary="List pledges",
 )
@@ -314,9 +316,17 @@ async def list_pledges(
     visibility: Annotated[Visibility | None, Query(description="Only this visibility.")] = None,
     include_withdrawn: Annotated[bool, Query(description="false hides withdrawn pledges.")] = True,
     ids: IdsQuery = None,
+    include: Annotated[
+        Values[PledgeInclude] | None,
+        Query(
+            description="Embed each pledge's `contributor` and/or `objectives` (repeated or "
+            "comma-separated), saving the lookups that would follow.",
+            examples=["contributor,objectives"],
+        ),
+    ] = None,
     cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> Page[PledgeRead]:
+) -> Page[PledgeListItem]:
     """Pledges the caller may see (anonymous: public ones), with derived financial status."""
     filters = PledgeFilters(
         contributor_id=contributor_id,
@@ -328,7 +338,7 @@ async def list_pledges(
         include_withdrawn=include_withdrawn,
         ids=ids,
     )
-    return await service.list_pledges(session, principal, filters, cursor, limit)
+    return await service.list_pledges(session, principal, filters, cursor, limit, include or ())
 
 
 @router.post(

@@ -81,6 +81,16 @@ def objectives_query(
     return statement
 
 
+async def organisations_by_id(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Organisation]:
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    result = await session.scalars(select(Organisation).where(Organisation.id.in_(wanted)))
+    return {organisation.id: organisation for organisation in result}
+
+
 async def objectives_by_id(
     session: AsyncSession, ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, Objective]:

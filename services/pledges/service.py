@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -76,6 +76,8 @@ from services.pledges.schemas import (
     OrganisationUpdate,
     PledgeChangeRead,
     PledgeCreate,
+    PledgeInclude,
+    PledgeListItem,
     PledgeRead,
     PledgeTotals,
     PledgeUpdate,
@@ -767,14 +769,44 @@ async def list_pledges(
     filters: PledgeFilters,
     cursor: str | None,
     limit: int,
-) -> Page[PledgeRead]:
-    """Pledges the caller may see, oldest recorded first."""
+    include: Collection[PledgeInclude] = (),
+) -> Page[PledgeListItem]:
+    """Pledges the caller may see, oldest recorded first.
+
+    `include` embeds each pledge's contributor and/or objectives (both public records),
+    read in one query each for the whole page.
+    """
     statement = repository.pledges_query(principal, filters)
     ids = list(filters.ids) if filters.ids is not None else None
     items, next_cursor = await _page(
         session, statement, [Pledge.created_at, Pledge.id], cursor, limit, ids
     )
-    return Page(items=await pledge_reads(session, items), next_cursor=next_cursor)
+    reads = await pledge_reads(session, items)
+    organisations: dict[uuid.UUID, Organisation] = {}
+    objectives: dict[uuid.UUID, Objective] = {}
+    if "contributor" in include:
+        organisations = await repository.organisations_by_id(
+            session, {read.contributor_id for read in reads}
+        )
+    if "objectives" in include:
+        objectives = await repository.objectives_by_id(
+            session, {oid for read in reads for oid in read.objective_ids}
+        )
+    listed = [
+        PledgeListItem(
+            **read.__dict__,
+            contributor=organisation_read(organisations[read.contributor_id])
+            if read.contributor_id in organisations
+            else None,
+            objectives=[
+                objective_read(objectives[o]) for o in read.objective_ids if o in objectives
+            ]
+            if "objectives" in include
+            else None,
+        )
+        for read in reads
+    ]
+    return Page(items=listed, next_cursor=next_cursor)
 
 
 async def update_pledge(

@@ -25,7 +25,7 @@ query {
 """
 
 
-async def test_fifty_pledges_with_contributors_objectives_and_events_cost_four_calls(
+async def test_fifty_pledges_with_contributors_objectives_and_events_cost_two_calls(
     stack: Stack,
 ) -> None:
     organisations = [await stack.organisation() for _ in range(5)]
@@ -46,17 +46,45 @@ async def test_fifty_pledges_with_contributors_objectives_and_events_cost_four_c
     assert all(node["contributor"]["name"].startswith("Org ") for node in nodes)
     assert all(len(node["objectives"]) == 1 for node in nodes)
     assert all(node["announcedAt"]["kind"] == "LEARNING_EVENT" for node in nodes)
-    pledge_calls = stack.calls("pledges")
+    # The pledges come with their contributors and objectives embedded (one call), the
+    # events in one batched call: two upstream requests, within the target of three.
+    (pledge_call,) = stack.calls("pledges")
+    assert pledge_call.url.path == "/v1/pledges"
+    include = parse_qs(pledge_call.url.query.decode())["include"][0]
+    assert sorted(include.split(",")) == ["contributor", "objectives"]
     event_calls = stack.calls("events")
-    # One list call, then one batched call per resource at the next level.
-    assert [call.url.path for call in pledge_calls].count("/v1/pledges") == 1
-    assert [call.url.path for call in pledge_calls].count("/v1/organisations") == 1
-    assert [call.url.path for call in pledge_calls].count("/v1/objectives") == 1
-    assert len(pledge_calls) == 3
     assert len(event_calls) == 1
     assert stack.calls("practices") == []
     batch = parse_qs(event_calls[0].url.query.decode())
     assert sorted(batch["ids"][0].split(",")) == sorted(event["id"] for event in events)
+
+
+async def test_pledges_without_contributor_or_objectives_do_not_ask_to_embed_them(
+    stack: Stack,
+) -> None:
+    organisation = await stack.organisation()
+    await stack.pledge(organisation["id"])
+    stack.reset_counts()
+
+    data = await stack.data("{ pledges { edges { node { title { es } } } } }")
+
+    assert len(data["pledges"]["edges"]) == 1
+    (call,) = stack.calls("pledges")
+    assert "include" not in parse_qs(call.url.query.decode())
+
+
+async def test_embedded_contributors_follow_the_fragments_of_a_query(stack: Stack) -> None:
+    organisation = await stack.organisation(name="Fragmented")
+    await stack.pledge(organisation["id"])
+    stack.reset_counts()
+
+    data = await stack.data(
+        """{ pledges { nodes { ...Who } } }
+        fragment Who on Pledge { contributor { name } }"""
+    )
+
+    assert data["pledges"]["nodes"] == [{"contributor": {"name": "Fragmented"}}]
+    assert [call.url.path for call in stack.calls("pledges")] == ["/v1/pledges"]
 
 
 async def test_lookups_in_one_level_share_one_call_and_unknown_ids_are_null(stack: Stack) -> None:

@@ -139,3 +139,42 @@ async def test_outcomes_and_events_filter_by_several_events_hosts_and_practices(
     assert {item["event_id"] for item in outcomes.json()["items"]} == both
     assert {item["id"] for item in by_host.json()["items"]} == both
     assert {item["id"] for item in featuring.json()["items"]} == both
+
+
+async def test_pledges_embed_contributor_and_objectives_when_asked(stack: Stack) -> None:
+    organisation = await stack.organisation(name="AECID")
+    jobs = await stack.objective(title={"es": "Empleo", "en": "Jobs"})
+    pledge = await stack.pledge(organisation["id"], objective_ids=[jobs["id"]])
+    pledges = stack.services["pledges"]
+
+    embedded = await pledges.get(
+        "/v1/pledges", params={"ids": pledge["id"], "include": "contributor,objectives"}
+    )
+    plain = await pledges.get("/v1/pledges", params={"ids": pledge["id"]})
+
+    (item,) = embedded.json()["items"]
+    assert item["contributor"]["name"] == "AECID"
+    assert [objective["title"]["en"] for objective in item["objectives"]] == ["Jobs"]
+    (bare,) = plain.json()["items"]
+    assert "contributor" not in bare and "objectives" not in bare
+
+
+async def test_embedding_does_not_show_a_restricted_pledge_to_anonymous_callers(
+    stack: Stack,
+) -> None:
+    organisation = await stack.organisation()
+    await stack.pledge(organisation["id"], visibility="restricted")
+    public = await stack.pledge(organisation["id"])
+
+    response = await stack.services["pledges"].get("/v1/pledges", params={"include": "contributor"})
+
+    assert [item["id"] for item in response.json()["items"]] == [public["id"]]
+
+
+async def test_an_unknown_include_is_a_422_pointing_at_it(stack: Stack) -> None:
+    response = await stack.services["pledges"].get(
+        "/v1/pledges", params={"include": "contributor,ledger"}
+    )
+
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == ["query.include.1"]
