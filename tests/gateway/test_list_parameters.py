@@ -156,7 +156,8 @@ async def test_pledges_embed_contributor_and_objectives_when_asked(stack: Stack)
     assert item["contributor"]["name"] == "AECID"
     assert [objective["title"]["en"] for objective in item["objectives"]] == ["Jobs"]
     (bare,) = plain.json()["items"]
-    assert "contributor" not in bare and "objectives" not in bare
+    assert "contributor" not in bare
+    assert "objectives" not in bare
 
 
 async def test_embedding_does_not_show_a_restricted_pledge_to_anonymous_callers(
