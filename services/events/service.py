@@ -302,9 +302,17 @@ def _exdates_local(recurrence: Recurrence | None, timezone: str) -> list[str]:
 
 
 async def create_event(
-    session: AsyncSession, principal: Principal, data: EventCreate, *, strict: bool
+    session: AsyncSession,
+    principal: Principal,
+    data: EventCreate,
+    *,
+    strict: bool,
+    event_id: uuid.UUID | None = None,
 ) -> tuple[LearningEvent, list[Clash]]:
-    """Propose an event; clashes are warnings, or a 409 with `strict`."""
+    """Propose an event; clashes are warnings, or a 409 with `strict`.
+
+    `event_id` is for the demo loader only, whose records other services refer to.
+    """
     if not principal.is_secretariat:
         if not principal.has_any_role(Role.MEMBER, Role.PARTNER) or principal.org_id is None:
             raise Forbidden("only the secretariat and SP members or partners may propose events")
@@ -314,7 +322,7 @@ async def create_event(
             )
     moment = now()
     event = LearningEvent(
-        id=uuid.uuid4(),
+        id=event_id or uuid.uuid4(),
         kind=data.kind.value,
         title=data.title.model_dump(),
         description=data.description.model_dump() if data.description else None,

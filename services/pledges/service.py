@@ -329,14 +329,23 @@ _ORG_COLUMNS = (
 
 
 async def create_organisation(
-    session: AsyncSession, principal: Principal, body: OrganisationCreate
+    session: AsyncSession,
+    principal: Principal,
+    body: OrganisationCreate,
+    *,
+    organisation_id: uuid.UUID | None = None,
 ) -> OrganisationRead:
-    """Register an organisation (secretariat)."""
+    """Register an organisation (secretariat).
+
+    `organisation_id` is for the demo loader only, whose records other services refer to.
+    """
     require_secretariat(principal)
     now = utc_now()
     values = body.model_dump(mode="json")
     values["sp_member_since"] = body.sp_member_since
-    organisation = Organisation(id=uuid.uuid4(), created_at=now, updated_at=now, **values)
+    organisation = Organisation(
+        id=organisation_id or uuid.uuid4(), created_at=now, updated_at=now, **values
+    )
     session.add(organisation)
     await session.flush()
     return organisation_read(organisation)
