@@ -175,6 +175,7 @@ def grouped_connection(
     records: list[dict[str, Any]],
     first: int | None,
     build: Callable[[dict[str, Any]], Any],
+    **extra: Any,
 ) -> ConnectionT:
     """The first page of one parent's children, read for the whole level at once.
 
@@ -197,4 +198,5 @@ def grouped_connection(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         total_count=len(records),
+        **extra,
     )

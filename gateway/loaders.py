@@ -99,6 +99,29 @@ CHILDREN: Mapping[str, Children] = {
         prime_as="pledge",
     ),
     "outcomes_by_event": Children("events", "/v1/outcomes", "event_id", _one("event_id")),
+    "events_by_featured_practice": Children(
+        "events",
+        "/v1/events",
+        "featured_practice_id",
+        _each("featured_practice_ids"),
+        uuid_keys=False,
+        prime_as="event",
+    ),
+    "events_by_host": Children(
+        "events", "/v1/events", "host", _each("hosts"), uuid_keys=False, prime_as="event"
+    ),
+    "practices_by_organisation": Children(
+        "practices",
+        "/v1/practices",
+        "organisation",
+        lambda record: [
+            str(item["id"])
+            for item in record.get("implementing_organisations") or []
+            if isinstance(item, dict) and item.get("id")
+        ],
+        uuid_keys=False,
+        prime_as="practice",
+    ),
 }
 
 

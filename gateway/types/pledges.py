@@ -171,16 +171,33 @@ class Organisation(ResourceNode):
     async def practices(
         self, info: Info, first: First = None, after: After = None
     ) -> PracticeConnectionRef | None:
-        from gateway.types.practices import practice_connection
+        from gateway.types.practices import (
+            Practice,
+            PracticeConnection,
+            asks_for_facets,
+            practice_connection,
+        )
 
+        if after is None and not asks_for_facets(info):
+            records = await info.context.loaders.children(
+                "practices_by_organisation", self.key, {"facets": False}
+            )
+            return grouped_connection(
+                info.context, PracticeConnection, records, first, Practice.from_rest, facets=None
+            )
         return await practice_connection(info, first, after, organisation=[self.key])
 
     @strawberry.field(description="Events (events service) this organisation hosts.")
     async def hosted_events(
         self, info: Info, first: First = None, after: After = None
     ) -> EventConnectionRef | None:
-        from gateway.types.events import event_connection
+        from gateway.types.events import Event, EventConnection, event_connection
 
+        if after is None:
+            records = await info.context.loaders.children("events_by_host", self.key)
+            return grouped_connection(
+                info.context, EventConnection, records, first, Event.from_rest
+            )
         return await event_connection(info, first, after, host=self.key)
 
 

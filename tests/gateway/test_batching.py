@@ -231,3 +231,49 @@ async def test_events_with_outcomes_and_their_pledges_cost_one_call_per_service_
     assert sum("announced_at=" in call for call in pledge_calls) == 1
     assert sum("/v1/pledges?ids=" in call for call in pledge_calls) == 1
     assert sum(call.startswith("/v1/organisations?") for call in pledge_calls) == 1
+
+
+async def test_practices_with_their_events_cost_one_events_call(stack: Stack) -> None:
+    practices = [await stack.practice() for _ in range(3)]
+    featured = await stack.event(featured_practice_ids=[practices[0]["id"], practices[1]["id"]])
+    await stack.event(featured_practice_ids=[practices[1]["id"]])
+    stack.reset_counts()
+
+    data = await stack.data(
+        "{ practices { nodes { restId events { totalCount nodes { restId } } } } }"
+    )
+
+    counts = {node["restId"]: node["events"]["totalCount"] for node in data["practices"]["nodes"]}
+    assert counts == {practices[0]["id"]: 1, practices[1]["id"]: 2, practices[2]["id"]: 0}
+    first = next(n for n in data["practices"]["nodes"] if n["restId"] == practices[0]["id"])
+    assert first["events"]["nodes"] == [{"restId": featured["id"]}]
+    assert [call.url.path for call in stack.calls("events")] == ["/v1/events"]
+
+
+async def test_organisations_with_practices_and_hosted_events_cost_one_call_per_service(
+    stack: Stack,
+) -> None:
+    organisations = [await stack.organisation() for _ in range(3)]
+    for organisation in organisations[:2]:
+        await stack.practice(
+            implementing_organisations=[{"id": organisation["id"], "name": organisation["name"]}]
+        )
+        await stack.event(hosts=[organisation["id"]])
+    stack.reset_counts()
+
+    data = await stack.data(
+        "{ organisations { nodes { restId practices { totalCount }"
+        " hostedEvents { totalCount } } } }"
+    )
+
+    counts = {
+        node["restId"]: (node["practices"]["totalCount"], node["hostedEvents"]["totalCount"])
+        for node in data["organisations"]["nodes"]
+    }
+    assert counts == {
+        organisations[0]["id"]: (1, 1),
+        organisations[1]["id"]: (1, 1),
+        organisations[2]["id"]: (0, 0),
+    }
+    assert [call.url.path for call in stack.calls("practices")] == ["/v1/practices"]
+    assert [call.url.path for call in stack.calls("events")] == ["/v1/events"]
