@@ -45,6 +45,9 @@ RESOURCES: Mapping[str, Resource] = {
     "practice": Resource("practices", "/v1/practices"),
     "inventory_item": Resource("practices", "/v1/inventory-items"),
     "event": Resource("events", "/v1/events"),
+    "registration_counts": Resource(
+        "events", "/v1/registration-counts", key="event_id", ids_param="event_ids"
+    ),
     # The gap report reads a batch of objectives' rows with `?ids=` too.
     "objective_gap": Resource(
         "pledges", "/v1/reports/gaps", key="objective_id", list_key="objectives"

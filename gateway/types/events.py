@@ -284,9 +284,9 @@ class Event(ResourceNode):
 
     @strawberry.field(description="Registration numbers (public; no personal data).")
     async def registration_counts(self, info: Info) -> RegistrationCounts | None:
-        body = await info.context.upstream.get(
-            SERVICE, f"/v1/events/{self.key}/registrations/counts"
-        )
+        body = await info.context.loaders.one("registration_counts", self.key)
+        if body is None:
+            return None
         return RegistrationCounts(
             capacity=body.get("capacity"),
             places_left=body.get("places_left"),

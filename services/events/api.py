@@ -17,7 +17,7 @@ from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, etag_for, set_etag
-from services.common.filters import MAX_IDS, IdsQuery, Values
+from services.common.filters import MAX_IDS, Ids, IdsQuery, Values
 from services.common.idempotency import (
     REPLAY_HEADER,
     IdempotencyKeyHeader,
@@ -679,6 +679,29 @@ async def registration_counts(
 ) -> RegistrationCounts:
     """Public numbers: places, registered, attended, waitlisted, cancelled (no personal data)."""
     return await service.registration_counts(session, principal, event_id)
+
+
+@router.get(
+    "/registration-counts",
+    response_model=Page[RegistrationCounts],
+    tags=["registrations"],
+    responses=problem_responses(422),
+)
+async def registration_counts_of(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    event_ids: Annotated[
+        Ids,
+        Query(
+            description=f"The events (comma-separated or repeated, at most {MAX_IDS}); "
+            "unknown and invisible ones are absent.",
+            examples=["0b7f6e7c-4c1e-4d8e-9f57-3b1a1b1f2c3d,5d1c9a0e-2b7f-4c3d-8e9f-0a1b2c3d4e5f"],
+        ),
+    ],
+) -> Page[RegistrationCounts]:
+    """Public registration numbers of several events at once (no personal data)."""
+    items = await service.registration_counts_of(session, principal, event_ids)
+    return Page(items=items, next_cursor=None)
 
 
 @router.get(

@@ -490,6 +490,21 @@ async def registration_counts(session: AsyncSession, event_id: uuid.UUID) -> dic
     return {status: int(count) for status, count in (await session.execute(statement)).all()}
 
 
+async def registration_counts_of(
+    session: AsyncSession, event_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Registrations per status of several events, in one grouped query."""
+    statement = (
+        select(Registration.event_id, Registration.status, func.count())
+        .where(Registration.event_id.in_(event_ids))
+        .group_by(Registration.event_id, Registration.status)
+    )
+    counts: dict[uuid.UUID, dict[str, int]] = {}
+    for event_id, status, count in (await session.execute(statement)).all():
+        counts.setdefault(event_id, {})[status] = int(count)
+    return counts
+
+
 async def places_taken(session: AsyncSession, event_id: uuid.UUID) -> int:
     statement = select(func.count()).where(
         Registration.event_id == event_id, Registration.status.in_(("registered", "attended"))

@@ -938,6 +938,21 @@ async def registration_counts(
 ) -> RegistrationCounts:
     event = await visible_event(session, principal, event_id)
     counts = await repository.registration_counts(session, event.id)
+    return _counts(event, counts)
+
+
+async def registration_counts_of(
+    session: AsyncSession, principal: Principal | None, event_ids: Sequence[uuid.UUID]
+) -> list[RegistrationCounts]:
+    """The counts of several events the caller may see (the others are absent)."""
+    events, _ = await list_events(
+        session, principal, EventFilters(ids=event_ids), cursor=None, limit=max(len(event_ids), 1)
+    )
+    counts = await repository.registration_counts_of(session, [event.id for event in events])
+    return [_counts(event, counts.get(event.id, {})) for event in events]
+
+
+def _counts(event: LearningEvent, counts: dict[str, int]) -> RegistrationCounts:
     registered, attended = counts.get("registered", 0), counts.get("attended", 0)
     return RegistrationCounts(
         event_id=event.id,

@@ -277,3 +277,30 @@ async def test_organisations_with_practices_and_hosted_events_cost_one_call_per_
     }
     assert [call.url.path for call in stack.calls("practices")] == ["/v1/practices"]
     assert [call.url.path for call in stack.calls("events")] == ["/v1/events"]
+
+
+async def test_registration_counts_of_a_page_of_events_cost_one_call(stack: Stack) -> None:
+    events = [await stack.event(capacity=10) for _ in range(3)]
+    for index, event in enumerate(events):
+        for person in range(index):
+            await stack.rest(
+                "events",
+                "POST",
+                f"/v1/events/{event['id']}/registrations",
+                {"name": f"Person {person}", "email": f"p{person}.{index}@example.org"},
+            )
+    stack.reset_counts()
+
+    data = await stack.data(
+        "{ events { nodes { restId registrationCounts { registered placesLeft } } } }"
+    )
+
+    counts = {node["restId"]: node["registrationCounts"] for node in data["events"]["nodes"]}
+    assert counts == {
+        event["id"]: {"registered": index, "placesLeft": 10 - index}
+        for index, event in enumerate(events)
+    }
+    assert [call.url.path for call in stack.calls("events")] == [
+        "/v1/events",
+        "/v1/registration-counts",
+    ]

@@ -179,3 +179,31 @@ async def test_an_unknown_include_is_a_422_pointing_at_it(stack: Stack) -> None:
 
     assert response.status_code == 422
     assert [error["field"] for error in response.json()["errors"]] == ["query.include.1"]
+
+
+async def test_registration_counts_of_several_events_skip_the_ones_the_caller_cannot_see(
+    stack: Stack,
+) -> None:
+    scheduled = await stack.event(capacity=5)
+    proposed = await stack.event(schedule=False)
+    await stack.rest(
+        "events",
+        "POST",
+        f"/v1/events/{scheduled['id']}/registrations",
+        {"name": "Ana", "email": "ana@example.org"},
+    )
+
+    response = await stack.services["events"].get(
+        "/v1/registration-counts", params={"event_ids": f"{scheduled['id']},{proposed['id']}"}
+    )
+    malformed = await stack.services["events"].get(
+        "/v1/registration-counts", params={"event_ids": "nope"}
+    )
+
+    assert response.status_code == 200, response.text
+    (counts,) = response.json()["items"]
+    assert counts["event_id"] == scheduled["id"]
+    assert counts["registered"] == 1
+    assert counts["places_left"] == 4
+    assert malformed.status_code == 422
+    assert "nope" in malformed.json()["detail"]
