@@ -685,7 +685,7 @@ async def registration_counts(
     "/registration-counts",
     response_model=Page[RegistrationCounts],
     tags=["registrations"],
-    responses=problem_responses(422),
+    responses=_page_of(RegistrationCounts, 422),
 )
 async def registration_counts_of(
     session: SessionDep,
