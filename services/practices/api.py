@@ -16,7 +16,7 @@ from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.etag import IfMatchHeader, set_etag
-from services.common.filters import IdsQuery, Values
+from services.common.filters import MAX_IDS, IdsQuery, Values
 from services.common.idempotency import (
     IdempotencyKeyHeader,
     IdempotentRequest,
@@ -179,6 +179,8 @@ async def search_practices(
         sort=sort,
         facets=facets,
     )
+    if ids:  # a batch read answers in one page, as in every service
+        cursor, limit = None, MAX_IDS
     return await service.search_practices(session, principal, filters, cursor=cursor, limit=limit)
 
 
@@ -403,6 +405,8 @@ async def list_inventory_items(
     cursor: CursorQuery = None,
 ) -> schemas.InventoryPage:
     """List inventory items."""
+    if ids:  # a batch read answers in one page, as in every service
+        cursor, limit = None, MAX_IDS
     return await service.list_inventory_items(
         session,
         principal,

@@ -207,3 +207,20 @@ async def test_registration_counts_of_several_events_skip_the_ones_the_caller_ca
     assert counts["places_left"] == 4
     assert malformed.status_code == 422
     assert "nope" in malformed.json()["detail"]
+
+
+async def test_a_batch_read_answers_in_one_page_whatever_the_page_size(stack: Stack) -> None:
+    organisation = await stack.organisation()
+    records = {
+        "pledges": [await stack.pledge(organisation["id"]) for _ in range(3)],
+        "practices": [await stack.practice() for _ in range(3)],
+        "events": [await stack.event() for _ in range(3)],
+    }
+    for service, created in records.items():
+        ids = ",".join(record["id"] for record in created)
+        response = await stack.services[service].get(
+            LIST_PATHS[service], params={"ids": ids, "limit": 1}, headers=SECRETARIAT
+        )
+        assert response.status_code == 200, response.text
+        assert len(response.json()["items"]) == 3, service
+        assert response.json()["next_cursor"] is None, service
