@@ -102,6 +102,7 @@ CHILDREN: Mapping[str, Children] = {
         prime_as="pledge",
     ),
     "outcomes_by_event": Children("events", "/v1/outcomes", "event_id", _one("event_id")),
+    "entries_by_pledge": Children("pledges", "/v1/entries", "pledge_id", _one("pledge_id")),
     "events_by_featured_practice": Children(
         "events",
         "/v1/events",

@@ -421,6 +421,11 @@ class Pledge(ResourceNode):
     async def entries(
         self, info: Info, first: First = None, after: After = None
     ) -> LedgerEntryConnection | None:
+        if after is None:
+            records = await info.context.loaders.children("entries_by_pledge", self.key)
+            return grouped_connection(
+                info.context, LedgerEntryConnection, records, first, LedgerEntry.from_rest
+            )
         items, body, start, skip = await fetch_page(
             info.context, SERVICE, f"/v1/pledges/{self.key}/entries", {}, first=first, after=after
         )

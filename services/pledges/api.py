@@ -15,7 +15,7 @@ from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, set_etag
-from services.common.filters import IdsQuery, Values
+from services.common.filters import Ids, IdsQuery, Values
 from services.common.idempotency import (
     IdempotencyKeyHeader,
     IdempotentRequest,
@@ -458,6 +458,31 @@ async def list_entries(
 ) -> Page[EntryRead]:
     """The pledge's append-only ledger; notes are shown only to parties to the pledge."""
     return await service.list_entries(session, principal, pledge_id, cursor, limit)
+
+
+@router.get(
+    "/entries",
+    tags=["ledger"],
+    response_model=Page[EntryRead],
+    responses=problem_responses(401, 422),
+    summary="List the ledger entries of several pledges",
+)
+async def list_entries_of(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    pledge_id: Annotated[
+        Ids,
+        Query(
+            description="The pledges (comma-separated or repeated, at most 200); entries of "
+            "pledges the caller may not see are absent.",
+            examples=["3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11,8b1e2c44-1d3a-4f0e-8f7a-2a5b6c7d8e90"],
+        ),
+    ],
+    cursor: CursorQuery = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[EntryRead]:
+    """Several pledges' ledgers in one list; notes only on pledges the caller is party to."""
+    return await service.list_entries_of(session, principal, pledge_id, cursor, limit)
 
 
 @router.post(

@@ -339,6 +339,11 @@ async def history(session: AsyncSession, pledge_id: uuid.UUID) -> list[PledgeCha
 # ---------------------------------------------------------------- ledger entries
 
 
+def entries_of_query(pledge_ids: Sequence[uuid.UUID]) -> Select[Any]:
+    """The entries of several pledges."""
+    return select(LedgerEntry).where(LedgerEntry.pledge_id.in_(pledge_ids))
+
+
 def entries_query(pledge_id: uuid.UUID | None = None) -> Select[Any]:
     statement = select(LedgerEntry)
     if pledge_id is not None:

@@ -1181,6 +1181,35 @@ async def list_entries(
     )
 
 
+async def list_entries_of(
+    session: AsyncSession,
+    principal: Principal | None,
+    pledge_ids: Sequence[uuid.UUID],
+    cursor: str | None,
+    limit: int,
+) -> Page[EntryRead]:
+    """The ledgers of several pledges (those the caller may see), in recording order.
+
+    Notes are shown only on the entries of pledges the caller is a party to, as in
+    `list_entries`.
+    """
+    pledges = list(
+        await session.scalars(repository.pledges_query(principal, PledgeFilters(ids=pledge_ids)))
+    )
+    countries_, _ = await repository.pledge_links(session, [pledge.id for pledge in pledges])
+    private = {
+        pledge.id for pledge in pledges if is_party_to(principal, pledge, countries_[pledge.id])
+    }
+    statement = repository.entries_of_query([pledge.id for pledge in pledges])
+    items, next_cursor = await _page(
+        session, statement, [LedgerEntry.recorded_at, LedgerEntry.id], cursor, limit, None
+    )
+    return Page(
+        items=[entry_read(e, show_private=e.pledge_id in private) for e in items],
+        next_cursor=next_cursor,
+    )
+
+
 async def get_entry(
     session: AsyncSession, principal: Principal | None, pledge_id: uuid.UUID, entry_id: uuid.UUID
 ) -> EntryRead:

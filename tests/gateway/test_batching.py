@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from tests.gateway.conftest import Stack
+from tests.gateway.conftest import SECRETARIAT, Stack
 
 FIFTY_PLEDGES = """
 query {
@@ -304,3 +304,68 @@ async def test_registration_counts_of_a_page_of_events_cost_one_call(stack: Stac
         "/v1/events",
         "/v1/registration-counts",
     ]
+
+
+async def test_pledges_with_their_ledger_entries_cost_one_entries_call(stack: Stack) -> None:
+    organisation = await stack.organisation()
+    pledges = [await stack.pledge(organisation["id"]) for _ in range(3)]
+    for index, pledge in enumerate(pledges):
+        for _ in range(index):
+            await stack.rest(
+                "pledges",
+                "POST",
+                f"/v1/pledges/{pledge['id']}/entries",
+                {
+                    "entry_type": "commitment",
+                    "amount": {"amount": "1000", "currency": "USD"},
+                    "value_date": "2023-01-10",
+                    "recipient_country": "GTM",
+                    "note": "internal",
+                },
+            )
+    stack.reset_counts()
+
+    data = await stack.data(
+        "{ pledges { nodes { restId entries { totalCount nodes { note amount { amount } } } } } }"
+    )
+
+    counts = {node["restId"]: node["entries"]["totalCount"] for node in data["pledges"]["nodes"]}
+    assert counts == {pledge["id"]: index for index, pledge in enumerate(pledges)}
+    # Anonymous callers are no party to the pledge: the notes stay hidden in the batch.
+    notes = {
+        entry["note"] for node in data["pledges"]["nodes"] for entry in node["entries"]["nodes"]
+    }
+    assert notes == {None}
+    assert [call.url.path for call in stack.calls("pledges")] == ["/v1/pledges", "/v1/entries"]
+    secretariat = await stack.data(
+        "{ pledges { nodes { entries { nodes { note } } } } }", None, SECRETARIAT
+    )
+    seen = {e["note"] for n in secretariat["pledges"]["nodes"] for e in n["entries"]["nodes"]}
+    assert seen == {"internal"}
+
+
+async def test_entries_of_several_pledges_leave_out_pledges_the_caller_cannot_see(
+    stack: Stack,
+) -> None:
+    organisation = await stack.organisation()
+    public = await stack.pledge(organisation["id"])
+    restricted = await stack.pledge(organisation["id"], visibility="restricted")
+    for pledge in (public, restricted):
+        await stack.rest(
+            "pledges",
+            "POST",
+            f"/v1/pledges/{pledge['id']}/entries",
+            {
+                "entry_type": "commitment",
+                "amount": {"amount": "1000", "currency": "USD"},
+                "value_date": "2023-01-10",
+                "recipient_country": "GTM",
+            },
+        )
+
+    response = await stack.services["pledges"].get(
+        "/v1/entries", params={"pledge_id": f"{public['id']},{restricted['id']}"}
+    )
+
+    assert response.status_code == 200, response.text
+    assert {entry["pledge_id"] for entry in response.json()["items"]} == {public["id"]}
