@@ -14,9 +14,11 @@
    - the frontend query: 50 pledges with contributor, objectives and event, through each
      gateway;
    - the same data by direct REST, as a good client would fetch it: the page of pledges,
-     then the organisations, objectives and events by `?ids=` in parallel;
+     then the organisations, objectives and events by `?ids=` in parallel; and the page
+     with `?include=contributor,objectives`, then the events by `?ids=`;
    - `{ __typename }` through the gateway, the floor.
-   The number of upstream calls the frontend query costs is asserted by the test suite
+   The number of upstream calls the frontend query costs (2: the page of pledges with
+   contributors and objectives embedded, then the events) is asserted by the test suite
    (tests/gateway/test_batching.py), not here.
 
 Targets (issue 6): gateway p50 <= 2 x the direct REST total.
@@ -230,6 +232,22 @@ async def direct_rest(client: httpx.AsyncClient, urls: dict[str, str]) -> int:
     return len(items)
 
 
+async def direct_rest_embedded(client: httpx.AsyncClient, urls: dict[str, str]) -> int:
+    """The same by REST with `?include=`: the page with contributors and objectives, then
+    the events by `?ids=` (two sequential calls, as the gateway makes)."""
+    page = (
+        await client.get(
+            f"{urls['pledges']}/v1/pledges",
+            params={"limit": 50, "include": "contributor,objectives"},
+        )
+    ).json()
+    items = page["items"]
+    event_ids = ",".join(sorted({item["announced_at"] for item in items if item["announced_at"]}))
+    response = await client.get(f"{urls['events']}/v1/events", params={"ids": event_ids})
+    response.raise_for_status()
+    return len(items)
+
+
 async def graphql(client: httpx.AsyncClient, url: str, query: str) -> int:
     response = await client.post(f"{url}/graphql", json={"query": query})
     body = response.json()
@@ -308,6 +326,9 @@ async def run(args: argparse.Namespace) -> None:
             results = await measure(
                 {
                     "direct REST (1 page + 3 batch reads)": lambda: direct_rest(client, urls),
+                    "direct REST (page with include + 1 batch read)": lambda: direct_rest_embedded(
+                        client, urls
+                    ),
                     "gateway, 50 pledges (httpx transport)": lambda: graphql(
                         client, gateway_httpx, FRONTEND_QUERY
                     ),

@@ -12,13 +12,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.types.nodes import SelectedField, Selection
 
-from gateway.context import Context
+from gateway.context import Context, Info
 from gateway.errors import BadUserInput
 from gateway.upstream import ParamValue
 
@@ -57,6 +58,29 @@ class Connection(Generic[NodeT]):
 
 
 ConnectionT = TypeVar("ConnectionT", bound=Connection[Any])
+
+
+def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
+    """The fields of a selection set, fragments flattened."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection
+        else:
+            yield from _fields(selection.selections)
+
+
+def node_fields(info: Info) -> set[str]:
+    """The fields the query reads on a connection's nodes (`edges { node }` or `nodes`)."""
+    names: set[str] = set()
+    for connection_field in info.selected_fields:
+        for child in _fields(connection_field.selections):
+            if child.name == "nodes":
+                names.update(field.name for field in _fields(child.selections))
+            elif child.name == "edges":
+                for node in _fields(child.selections):
+                    if node.name == "node":
+                        names.update(field.name for field in _fields(node.selections))
+    return names
 
 
 def encode_cursor(service_cursor: str | None, skip: int) -> str:
@@ -145,5 +169,38 @@ def connection(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         total_count=total if isinstance(total, int) else None,
+        **extra,
+    )
+
+
+def grouped_connection(
+    context: Context,
+    connection_type: type[ConnectionT],
+    records: list[dict[str, Any]],
+    first: int | None,
+    build: Callable[[dict[str, Any]], Any],
+    **extra: Any,
+) -> ConnectionT:
+    """The first page of one parent's children, read for the whole level at once.
+
+    `records` is every child of the parent in the service's order, so the count is exact
+    and an edge's cursor (no service cursor, skip = position) continues exactly after it
+    through the per-parent list call.
+    """
+    size = page_size(context, first)
+    items = records[:size]
+    edges = [
+        Edge(cursor=encode_cursor(None, index + 1), node=build(item))
+        for index, item in enumerate(items)
+    ]
+    return connection_type(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=len(records) > size,
+            has_previous_page=False,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=len(records),
         **extra,
     )

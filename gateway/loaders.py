@@ -9,8 +9,9 @@ leak one caller's data to another.
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,11 +45,125 @@ RESOURCES: Mapping[str, Resource] = {
     "practice": Resource("practices", "/v1/practices"),
     "inventory_item": Resource("practices", "/v1/inventory-items"),
     "event": Resource("events", "/v1/events"),
+    "registration_counts": Resource(
+        "events", "/v1/registration-counts", key="event_id", ids_param="event_ids"
+    ),
     # The gap report reads a batch of objectives' rows with `?ids=` too.
     "objective_gap": Resource(
         "pledges", "/v1/reports/gaps", key="objective_id", list_key="objectives"
     ),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Children:
+    """A list filtered by parent, read for many parents at once (`?param=a,b,c`).
+
+    One call asks for the children of every parent of a level; the answer is split by
+    `parents_of` (the parent ids a record belongs to). A page holds `page_size` records,
+    the services' maximum; more children than that cost one more call per page (each
+    counted against the request's call budget), never one call per parent.
+    """
+
+    service: str
+    path: str
+    param: str
+    parents_of: Callable[[Record], Iterable[str]]
+    # The parents' ids are UUIDs: other keys have no children (and are not sent).
+    uuid_keys: bool = True
+    # The by-id loader the children are primed into, if any.
+    prime_as: str | None = None
+    page_size: int = 200
+    max_batch: int = 100
+
+
+def _one(field: str) -> Callable[[Record], list[str]]:
+    return lambda record: [] if record.get(field) is None else [str(record[field])]
+
+
+def _each(field: str) -> Callable[[Record], list[str]]:
+    return lambda record: [str(value) for value in record.get(field) or []]
+
+
+# Every nested list the graph reads for a whole level at once.
+CHILDREN: Mapping[str, Children] = {
+    "pledges_by_contributor": Children(
+        "pledges", "/v1/pledges", "contributor_id", _one("contributor_id"), prime_as="pledge"
+    ),
+    "pledges_by_objective": Children(
+        "pledges", "/v1/pledges", "objective_id", _each("objective_ids"), prime_as="pledge"
+    ),
+    "pledges_by_event": Children(
+        "pledges",
+        "/v1/pledges",
+        "announced_at",
+        _one("announced_at"),
+        uuid_keys=False,
+        prime_as="pledge",
+    ),
+    "outcomes_by_event": Children("events", "/v1/outcomes", "event_id", _one("event_id")),
+    "entries_by_pledge": Children("pledges", "/v1/entries", "pledge_id", _one("pledge_id")),
+    "events_by_featured_practice": Children(
+        "events",
+        "/v1/events",
+        "featured_practice_id",
+        _each("featured_practice_ids"),
+        uuid_keys=False,
+        prime_as="event",
+    ),
+    "events_by_host": Children(
+        "events", "/v1/events", "host", _each("hosts"), uuid_keys=False, prime_as="event"
+    ),
+    "practices_by_organisation": Children(
+        "practices",
+        "/v1/practices",
+        "organisation",
+        lambda record: [
+            str(item["id"])
+            for item in record.get("implementing_organisations") or []
+            if isinstance(item, dict) and item.get("id")
+        ],
+        uuid_keys=False,
+        prime_as="practice",
+    ),
+}
+
+
+def children_loader(
+    upstream: Upstream,
+    children: Children,
+    filters: Mapping[str, ParamValue],
+    prime: Callable[[str, Record], None],
+) -> DataLoader[str, list[Record]]:
+    """A loader answering each parent id with its children, in the service's order."""
+
+    async def load(keys: list[str]) -> Sequence[list[Record] | BaseException]:
+        wanted = [key for key in dict.fromkeys(keys) if not children.uuid_keys or _is_uuid(key)]
+        grouped: dict[str, list[Record]] = {key: [] for key in wanted}
+        cursor: str | None = None
+        while wanted:
+            params: dict[str, ParamValue] = {
+                **filters,
+                children.param: ",".join(wanted),
+                "limit": children.page_size,
+                "cursor": cursor,
+            }
+            try:
+                page = await upstream.get(children.service, children.path, params)
+            except GatewayError as error:
+                return [error for _ in keys]
+            for record in _items(page, "items"):
+                if children.prime_as is not None:
+                    prime(children.prime_as, record)
+                for parent in children.parents_of(record):
+                    if parent in grouped:
+                        grouped[parent].append(record)
+            cursor = page.get("next_cursor") if isinstance(page, dict) else None
+            if cursor is None:
+                break
+        return [list(grouped.get(key, [])) for key in keys]
+
+    return DataLoader(load_fn=load, max_batch_size=children.max_batch)
 
 
 def batch_loader(upstream: Upstream, resource: Resource) -> DataLoader[str, Record | None]:
@@ -98,6 +213,7 @@ class Loaders:
     def __init__(self, upstream: Upstream) -> None:
         self._upstream = upstream
         self._loaders: dict[str, DataLoader[str, Record | None]] = {}
+        self._children: dict[str, DataLoader[str, list[Record]]] = {}
 
     def __getitem__(self, name: str) -> DataLoader[str, Record | None]:
         loader = self._loaders.get(name)
@@ -119,6 +235,18 @@ class Loaders:
             return []
         records = await self[name].load_many(keys)
         return [record for record in records if record is not None]
+
+    async def children(
+        self, name: str, parent: str, filters: Mapping[str, ParamValue] | None = None
+    ) -> list[Record]:
+        """The children of `parent` in list `name` (one call for the whole level)."""
+        filters = {key: value for key, value in (filters or {}).items() if value is not None}
+        key = name + json.dumps(filters, sort_keys=True, default=str)
+        loader = self._children.get(key)
+        if loader is None:
+            loader = children_loader(self._upstream, CHILDREN[name], filters, self.prime)
+            self._children[key] = loader
+        return await loader.load(str(parent))
 
     def prime(self, name: str, record: Record) -> None:
         """Remember a record read by a list call, so a later lookup by id is free."""

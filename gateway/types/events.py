@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from gateway.connections import After, Connection, First, connection, fetch_page
+from gateway.connections import (
+    After,
+    Connection,
+    First,
+    connection,
+    fetch_page,
+    grouped_connection,
+)
 from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import is_uuid, to_datetime, to_enum
@@ -255,21 +262,31 @@ class Event(ResourceNode):
     async def outcomes(
         self, info: Info, first: First = None, after: After = None
     ) -> EventOutcomeConnection | None:
+        if after is None:
+            records = await info.context.loaders.children("outcomes_by_event", self.key)
+            return grouped_connection(
+                info.context, EventOutcomeConnection, records, first, EventOutcome.from_rest
+            )
         return await outcome_connection(info, first, after, path=f"/v1/events/{self.key}/outcomes")
 
     @strawberry.field(description="Pledges (pledges service) announced at this event.")
     async def pledges_announced(
         self, info: Info, first: First = None, after: After = None
     ) -> PledgeConnectionRef | None:
-        from gateway.types.pledges import pledge_connection
+        from gateway.types.pledges import Pledge, PledgeConnection, pledge_connection
 
+        if after is None:
+            records = await info.context.loaders.children("pledges_by_event", self.key)
+            return grouped_connection(
+                info.context, PledgeConnection, records, first, Pledge.from_rest
+            )
         return await pledge_connection(info, first, after, announced_at=self.key)
 
     @strawberry.field(description="Registration numbers (public; no personal data).")
     async def registration_counts(self, info: Info) -> RegistrationCounts | None:
-        body = await info.context.upstream.get(
-            SERVICE, f"/v1/events/{self.key}/registrations/counts"
-        )
+        body = await info.context.loaders.one("registration_counts", self.key)
+        if body is None:
+            return None
         return RegistrationCounts(
             capacity=body.get("capacity"),
             places_left=body.get("places_left"),

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.connections import After, Connection, First, connection, fetch_page
+from gateway.connections import (
+    After,
+    Connection,
+    First,
+    connection,
+    fetch_page,
+    grouped_connection,
+    node_fields,
+)
 from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import to_date, to_datetime, to_enum
@@ -147,24 +155,49 @@ class Organisation(ResourceNode):
         after: After = None,
         kind: PledgeKind | None = None,
     ) -> PledgeConnection | None:
+        kind_filter = kind.value if kind else None
+        if after is None:
+            records = await info.context.loaders.children(
+                "pledges_by_contributor", self.key, {"kind": kind_filter}
+            )
+            return grouped_connection(
+                info.context, PledgeConnection, records, first, Pledge.from_rest
+            )
         return await pledge_connection(
-            info, first, after, contributor_id=self.key, kind=kind.value if kind else None
+            info, first, after, contributor_id=self.key, kind=kind_filter
         )
 
     @strawberry.field(description="Practices (practices service) this organisation implements.")
     async def practices(
         self, info: Info, first: First = None, after: After = None
     ) -> PracticeConnectionRef | None:
-        from gateway.types.practices import practice_connection
+        from gateway.types.practices import (
+            Practice,
+            PracticeConnection,
+            asks_for_facets,
+            practice_connection,
+        )
 
+        if after is None and not asks_for_facets(info):
+            records = await info.context.loaders.children(
+                "practices_by_organisation", self.key, {"facets": False}
+            )
+            return grouped_connection(
+                info.context, PracticeConnection, records, first, Practice.from_rest, facets=None
+            )
         return await practice_connection(info, first, after, organisation=[self.key])
 
     @strawberry.field(description="Events (events service) this organisation hosts.")
     async def hosted_events(
         self, info: Info, first: First = None, after: After = None
     ) -> EventConnectionRef | None:
-        from gateway.types.events import event_connection
+        from gateway.types.events import Event, EventConnection, event_connection
 
+        if after is None:
+            records = await info.context.loaders.children("events_by_host", self.key)
+            return grouped_connection(
+                info.context, EventConnection, records, first, Event.from_rest
+            )
         return await event_connection(info, first, after, host=self.key)
 
 
@@ -224,6 +257,11 @@ class Objective(ResourceNode):
     async def pledges(
         self, info: Info, first: First = None, after: After = None
     ) -> PledgeConnection | None:
+        if after is None:
+            records = await info.context.loaders.children("pledges_by_objective", self.key)
+            return grouped_connection(
+                info.context, PledgeConnection, records, first, Pledge.from_rest
+            )
         return await pledge_connection(info, first, after, objective_id=self.key)
 
     @strawberry.field(
@@ -383,6 +421,11 @@ class Pledge(ResourceNode):
     async def entries(
         self, info: Info, first: First = None, after: After = None
     ) -> LedgerEntryConnection | None:
+        if after is None:
+            records = await info.context.loaders.children("entries_by_pledge", self.key)
+            return grouped_connection(
+                info.context, LedgerEntryConnection, records, first, LedgerEntry.from_rest
+            )
         items, body, start, skip = await fetch_page(
             info.context, SERVICE, f"/v1/pledges/{self.key}/entries", {}, first=first, after=after
         )
@@ -529,15 +572,32 @@ class ExchangeRateConnection(Connection[ExchangeRate]):
     pass
 
 
+# Pledge fields whose records the pledges service can embed in the list (`?include=`).
+EMBEDDABLE = {"contributor": "contributor", "objectives": "objectives"}
+
+
 async def pledge_connection(
     info: Info, first: int | None, after: str | None, **filters: Any
 ) -> PledgeConnection:
+    include = sorted(EMBEDDABLE[name] for name in node_fields(info) if name in EMBEDDABLE)
+    if include:
+        filters = {**filters, "include": ",".join(include)}
     items, body, start, skip = await fetch_page(
         info.context, SERVICE, "/v1/pledges", filters, first=first, after=after
     )
-    for item in items:
-        info.context.loaders.prime("pledge", item)
+    prime_embedded(info, items)
     return connection(PledgeConnection, items, body, start, skip, Pledge.from_rest)
+
+
+def prime_embedded(info: Info, pledges: list[Record]) -> None:
+    """Remember the pledges, and the organisations and objectives embedded in them."""
+    loaders = info.context.loaders
+    for pledge in pledges:
+        loaders.prime("pledge", pledge)
+        if isinstance(pledge.get("contributor"), dict):
+            loaders.prime("organisation", pledge["contributor"])
+        for objective in pledge.get("objectives") or []:
+            loaders.prime("objective", objective)
 
 
 async def objective_connection(

@@ -10,7 +10,14 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.nodes import SelectedField, Selection
 
-from gateway.connections import After, Connection, First, connection, fetch_page
+from gateway.connections import (
+    After,
+    Connection,
+    First,
+    connection,
+    fetch_page,
+    grouped_connection,
+)
 from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import is_uuid, to_date, to_datetime, to_enum
@@ -264,8 +271,13 @@ class Practice(ResourceNode):
     async def events(
         self, info: Info, first: First = None, after: After = None
     ) -> EventConnectionRef | None:
-        from gateway.types.events import event_connection
+        from gateway.types.events import Event, EventConnection, event_connection
 
+        if after is None:
+            records = await info.context.loaders.children("events_by_featured_practice", self.key)
+            return grouped_connection(
+                info.context, EventConnection, records, first, Event.from_rest
+            )
         return await event_connection(info, first, after, featured_practice_id=self.key)
 
 
@@ -455,11 +467,16 @@ def _asks_for(selections: list[Selection], name: str) -> bool:
     return False
 
 
+def asks_for_facets(info: Info) -> bool:
+    """True when the query reads a practice connection's facets."""
+    return any(_asks_for(field.selections, "facets") for field in info.selected_fields)
+
+
 async def practice_connection(
     info: Info, first: int | None, after: str | None, **filters: Any
 ) -> PracticeConnection:
     # Facet counts cost the service a query each; ask for them only when they are read.
-    facets = any(_asks_for(field.selections, "facets") for field in info.selected_fields)
+    facets = asks_for_facets(info)
     items, body, start, skip = await fetch_page(
         info.context,
         SERVICE,

@@ -10,13 +10,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, etag_for, set_etag
+from services.common.filters import MAX_IDS, Ids, IdsQuery, Values
 from services.common.idempotency import (
     REPLAY_HEADER,
     IdempotencyKeyHeader,
@@ -61,7 +62,6 @@ from services.events.schemas import (
 
 router = APIRouter(prefix="/v1")
 CALENDAR_MEDIA_TYPE = "text/calendar; charset=utf-8"
-MAX_IDS = 200
 MAX_FEED_EVENTS = 5000
 # SQLAlchemy's version counter starts every new row at 1; a replay carries no ETag, since
 # the object may have changed since the first response.
@@ -108,15 +108,12 @@ def _as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _codes(raw: str | None, parameter: str, check: Callable[[str], str]) -> list[str]:
-    """A comma-separated list of codes, each checked; an unknown one is a 422 naming it."""
+def _codes(raw: list[str] | None, parameter: str, check: Callable[[str], str]) -> list[str]:
+    """Codes (repeated or comma-separated), each checked; an unknown one is a 422 naming it."""
     if not raw:
         return []
     result: list[str] = []
-    for part in raw.split(","):
-        value = part.strip()
-        if not value:
-            continue
+    for value in raw:
         try:
             result.append(check(value))
         except ValueError as exc:
@@ -135,30 +132,17 @@ def _enum_check(enum: type[EventKind] | type[EventStatus]) -> Callable[[str], st
     return check
 
 
-def _uuid(value: str) -> str:
-    return str(uuid.UUID(value))
-
-
-def _ids(raw: str | None) -> list[uuid.UUID] | None:
-    if raw is None:
-        return None
-    ids = [uuid.UUID(value) for value in _codes(raw, "ids", _uuid)]
-    if len(ids) > MAX_IDS:
-        raise Unprocessable(f"ids: at most {MAX_IDS} ids per request", parameter="ids")
-    return ids
-
-
 def _filters(
     *,
     starts_from: datetime | None,
     starts_to: datetime | None,
-    kind: str | None,
-    theme: str | None,
-    country: str | None,
-    status: str | None = None,
-    featured_practice_id: str | None = None,
-    host: str | None = None,
-    ids: str | None = None,
+    kind: list[str] | None,
+    theme: list[str] | None,
+    country: list[str] | None,
+    status: list[str] | None = None,
+    featured_practice_id: list[str] | None = None,
+    host: list[str] | None = None,
+    ids: list[uuid.UUID] | None = None,
 ) -> EventFilters:
     return EventFilters(
         starts_from=_as_utc(starts_from),
@@ -167,9 +151,9 @@ def _filters(
         themes=_codes(theme, "theme", theme_codes.check),
         countries=_codes(country, "country", country_codes.check),
         statuses=_codes(status, "status", _enum_check(EventStatus)),
-        featured_practice_id=featured_practice_id,
-        host=host,
-        ids=_ids(ids),
+        featured_practice_id=featured_practice_id or (),
+        host=host or (),
+        ids=ids,
     )
 
 
@@ -205,13 +189,20 @@ def _page_of(model: type[BaseModel], *errors: int) -> dict[int | str, dict[str, 
 
 
 KindQuery = Annotated[
-    str | None, Query(description="Event kinds, comma-separated.", examples=["learning_event"])
+    Values[str] | None,
+    Query(description="Event kinds (repeated or comma-separated).", examples=["learning_event"]),
 ]
-ThemeQuery = Annotated[str | None, Query(description="Theme codes, comma-separated (any of them).")]
+ThemeQuery = Annotated[
+    Values[str] | None, Query(description="Theme codes (repeated or comma-separated; any of them).")
+]
 CountryQuery = Annotated[
-    str | None,
-    Query(description="ISO 3166-1 alpha-3 codes, comma-separated: events involving any of them."),
+    Values[str] | None,
+    Query(
+        description="ISO 3166-1 alpha-3 codes (repeated or comma-separated): events involving "
+        "any of them."
+    ),
 ]
+ReferenceValues = Values[Annotated[str, StringConstraints(max_length=100)]]
 
 
 # --- calendars (declared before /events/{event_id} so the .ics suffix wins) ----------
@@ -345,17 +336,17 @@ async def list_events(
     kind: KindQuery = None,
     theme: ThemeQuery = None,
     country: CountryQuery = None,
-    status: Annotated[str | None, Query(description="Statuses, comma-separated.")] = None,
+    status: Annotated[
+        Values[str] | None, Query(description="Statuses (repeated or comma-separated).")
+    ] = None,
     featured_practice_id: Annotated[
-        str | None, Query(max_length=100, description="Only events featuring this practice.")
+        ReferenceValues | None, Query(description="Only events featuring any of these practices.")
     ] = None,
     host: Annotated[
-        str | None, Query(max_length=100, description="Only events this organisation hosts.")
+        ReferenceValues | None,
+        Query(description="Only events any of these organisations hosts."),
     ] = None,
-    ids: Annotated[
-        str | None,
-        Query(description=f"Batch read: comma-separated event ids (at most {MAX_IDS})."),
-    ] = None,
+    ids: IdsQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[EventOut]:
@@ -591,10 +582,10 @@ async def schedule_conflicts(
     ],
     timezone: Annotated[TimezoneName, Query()],
     countries: Annotated[
-        str | None,
+        Values[str] | None,
         Query(description="Only events involving one of these countries (or regional ones)."),
     ] = None,
-    kinds: Annotated[str | None, Query(description="Only these event kinds.")] = None,
+    kinds: Annotated[Values[str] | None, Query(description="Only these event kinds.")] = None,
 ) -> ConflictsOut:
     """Everything that overlaps a proposed slot, series occurrences included, compared in UTC."""
     start, end, clashes = await service.conflicts(
@@ -716,6 +707,29 @@ async def registration_counts(
 
 
 @router.get(
+    "/registration-counts",
+    response_model=Page[RegistrationCounts],
+    tags=["registrations"],
+    responses=_page_of(RegistrationCounts, 422),
+)
+async def registration_counts_of(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    event_ids: Annotated[
+        Ids,
+        Query(
+            description=f"The events (comma-separated or repeated, at most {MAX_IDS}); "
+            "unknown and invisible ones are absent.",
+            examples=["0b7f6e7c-4c1e-4d8e-9f57-3b1a1b1f2c3d,5d1c9a0e-2b7f-4c3d-8e9f-0a1b2c3d4e5f"],
+        ),
+    ],
+) -> Page[RegistrationCounts]:
+    """Public registration numbers of several events at once (no personal data)."""
+    items = await service.registration_counts_of(session, principal, event_ids)
+    return Page(items=items, next_cursor=None)
+
+
+@router.get(
     "/registrations/{registration_id}",
     response_model=RegistrationOut,
     tags=["registrations"],
@@ -828,6 +842,10 @@ async def list_event_outcomes(
 async def list_outcomes(
     session: SessionDep,
     principal: OptionalPrincipalDep,
+    event_id: Annotated[
+        Values[uuid.UUID] | None,
+        Query(description="Outcomes of any of these events (repeated or comma-separated)."),
+    ] = None,
     kind: Annotated[OutcomeKind | None, Query()] = None,
     country: Annotated[str | None, Query(description="ISO 3166-1 alpha-3.")] = None,
     status: Annotated[OutcomeStatus | None, Query()] = None,
@@ -843,11 +861,12 @@ async def list_outcomes(
     cursor: CursorQuery = None,
 ) -> Page[OutcomeOut]:
     """Outcomes across events: the follow-up record of Outcomes 3.3.1 to 3.3.3."""
-    countries = _codes(country, "country", country_codes.check)
+    countries = _codes([country] if country else None, "country", country_codes.check)
     items, next_cursor = await service.list_outcomes(
         session,
         principal,
         event_id=None,
+        event_ids=event_id,
         kind=kind.value if kind else None,
         country=countries[0] if countries else None,
         status=status.value if status else None,

@@ -11,12 +11,14 @@ Everything is written through the service layer, as the API would.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.demo_ids import demo_id
 from services.events import repository, service
 from services.events.schemas import (
     CancelEvent,
@@ -28,20 +30,43 @@ from services.events.schemas import (
 )
 
 SECRETARIAT = Principal(sub="demo-secretariat", roles=frozenset({"secretariat"}))
+# The pledges service's demo pledges are announced at this event (same demo id there).
+SOLIDARITY_EVENT_2022 = demo_id("event", "solidarity-event-2022")
+
+
+def _org(slug: str) -> str:
+    """An organisation of the pledges service's demo directory."""
+    return str(demo_id("organisation", slug))
+
+
+def _practice(slug: str) -> str:
+    """A practice of the practices service's demo catalogue."""
+    return str(demo_id("practice", slug))
+
+
+def _pledge(slug: str) -> str:
+    """A pledge of the pledges service's demo ledger (`usa-1`: the USA's first pledge)."""
+    return str(demo_id("pledge", slug))
+
+
+def _event_id(index: int) -> uuid.UUID:
+    """The demo id of the `index`-th event of `_timeline()`."""
+    return SOLIDARITY_EVENT_2022 if index == 0 else demo_id("event", f"timeline-{index}")
+
 
 _PEOPLE = [
-    ("Ana Pérez", "CRI", "org-cri-mtss"),
-    ("José Martínez", "GTM", "org-gtm-mintrab"),
-    ("María López", "HND", "org-hnd-sedh"),
-    ("Carlos Ruiz", "MEX", "org-mex-comar"),
-    ("Lucía Gómez", "PAN", "org-pan-onpar"),
-    ("Daniel Castillo", "SLV", "org-slv-rree"),
-    ("Sofía Young", "BLZ", "org-blz-rd"),
+    ("Ana Pérez", "CRI", _org("mtss-cri")),
+    ("José Martínez", "GTM", _org("mintrab-gtm")),
+    ("María López", "HND", _org("sedh-hnd")),
+    ("Carlos Ruiz", "MEX", _org("comar")),
+    ("Lucía Gómez", "PAN", _org("onpar-pan")),
+    ("Daniel Castillo", "SLV", _org("rree-slv")),
+    ("Sofía Young", "BLZ", _org("refugees-dept-blz")),
 ]
 
 
 def _event(**fields: Any) -> EventCreate:
-    fields.setdefault("hosts", ["org-usa"])
+    fields.setdefault("hosts", [_org("usa")])
     return EventCreate.model_validate(fields)
 
 
@@ -64,7 +89,7 @@ def _timeline() -> list[tuple[EventCreate, EventStatus]]:
                 timezone="America/New_York",
                 mode="in_person",
                 location={"city": "New York", "country": "USA"},
-                hosts=["org-usa", "org-canada"],
+                hosts=[_org("usa"), _org("canada")],
                 themes=["employment_livelihoods"],
             ),
             EventStatus.REPORTED,
@@ -96,7 +121,7 @@ def _timeline() -> list[tuple[EventCreate, EventStatus]]:
                 mode="hybrid",
                 location={"city": "Tegucigalpa", "country": "HND"},
                 online_url="https://meet.example.org/mirps-annual-2022",
-                hosts=["org-hnd-sedh"],
+                hosts=[_org("sedh-hnd")],
             ),
             EventStatus.HELD,
         ),
@@ -143,7 +168,7 @@ def _timeline() -> list[tuple[EventCreate, EventStatus]]:
                 online_url="https://meet.example.org/le-1",
                 countries=["CRI", "GTM", "HND", "MEX", "SLV", "BLZ"],
                 themes=["employment_livelihoods", "financial_inclusion"],
-                featured_practice_ids=["demo-practice-employment-1", "demo-practice-banking-2"],
+                featured_practice_ids=[_practice("employment-1"), _practice("banking-2")],
                 capacity=5,
             ),
             EventStatus.HELD,
@@ -158,7 +183,7 @@ def _timeline() -> list[tuple[EventCreate, EventStatus]]:
                 mode="in_person",
                 location={"city": "Ciudad de México", "country": "MEX"},
                 themes=["local_governance"],
-                hosts=["org-usa", "org-mex-comar"],
+                hosts=[_org("usa"), _org("comar")],
             ),
             EventStatus.HELD,
         ),
@@ -192,7 +217,7 @@ def _timeline() -> list[tuple[EventCreate, EventStatus]]:
                 location={"city": "San José", "country": "CRI"},
                 countries=["PAN", "GTM"],
                 themes=["child_adolescent_integration", "education"],
-                featured_practice_ids=["demo-practice-schools-3"],
+                featured_practice_ids=[_practice("schools-3")],
                 capacity=25,
             ),
             EventStatus.HELD,
@@ -257,7 +282,7 @@ def _timeline() -> list[tuple[EventCreate, EventStatus]]:
                 timezone="Europe/Zurich",
                 mode="in_person",
                 location={"city": "Genève", "country": "CHE"},
-                hosts=["org-unhcr"],
+                hosts=[_org("unhcr")],
             ),
             EventStatus.SCHEDULED,
         ),
@@ -276,7 +301,7 @@ def _working_groups() -> list[EventCreate]:
             mode="virtual",
             online_url="https://meet.example.org/wg-employment",
             countries=["MEX", "GTM", "HND", "SLV", "CRI", "PAN", "BLZ"],
-            hosts=["org-mex-comar"],
+            hosts=[_org("comar")],
             recurrence={
                 "rrule": "FREQ=MONTHLY;BYDAY=2TU;UNTIL=20231231T235959Z",
                 "exdates": ["2023-08-08T10:00:00"],
@@ -292,7 +317,7 @@ def _working_groups() -> list[EventCreate]:
             mode="virtual",
             online_url="https://meet.example.org/wg-education",
             countries=["GTM", "HND", "SLV"],
-            hosts=["org-gtm-mintrab"],
+            hosts=[_org("mintrab-gtm")],
             recurrence={"rrule": "FREQ=MONTHLY;BYDAY=1TH;COUNT=12"},
         ),
         _event(
@@ -305,7 +330,7 @@ def _working_groups() -> list[EventCreate]:
             mode="virtual",
             online_url="https://meet.example.org/wg-local",
             countries=["PAN", "CRI"],
-            hosts=["org-pan-onpar"],
+            hosts=[_org("onpar-pan")],
             recurrence={"rrule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;UNTIL=20231231T235959Z"},
         ),
     ]
@@ -318,7 +343,8 @@ def _outcomes() -> dict[int, list[OutcomeCreate]]:
             OutcomeCreate.model_validate(
                 {
                     "kind": "resource_commitment",
-                    "organisation_id": "org-usa",
+                    "organisation_id": _org("usa"),
+                    "pledge_id": _pledge("usa-1"),
                     "description": {
                         "en": "Supporting countries pledge more than USD 210 million for "
                         "MIRPS-related efforts in Central America and Mexico."
@@ -352,7 +378,7 @@ def _outcomes() -> dict[int, list[OutcomeCreate]]:
                 {
                     "kind": "resource_commitment",
                     "country": "HND",
-                    "organisation_id": "org-idb",
+                    "organisation_id": _org("idb"),
                     "description": {
                         "en": "A development bank commits technical assistance to replicate "
                         "the financial-inclusion practice in Honduras."
@@ -366,7 +392,7 @@ def _outcomes() -> dict[int, list[OutcomeCreate]]:
                 {
                     "kind": "technical_collaboration",
                     "country": "PAN",
-                    "organisation_id": "org-cri-mep",
+                    "organisation_id": _org("mep-cri"),
                     "description": {
                         "es": "Costa Rica y Panamá acuerdan un intercambio técnico sobre "
                         "acogida escolar."
@@ -410,7 +436,9 @@ async def load_demo(session: AsyncSession) -> bool:
     outcomes = _outcomes()
     path = [EventStatus.SCHEDULED, EventStatus.HELD, EventStatus.REPORTED]
     for index, (data, reached) in enumerate(_timeline()):
-        event, _ = await service.create_event(session, SECRETARIAT, data, strict=False)
+        event, _ = await service.create_event(
+            session, SECRETARIAT, data, strict=False, event_id=_event_id(index)
+        )
         if reached == EventStatus.PROPOSED:
             continue
         await service.transition(

@@ -49,8 +49,8 @@ class EventFilters:
     themes: Collection[str] = ()
     countries: Collection[str] = ()
     statuses: Collection[str] = ()
-    featured_practice_id: str | None = None
-    host: str | None = None
+    featured_practice_id: Collection[str] = ()
+    host: Collection[str] = ()
     ids: Collection[uuid.UUID] | None = None
 
 
@@ -160,17 +160,18 @@ def _event_query(filters: EventFilters, viewer: Viewer) -> Select[Any]:
                 EventCountry.country.in_(filters.countries),
             )
         )
-    if filters.featured_practice_id is not None:
+    if filters.featured_practice_id:
         statement = statement.where(
             exists().where(
                 EventFeaturedPractice.event_id == LearningEvent.id,
-                EventFeaturedPractice.practice_id == filters.featured_practice_id,
+                EventFeaturedPractice.practice_id.in_(filters.featured_practice_id),
             )
         )
-    if filters.host is not None:
+    if filters.host:
         statement = statement.where(
             exists().where(
-                EventHost.event_id == LearningEvent.id, EventHost.organisation_id == filters.host
+                EventHost.event_id == LearningEvent.id,
+                EventHost.organisation_id.in_(filters.host),
             )
         )
     if filters.starts_from is not None or filters.starts_to is not None:
@@ -489,6 +490,21 @@ async def registration_counts(session: AsyncSession, event_id: uuid.UUID) -> dic
     return {status: int(count) for status, count in (await session.execute(statement)).all()}
 
 
+async def registration_counts_of(
+    session: AsyncSession, event_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Registrations per status of several events, in one grouped query."""
+    statement = (
+        select(Registration.event_id, Registration.status, func.count())
+        .where(Registration.event_id.in_(event_ids))
+        .group_by(Registration.event_id, Registration.status)
+    )
+    counts: dict[uuid.UUID, dict[str, int]] = {}
+    for event_id, status, count in (await session.execute(statement)).all():
+        counts.setdefault(event_id, {})[status] = int(count)
+    return counts
+
+
 async def places_taken(session: AsyncSession, event_id: uuid.UUID) -> int:
     statement = select(func.count()).where(
         Registration.event_id == event_id, Registration.status.in_(("registered", "attended"))
@@ -572,6 +588,7 @@ async def list_outcomes(
     year: int | None,
     cursor: str | None,
     limit: int,
+    event_ids: Collection[uuid.UUID] | None = None,
 ) -> tuple[list[Outcome], str | None]:
     statement = (
         select(Outcome)
@@ -581,6 +598,8 @@ async def list_outcomes(
     conditions: list[ColumnElement[bool]] = []
     if event_id is not None:
         conditions.append(Outcome.event_id == event_id)
+    if event_ids is not None:
+        conditions.append(Outcome.event_id.in_(event_ids))
     if kind is not None:
         conditions.append(Outcome.kind == kind)
     if country is not None:

@@ -303,9 +303,17 @@ def _exdates_local(recurrence: Recurrence | None, timezone: str) -> list[str]:
 
 
 async def create_event(
-    session: AsyncSession, principal: Principal, data: EventCreate, *, strict: bool
+    session: AsyncSession,
+    principal: Principal,
+    data: EventCreate,
+    *,
+    strict: bool,
+    event_id: uuid.UUID | None = None,
 ) -> tuple[LearningEvent, list[Clash]]:
-    """Propose an event; clashes are warnings, or a 409 with `strict`."""
+    """Propose an event; clashes are warnings, or a 409 with `strict`.
+
+    `event_id` is for the demo loader only, whose records other services refer to.
+    """
     if not principal.is_secretariat:
         if not principal.has_any_role(Role.MEMBER, Role.PARTNER) or principal.org_id is None:
             raise Forbidden("only the secretariat and SP members or partners may propose events")
@@ -315,7 +323,7 @@ async def create_event(
             )
     moment = now()
     event = LearningEvent(
-        id=uuid.uuid4(),
+        id=event_id or uuid.uuid4(),
         kind=data.kind.value,
         title=data.title.model_dump(),
         description=data.description.model_dump() if data.description else None,
@@ -938,6 +946,21 @@ async def registration_counts(
 ) -> RegistrationCounts:
     event = await visible_event(session, principal, event_id)
     counts = await repository.registration_counts(session, event.id)
+    return _counts(event, counts)
+
+
+async def registration_counts_of(
+    session: AsyncSession, principal: Principal | None, event_ids: Sequence[uuid.UUID]
+) -> list[RegistrationCounts]:
+    """The counts of several events the caller may see (the others are absent)."""
+    events, _ = await list_events(
+        session, principal, EventFilters(ids=event_ids), cursor=None, limit=max(len(event_ids), 1)
+    )
+    counts = await repository.registration_counts_of(session, [event.id for event in events])
+    return [_counts(event, counts.get(event.id, {})) for event in events]
+
+
+def _counts(event: LearningEvent, counts: dict[str, int]) -> RegistrationCounts:
     registered, attended = counts.get("registered", 0), counts.get("attended", 0)
     return RegistrationCounts(
         event_id=event.id,
@@ -1055,14 +1078,19 @@ async def list_outcomes(
     year: int | None,
     cursor: str | None,
     limit: int,
+    event_ids: Sequence[uuid.UUID] | None = None,
 ) -> tuple[list[Outcome], str | None]:
-    """Outcomes across events (the follow-up record); `year` is the event's local year."""
+    """Outcomes across events (the follow-up record); `year` is the event's local year.
+
+    `event_ids` reads the outcomes of several events at once (the invisible ones' are absent).
+    """
     if event_id is not None:
         await visible_event(session, principal, event_id)
     return await repository.list_outcomes(
         session,
         viewer_for(principal),
         event_id=event_id,
+        event_ids=event_ids,
         kind=kind,
         country=country,
         status=status,

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, set_etag
+from services.common.filters import Ids, IdsQuery, Values
 from services.common.idempotency import (
     IdempotencyKeyHeader,
     IdempotentRequest,
@@ -45,6 +46,8 @@ from services.pledges.schemas import (
     OrganisationUpdate,
     PledgeChangeRead,
     PledgeCreate,
+    PledgeInclude,
+    PledgeListItem,
     PledgeRead,
     PledgeUpdate,
     SummaryReport,
@@ -54,14 +57,6 @@ from services.pledges.schemas import (
 
 router = APIRouter(prefix="/v1")
 
-IdsParam = Annotated[
-    str | None,
-    Query(
-        description="Batch read: comma-separated ids (at most 200); unknown or invisible ids "
-        "are absent and the whole match is returned in one page.",
-        examples=["3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11,8b1e2c44-1d3a-4f0e-8f7a-2a5b6c7d8e90"],
-    ),
-]
 Limit = LimitQuery
 CREATE_ERRORS = problem_responses(401, 403, 409, 422)
 UPDATE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
@@ -119,7 +114,7 @@ async def list_organisations(
     sp_member: Annotated[
         bool | None, Query(description="true: SP members only; false: non-members only.")
     ] = None,
-    ids: IdsParam = None,
+    ids: IdsQuery = None,
     cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[OrganisationRead]:
@@ -128,7 +123,7 @@ async def list_organisations(
         session,
         kind=kind.value if kind else None,
         sp_member=sp_member,
-        ids=service.parse_ids(ids),
+        ids=ids,
         cursor=cursor,
         limit=limit,
     )
@@ -212,7 +207,7 @@ async def list_objectives(
     country: Annotated[MirpsCountryCode | None, Query(description="Only this country.")] = None,
     pillar: Annotated[PillarCode | None, Query(description="Only this pillar.")] = None,
     theme: Annotated[ThemeCode | None, Query(description="Only this theme.")] = None,
-    ids: IdsParam = None,
+    ids: IdsQuery = None,
     cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[ObjectiveRead]:
@@ -222,7 +217,7 @@ async def list_objectives(
         country=country,
         pillar=pillar,
         theme=theme,
-        ids=service.parse_ids(ids),
+        ids=ids,
         cursor=cursor,
         limit=limit,
     )
@@ -297,30 +292,41 @@ async def update_objective(
 @router.get(
     "/pledges",
     tags=["pledges"],
-    response_model=Page[PledgeRead],
+    response_model=Page[PledgeListItem],
     responses=problem_responses(401, 422),
     summary="List pledges",
 )
 async def list_pledges(
     session: SessionDep,
     principal: OptionalPrincipalDep,
-    contributor_id: Annotated[uuid.UUID | None, Query(description="Pledges of this org.")] = None,
+    contributor_id: Annotated[
+        Values[uuid.UUID] | None, Query(description="Pledges of any of these organisations.")
+    ] = None,
     country: Annotated[
         MirpsCountryCode | None, Query(description="Pledges to this recipient country.")
     ] = None,
     objective_id: Annotated[
-        uuid.UUID | None, Query(description="Pledges linked to this objective.")
+        Values[uuid.UUID] | None, Query(description="Pledges linked to any of these objectives.")
     ] = None,
     announced_at: Annotated[
-        str | None, Query(max_length=100, description="Pledges announced at this event id.")
+        Values[Annotated[str, StringConstraints(max_length=100)]] | None,
+        Query(description="Pledges announced at any of these event ids."),
     ] = None,
     kind: Annotated[PledgeKind | None, Query(description="Only this kind.")] = None,
     visibility: Annotated[Visibility | None, Query(description="Only this visibility.")] = None,
     include_withdrawn: Annotated[bool, Query(description="false hides withdrawn pledges.")] = True,
-    ids: IdsParam = None,
+    ids: IdsQuery = None,
+    include: Annotated[
+        Values[PledgeInclude] | None,
+        Query(
+            description="Embed each pledge's `contributor` and/or `objectives` (repeated or "
+            "comma-separated), saving the lookups that would follow.",
+            examples=["contributor,objectives"],
+        ),
+    ] = None,
     cursor: CursorQuery = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> Page[PledgeRead]:
+) -> Page[PledgeListItem]:
     """Pledges the caller may see (anonymous: public ones), with derived financial status."""
     filters = PledgeFilters(
         contributor_id=contributor_id,
@@ -330,9 +336,9 @@ async def list_pledges(
         kind=kind.value if kind else None,
         visibility=visibility.value if visibility else None,
         include_withdrawn=include_withdrawn,
-        ids=service.parse_ids(ids),
+        ids=ids,
     )
-    return await service.list_pledges(session, principal, filters, cursor, limit)
+    return await service.list_pledges(session, principal, filters, cursor, limit, include or ())
 
 
 @router.post(
@@ -452,6 +458,31 @@ async def list_entries(
 ) -> Page[EntryRead]:
     """The pledge's append-only ledger; notes are shown only to parties to the pledge."""
     return await service.list_entries(session, principal, pledge_id, cursor, limit)
+
+
+@router.get(
+    "/entries",
+    tags=["ledger"],
+    response_model=Page[EntryRead],
+    responses=problem_responses(401, 422),
+    summary="List the ledger entries of several pledges",
+)
+async def list_entries_of(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    pledge_id: Annotated[
+        Ids,
+        Query(
+            description="The pledges (comma-separated or repeated, at most 200); entries of "
+            "pledges the caller may not see are absent.",
+            examples=["3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11,8b1e2c44-1d3a-4f0e-8f7a-2a5b6c7d8e90"],
+        ),
+    ],
+    cursor: CursorQuery = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[EntryRead]:
+    """Several pledges' ledgers in one list; notes only on pledges the caller is party to."""
+    return await service.list_entries_of(session, principal, pledge_id, cursor, limit)
 
 
 @router.post(
@@ -675,10 +706,10 @@ async def gaps_report(
     country: Annotated[MirpsCountryCode | None, Query(description="Only this country.")] = None,
     pillar: Annotated[PillarCode | None, Query(description="Only this pillar.")] = None,
     theme: Annotated[ThemeCode | None, Query(description="Only this theme.")] = None,
-    ids: IdsParam = None,
+    ids: IdsQuery = None,
 ) -> GapsReport:
     """Requirement, committed, disbursed, gap and coverage per objective, largest gap first."""
-    filters = GapFilters(country=country, pillar=pillar, theme=theme, ids=service.parse_ids(ids))
+    filters = GapFilters(country=country, pillar=pillar, theme=theme, ids=ids)
     return await reports.gaps(session, filters)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.demo_ids import demo_id
 from services.pledges import service
 from services.pledges.models import Organisation
 from services.pledges.schemas import (
@@ -32,8 +33,8 @@ from services.pledges.schemas import (
 )
 
 SECRETARIAT = Principal(sub="demo-secretariat", roles=frozenset({"secretariat"}))
-# An opaque event id, stable so other demo data (the events service) can refer to it.
-SOLIDARITY_EVENT_2022 = str(uuid.uuid5(uuid.NAMESPACE_URL, "mirps/events/solidarity-event-2022"))
+# The solidarity event of the events service's demo data (same demo id there).
+SOLIDARITY_EVENT_2022 = str(demo_id("event", "solidarity-event-2022"))
 ANNOUNCED_ON = date(2022, 9, 21)
 
 RATES = {
@@ -83,6 +84,64 @@ ORGANISATIONS: list[tuple[str, str | None, str, str | None, date | None]] = [
     ("Red de Hoteles del Istmo (illustrative)", None, "private_sector", "CRI", None),
     ("Red Regional de Protección Comunitaria (illustrative)", "RRPC", "civil_society", "GTM", None),
 ]
+
+# National institutions the other services' demo data refers to (event hosts, people's
+# organisations, implementing organisations of practices): (slug, name, acronym, kind,
+# country). Not SP members.
+INSTITUTIONS: list[tuple[str, str, str | None, str, str | None]] = [
+    ("mintrab-gtm", "Ministerio de Trabajo y Previsión Social (GTM)", "MINTRAB", "state", "GTM"),
+    ("mineduc-gtm", "Ministerio de Educación (GTM)", "MINEDUC", "state", "GTM"),
+    ("sedh-hnd", "Secretaría de Derechos Humanos (HND)", "SEDH", "state", "HND"),
+    ("ciudad-mujer", "Ciudad Mujer (HND)", None, "state", "HND"),
+    ("minsal-slv", "Ministerio de Salud (SLV)", "MINSAL", "state", "SLV"),
+    ("minjusticia-slv", "Ministerio de Justicia y Seguridad Pública (SLV)", None, "state", "SLV"),
+    ("rree-slv", "Ministerio de Relaciones Exteriores (SLV)", "RREE", "state", "SLV"),
+    ("comar", "Comisión Mexicana de Ayuda a Refugiados (MEX)", "COMAR", "state", "MEX"),
+    ("ccss", "Caja Costarricense de Seguro Social (CRI)", "CCSS", "state", "CRI"),
+    ("mtss-cri", "Ministerio de Trabajo y Seguridad Social (CRI)", "MTSS", "state", "CRI"),
+    ("mep-cri", "Ministerio de Educación Pública (CRI)", "MEP", "state", "CRI"),
+    (
+        "bancos-cri",
+        "Asociación Bancaria Costarricense (CRI)",
+        "ABC",
+        "private_sector",
+        "CRI",
+    ),
+    ("meduca", "Ministerio de Educación (PAN)", "MEDUCA", "state", "PAN"),
+    ("onpar-pan", "Oficina Nacional para la Atención de Refugiados (PAN)", "ONPAR", "state", "PAN"),
+    ("tribunal-electoral", "Tribunal Electoral (PAN)", None, "state", "PAN"),
+    ("refugees-dept-blz", "Refugees Department (BLZ)", None, "state", "BLZ"),
+    ("city-council-blz", "Belmopan City Council (BLZ)", None, "state", "BLZ"),
+    (
+        "mis-esp",
+        "Ministerio de Inclusión, Seguridad Social y Migraciones (ESP)",
+        None,
+        "state",
+        "ESP",
+    ),
+    ("ircc", "Immigration, Refugees and Citizenship Canada", "IRCC", "state", "CAN"),
+    ("migracion-col", "Migración Colombia", None, "state", "COL"),
+    ("interiorizacao", "Operação Acolhida (BRA)", None, "state", "BRA"),
+    ("anep-ury", "Administración Nacional de Educación Pública (URY)", "ANEP", "state", "URY"),
+    (
+        "unhcr",
+        "Office of the United Nations High Commissioner for Refugees",
+        "UNHCR",
+        "un_agency",
+        None,
+    ),
+]
+
+
+def organisation_slug(key: str) -> str:
+    """The demo slug of an organisation of ORGANISATIONS (by acronym or name): `usa`, `idb`."""
+    return key.lower().replace(" ", "-")
+
+
+def pledge_slug(contributor: str, number: int) -> str:
+    """The demo slug of a contributor's `number`-th pledge of PLEDGES: `usa-1`, `idb-1`."""
+    return f"{organisation_slug(contributor)}-{number}"
+
 
 PILLAR_THEMES = {
     "reception_admission": ("access_to_asylum", "Asylum systems", "Sistemas de asilo"),
@@ -355,8 +414,18 @@ async def load_demo(session: AsyncSession) -> bool:
                     "sp_member_since": member_since,
                 }
             ),
+            organisation_id=demo_id("organisation", organisation_slug(acronym or name)),
         )
         organisations[acronym or name] = created.id
+    for slug, name, acronym, kind, home_country in INSTITUTIONS:
+        await service.create_organisation(
+            session,
+            SECRETARIAT,
+            OrganisationCreate.model_validate(
+                {"name": name, "acronym": acronym, "kind": kind, "country": home_country}
+            ),
+            organisation_id=demo_id("organisation", slug),
+        )
     objectives: dict[tuple[str, str], uuid.UUID] = {}
     for country, amounts in REQUIREMENTS.items():
         for (pillar, (theme, title_en, title_es)), millions in zip(
@@ -379,7 +448,9 @@ async def load_demo(session: AsyncSession) -> bool:
             )
             objectives[(country, pillar)] = objective.id
     pledges: dict[str, uuid.UUID] = {}
+    numbers: dict[str, int] = {}
     for contributor, kind, amount, pledge_currency, countries, pillar, mechanism, title in PLEDGES:
+        numbers[contributor] = numbers.get(contributor, 0) + 1
         body: dict[str, Any] = {
             "contributor_id": organisations[contributor],
             "kind": kind,
@@ -395,7 +466,10 @@ async def load_demo(session: AsyncSession) -> bool:
         if amount is not None:
             body["amount"] = {"amount": amount, "currency": pledge_currency}
         created_pledge = await service.create_pledge(
-            session, SECRETARIAT, PledgeCreate.model_validate(body)
+            session,
+            SECRETARIAT,
+            PledgeCreate.model_validate(body),
+            pledge_id=demo_id("pledge", pledge_slug(contributor, numbers[contributor])),
         )
         pledges.setdefault(contributor, created_pledge.id)
     for contributor, entry_type, amount, currency, value_date, country in ENTRIES:

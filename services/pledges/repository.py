@@ -81,6 +81,16 @@ def objectives_query(
     return statement
 
 
+async def organisations_by_id(
+    session: AsyncSession, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Organisation]:
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    result = await session.scalars(select(Organisation).where(Organisation.id.in_(wanted)))
+    return {organisation.id: organisation for organisation in result}
+
+
 async def objectives_by_id(
     session: AsyncSession, ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, Objective]:
@@ -160,10 +170,10 @@ def visible_pledges(principal: Principal | None) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class PledgeFilters:
-    contributor_id: uuid.UUID | None = None
+    contributor_id: Sequence[uuid.UUID] | None = None
     country: str | None = None
-    objective_id: uuid.UUID | None = None
-    announced_at: str | None = None
+    objective_id: Sequence[uuid.UUID] | None = None
+    announced_at: Sequence[str] | None = None
     kind: str | None = None
     visibility: str | None = None
     include_withdrawn: bool = True
@@ -173,7 +183,7 @@ class PledgeFilters:
 def pledges_query(principal: Principal | None, filters: PledgeFilters) -> Select[Any]:
     statement = select(Pledge).where(visible_pledges(principal))
     if filters.contributor_id is not None:
-        statement = statement.where(Pledge.contributor_id == filters.contributor_id)
+        statement = statement.where(Pledge.contributor_id.in_(filters.contributor_id))
     if filters.country is not None:
         statement = statement.where(
             exists().where(
@@ -184,11 +194,11 @@ def pledges_query(principal: Principal | None, filters: PledgeFilters) -> Select
         statement = statement.where(
             exists().where(
                 PledgeObjective.pledge_id == Pledge.id,
-                PledgeObjective.objective_id == filters.objective_id,
+                PledgeObjective.objective_id.in_(filters.objective_id),
             )
         )
     if filters.announced_at is not None:
-        statement = statement.where(Pledge.announced_at == filters.announced_at)
+        statement = statement.where(Pledge.announced_at.in_(filters.announced_at))
     if filters.kind is not None:
         statement = statement.where(Pledge.kind == filters.kind)
     if filters.visibility is not None:
@@ -327,6 +337,11 @@ async def history(session: AsyncSession, pledge_id: uuid.UUID) -> list[PledgeCha
 
 
 # ---------------------------------------------------------------- ledger entries
+
+
+def entries_of_query(pledge_ids: Sequence[uuid.UUID]) -> Select[Any]:
+    """The entries of several pledges."""
+    return select(LedgerEntry).where(LedgerEntry.pledge_id.in_(pledge_ids))
 
 
 def entries_query(pledge_id: uuid.UUID | None = None) -> Select[Any]:

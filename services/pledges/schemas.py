@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
@@ -372,6 +372,24 @@ class PledgeRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+PledgeInclude = Literal["contributor", "objectives"]
+
+
+class PledgeListItem(PledgeRead):
+    """A pledge in a list or batch read, with what `?include=` asked to embed."""
+
+    contributor: OrganisationRead | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="With `include=contributor`: the pledging organisation (absent otherwise).",
+    )
+    objectives: list[ObjectiveRead] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="With `include=objectives`: the linked objectives (absent otherwise).",
+    )
 
 
 class PledgeChangeRead(BaseModel):

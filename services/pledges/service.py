@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, Unprocessable
 from services.common.etag import check_if_match
+from services.common.filters import MAX_IDS
 from services.common.pagination import Page, keyset_page
 from services.common.schemas import LocalizedText, Money
 from services.common.vocabulary import MIRPS_COUNTRIES, countries
@@ -75,6 +76,8 @@ from services.pledges.schemas import (
     OrganisationUpdate,
     PledgeChangeRead,
     PledgeCreate,
+    PledgeInclude,
+    PledgeListItem,
     PledgeRead,
     PledgeTotals,
     PledgeUpdate,
@@ -85,7 +88,6 @@ from services.pledges.schemas import (
 CENT = Decimal("0.0001")
 RATE_QUANTUM = Decimal("0.0000000001")
 ZERO = Decimal("0.0000")
-MAX_IDS = 200
 
 
 def utc_now() -> datetime:
@@ -114,19 +116,6 @@ def converted_money(value: Decimal, field: str, what: str) -> Decimal:
             field=field,
         )
     return to_money(value)
-
-
-def parse_ids(raw: str | None) -> list[uuid.UUID] | None:
-    """`?ids=a,b,c` as UUIDs (at most 200), or None when absent."""
-    if raw is None:
-        return None
-    parts = [part.strip() for part in raw.split(",") if part.strip()]
-    if len(parts) > MAX_IDS:
-        raise Unprocessable(f"ids takes at most {MAX_IDS} ids, got {len(parts)}")
-    try:
-        return [uuid.UUID(part) for part in parts]
-    except ValueError as exc:
-        raise Unprocessable(f"ids must be comma-separated UUIDs: {exc}") from exc
 
 
 async def _page(
@@ -369,14 +358,23 @@ _ORG_COLUMNS = (
 
 
 async def create_organisation(
-    session: AsyncSession, principal: Principal, body: OrganisationCreate
+    session: AsyncSession,
+    principal: Principal,
+    body: OrganisationCreate,
+    *,
+    organisation_id: uuid.UUID | None = None,
 ) -> OrganisationRead:
-    """Register an organisation (secretariat)."""
+    """Register an organisation (secretariat).
+
+    `organisation_id` is for the demo loader only, whose records other services refer to.
+    """
     require_secretariat(principal)
     now = utc_now()
     values = body.model_dump(mode="json")
     values["sp_member_since"] = body.sp_member_since
-    organisation = Organisation(id=uuid.uuid4(), created_at=now, updated_at=now, **values)
+    organisation = Organisation(
+        id=organisation_id or uuid.uuid4(), created_at=now, updated_at=now, **values
+    )
     session.add(organisation)
     await session.flush()
     return organisation_read(organisation)
@@ -811,14 +809,44 @@ async def list_pledges(
     filters: PledgeFilters,
     cursor: str | None,
     limit: int,
-) -> Page[PledgeRead]:
-    """Pledges the caller may see, oldest recorded first."""
+    include: Collection[PledgeInclude] = (),
+) -> Page[PledgeListItem]:
+    """Pledges the caller may see, oldest recorded first.
+
+    `include` embeds each pledge's contributor and/or objectives (both public records),
+    read in one query each for the whole page.
+    """
     statement = repository.pledges_query(principal, filters)
     ids = list(filters.ids) if filters.ids is not None else None
     items, next_cursor = await _page(
         session, statement, [Pledge.created_at, Pledge.id], cursor, limit, ids
     )
-    return Page(items=await pledge_reads(session, items), next_cursor=next_cursor)
+    reads = await pledge_reads(session, items)
+    organisations: dict[uuid.UUID, Organisation] = {}
+    objectives: dict[uuid.UUID, Objective] = {}
+    if "contributor" in include:
+        organisations = await repository.organisations_by_id(
+            session, {read.contributor_id for read in reads}
+        )
+    if "objectives" in include:
+        objectives = await repository.objectives_by_id(
+            session, {oid for read in reads for oid in read.objective_ids}
+        )
+    listed = [
+        PledgeListItem(
+            **read.__dict__,
+            contributor=organisation_read(organisations[read.contributor_id])
+            if read.contributor_id in organisations
+            else None,
+            objectives=[
+                objective_read(objectives[o]) for o in read.objective_ids if o in objectives
+            ]
+            if "objectives" in include
+            else None,
+        )
+        for read in reads
+    ]
+    return Page(items=listed, next_cursor=next_cursor)
 
 
 async def update_pledge(
@@ -1223,6 +1251,35 @@ async def list_entries(
     )
     return Page(
         items=[entry_read(e, show_private=show_private) for e in items], next_cursor=next_cursor
+    )
+
+
+async def list_entries_of(
+    session: AsyncSession,
+    principal: Principal | None,
+    pledge_ids: Sequence[uuid.UUID],
+    cursor: str | None,
+    limit: int,
+) -> Page[EntryRead]:
+    """The ledgers of several pledges (those the caller may see), in recording order.
+
+    Notes are shown only on the entries of pledges the caller is a party to, as in
+    `list_entries`.
+    """
+    pledges = list(
+        await session.scalars(repository.pledges_query(principal, PledgeFilters(ids=pledge_ids)))
+    )
+    countries_, _ = await repository.pledge_links(session, [pledge.id for pledge in pledges])
+    private = {
+        pledge.id for pledge in pledges if is_party_to(principal, pledge, countries_[pledge.id])
+    }
+    statement = repository.entries_of_query([pledge.id for pledge in pledges])
+    items, next_cursor = await _page(
+        session, statement, [LedgerEntry.recorded_at, LedgerEntry.id], cursor, limit, None
+    )
+    return Page(
+        items=[entry_read(e, show_private=e.pledge_id in private) for e in items],
+        next_cursor=next_cursor,
     )
 
 

@@ -14,15 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
-from services.common.errors import Unprocessable, problem_responses
+from services.common.errors import problem_responses
 from services.common.etag import IfMatchHeader, set_etag
+from services.common.filters import MAX_IDS, IdsQuery, Values
 from services.common.idempotency import (
     IdempotencyKeyHeader,
     IdempotentRequest,
     request_fingerprint,
     run_idempotent,
 )
-from services.common.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorQuery, LimitQuery
+from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from services.common.vocabulary import (
     CountryCode,
     MirpsCountryCode,
@@ -38,28 +39,6 @@ from services.practices import schemas, service
 from services.practices.models import IdempotencyRecord, PracticeStatus
 
 router = APIRouter(prefix="/v1")
-
-IdsQuery = Annotated[
-    str | None,
-    Query(
-        max_length=MAX_LIMIT * 37,
-        description=f"Batch read: comma-separated ids (at most {MAX_LIMIT}); unknown or "
-        "invisible ids are simply absent.",
-        examples=["3f1c2e1a-7b0d-4c55-9a59-0f7e8e1c2d4b,8d5d2c0e-1c7a-4c55-9a59-0f7e8e1c2d4b"],
-    ),
-]
-
-
-def _parse_ids(ids: str | None) -> list[uuid.UUID]:
-    if not ids:
-        return []
-    parts = [part.strip() for part in ids.split(",") if part.strip()]
-    if len(parts) > MAX_LIMIT:
-        raise Unprocessable(f"ids: at most {MAX_LIMIT} ids per request, got {len(parts)}")
-    try:
-        return [uuid.UUID(part) for part in parts]
-    except ValueError as exc:
-        raise Unprocessable(f"ids: not a comma-separated list of UUIDs ({exc})") from exc
 
 
 async def _idempotent(
@@ -159,15 +138,15 @@ async def search_practices(
     prefix: Annotated[
         bool, Query(description="Type-ahead: the last word may be unfinished (`refug`).")
     ] = False,
-    theme: Annotated[list[ThemeCode] | None, Query(description="Theme code.")] = None,
-    country: Annotated[list[CountryCode] | None, Query(description="ISO alpha-3.")] = None,
-    population: Annotated[list[PopulationCode] | None, Query()] = None,
-    origin: Annotated[list[schemas.OriginName] | None, Query()] = None,
-    pillar: Annotated[list[PillarCode] | None, Query()] = None,
-    evidence: Annotated[list[schemas.EvidenceLevelName] | None, Query()] = None,
-    status_: Annotated[list[schemas.PracticeStatusName] | None, Query(alias="status")] = None,
+    theme: Annotated[Values[ThemeCode] | None, Query(description="Theme code.")] = None,
+    country: Annotated[Values[CountryCode] | None, Query(description="ISO alpha-3.")] = None,
+    population: Annotated[Values[PopulationCode] | None, Query()] = None,
+    origin: Annotated[Values[schemas.OriginName] | None, Query()] = None,
+    pillar: Annotated[Values[PillarCode] | None, Query()] = None,
+    evidence: Annotated[Values[schemas.EvidenceLevelName] | None, Query()] = None,
+    status_: Annotated[Values[schemas.PracticeStatusName] | None, Query(alias="status")] = None,
     organisation: Annotated[
-        list[str] | None, Query(description="Implementing organisation id.")
+        Values[str] | None, Query(description="Implementing organisation id.")
     ] = None,
     ids: IdsQuery = None,
     sort: Annotated[
@@ -196,10 +175,12 @@ async def search_practices(
         evidence_levels=evidence or [],
         statuses=status_ or [],
         organisation_ids=organisation or [],
-        ids=_parse_ids(ids),
+        ids=ids or [],
         sort=sort,
         facets=facets,
     )
+    if ids:  # a batch read answers in one page, as in every service
+        cursor, limit = None, MAX_IDS
     return await service.search_practices(session, principal, filters, cursor=cursor, limit=limit)
 
 
@@ -415,15 +396,17 @@ async def list_practice_transitions(
 async def list_inventory_items(
     session: SessionDep,
     principal: OptionalPrincipalDep,
-    country: Annotated[list[MirpsCountryCode] | None, Query()] = None,
-    theme: Annotated[list[ThemeCode] | None, Query()] = None,
-    kind: Annotated[list[schemas.InventoryKindName] | None, Query()] = None,
-    severity: Annotated[list[schemas.SeverityName] | None, Query()] = None,
+    country: Annotated[Values[MirpsCountryCode] | None, Query()] = None,
+    theme: Annotated[Values[ThemeCode] | None, Query()] = None,
+    kind: Annotated[Values[schemas.InventoryKindName] | None, Query()] = None,
+    severity: Annotated[Values[schemas.SeverityName] | None, Query()] = None,
     ids: IdsQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> schemas.InventoryPage:
     """List inventory items."""
+    if ids:  # a batch read answers in one page, as in every service
+        cursor, limit = None, MAX_IDS
     return await service.list_inventory_items(
         session,
         principal,
@@ -432,7 +415,7 @@ async def list_inventory_items(
             themes=theme or [],
             kinds=kind or [],
             severities=severity or [],
-            ids=_parse_ids(ids),
+            ids=ids or [],
         ),
         cursor=cursor,
         limit=limit,
@@ -538,7 +521,7 @@ async def delete_inventory_item(
 async def list_priorities(
     session: SessionDep,
     country: Annotated[
-        list[MirpsCountryCode] | None, Query(description="Only gaps of these countries.")
+        Values[MirpsCountryCode] | None, Query(description="Only gaps of these countries.")
     ] = None,
 ) -> schemas.PriorityList:
     """Learning-event priorities from the inventory's gaps."""

@@ -9,6 +9,7 @@ submitted, and published by the secretariat, so versions and workflow history ex
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, Role
+from services.common.demo_ids import demo_id
 from services.practices import schemas, service
 from services.practices.models import InventoryItem, Practice, PracticeStatus
 
@@ -38,6 +40,18 @@ class DemoPractice:
     started: int
     status: str = "published"
     shared_with: tuple[str, ...] = ()
+    # The demo slug other services' demo data refers to (events featuring the practice).
+    slug: str | None = None
+
+    @property
+    def practice_id(self) -> uuid.UUID:
+        """The practice's demo id (by slug, or by title when it has none)."""
+        return demo_id("practice", self.slug or self.title[1] or self.title[0] or "")
+
+    @property
+    def organisation_id(self) -> str:
+        """The implementing organisation's id in the pledges service's demo directory."""
+        return str(demo_id("organisation", self.organisation[0].removeprefix("demo-org-")))
 
 
 PRACTICES: tuple[DemoPractice, ...] = (
@@ -64,6 +78,7 @@ PRACTICES: tuple[DemoPractice, ...] = (
             "document that lets them work from day one.",
         ),
         2022,
+        slug="employment-1",
     ),
     DemoPractice(
         "GTM",
@@ -83,6 +98,7 @@ PRACTICES: tuple[DemoPractice, ...] = (
         ),
         (None, "Schools in Huehuetenango run a three-month bridge programme."),
         2023,
+        slug="schools-3",
     ),
     DemoPractice(
         "HND",
@@ -244,6 +260,7 @@ PRACTICES: tuple[DemoPractice, ...] = (
         ),
         (None, None),
         2022,
+        slug="banking-2",
     ),
     DemoPractice(
         "PAN",
@@ -586,7 +603,7 @@ def _author(practice: DemoPractice) -> Principal:
     return Principal(
         sub=f"demo-member-{practice.country.lower()}",
         roles=frozenset({Role.MEMBER}),
-        org_id=practice.organisation[0],
+        org_id=practice.organisation_id,
     )
 
 
@@ -626,7 +643,7 @@ async def _load_practice(session: AsyncSession, demo: DemoPractice) -> None:
         "description": _text(demo.description),
         "country": demo.country,
         "origin": demo.origin,
-        "implementing_organisations": [{"id": demo.organisation[0], "name": demo.organisation[1]}],
+        "implementing_organisations": [{"id": demo.organisation_id, "name": demo.organisation[1]}],
         "themes": list(demo.themes),
         "populations": list(demo.populations),
         "pillar": demo.pillar,
@@ -637,7 +654,10 @@ async def _load_practice(session: AsyncSession, demo: DemoPractice) -> None:
         "shared_with": list(demo.shared_with),
     }
     practice = await service.create_practice(
-        session, author, schemas.PracticeCreate.model_validate(body)
+        session,
+        author,
+        schemas.PracticeCreate.model_validate(body),
+        practice_id=demo.practice_id,
     )
     if demo.status == PracticeStatus.DRAFT:
         return

@@ -351,13 +351,20 @@ def _changes(data: schemas.PracticeFields) -> dict[str, Any]:
 
 
 async def create_practice(
-    session: AsyncSession, principal: Principal, data: schemas.PracticeCreate
+    session: AsyncSession,
+    principal: Principal,
+    data: schemas.PracticeCreate,
+    *,
+    practice_id: uuid.UUID | None = None,
 ) -> Practice:
-    """A new draft owned by the caller (and their organisation, for members and partners)."""
+    """A new draft owned by the caller (and their organisation, for members and partners).
+
+    `practice_id` is for the demo loader only, whose records other services refer to.
+    """
     _check_may_author(principal, data.origin, data.country)
     at = now()
     practice = Practice(
-        id=uuid.uuid4(),
+        id=practice_id or uuid.uuid4(),
         status=PracticeStatus.DRAFT,
         created_by=principal.sub,
         owner_org_id=principal.org_id

@@ -47,10 +47,22 @@ async def test_a_readme_query_answers_over_the_demo_data(
         assert all(objective["gap"] is not None for objective in objectives)
         assert any(objective["pledges"]["nodes"] for objective in objectives)
         assert any(objective["practices"]["totalCount"] for objective in objectives)
+        # The demo data sets refer to one another, so the cross-service fields are linked.
+        pledges = [pledge for objective in objectives for pledge in objective["pledges"]["nodes"]]
+        assert all(pledge["contributor"] is not None for pledge in pledges)
+        assert all(pledge["announcedAt"] is not None for pledge in pledges)
+        (event,) = data["country"]["nextLearningEvent"]["nodes"]
+        assert event["featuredPractices"]
     if name == "Practices":
         assert data["practices"]["totalCount"] > 0
         assert data["priorities"]
     if name == "Events":
-        assert data["events"]["nodes"]
+        events = data["events"]["nodes"]
+        assert events
+        assert all(event["hosts"] for event in events)
+        assert any(event["featuredPractices"] for event in events)
+        assert any(event["pledgesAnnounced"]["nodes"] for event in events)
+        outcomes = [outcome for event in events for outcome in event["outcomes"]["nodes"]]
+        assert any(outcome["pledge"] is not None for outcome in outcomes)
     if name == "Synthesis":
         assert data["gaps"]["objectives"]
