@@ -97,6 +97,15 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
+def _chosen_services(service: str | None) -> list[str]:
+    """The named service, or all of them; an unknown name is a one-line error."""
+    if service is None:
+        return list(SERVICE_PORT_OFFSETS)
+    if service not in SERVICE_PORT_OFFSETS:
+        _fail(f"unknown service '{service}'; choose one of {', '.join(SERVICE_PORT_OFFSETS)}")
+    return [service]
+
+
 def _process_table(base_port: int) -> dict[str, tuple[str, int]]:
     table = {"gateway": ("gateway.app:create_app", base_port)}
     for service, offset in SERVICE_PORT_OFFSETS.items():
@@ -220,9 +229,7 @@ def migrate(
     ] = None,
 ) -> None:
     """Upgrade one or all services' databases to the latest migration, at their configured URLs."""
-    if service is not None and service not in SERVICE_PORT_OFFSETS:
-        _fail(f"unknown service '{service}'; choose one of {', '.join(SERVICE_PORT_OFFSETS)}")
-    for name in [service] if service else list(SERVICE_PORT_OFFSETS):
+    for name in _chosen_services(service):
         upgrade_to_head(name, service_settings(name).database_url)
         typer.echo(f"{name}: at head")
 
@@ -237,9 +244,7 @@ def purge_idempotency(
 
     Run it periodically (e.g. daily from cron); a key past its retention is never replayed.
     """
-    if service is not None and service not in SERVICE_PORT_OFFSETS:
-        _fail(f"unknown service '{service}'; choose one of {', '.join(SERVICE_PORT_OFFSETS)}")
-    for name in [service] if service else list(SERVICE_PORT_OFFSETS):
+    for name in _chosen_services(service):
         purged = asyncio.run(purge_idempotency_keys(name, service_settings(name).database_url))
         typer.echo(f"{name}: {purged} expired idempotency keys purged")
 
@@ -251,7 +256,7 @@ def demo(
     ] = None,
 ) -> None:
     """Load the demo data set into already migrated databases (skipped where data exists)."""
-    for name in [service] if service else list(SERVICE_PORT_OFFSETS):
+    for name in _chosen_services(service):
         typer.echo(f"{name}: {asyncio.run(load_demo(name, service_settings(name).database_url))}")
 
 
@@ -263,17 +268,25 @@ def token(
         list[str] | None, typer.Option(help="ISO alpha-3 country of a focal point; repeatable.")
     ] = None,
     ttl: Annotated[int, typer.Option(min=1, help="Lifetime in minutes.")] = 60,
-    sub: Annotated[str | None, typer.Option(help="Subject (user id); random by default.")] = None,
+    sub: Annotated[
+        str | None,
+        typer.Option(help="Subject (user id); default: the same for the same roles and org."),
+    ] = None,
 ) -> None:
     """Print a development JWT signed with MIRPS_JWT_SECRET (refused in production)."""
     settings = CommonSettings()
     if settings.is_production:
         _fail("development tokens are not issued when MIRPS_ENVIRONMENT=production")
+    roles = [r.value for r in role]
+    if org is None and not {Role.MEMBER.value, Role.PARTNER.value}.isdisjoint(roles):
+        typer.echo("mirps: note: without --org this token acts for no organisation", err=True)
+    # A stable default subject: retries with a new token are the same caller (idempotency).
+    subject = sub or "dev-" + "+".join(sorted(roles)) + (f"-{org}" if org else "")
     typer.echo(
         mint_token(
             settings,
-            roles=[r.value for r in role],
-            sub=sub,
+            roles=roles,
+            sub=subject,
             org_id=org,
             countries=country or [],
             ttl_minutes=ttl,

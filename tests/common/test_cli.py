@@ -68,3 +68,25 @@ def test_migrate_one_service_at_its_configured_url(monkeypatch, tmp_path) -> Non
 def test_migrate_unknown_service_is_an_error() -> None:
     result = runner.invoke(app, ["migrate", "payroll"])
     assert result.exit_code == 1
+
+
+async def test_default_subject_is_stable_so_retries_are_the_same_caller(monkeypatch) -> None:
+    monkeypatch.setenv("MIRPS_ENVIRONMENT", "test")
+    verifier = TokenVerifier(TEST_COMMON_SETTINGS)
+    subjects = set()
+    for _ in range(2):
+        result = runner.invoke(app, ["token", "--role", "partner", "--org", "o-9"])
+        subjects.add((await verifier.verify(result.stdout.strip())).sub)
+    assert subjects == {"dev-partner-o-9"}
+
+
+def test_member_token_without_org_warns() -> None:
+    result = runner.invoke(app, ["token", "--role", "member"])
+    assert result.exit_code == 0
+    assert "acts for no organisation" in result.stderr
+
+
+def test_demo_for_an_unknown_service_is_a_one_line_error() -> None:
+    result = runner.invoke(app, ["demo", "payroll"])
+    assert result.exit_code == 1
+    assert "unknown service 'payroll'" in result.output

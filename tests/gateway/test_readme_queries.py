@@ -66,3 +66,5 @@ async def test_a_readme_query_answers_over_the_demo_data(
         assert any(outcome["pledge"] is not None for outcome in outcomes)
     if name == "Synthesis":
         assert data["gaps"]["objectives"]
+        # The solidarity event of September 2022 brought the demo's partners.
+        assert data["synthesis"]["newPartners"]
