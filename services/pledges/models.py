@@ -56,7 +56,7 @@ class Amount(TypeDecorator[Decimal]):
     value x 10^scale as a 64-bit INTEGER (the column's NUMERIC affinity keeps integers as
     INTEGER), so storage, SUM, differences and comparisons of same-scale amounts are exact
     integer arithmetic. A value must stay below 2^63 / 10^scale: the service bounds money
-    (scale 4) below `MAX_SQLITE_MONEY` and rates (scale 10, at most 10,000) fit.
+    (scale 4) below `service.MONEY_LIMIT` (9 x 10^14); rates (scale 10, at most 10,000) fit.
 
     Multiplying or dividing an Amount by a plain number (a share, a count) does not scale
     that number (see `coerce_compared_value`); a product of two Amounts mixes scales and

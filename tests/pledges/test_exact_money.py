@@ -178,3 +178,33 @@ async def test_migrating_an_old_sqlite_database_turns_its_floats_into_exact_amou
     assert objective["requirement_usd"] == "1352932.0395"
     rate = (await client.get("/v1/exchange-rates", headers=SECRETARIAT)).json()["items"][0]
     assert rate["rate_to_usd"] == "1.0823456789"
+
+
+async def test_a_usd_value_that_would_not_fit_a_64_bit_amount_is_422_and_one_below_is_exact(
+    ledger: Ledger,
+) -> None:
+    """At 10 USD per unit, 99,999,999,999,999 units are 9.99 x 10^14 USD: x 10^4 it would
+    pass 2^63 on SQLite, so it is refused on both backends; at 9 USD it is stored exactly."""
+    await ledger.rate("XAU", "2022-01-01", "10")
+    await ledger.rate("XAG", "2022-01-01", "9")
+    org = await ledger.organisation()
+    body = {
+        "contributor_id": org["id"],
+        "kind": "financial",
+        "title": {"en": "Metal"},
+        "recipient_countries": ["GTM"],
+        "announced_on": "2022-09-28",
+    }
+    refused = await ledger.client.post(
+        "/v1/pledges",
+        json={**body, "amount": {"amount": "99999999999999", "currency": "XAU"}},
+        headers=SECRETARIAT,
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "amount"
+    accepted = await ledger.pledge(
+        org["id"], amount={"amount": "99999999999999.9999", "currency": "XAG"}
+    )
+    assert accepted["amount_usd"] == "899999999999999.9991"
+    read = (await ledger.client.get(f"/v1/pledges/{accepted['id']}")).json()
+    assert read["amount_usd"] == "899999999999999.9991"
