@@ -27,13 +27,15 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import Numeric, and_, case, exists, func, literal, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from services.common.auth import Principal
 from services.common.errors import Unprocessable
 from services.pledges.models import (
+    MONEY,
+    RATE,
     EntryType,
     ImplementationStatus,
     LedgerEntry,
@@ -42,6 +44,7 @@ from services.pledges.models import (
     PledgeCountry,
     PledgeKind,
     PledgeObjective,
+    rescaled,
 )
 from services.pledges.reports import GapFilters, gaps_statement, usd
 from services.pledges.repository import visible_pledges
@@ -108,12 +111,18 @@ def _pairs(
     # In the pledge's currency (commitments and reversals converted to it at their value
     # dates), then to USD once, at the pledge's announcement rate like its amount_usd.
     uncommitted = Pledge.amount - func.coalesce(committed.c.committed, 0)
-    unallocated = uncommitted * Pledge.rate_to_usd
-    money = case(
-        (Pledge.amount_usd.is_(None), literal(0)),
-        (gaps.c.gap <= 0, literal(0)),
-        (unallocated >= gaps.c.gap, literal(15)),
-        else_=literal(15) * unallocated / gaps.c.gap,
+    # Money x rate: on SQLite a product of scale-4 and scale-10 integers, brought back to
+    # money's scale (as a REAL, for ranking); the reported amount is recomputed exactly.
+    unallocated = rescaled(uncommitted * Pledge.rate_to_usd, RATE.scale, MONEY)
+    # A ratio of two same-scale amounts: a plain number on both backends.
+    money = type_coerce(
+        case(
+            (Pledge.amount_usd.is_(None), literal(0)),
+            (gaps.c.gap <= 0, literal(0)),
+            (unallocated >= gaps.c.gap, literal(15)),
+            else_=literal(15) * unallocated / gaps.c.gap,
+        ),
+        Numeric(),
     )
 
     def points(condition: Any, value: int) -> Any:
@@ -139,6 +148,8 @@ def _pairs(
             gaps.c.id.label("objective_id"),
             gaps.c.gap.label("gap"),
             unallocated.label("unallocated"),
+            type_coerce(uncommitted, MONEY).label("uncommitted"),
+            Pledge.rate_to_usd.label("rate_to_usd"),
             country_fit.label("country_fit"),
             theme_fit.label("theme_fit"),
             pillar_fit.label("pillar_fit"),
@@ -174,6 +185,15 @@ def _pairs(
     )
 
 
+def _unallocated(row: Any) -> Decimal | None:
+    """The pledge's unallocated USD, multiplied exactly here rather than in SQL (SQLite has
+    no exact product of an amount and a rate)."""
+    if row.uncommitted is None or row.rate_to_usd is None:
+        return None
+    product: Decimal = row.uncommitted * row.rate_to_usd
+    return product
+
+
 def _reasons(row: Any) -> list[str]:
     reasons = []
     if row.country_fit:
@@ -190,7 +210,7 @@ def _reasons(row: Any) -> list[str]:
         reasons.append("the contributor has pledged to this country before")
     if row.money and Decimal(str(row.money)) > 0:
         reasons.append(
-            f"{usd(row.unallocated)} USD unallocated against a gap of {usd(row.gap)} USD"
+            f"{usd(_unallocated(row))} USD unallocated against a gap of {usd(row.gap)} USD"
         )
     return reasons
 
@@ -217,7 +237,7 @@ async def suggestions(
                 contributor_id=row.contributor_id,
                 pledge_kind=row.kind,
                 score=usd(row.score),
-                unallocated_usd=None if row.unallocated is None else usd(row.unallocated),
+                unallocated_usd=None if row.uncommitted is None else usd(_unallocated(row)),
                 objective_gap_usd=usd(row.gap),
                 reasons=_reasons(row),
             )

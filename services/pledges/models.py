@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -24,7 +24,10 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from services.common.db import naming_metadata
@@ -35,12 +38,29 @@ class Base(DeclarativeBase):
     metadata = naming_metadata()
 
 
-class Amount(TypeDecorator[Decimal]):
-    """NUMERIC(precision, scale) that always reads back as Decimal.
+class _ScaledInteger(Numeric):  # type: ignore[type-arg]
+    """SQLite storage of an Amount: declared NUMERIC(p, s), holding value x 10^scale as a
+    64-bit INTEGER. No driver conversion: integers go in and come out untouched."""
 
-    PostgreSQL stores and sums it exactly. SQLite has no decimal type: it keeps a float
-    (15 significant digits — exact for amounts below 10^11 with 4 decimals), which is
-    read back as Decimal rounded to the column's scale.
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        return None
+
+
+class Amount(TypeDecorator[Decimal]):
+    """NUMERIC(precision, scale) that always reads back as Decimal, exact on both backends.
+
+    PostgreSQL stores and sums it as NUMERIC. SQLite has no decimal type: it stores the
+    value x 10^scale as a 64-bit INTEGER (the column's NUMERIC affinity keeps integers as
+    INTEGER), so storage, SUM, differences and comparisons of same-scale amounts are exact
+    integer arithmetic. A value must stay below 2^63 / 10^scale: the service bounds money
+    (scale 4) below `service.MONEY_LIMIT` (9 x 10^14); rates (scale 10, at most 10,000) fit.
+
+    Multiplying or dividing an Amount by a plain number (a share, a count) does not scale
+    that number (see `coerce_compared_value`); a product of two Amounts mixes scales and
+    must be rescaled with `rescaled()`.
     """
 
     impl = Numeric
@@ -51,21 +71,74 @@ class Amount(TypeDecorator[Decimal]):
         self.precision = precision
         self.scale = scale
 
+    @property
+    def factor(self) -> int:
+        return int(10**self.scale)
+
     def load_dialect_impl(self, dialect: Dialect) -> Any:
         if dialect.name == "sqlite":
-            return dialect.type_descriptor(Numeric(asdecimal=False))
+            return dialect.type_descriptor(_ScaledInteger(self.precision, self.scale))
         return dialect.type_descriptor(Numeric(self.precision, self.scale))
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        # `amount * 2` or `amount / count`: the number is a plain factor, not an amount.
+        if op in (operators.mul, operators.truediv, operators.floordiv, operators.mod):
+            return Numeric()
+        return self
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None or dialect.name != "sqlite":
             return value
-        return float(value)
+        scaled = Decimal(value).scaleb(self.scale).to_integral_value(rounding=ROUND_HALF_EVEN)
+        if abs(scaled) > INT64_MAX:
+            raise ValueError(f"{value} does not fit a scale-{self.scale} amount on SQLite")
+        return int(scaled)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
         quantum = Decimal(1).scaleb(-self.scale)
-        return Decimal(str(value)).quantize(quantum)
+        if dialect.name != "sqlite":
+            return Decimal(str(value)).quantize(quantum)
+        if isinstance(value, int):
+            return Decimal(value).scaleb(-self.scale).quantize(quantum)
+        # A computed value (a share of an amount, a rescaled product) comes back as a REAL
+        # in units of 10^-scale.
+        return (
+            Decimal(repr(float(value)))
+            .scaleb(-self.scale)
+            .quantize(quantum, rounding=ROUND_HALF_EVEN)
+        )
+
+
+INT64_MAX = 2**63 - 1
+
+
+class rescaled(FunctionElement[Decimal]):  # noqa: N801 - used like a SQL function
+    """A product of amounts of different scales brought to `to`'s scale.
+
+    On PostgreSQL the NUMERIC product is already the value: nothing to do. On SQLite the
+    product of two scaled integers is scaled by both factors, so it is divided by the extra
+    power of ten (as a REAL: such a product overflows 64-bit integers).
+    """
+
+    inherit_cache = True
+
+    def __init__(self, product: Any, extra_scale: int, to: Amount) -> None:
+        self.extra_scale = extra_scale
+        self.type = to
+        super().__init__(product)
+
+
+@compiles(rescaled)
+def _rescaled_default(element: rescaled, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(rescaled, "sqlite")
+def _rescaled_sqlite(element: rescaled, compiler: Any, **kw: Any) -> str:
+    product = compiler.process(element.clauses, **kw)
+    return f"(CAST({product} AS REAL) / 1e{element.extra_scale})"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -79,6 +152,39 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class share_of(FunctionElement[Decimal]):  # noqa: N801 - used like a SQL function
+    """`amount / parts` rounded to money's scale (0.0001), half away from zero, as money.
+
+    The same value on both backends, and exact integer arithmetic on SQLite, where a
+    float share (1 / parts) would turn every sum it enters into a float sum. Rounding is
+    symmetric, so a share of `-amount` is minus the share of `amount`.
+    """
+
+    inherit_cache = True
+    type = Amount(20, 4)
+
+    def __init__(self, amount: Any, parts: Any) -> None:
+        super().__init__(amount, parts)
+
+
+@compiles(share_of)
+def _share_of_default(element: share_of, compiler: Any, **kw: Any) -> str:
+    amount, parts = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"round(({amount}) / CAST({parts} AS NUMERIC), 4)"
+
+
+@compiles(share_of, "sqlite")
+def _share_of_sqlite(element: share_of, compiler: Any, **kw: Any) -> str:
+    # Scaled integers: truncating quotient, plus one unit away from zero when the
+    # remainder (same sign as the amount in SQLite) is at least half the divisor.
+    amount, parts = (compiler.process(clause, **kw) for clause in element.clauses)
+    a, n = f"({amount})", f"({parts})"
+    return (
+        f"({a} / {n} + CASE WHEN 2 * abs({a} % {n}) >= {n} "
+        f"THEN CASE WHEN {a} < 0 THEN -1 ELSE 1 END ELSE 0 END)"
+    )
 
 
 MONEY = Amount(20, 4)

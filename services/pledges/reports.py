@@ -19,7 +19,9 @@ A pledge's amount is split in equal shares over the pledge's linked objectives (
 objective's country is the share's country); an entry that names no objective is split
 over the pledge's objectives in the entry's country (none there: no objective); a pledge
 without objectives is split over its recipient countries; a regional pledge with
-neither has no country (null, "regional").
+neither has no country (null, "regional"). A share is rounded to 0.0001 (half away from
+zero) before it is summed, the same on both backends; on SQLite, where amounts are scaled
+integers, every report sum is then exact integer arithmetic.
 
 Restricted pledges: aggregates count every pledge, restricted ones included — totals stay
 honest — but nothing identifies a restricted pledge to a caller who may not see it. In
@@ -42,7 +44,6 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
-    Numeric,
     Select,
     and_,
     case,
@@ -73,6 +74,7 @@ from services.pledges.models import (
     PledgeCountry,
     PledgeObjective,
     Visibility,
+    share_of,
 )
 from services.pledges.repository import visible_pledges
 from services.pledges.schemas import (
@@ -99,17 +101,13 @@ def usd(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(CENTS, rounding=ROUND_HALF_EVEN)
 
 
-# Shares are exact decimals on PostgreSQL (numeric division), never double precision:
-# a float literal would turn every attributed amount into a float8.
-ONE = literal(Decimal(1), Numeric(38, 20))
-
-
-def _share_over(partition: Any) -> ColumnElement[Any]:
-    return ONE / func.count().over(partition_by=partition)
+def _parts_over(partition: Any) -> ColumnElement[Any]:
+    return func.count().over(partition_by=partition)
 
 
 def _pledge_allocations() -> Any:
-    """(pledge_id, country, objective_id, share): how a pledge's amount is attributed."""
+    """(pledge_id, country, objective_id, parts): a pledge's amount is attributed in
+    `parts` equal shares (see `share_of`)."""
     has_objectives = exists().where(PledgeObjective.pledge_id == Pledge.id)
     has_countries = exists().where(PledgeCountry.pledge_id == Pledge.id)
     to_objectives = select(
@@ -136,7 +134,7 @@ def _pledge_allocations() -> Any:
         targets.c.pledge_id,
         targets.c.country,
         targets.c.objective_id,
-        _share_over(targets.c.pledge_id).label("share"),
+        _parts_over(targets.c.pledge_id).label("parts"),
     ).subquery("allocations")
 
 
@@ -181,7 +179,7 @@ def _flows(
     announcements = (
         select(
             *dims(allocations.c.country, allocations.c.objective_id, Pledge.announced_on),
-            (allocations.c.share * amount_usd).label("pledged"),
+            share_of(amount_usd, allocations.c.parts).label("pledged"),
             zero.label("committed"),
             zero.label("disbursed"),
         )
@@ -195,7 +193,7 @@ def _flows(
     withdrawals = (
         select(
             *dims(allocations.c.country, allocations.c.objective_id, Pledge.withdrawn_on),
-            (allocations.c.share * -amount_usd).label("pledged"),
+            share_of(-amount_usd, allocations.c.parts).label("pledged"),
             zero.label("committed"),
             zero.label("disbursed"),
         )
@@ -207,7 +205,7 @@ def _flows(
     withdrawn_disbursed = (
         select(
             *dims(allocations.c.country, allocations.c.objective_id, withdrawn_effect_date),
-            (allocations.c.share * LedgerEntry.signed_usd).label("pledged"),
+            share_of(LedgerEntry.signed_usd, allocations.c.parts).label("pledged"),
             zero.label("committed"),
             zero.label("disbursed"),
         )
@@ -266,7 +264,7 @@ def _flows(
         .join(Objective, Objective.id == PledgeObjective.objective_id)
         .subquery("links")
     )
-    share = ONE / func.coalesce(links.c.objectives, 1)
+    shared_in = func.coalesce(links.c.objectives, 1)
 
     def unnamed_part(when: Any, pledged: Any, committed_: Any, disbursed_: Any) -> Any:
         return (
@@ -288,9 +286,14 @@ def _flows(
             .where(LedgerEntry.objective_id.is_(None))
         )
 
-    unnamed = unnamed_part(LedgerEntry.value_date, zero, share * committed, share * disbursed_entry)
+    unnamed = unnamed_part(
+        LedgerEntry.value_date,
+        zero,
+        share_of(committed, shared_in),
+        share_of(disbursed_entry, shared_in),
+    )
     unnamed_withdrawn = unnamed_part(
-        withdrawn_effect_date, zero, share * undisbursed_removed, zero
+        withdrawn_effect_date, zero, share_of(undisbursed_removed, shared_in), zero
     ).where(Pledge.withdrawn_on.is_not(None))
     parts = [
         announcements,

@@ -99,8 +99,9 @@ def to_money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 
-# Money columns are NUMERIC(20, 4): 16 digits before the decimal point.
-MONEY_LIMIT = Decimal(10) ** 16
+# Money columns are NUMERIC(20, 4) on PostgreSQL and, on SQLite, 64-bit integers of
+# 10^-4 units (below 2^63 / 10^4 = 922,337,203,685,477.5807): one bound for both backends.
+MONEY_LIMIT = 9 * Decimal(10) ** 14
 
 
 def converted_money(value: Decimal, field: str, what: str) -> Decimal:
