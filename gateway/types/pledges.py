@@ -439,11 +439,16 @@ class Pledge(ResourceNode):
 
         return await matching_suggestions(info, pledge_id=self.key)
 
-    @strawberry.field(description="Every change to the pledge (secretariat and owner only).")
+    @strawberry.field(
+        description="Every change to the pledge, oldest first (secretariat and owner only; "
+        "null for anyone else)."
+    )
     async def history(self, info: Info) -> list[PledgeChange] | None:
-        body = await info.context.upstream.get(SERVICE, f"/v1/pledges/{self.key}/history")
-        items = body.get("items", []) if isinstance(body, dict) else body
-        return [PledgeChange.from_rest(item) for item in items]
+        changes = await info.context.loaders.children("history_by_pledge", self.key)
+        # Every pledge has at least its creation: no change means the caller may not read it.
+        if not changes:
+            return None
+        return [PledgeChange.from_rest(item) for item in changes]
 
 
 @strawberry.type(description="One change in a pledge's history.")

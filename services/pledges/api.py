@@ -439,6 +439,31 @@ async def pledge_history(
     return await service.pledge_history(session, principal, pledge_id)
 
 
+@router.get(
+    "/pledge-history",
+    tags=["pledges"],
+    response_model=Page[PledgeChangeRead],
+    responses=problem_responses(401, 422),
+    summary="Read the histories of several pledges",
+)
+async def pledge_history_of(
+    session: SessionDep,
+    principal: PrincipalDep,
+    pledge_id: Annotated[
+        Ids,
+        Query(
+            description="The pledges (comma-separated or repeated, at most 200); changes of "
+            "pledges whose history the caller may not read are absent.",
+            examples=["3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11,8b1e2c44-1d3a-4f0e-8f7a-2a5b6c7d8e90"],
+        ),
+    ],
+    cursor: CursorQuery = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[PledgeChangeRead]:
+    """Several pledges' changes in one list (secretariat and each contributor's own people)."""
+    return await service.pledge_history_of(session, principal, pledge_id, cursor, limit)
+
+
 # ---------------------------------------------------------------- ledger entries
 
 

@@ -336,6 +336,11 @@ async def history(session: AsyncSession, pledge_id: uuid.UUID) -> list[PledgeCha
     return list(result)
 
 
+def history_of_query(pledge_ids: Sequence[uuid.UUID]) -> Select[Any]:
+    """The changes of several pledges."""
+    return select(PledgeChange).where(PledgeChange.pledge_id.in_(pledge_ids))
+
+
 # ---------------------------------------------------------------- ledger entries
 
 

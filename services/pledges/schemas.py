@@ -398,6 +398,7 @@ class PledgeChangeRead(BaseModel):
         json_schema_extra={
             "example": {
                 "id": ENTRY_ID,
+                "pledge_id": PLEDGE_ID,
                 "action": "updated",
                 "changed_by": "user-42",
                 "changed_at": "2026-11-28T05:00:00+00:00",
@@ -407,6 +408,7 @@ class PledgeChangeRead(BaseModel):
     )
 
     id: uuid.UUID
+    pledge_id: uuid.UUID = Field(description="The pledge that changed.")
     action: str = Field(description="created, updated or withdrawn.")
     changed_by: str
     changed_at: datetime

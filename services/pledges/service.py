@@ -981,6 +981,39 @@ async def pledge_history(
     ]
 
 
+async def pledge_history_of(
+    session: AsyncSession,
+    principal: Principal,
+    pledge_ids: Sequence[uuid.UUID],
+    cursor: str | None,
+    limit: int,
+) -> Page[PledgeChangeRead]:
+    """The histories of several pledges, in change order, for the pledges whose history
+    the caller may read (as `pledge_history`: the secretariat and the contributor's own
+    people); the others are absent.
+    """
+    pledges = await session.scalars(
+        repository.pledges_query(principal, PledgeFilters(ids=pledge_ids))
+    )
+    readable = [
+        pledge.id
+        for pledge in pledges
+        if principal.is_secretariat or principal.speaks_for_org(str(pledge.contributor_id))
+    ]
+    items, next_cursor = await _page(
+        session,
+        repository.history_of_query(readable),
+        [PledgeChange.changed_at, PledgeChange.id],
+        cursor,
+        limit,
+        None,
+    )
+    return Page(
+        items=[PledgeChangeRead.model_validate(change) for change in items],
+        next_cursor=next_cursor,
+    )
+
+
 # ---------------------------------------------------------------- ledger entries
 
 

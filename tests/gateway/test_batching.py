@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
+from tests.conftest import auth_headers
 from tests.gateway.conftest import SECRETARIAT, Stack
 
 FIFTY_PLEDGES = """
@@ -369,3 +370,24 @@ async def test_entries_of_several_pledges_leave_out_pledges_the_caller_cannot_se
 
     assert response.status_code == 200, response.text
     assert {entry["pledge_id"] for entry in response.json()["items"]} == {public["id"]}
+
+
+async def test_pledges_with_their_history_cost_one_history_call(stack: Stack) -> None:
+    own = await stack.organisation()
+    other = await stack.organisation()
+    mine = [await stack.pledge(own["id"]) for _ in range(3)]
+    foreign = await stack.pledge(other["id"])
+    stack.reset_counts()
+    member = auth_headers("member", org_id=own["id"], sub="member-1")
+
+    data = await stack.data("{ pledges { nodes { restId history { action } } } }", None, member)
+
+    history = {node["restId"]: node["history"] for node in data["pledges"]["nodes"]}
+    assert history == {
+        **{pledge["id"]: [{"action": "created"}] for pledge in mine},
+        foreign["id"]: None,
+    }
+    assert [call.url.path for call in stack.calls("pledges")] == [
+        "/v1/pledges",
+        "/v1/pledge-history",
+    ]

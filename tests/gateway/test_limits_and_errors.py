@@ -217,19 +217,18 @@ async def test_a_query_fanning_out_beyond_the_call_budget_stops_calling_services
     run_app: RunApp, database_url_for: DatabaseUrlFor
 ) -> None:
     stack = await start_stack(run_app, database_url_for, max_upstream_calls=4)
-    organisation = await stack.organisation()
     for _ in range(6):
-        await stack.pledge(organisation["id"])
+        await stack.practice()
     stack.reset_counts()
 
-    # A pledge's history is read pledge by pledge: six pledges would cost seven calls.
+    # A practice's versions are read practice by practice: six would cost seven calls.
     body = await stack.query(
-        "{ pledges { nodes { restId history { action } } } }", headers=SECRETARIAT
+        "{ practices { nodes { restId versions { number } } } }", headers=SECRETARIAT
     )
 
-    assert len(stack.calls("pledges")) == 4
-    pledges = body["data"]["pledges"]["nodes"]
-    assert len(pledges) == 6
-    assert sum(item["history"] is None for item in pledges) == 3
+    assert len(stack.calls("practices")) == 4
+    practices = body["data"]["practices"]["nodes"]
+    assert len(practices) == 6
+    assert sum(item["versions"] is None for item in practices) == 3
     assert set(_codes(body)) == {"BAD_USER_INPUT"}
     assert "more than 4 service calls" in body["errors"][0]["message"]

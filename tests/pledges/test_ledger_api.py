@@ -296,3 +296,36 @@ async def test_lowering_the_pledge_below_its_commitments_is_rejected(ledger: Led
     )
     assert response.status_code == 409
     assert Decimal(response.json()["committed"]) == Decimal(800)
+
+
+async def test_histories_of_several_pledges_come_in_one_list_for_their_readers_only(
+    ledger: Ledger,
+) -> None:
+    own = await ledger.organisation()
+    other = await ledger.organisation()
+    first = await ledger.pledge(own["id"])
+    second = await ledger.pledge(own["id"])
+    foreign = await ledger.pledge(other["id"])
+    ids = ",".join(pledge["id"] for pledge in (first, second, foreign))
+    member = auth_headers("member", org_id=own["id"], sub="member-7")
+    await ledger.client.patch(
+        f"/v1/pledges/{second['id']}",
+        json={"implementation_status": "in_progress"},
+        headers={**member, "If-Match": '"1"'},
+    )
+
+    mine = await ledger.client.get(f"/v1/pledge-history?pledge_id={ids}", headers=member)
+    everything = await ledger.client.get(f"/v1/pledge-history?pledge_id={ids}", headers=SECRETARIAT)
+    anonymous = await ledger.client.get(f"/v1/pledge-history?pledge_id={ids}")
+
+    assert mine.status_code == 200, mine.text
+    changes = [(change["pledge_id"], change["action"]) for change in mine.json()["items"]]
+    assert sorted(changes) == sorted(
+        [(first["id"], "created"), (second["id"], "created"), (second["id"], "updated")]
+    )
+    assert {change["pledge_id"] for change in everything.json()["items"]} == {
+        first["id"],
+        second["id"],
+        foreign["id"],
+    }
+    assert anonymous.status_code == 401
