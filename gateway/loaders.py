@@ -102,6 +102,8 @@ CHILDREN: Mapping[str, Children] = {
         prime_as="pledge",
     ),
     "outcomes_by_event": Children("events", "/v1/outcomes", "event_id", _one("event_id")),
+    "registrations_by_event": Children("events", "/v1/registrations", "event_id", _one("event_id")),
+    "occurrences_by_event": Children("events", "/v1/occurrences", "event_id", _one("event_id")),
     "entries_by_pledge": Children("pledges", "/v1/entries", "pledge_id", _one("pledge_id")),
     "history_by_pledge": Children("pledges", "/v1/pledge-history", "pledge_id", _one("pledge_id")),
     "events_by_featured_practice": Children(

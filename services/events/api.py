@@ -514,6 +514,47 @@ async def list_occurrences(
     return [service.present_occurrence(item, event.timezone) for item in occurrences]
 
 
+@router.get(
+    "/occurrences",
+    response_model=Page[OccurrenceOut],
+    tags=["events"],
+    responses=_page_of(OccurrenceOut, 422),
+)
+async def list_occurrences_of(
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    event_id: Annotated[
+        Ids,
+        Query(
+            description=f"The events (comma-separated or repeated, at most {MAX_IDS}); "
+            "unknown and invisible ones are absent.",
+            examples=["0b7f6e7c-4c1e-4d8e-9f57-3b1a1b1f2c3d,5d1c9a0e-2b7f-4c3d-8e9f-0a1b2c3d4e5f"],
+        ),
+    ],
+    starts_from: FromQuery = None,
+    starts_to: ToQuery = None,
+    timezone: RangeZoneQuery = "UTC",
+    per_event: Annotated[
+        int,
+        Query(ge=1, le=2000, description="At most this many of each event (its first ones)."),
+    ] = 500,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[OccurrenceOut]:
+    """Occurrences of several events in time order, moved and cancelled ones included."""
+    items, next_cursor = await service.list_occurrences_of(
+        session,
+        principal,
+        event_id,
+        starts_from=_instant(starts_from, timezone),
+        starts_to=_instant(starts_to, timezone),
+        per_event=per_event,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
 @router.patch(
     "/events/{event_id}/occurrences/{recurrence_id}",
     response_model=OccurrenceWritten,
@@ -681,6 +722,41 @@ async def list_registrations(
 ) -> Page[RegistrationOut]:
     """Registrations in queue order: all for organisers, otherwise your organisation's and yours."""
     items, next_cursor = await service.list_registrations(
+        session,
+        principal,
+        event_id,
+        status=status.value if status else None,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(
+        items=[service.present_registration(item) for item in items], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/registrations",
+    response_model=Page[RegistrationOut],
+    tags=["registrations"],
+    responses=_page_of(RegistrationOut, 401, 422),
+)
+async def list_registrations_of(
+    session: SessionDep,
+    principal: PrincipalDep,
+    event_id: Annotated[
+        Ids,
+        Query(
+            description=f"The events (comma-separated or repeated, at most {MAX_IDS}); "
+            "unknown and invisible ones are absent.",
+            examples=["0b7f6e7c-4c1e-4d8e-9f57-3b1a1b1f2c3d,5d1c9a0e-2b7f-4c3d-8e9f-0a1b2c3d4e5f"],
+        ),
+    ],
+    status: Annotated[RegistrationStatus | None, Query()] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[RegistrationOut]:
+    """Several events' registrations in queue order, each event's as its own list shows them."""
+    items, next_cursor = await service.list_registrations_of(
         session,
         principal,
         event_id,

@@ -298,6 +298,49 @@ async def list_occurrences(
     return list((await session.scalars(statement)).all())
 
 
+async def occurrences_of(
+    session: AsyncSession,
+    event_ids: Collection[uuid.UUID],
+    *,
+    starts_from: datetime | None,
+    starts_to: datetime | None,
+    per_event: int,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Occurrence], str | None]:
+    """Occurrences of several events in time order, at most `per_event` of each (the first
+    ones in time order within the range, as `list_occurrences` gives for one event)."""
+    in_range: list[ColumnElement[bool]] = [Occurrence.event_id.in_(list(event_ids))]
+    if starts_from is not None:
+        in_range.append(Occurrence.ends_at > starts_from)
+    if starts_to is not None:
+        in_range.append(Occurrence.starts_at < starts_to)
+    ranked = (
+        select(
+            Occurrence.id,
+            func.row_number()
+            .over(
+                partition_by=Occurrence.event_id,
+                order_by=(Occurrence.starts_at, Occurrence.id),
+            )
+            .label("rank"),
+        )
+        .where(*in_range)
+        .subquery()
+    )
+    statement = select(Occurrence).where(
+        Occurrence.id.in_(select(ranked.c.id).where(ranked.c.rank <= per_event))
+    )
+    return await keyset_page(
+        session,
+        statement,
+        order_by=[Occurrence.starts_at.expression, Occurrence.id.expression],
+        sort_key=lambda occurrence: (occurrence.starts_at, occurrence.id),
+        cursor=cursor,
+        limit=limit,
+    )
+
+
 async def overrides_of(session: AsyncSession, event_ids: Collection[uuid.UUID]) -> list[Occurrence]:
     """Moved and cancelled occurrences of these events (for iCalendar)."""
     if not event_ids:
@@ -558,6 +601,42 @@ async def list_registrations(
         if only_creator is not None:
             allowed.append(Registration.created_by == only_creator)
         statement = statement.where(or_(*allowed))
+    if status is not None:
+        statement = statement.where(Registration.status == status)
+    return await keyset_page(
+        session,
+        statement,
+        order_by=[Registration.queued_at.expression, Registration.id.expression],
+        sort_key=lambda registration: (registration.queued_at, registration.id),
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+async def registrations_of(
+    session: AsyncSession,
+    *,
+    all_of: Collection[uuid.UUID],
+    some_of: Collection[uuid.UUID],
+    only_organisation: str | None,
+    only_creator: str | None,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Registration], str | None]:
+    """Registrations of several events in queue order: every one of the events in
+    `all_of`; of those in `some_of`, the organisation's and the creator's only."""
+    mine: list[ColumnElement[bool]] = [false()]
+    if only_organisation is not None:
+        mine.append(Registration.organisation_id == only_organisation)
+    if only_creator is not None:
+        mine.append(Registration.created_by == only_creator)
+    statement = select(Registration).where(
+        or_(
+            Registration.event_id.in_(list(all_of)),
+            and_(Registration.event_id.in_(list(some_of)), or_(*mine)),
+        )
+    )
     if status is not None:
         statement = statement.where(Registration.status == status)
     return await keyset_page(

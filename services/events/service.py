@@ -540,6 +540,35 @@ async def list_occurrences(
     return event, occurrences
 
 
+async def list_occurrences_of(
+    session: AsyncSession,
+    principal: Principal | None,
+    event_ids: Sequence[uuid.UUID],
+    *,
+    starts_from: datetime | None,
+    starts_to: datetime | None,
+    per_event: int,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[OccurrenceOut], str | None]:
+    """Occurrences of several events the caller may see (the others are absent), each in
+    its event's zone, in time order."""
+    events, _ = await list_events(
+        session, principal, EventFilters(ids=event_ids), cursor=None, limit=max(len(event_ids), 1)
+    )
+    zones = {event.id: event.timezone for event in events}
+    occurrences, next_cursor = await repository.occurrences_of(
+        session,
+        list(zones),
+        starts_from=starts_from,
+        starts_to=starts_to,
+        per_event=per_event,
+        cursor=cursor,
+        limit=limit,
+    )
+    return [present_occurrence(item, zones[item.event_id]) for item in occurrences], next_cursor
+
+
 async def _series_occurrence(
     session: AsyncSession, principal: Principal, event_id: uuid.UUID, recurrence_id: datetime
 ) -> tuple[LearningEvent, Occurrence]:
@@ -935,6 +964,34 @@ async def list_registrations(
         only_organisation=organisation,
         only_creator=principal.sub,
         everything=everything,
+        status=status,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+async def list_registrations_of(
+    session: AsyncSession,
+    principal: Principal,
+    event_ids: Sequence[uuid.UUID],
+    *,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Registration], str | None]:
+    """Registrations of several events the caller may see, each event's as
+    `list_registrations` shows them: all for its organisers, otherwise the caller's
+    organisation's and their own. Events the caller may not see are absent."""
+    events, _ = await list_events(
+        session, principal, EventFilters(ids=event_ids), cursor=None, limit=max(len(event_ids), 1)
+    )
+    organisation = principal.org_id if principal.has_any_role(Role.MEMBER, Role.PARTNER) else None
+    return await repository.registrations_of(
+        session,
+        all_of=[event.id for event in events if is_organiser(principal, event)],
+        some_of=[event.id for event in events if not is_organiser(principal, event)],
+        only_organisation=organisation,
+        only_creator=principal.sub,
         status=status,
         cursor=cursor,
         limit=limit,

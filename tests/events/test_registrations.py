@@ -145,6 +145,51 @@ async def test_personal_data_is_visible_per_role(client: httpx.AsyncClient) -> N
     assert other.status_code == 404
 
 
+async def test_registrations_of_several_events_keep_each_events_personal_data_rules(
+    client: httpx.AsyncClient,
+) -> None:
+    hosted = await create_event(client, headers=HOST_MEMBER, capacity=10)
+    await client.post(f"/v1/events/{hosted['id']}/schedule", headers=HOST_MEMBER)
+    foreign = str((await create_event(client, capacity=10, hosts=["org-gtm"]))["id"])
+    await schedule(client, foreign)
+    await register(client, hosted["id"], person(1), headers=CRI_MEMBER)
+    await register(client, hosted["id"], person(2, organisation_id="org-mex"))
+    await register(client, foreign, person(3), headers=CRI_MEMBER)
+    await register(client, foreign, person(4, organisation_id="org-mex"))
+    await register(client, foreign, person(5, organisation_id="org-usa"))
+    url = f"/v1/registrations?event_id={hosted['id']},{foreign}"
+
+    def emails(response: httpx.Response) -> set[str]:
+        assert response.status_code == 200, response.text
+        return {item["email"] for item in response.json()["items"]}
+
+    async def one_by_one(headers: dict[str, str]) -> set[str]:
+        found: set[str] = set()
+        for event_id in (hosted["id"], foreign):
+            found |= emails(
+                await client.get(f"/v1/events/{event_id}/registrations", headers=headers)
+            )
+        return found
+
+    assert (await client.get(url)).status_code == 401
+    assert emails(await client.get(url, headers=SECRETARIAT)) == {
+        f"person{number}@example.org" for number in range(1, 6)
+    }
+    # The host sees everything of its own event, of the other only its organisation's.
+    assert emails(await client.get(url, headers=HOST_MEMBER)) == {
+        "person1@example.org",
+        "person2@example.org",
+        "person5@example.org",
+    }
+    assert emails(await client.get(url, headers=CRI_MEMBER)) == {
+        "person1@example.org",
+        "person3@example.org",
+    }
+    assert emails(await client.get(url, headers=OTHER_MEMBER)) == set()
+    for headers in (SECRETARIAT, HOST_MEMBER, CRI_MEMBER, OTHER_MEMBER):
+        assert emails(await client.get(url, headers=headers)) == await one_by_one(headers)
+
+
 async def test_members_register_only_their_own_organisation(client: httpx.AsyncClient) -> None:
     event_id = await scheduled_event(client, capacity=None)
     response = await register(

@@ -350,3 +350,45 @@ async def test_timeline_groups_by_month_with_counts_per_kind(client: httpx.Async
     # The public sees only what is no longer a draft.
     public = (await client.get("/v1/timeline?year=2023")).json()
     assert {m["month"]: m["total"] for m in public["months"] if m["total"]} == {"2023-03": 1}
+
+
+async def test_occurrences_of_several_events_come_in_one_list_as_each_event_lists_them(
+    client: httpx.AsyncClient,
+) -> None:
+    series = await create_event(
+        client,
+        kind="working_group_meeting",
+        working_group="employment",
+        starts_at="2023-03-07T10:00:00",
+        ends_at="2023-03-07T11:00:00",
+        timezone="America/Tijuana",
+        recurrence={"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=40"},
+    )
+    single = await create_event(client)
+    await schedule(client, single["id"])
+    ids = f"{series['id']},{single['id']}"
+
+    both = await client.get(
+        f"/v1/occurrences?event_id={ids}&per_event=3&from=2023-03-10T00:00:00Z",
+        headers=SECRETARIAT,
+    )
+    anonymous = await client.get(f"/v1/occurrences?event_id={ids}")
+
+    assert both.status_code == 200, both.text
+    items = both.json()["items"]
+    of_series = (
+        await client.get(
+            f"/v1/events/{series['id']}/occurrences?limit=3&from=2023-03-10T00:00:00Z",
+            headers=SECRETARIAT,
+        )
+    ).json()
+    assert [item for item in items if item["event_id"] == series["id"]] == of_series
+    assert [item["starts_at"] for item in items if item["event_id"] == single["id"]] == [
+        "2023-05-16T10:00:00-05:00"
+    ]
+    assert [item["starts_at_utc"] for item in items] == sorted(
+        item["starts_at_utc"] for item in items
+    )
+    # The proposed series is its organisers' only; the scheduled event is public.
+    assert anonymous.status_code == 200
+    assert {item["event_id"] for item in anonymous.json()["items"]} == {single["id"]}

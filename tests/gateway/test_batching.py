@@ -391,3 +391,70 @@ async def test_pledges_with_their_history_cost_one_history_call(stack: Stack) ->
         "/v1/pledges",
         "/v1/pledge-history",
     ]
+
+
+async def test_events_with_their_registrations_cost_one_registrations_call(stack: Stack) -> None:
+    events = [await stack.event(capacity=10) for _ in range(3)]
+    for index, event in enumerate(events):
+        for person in range(index):
+            await stack.rest(
+                "events",
+                "POST",
+                f"/v1/events/{event['id']}/registrations",
+                {"name": f"Person {person}", "email": f"p{person}.{index}@example.org"},
+            )
+    stack.reset_counts()
+
+    data = await stack.data(
+        "{ events { nodes { restId registrations { totalCount nodes { email } } } } }",
+        None,
+        SECRETARIAT,
+    )
+
+    emails = {
+        node["restId"]: [item["email"] for item in node["registrations"]["nodes"]]
+        for node in data["events"]["nodes"]
+    }
+    assert emails == {
+        event["id"]: [f"p{person}.{index}@example.org" for person in range(index)]
+        for index, event in enumerate(events)
+    }
+    assert [call.url.path for call in stack.calls("events")] == [
+        "/v1/events",
+        "/v1/registrations",
+    ]
+    # Personal data stays with those who may see it: a stranger's organisation sees none.
+    stranger = auth_headers("member", org_id="org-elsewhere", sub="stranger")
+    theirs = await stack.data(
+        "{ events { nodes { registrations { totalCount } } } }", None, stranger
+    )
+    assert [node["registrations"]["totalCount"] for node in theirs["events"]["nodes"]] == [0] * 3
+
+
+async def test_events_with_their_occurrences_cost_one_occurrences_call(stack: Stack) -> None:
+    series = await stack.event(
+        kind="working_group_meeting",
+        working_group="employment",
+        starts_at="2023-03-07T10:00:00",
+        ends_at="2023-03-07T11:00:00",
+        timezone="America/Tijuana",
+        recurrence={"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=10"},
+    )
+    single = await stack.event()
+    stack.reset_counts()
+
+    data = await stack.data(
+        "{ events { nodes { restId occurrences(limit: 4) { startsAt status } } } }"
+    )
+
+    occurrences = {node["restId"]: node["occurrences"] for node in data["events"]["nodes"]}
+    assert len(occurrences[series["id"]]) == 4
+    assert occurrences[series["id"]][0]["startsAt"].startswith("2023-03-07T10:00:00")
+    assert [item["startsAt"][:10] for item in occurrences[series["id"]]] == [
+        "2023-03-07",
+        "2023-03-14",
+        "2023-03-21",
+        "2023-03-28",
+    ]
+    assert len(occurrences[single["id"]]) == 1
+    assert [call.url.path for call in stack.calls("events")] == ["/v1/events", "/v1/occurrences"]
