@@ -132,6 +132,91 @@ CHILDREN: Mapping[str, Children] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """A list filtered by some of its records' attributes (all of them must match), read
+    for many parents at once.
+
+    A parent asks with one value per attribute (None: any value). One call carries every
+    value a level asks for (`?theme=a,b&country=x,y`); the answer, a superset of what each
+    parent wants, is split by checking each record against each parent's values, so every
+    parent gets exactly its own list, in the service's order. Pages as `Children` do.
+    """
+
+    service: str
+    path: str
+    # (query parameter, the record's field holding a value or a list of values)
+    attributes: tuple[tuple[str, str], ...]
+    prime_as: str | None = None
+    page_size: int = 200
+    max_batch: int = 100
+
+
+# Every list the graph reads for a level by matching attributes.
+MATCHES: Mapping[str, Matches] = {
+    # An objective's practices: its theme, and its country when asked for.
+    "practices_by_theme_and_country": Matches(
+        "practices",
+        "/v1/practices",
+        (("theme", "themes"), ("country", "country")),
+        prime_as="practice",
+    ),
+}
+
+MatchKey = tuple[str | None, ...]
+
+
+def _matches(record: Record, field: str, value: str) -> bool:
+    held = record.get(field)
+    if isinstance(held, list):
+        return value in {str(item) for item in held}
+    return held is not None and str(held) == value
+
+
+def matches_loader(
+    upstream: Upstream,
+    matches: Matches,
+    filters: Mapping[str, ParamValue],
+    prime: Callable[[str, Record], None],
+) -> DataLoader[MatchKey, list[Record]]:
+    """A loader answering each tuple of values with the records matching all of them."""
+
+    async def load(keys: list[MatchKey]) -> Sequence[list[Record] | BaseException]:
+        wanted = list(dict.fromkeys(keys))
+        params: dict[str, ParamValue] = dict(filters)
+        for index, (param, _) in enumerate(matches.attributes):
+            values = [key[index] for key in wanted]
+            # A parent that takes any value leaves the attribute out of the call.
+            if all(value is not None for value in values):
+                params[param] = ",".join(sorted({str(value) for value in values}))
+        grouped: dict[MatchKey, list[Record]] = {key: [] for key in wanted}
+        cursor: str | None = None
+        while True:
+            try:
+                page = await upstream.get(
+                    matches.service,
+                    matches.path,
+                    {**params, "limit": matches.page_size, "cursor": cursor},
+                )
+            except GatewayError as error:
+                return [error for _ in keys]
+            for record in _items(page, "items"):
+                if matches.prime_as is not None:
+                    prime(matches.prime_as, record)
+                for key in wanted:
+                    if all(
+                        value is None or _matches(record, field, value)
+                        for value, (_, field) in zip(key, matches.attributes, strict=True)
+                    ):
+                        grouped[key].append(record)
+            cursor = page.get("next_cursor") if isinstance(page, dict) else None
+            if cursor is None:
+                break
+        return [list(grouped[key]) for key in keys]
+
+    return DataLoader(load_fn=load, max_batch_size=matches.max_batch)
+
+
 def children_loader(
     upstream: Upstream,
     children: Children,
@@ -217,6 +302,7 @@ class Loaders:
         self._upstream = upstream
         self._loaders: dict[str, DataLoader[str, Record | None]] = {}
         self._children: dict[str, DataLoader[str, list[Record]]] = {}
+        self._matches: dict[str, DataLoader[MatchKey, list[Record]]] = {}
 
     def __getitem__(self, name: str) -> DataLoader[str, Record | None]:
         loader = self._loaders.get(name)
@@ -250,6 +336,21 @@ class Loaders:
             loader = children_loader(self._upstream, CHILDREN[name], filters, self.prime)
             self._children[key] = loader
         return await loader.load(str(parent))
+
+    async def matching(
+        self,
+        name: str,
+        values: Sequence[str | None],
+        filters: Mapping[str, ParamValue] | None = None,
+    ) -> list[Record]:
+        """The records of list `name` matching `values` (one call for the whole level)."""
+        filters = {key: value for key, value in (filters or {}).items() if value is not None}
+        key = name + json.dumps(filters, sort_keys=True, default=str)
+        loader = self._matches.get(key)
+        if loader is None:
+            loader = matches_loader(self._upstream, MATCHES[name], filters, self.prime)
+            self._matches[key] = loader
+        return await loader.load(tuple(None if value is None else str(value) for value in values))
 
     def prime(self, name: str, record: Record) -> None:
         """Remember a record read by a list call, so a later lookup by id is free."""

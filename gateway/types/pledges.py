@@ -275,15 +275,24 @@ class Objective(ResourceNode):
         after: After = None,
         same_country: bool = False,
     ) -> PracticeConnectionRef | None:
-        from gateway.types.practices import practice_connection
-
-        return await practice_connection(
-            info,
-            first,
-            after,
-            theme=self.data.get("theme"),
-            country=self.data.get("country") if same_country else None,
+        from gateway.types.practices import (
+            Practice,
+            PracticeConnection,
+            asks_for_facets,
+            practice_connection,
         )
+
+        objective_theme = self.data.get("theme")
+        country = self.data.get("country") if same_country else None
+        if after is None and not asks_for_facets(info):
+            # The practices of every objective of the level in one call, split here.
+            records = await info.context.loaders.matching(
+                "practices_by_theme_and_country", (objective_theme, country), {"facets": False}
+            )
+            return grouped_connection(
+                info.context, PracticeConnection, records, first, Practice.from_rest, facets=None
+            )
+        return await practice_connection(info, first, after, theme=objective_theme, country=country)
 
     @strawberry.field(
         description="Ranked open pledges and contributors that could fund this objective."

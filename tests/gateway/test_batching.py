@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs
 
 from tests.conftest import auth_headers
@@ -458,3 +459,63 @@ async def test_events_with_their_occurrences_cost_one_occurrences_call(stack: St
     ]
     assert len(occurrences[single["id"]]) == 1
     assert [call.url.path for call in stack.calls("events")] == ["/v1/events", "/v1/occurrences"]
+
+
+OBJECTIVE_PRACTICES = """
+query ($sameCountry: Boolean!) {
+  objectives { nodes {
+    restId
+    practices(sameCountry: $sameCountry) { totalCount nodes { restId } }
+  } }
+}
+"""
+
+
+async def test_objectives_with_their_practices_cost_one_practices_call(stack: Stack) -> None:
+    jobs_gtm = await stack.objective()
+    jobs_hnd = await stack.objective(country="HND")
+    schools_hnd = await stack.objective(
+        country="HND", theme="education", pillar="host_support", title={"es": "Escuelas"}
+    )
+    job_gtm = await stack.practice()
+    job_hnd = await stack.practice(country="HND")
+    school_gtm = await stack.practice(themes=["education"])
+    both_hnd = await stack.practice(country="HND", themes=["education", "employment_livelihoods"])
+    await stack.practice(themes=["health"])
+    await stack.practice(publish=False, themes=["education"])  # a draft: not public
+    stack.reset_counts()
+
+    by_theme = await stack.data(OBJECTIVE_PRACTICES, {"sameCountry": False})
+    in_country = await stack.data(OBJECTIVE_PRACTICES, {"sameCountry": True})
+
+    def found(data: dict[str, Any]) -> dict[str, set[str]]:
+        return {
+            node["restId"]: {item["restId"] for item in node["practices"]["nodes"]}
+            for node in data["objectives"]["nodes"]
+        }
+
+    jobs = {job_gtm["id"], job_hnd["id"], both_hnd["id"]}
+    assert found(by_theme) == {
+        jobs_gtm["id"]: jobs,
+        jobs_hnd["id"]: jobs,
+        schools_hnd["id"]: {school_gtm["id"], both_hnd["id"]},
+    }
+    assert found(in_country) == {
+        jobs_gtm["id"]: {job_gtm["id"]},
+        jobs_hnd["id"]: {job_hnd["id"], both_hnd["id"]},
+        schools_hnd["id"]: {both_hnd["id"]},
+    }
+    # One practices call per query (each of one level), as each objective would list them.
+    calls = stack.calls("practices")
+    assert [call.url.path for call in calls] == ["/v1/practices", "/v1/practices"]
+    # Each objective's list keeps the order of the service's own list for its theme.
+    for objective in (jobs_gtm, schools_hnd):
+        alone = await stack.services["practices"].get(
+            "/v1/practices", params={"theme": objective["theme"], "facets": "false"}
+        )
+        assert [item["id"] for item in alone.json()["items"]] == [
+            item["restId"]
+            for node in by_theme["objectives"]["nodes"]
+            if node["restId"] == objective["id"]
+            for item in node["practices"]["nodes"]
+        ]
