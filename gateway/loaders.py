@@ -106,6 +106,12 @@ CHILDREN: Mapping[str, Children] = {
     "occurrences_by_event": Children("events", "/v1/occurrences", "event_id", _one("event_id")),
     "entries_by_pledge": Children("pledges", "/v1/entries", "pledge_id", _one("pledge_id")),
     "history_by_pledge": Children("pledges", "/v1/pledge-history", "pledge_id", _one("pledge_id")),
+    "versions_by_practice": Children(
+        "practices", "/v1/practice-versions", "practice_id", _one("practice_id")
+    ),
+    "transitions_by_practice": Children(
+        "practices", "/v1/practice-transitions", "practice_id", _one("practice_id")
+    ),
     "events_by_featured_practice": Children(
         "events",
         "/v1/events",

@@ -259,13 +259,13 @@ class Practice(ResourceNode):
 
     @strawberry.field(description="The published versions: who changed what, and when.")
     async def versions(self, info: Info) -> list[PracticeVersion] | None:
-        body = await info.context.upstream.get(SERVICE, f"/v1/practices/{self.key}/versions")
-        return [PracticeVersion.from_rest(item) for item in body.get("items", [])]
+        versions = await info.context.loaders.children("versions_by_practice", self.key)
+        return [PracticeVersion.from_rest(item) for item in versions]
 
     @strawberry.field(description="The workflow steps: who moved it between statuses, and when.")
     async def transitions(self, info: Info) -> list[PracticeTransition] | None:
-        body = await info.context.upstream.get(SERVICE, f"/v1/practices/{self.key}/transitions")
-        return [PracticeTransition.from_rest(item) for item in body.get("items", [])]
+        steps = await info.context.loaders.children("transitions_by_practice", self.key)
+        return [PracticeTransition.from_rest(item) for item in steps]
 
     @strawberry.field(description="Events (events service) that featured this practice.")
     async def events(

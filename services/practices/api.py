@@ -16,7 +16,7 @@ from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.etag import IfMatchHeader, set_etag
-from services.common.filters import MAX_IDS, IdsQuery, Values
+from services.common.filters import MAX_IDS, Ids, IdsQuery, Values
 from services.common.idempotency import (
     IdempotencyKeyHeader,
     IdempotentRequest,
@@ -379,6 +379,53 @@ async def list_practice_transitions(
     """Workflow history of a practice."""
     return schemas.PracticeTransitionList(
         items=await service.practice_transitions(session, principal, practice_id)
+    )
+
+
+_PRACTICE_IDS_EXAMPLE = "3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11,8b1e2c44-1d3a-4f0e-8f7a-2a5b6c7d8e90"
+
+PracticeIdsQuery = Annotated[
+    Ids,
+    Query(
+        description=f"The practices (comma-separated or repeated, at most {MAX_IDS}); "
+        "practices the caller may not see are absent.",
+        examples=[_PRACTICE_IDS_EXAMPLE],
+    ),
+]
+
+
+@router.get(
+    "/practice-versions",
+    tags=["practices"],
+    response_model=schemas.PracticeVersionList,
+    responses=problem_responses(401, 422),
+    description="The versions of several practices in one list, each practice's oldest first, "
+    "each shown as its own `/practices/{id}/versions` shows it; the whole answer is one page.",
+)
+async def list_versions_of_practices(
+    session: SessionDep, principal: OptionalPrincipalDep, practice_id: PracticeIdsQuery
+) -> schemas.PracticeVersionList:
+    """Versions of several practices."""
+    return schemas.PracticeVersionList(
+        items=await service.versions_of_practices(session, principal, practice_id)
+    )
+
+
+@router.get(
+    "/practice-transitions",
+    tags=["practice workflow"],
+    response_model=schemas.PracticeTransitionList,
+    responses=problem_responses(401, 422),
+    description="The workflow steps of several practices in one list, each practice's oldest "
+    "first, each shown as its own `/practices/{id}/transitions` shows it (comments for that "
+    "practice's authors and reviewers); the whole answer is one page.",
+)
+async def list_transitions_of_practices(
+    session: SessionDep, principal: OptionalPrincipalDep, practice_id: PracticeIdsQuery
+) -> schemas.PracticeTransitionList:
+    """Workflow histories of several practices."""
+    return schemas.PracticeTransitionList(
+        items=await service.transitions_of_practices(session, principal, practice_id)
     )
 
 

@@ -346,6 +346,44 @@ async def transitions(session: AsyncSession, practice_id: uuid.UUID) -> list[Pra
     return list(result.all())
 
 
+async def practices_by_id(
+    session: AsyncSession, practice_ids: Sequence[uuid.UUID]
+) -> list[Practice]:
+    """The practices with these ids (absent ids are simply missing)."""
+    if not practice_ids:
+        return []
+    result = await session.scalars(select(Practice).where(Practice.id.in_(practice_ids)))
+    return list(result.all())
+
+
+async def versions_of(
+    session: AsyncSession, practice_ids: Sequence[uuid.UUID]
+) -> list[PracticeVersion]:
+    """The versions of several practices, each practice's oldest first."""
+    if not practice_ids:
+        return []
+    result = await session.scalars(
+        select(PracticeVersion)
+        .where(PracticeVersion.practice_id.in_(practice_ids))
+        .order_by(PracticeVersion.practice_id, PracticeVersion.number)
+    )
+    return list(result.all())
+
+
+async def transitions_of(
+    session: AsyncSession, practice_ids: Sequence[uuid.UUID]
+) -> list[PracticeTransition]:
+    """The workflow steps of several practices, each practice's oldest first."""
+    if not practice_ids:
+        return []
+    result = await session.scalars(
+        select(PracticeTransition)
+        .where(PracticeTransition.practice_id.in_(practice_ids))
+        .order_by(PracticeTransition.practice_id, PracticeTransition.at, PracticeTransition.id)
+    )
+    return list(result.all())
+
+
 # --- inventory ---------------------------------------------------------------------------
 
 

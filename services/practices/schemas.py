@@ -286,8 +286,21 @@ class PracticeSearchPage(BaseModel):
 class PracticeTransition(BaseModel):
     """A workflow step: who moved the practice from one status to another, and when."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "example": {
+                "practice_id": "3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11",
+                "from_status": "draft",
+                "to_status": "submitted",
+                "actor": "focal-gtm-1",
+                "comment": None,
+                "at": "2026-03-02T10:00:00Z",
+            }
+        },
+    )
 
+    practice_id: uuid.UUID = Field(description="The practice that moved.")
     from_status: PracticeStatusName
     to_status: PracticeStatusName
     actor: str | None = Field(description="Token subject of who did it; hidden from anonymous.")
@@ -301,6 +314,7 @@ class PracticeVersion(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
+                "practice_id": "3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11",
                 "number": 2,
                 "kind": "edited",
                 "changed_fields": ["summary", "results"],
@@ -311,6 +325,7 @@ class PracticeVersion(BaseModel):
         }
     )
 
+    practice_id: uuid.UUID = Field(description="The practice this version belongs to.")
     number: int = Field(description="1 for the first publication, then +1 per change.")
     kind: Literal["published", "edited", "archived"]
     changed_fields: list[str] = Field(description="Fields that differ from the previous version.")
@@ -327,6 +342,7 @@ class PracticeVersionList(BaseModel):
             "example": {
                 "items": [
                     {
+                        "practice_id": "3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11",
                         "number": 1,
                         "kind": "published",
                         "changed_fields": ["title", "summary", "country", "themes", "status"],
@@ -350,6 +366,7 @@ class PracticeTransitionList(BaseModel):
             "example": {
                 "items": [
                     {
+                        "practice_id": "3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11",
                         "from_status": "draft",
                         "to_status": "submitted",
                         "actor": "focal-gtm-1",
@@ -357,6 +374,7 @@ class PracticeTransitionList(BaseModel):
                         "at": "2026-03-02T10:00:00Z",
                     },
                     {
+                        "practice_id": "3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11",
                         "from_status": "submitted",
                         "to_status": "draft",
                         "actor": "secretariat-ana",

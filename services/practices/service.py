@@ -231,16 +231,21 @@ async def practice_versions(
     """Every published state of the practice, oldest first."""
     await visible_practice(session, principal, practice_id)
     return [
-        schemas.PracticeVersion(
-            number=version.number,
-            kind=version.kind,
-            changed_fields=version.changed_fields,
-            changed_by=version.changed_by if principal is not None else None,
-            changed_at=version.changed_at,
-            snapshot=version.snapshot,
-        )
+        _version_view(version, principal)
         for version in await repository.versions(session, practice_id)
     ]
+
+
+def _version_view(version: PracticeVersion, principal: Principal | None) -> schemas.PracticeVersion:
+    return schemas.PracticeVersion(
+        practice_id=version.practice_id,
+        number=version.number,
+        kind=version.kind,
+        changed_fields=version.changed_fields,
+        changed_by=version.changed_by if principal is not None else None,
+        changed_at=version.changed_at,
+        snapshot=version.snapshot,
+    )
 
 
 async def practice_transitions(
@@ -248,18 +253,68 @@ async def practice_transitions(
 ) -> list[schemas.PracticeTransition]:
     """The workflow history: who moved the practice, when, with what comment."""
     practice = await visible_practice(session, principal, practice_id)
-    reviewer_view = principal is not None and (
-        principal.is_secretariat or is_author(principal, practice)
-    )
+    reviewer_view = _may_review(principal, practice)
     return [
-        schemas.PracticeTransition(
-            from_status=step.from_status,
-            to_status=step.to_status,
-            actor=step.actor if principal is not None else None,
-            comment=step.comment if reviewer_view else None,
-            at=step.at,
-        )
+        _transition_view(step, principal, reviewer_view)
         for step in await repository.transitions(session, practice_id)
+    ]
+
+
+def _may_review(principal: Principal | None, practice: Practice) -> bool:
+    return principal is not None and (principal.is_secretariat or is_author(principal, practice))
+
+
+def _transition_view(
+    step: PracticeTransition, principal: Principal | None, reviewer_view: bool
+) -> schemas.PracticeTransition:
+    return schemas.PracticeTransition(
+        practice_id=step.practice_id,
+        from_status=step.from_status,
+        to_status=step.to_status,
+        actor=step.actor if principal is not None else None,
+        comment=step.comment if reviewer_view else None,
+        at=step.at,
+    )
+
+
+async def _visible_practices(
+    session: AsyncSession, principal: Principal | None, practice_ids: Sequence[uuid.UUID]
+) -> list[Practice]:
+    return [
+        practice
+        for practice in await repository.practices_by_id(session, practice_ids)
+        if can_see(principal, practice)
+    ]
+
+
+async def versions_of_practices(
+    session: AsyncSession, principal: Principal | None, practice_ids: Sequence[uuid.UUID]
+) -> list[schemas.PracticeVersion]:
+    """The versions of several practices, as `practice_versions` shows each of them; the
+    practices the caller may not see are absent.
+    """
+    visible = [
+        practice.id for practice in await _visible_practices(session, principal, practice_ids)
+    ]
+    return [
+        _version_view(version, principal)
+        for version in await repository.versions_of(session, visible)
+    ]
+
+
+async def transitions_of_practices(
+    session: AsyncSession, principal: Principal | None, practice_ids: Sequence[uuid.UUID]
+) -> list[schemas.PracticeTransition]:
+    """The workflow steps of several practices, as `practice_transitions` shows each of
+    them (comments for each practice's authors and reviewers); invisible practices are absent.
+    """
+    visible = {
+        practice.id: _may_review(principal, practice)
+        for practice in await _visible_practices(session, principal, practice_ids)
+    }
+    return [
+        _transition_view(step, principal, visible[step.practice_id])
+        for step in await repository.transitions_of(session, list(visible))
     ]
 
 

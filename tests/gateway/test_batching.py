@@ -519,3 +519,40 @@ async def test_objectives_with_their_practices_cost_one_practices_call(stack: St
             if node["restId"] == objective["id"]
             for item in node["practices"]["nodes"]
         ]
+
+
+async def test_practices_with_their_versions_and_transitions_cost_one_call_each(
+    stack: Stack,
+) -> None:
+    practices = [await stack.practice() for _ in range(3)]
+    edited = practices[0]
+    await stack.rest(
+        "practices",
+        "PATCH",
+        f"/v1/practices/{edited['id']}",
+        {"summary": {"es": "Nuevo resumen", "en": "New summary"}},
+        headers={**SECRETARIAT, "If-Match": f'"{edited["version"]}"'},
+    )
+    stack.reset_counts()
+
+    data = await stack.data(
+        "{ practices { nodes { restId versions { number kind } transitions { toStatus } } } }",
+        None,
+        SECRETARIAT,
+    )
+
+    nodes = {node["restId"]: node for node in data["practices"]["nodes"]}
+    assert nodes[edited["id"]]["versions"] == [
+        {"number": 1, "kind": "published"},
+        {"number": 2, "kind": "edited"},
+    ]
+    for practice in practices[1:]:
+        assert nodes[practice["id"]]["versions"] == [{"number": 1, "kind": "published"}]
+    for practice in practices:
+        steps = [step["toStatus"] for step in nodes[practice["id"]]["transitions"]]
+        assert steps == ["SUBMITTED", "PUBLISHED"]
+    assert sorted(call.url.path for call in stack.calls("practices")) == [
+        "/v1/practice-transitions",
+        "/v1/practice-versions",
+        "/v1/practices",
+    ]

@@ -217,18 +217,38 @@ async def test_a_query_fanning_out_beyond_the_call_budget_stops_calling_services
     run_app: RunApp, database_url_for: DatabaseUrlFor
 ) -> None:
     stack = await start_stack(run_app, database_url_for, max_upstream_calls=4)
-    for _ in range(6):
-        await stack.practice()
+    organisations = [await stack.organisation() for _ in range(6)]
+    for organisation in organisations:
+        for _ in range(2):
+            await stack.pledge(organisation["id"])
+    first_page = await stack.data(
+        """query($id: ID!) { organisation(id: $id) {
+          pledges(first: 1) { pageInfo { endCursor } }
+        } }""",
+        {"id": organisations[0]["id"]},
+        SECRETARIAT,
+    )
+    after = first_page["organisation"]["pledges"]["pageInfo"]["endCursor"]
     stack.reset_counts()
 
-    # A practice's versions are read practice by practice: six would cost seven calls.
+    # A nested list asked `after:` a cursor is read parent by parent: six organisations
+    # would cost seven calls.
     body = await stack.query(
-        "{ practices { nodes { restId versions { number } } } }", headers=SECRETARIAT
+        """query($after: String) { organisations { nodes {
+          restId pledges(first: 1, after: $after) { nodes { restId } }
+        } } }""",
+        {"after": after},
+        headers=SECRETARIAT,
     )
 
-    assert len(stack.calls("practices")) == 4
-    practices = body["data"]["practices"]["nodes"]
-    assert len(practices) == 6
-    assert sum(item["versions"] is None for item in practices) == 3
+    assert [call.url.path for call in stack.calls("pledges")] == [
+        "/v1/organisations",
+        "/v1/pledges",
+        "/v1/pledges",
+        "/v1/pledges",
+    ]
+    nodes = body["data"]["organisations"]["nodes"]
+    assert len(nodes) == 6
+    assert sum(item["pledges"] is None for item in nodes) == 3
     assert set(_codes(body)) == {"BAD_USER_INPUT"}
     assert "more than 4 service calls" in body["errors"][0]["message"]

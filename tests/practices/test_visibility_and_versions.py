@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.practices.conftest import (
+    ANONYMOUS,
     FOCAL_GTM,
     FOCAL_HND,
     MEMBER_A,
@@ -187,3 +188,66 @@ async def test_removing_a_required_field_is_422(client: httpx.AsyncClient) -> No
         headers={**MEMBER_A, "If-Match": f'"{practice["version"]}"'},
     )
     assert response.status_code == 422
+
+
+async def test_versions_and_transitions_of_several_practices_match_each_practices_own(
+    client: httpx.AsyncClient,
+) -> None:
+    published = await published_practice(client)
+    edited = await client.patch(
+        f"/v1/practices/{published['id']}",
+        json={"summary": {"es": "Nuevo resumen", "en": "New summary"}},
+        headers={**SECRETARIAT, "If-Match": f'"{published["version"]}"'},
+    )
+    assert edited.status_code == 200, edited.text
+    sent_back = await create_practice(client)
+    await client.post(f"/v1/practices/{sent_back['id']}/submit", headers=MEMBER_A)
+    await client.post(
+        f"/v1/practices/{sent_back['id']}/request-changes",
+        json={"comment": "Añadan resultados de 2024"},
+        headers=SECRETARIAT,
+    )
+    archived = await published_practice(client)
+    await client.post(f"/v1/practices/{archived['id']}/archive", headers=SECRETARIAT)
+    unknown = "6a1f0c7e-0000-4000-8000-000000000000"
+    ids = [published["id"], sent_back["id"], archived["id"], unknown]
+
+    for who, headers in {
+        "anonymous": ANONYMOUS,
+        "author": MEMBER_A,
+        "another member": MEMBER_B,
+        "secretariat": SECRETARIAT,
+    }.items():
+        for kind in ("versions", "transitions"):
+            batch = await client.get(
+                f"/v1/practice-{kind}", params={"practice_id": ",".join(ids)}, headers=headers
+            )
+            assert batch.status_code == 200, (who, kind, batch.text)
+            # Each practice's list in its own order; the practices in any order.
+            by_practice: dict[str, list[dict[str, object]]] = {}
+            for item in batch.json()["items"]:
+                by_practice.setdefault(item["practice_id"], []).append(item)
+            expected: dict[str, list[dict[str, object]]] = {}
+            for pid in ids:
+                own = await client.get(f"/v1/practices/{pid}/{kind}", headers=headers)
+                assert own.status_code in (200, 404), (who, kind, own.text)
+                if own.status_code == 200 and own.json()["items"]:
+                    expected[pid] = own.json()["items"]
+            assert by_practice == expected, (who, kind)
+
+    steps = await client.get(
+        "/v1/practice-transitions", params={"practice_id": sent_back["id"]}, headers=MEMBER_A
+    )
+    assert "Añadan resultados de 2024" in [step["comment"] for step in steps.json()["items"]]
+    hidden = await client.get(
+        "/v1/practice-transitions", params={"practice_id": sent_back["id"]}, headers=MEMBER_B
+    )
+    assert hidden.json()["items"] == []
+
+
+async def test_a_malformed_practice_id_in_a_batch_is_a_422_naming_it(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/v1/practice-versions", params={"practice_id": "not-a-uuid"})
+    assert response.status_code == 422
+    assert "not-a-uuid" in response.text
