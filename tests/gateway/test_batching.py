@@ -556,3 +556,34 @@ async def test_practices_with_their_versions_and_transitions_cost_one_call_each(
         "/v1/practice-versions",
         "/v1/practices",
     ]
+
+
+async def test_versions_of_practices_one_level_down_cost_one_call_for_the_level(
+    stack: Stack,
+) -> None:
+    organisations = [await stack.organisation() for _ in range(3)]
+    practices = [
+        await stack.practice(
+            implementing_organisations=[{"id": organisation["id"], "name": organisation["name"]}]
+        )
+        for organisation in organisations
+        for _ in range(2)
+    ]
+    stack.reset_counts()
+
+    data = await stack.data(
+        "{ organisations { nodes { restId practices { nodes { restId versions { number } } } } } }"
+    )
+
+    versions = {
+        practice["restId"]: practice["versions"]
+        for node in data["organisations"]["nodes"]
+        for practice in node["practices"]["nodes"]
+    }
+    assert versions == {practice["id"]: [{"number": 1}] for practice in practices}
+    # Organisations (pledges service), then their practices, then those practices' versions.
+    assert [call.url.path for call in stack.calls("pledges")] == ["/v1/organisations"]
+    assert [call.url.path for call in stack.calls("practices")] == [
+        "/v1/practices",
+        "/v1/practice-versions",
+    ]
