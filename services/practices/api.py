@@ -397,36 +397,40 @@ PracticeIdsQuery = Annotated[
 @router.get(
     "/practice-versions",
     tags=["practices"],
-    response_model=schemas.PracticeVersionList,
+    response_model=schemas.PracticeVersionPage,
     responses=problem_responses(401, 422),
     description="The versions of several practices in one list, each practice's oldest first, "
-    "each shown as its own `/practices/{id}/versions` shows it; the whole answer is one page.",
+    "each shown as its own `/practices/{id}/versions` shows it; in pages of `limit`.",
 )
 async def list_versions_of_practices(
-    session: SessionDep, principal: OptionalPrincipalDep, practice_id: PracticeIdsQuery
-) -> schemas.PracticeVersionList:
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    practice_id: PracticeIdsQuery,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> schemas.PracticeVersionPage:
     """Versions of several practices."""
-    return schemas.PracticeVersionList(
-        items=await service.versions_of_practices(session, principal, practice_id)
-    )
+    return await service.versions_of_practices(session, principal, practice_id, cursor, limit)
 
 
 @router.get(
     "/practice-transitions",
     tags=["practice workflow"],
-    response_model=schemas.PracticeTransitionList,
+    response_model=schemas.PracticeTransitionPage,
     responses=problem_responses(401, 422),
     description="The workflow steps of several practices in one list, each practice's oldest "
     "first, each shown as its own `/practices/{id}/transitions` shows it (comments for that "
-    "practice's authors and reviewers); the whole answer is one page.",
+    "practice's authors and reviewers); in pages of `limit`.",
 )
 async def list_transitions_of_practices(
-    session: SessionDep, principal: OptionalPrincipalDep, practice_id: PracticeIdsQuery
-) -> schemas.PracticeTransitionList:
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    practice_id: PracticeIdsQuery,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> schemas.PracticeTransitionPage:
     """Workflow histories of several practices."""
-    return schemas.PracticeTransitionList(
-        items=await service.transitions_of_practices(session, principal, practice_id)
-    )
+    return await service.transitions_of_practices(session, principal, practice_id, cursor, limit)
 
 
 # --- inventory ---------------------------------------------------------------------------

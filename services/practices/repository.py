@@ -357,31 +357,35 @@ async def practices_by_id(
 
 
 async def versions_of(
-    session: AsyncSession, practice_ids: Sequence[uuid.UUID]
-) -> list[PracticeVersion]:
-    """The versions of several practices, each practice's oldest first."""
-    if not practice_ids:
-        return []
-    result = await session.scalars(
-        select(PracticeVersion)
-        .where(PracticeVersion.practice_id.in_(practice_ids))
-        .order_by(PracticeVersion.practice_id, PracticeVersion.number)
+    session: AsyncSession, practice_ids: Sequence[uuid.UUID], cursor: str | None, limit: int
+) -> tuple[list[PracticeVersion], str | None]:
+    """A page of the versions of several practices, each practice's oldest first."""
+    return await keyset_page(
+        session,
+        select(PracticeVersion).where(PracticeVersion.practice_id.in_(practice_ids)),
+        order_by=[PracticeVersion.practice_id.expression, PracticeVersion.number.expression],
+        sort_key=lambda version: (version.practice_id, version.number),
+        cursor=cursor,
+        limit=limit,
     )
-    return list(result.all())
 
 
 async def transitions_of(
-    session: AsyncSession, practice_ids: Sequence[uuid.UUID]
-) -> list[PracticeTransition]:
-    """The workflow steps of several practices, each practice's oldest first."""
-    if not practice_ids:
-        return []
-    result = await session.scalars(
-        select(PracticeTransition)
-        .where(PracticeTransition.practice_id.in_(practice_ids))
-        .order_by(PracticeTransition.practice_id, PracticeTransition.at, PracticeTransition.id)
+    session: AsyncSession, practice_ids: Sequence[uuid.UUID], cursor: str | None, limit: int
+) -> tuple[list[PracticeTransition], str | None]:
+    """A page of the workflow steps of several practices, each practice's oldest first."""
+    return await keyset_page(
+        session,
+        select(PracticeTransition).where(PracticeTransition.practice_id.in_(practice_ids)),
+        order_by=[
+            PracticeTransition.practice_id.expression,
+            PracticeTransition.at.expression,
+            PracticeTransition.id.expression,
+        ],
+        sort_key=lambda step: (step.practice_id, step.at, step.id),
+        cursor=cursor,
+        limit=limit,
     )
-    return list(result.all())
 
 
 # --- inventory ---------------------------------------------------------------------------

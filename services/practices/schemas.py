@@ -8,6 +8,7 @@ from typing import Any, Literal, Self
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
+from services.common.pagination import Page
 from services.common.schemas import LocalizedText
 from services.common.vocabulary import (
     CountryCode,
@@ -387,6 +388,51 @@ class PracticeTransitionList(BaseModel):
     )
 
     items: list[PracticeTransition]
+
+
+class PracticeVersionPage(Page[PracticeVersion]):
+    """A page of the versions of several practices, each practice's oldest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "items": [
+                    {
+                        "practice_id": "3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11",
+                        "number": 1,
+                        "kind": "published",
+                        "changed_fields": ["title", "summary", "country", "themes", "status"],
+                        "changed_by": "secretariat-ana",
+                        "changed_at": "2026-03-05T15:30:00Z",
+                        "snapshot": {"title": _TITLE_EXAMPLE, "status": "published"},
+                    }
+                ],
+                "next_cursor": None,
+            }
+        }
+    )
+
+
+class PracticeTransitionPage(Page[PracticeTransition]):
+    """A page of the workflow steps of several practices, each practice's oldest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "items": [
+                    {
+                        "practice_id": "3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11",
+                        "from_status": "draft",
+                        "to_status": "submitted",
+                        "actor": "focal-gtm-1",
+                        "comment": None,
+                        "at": "2026-03-02T10:00:00Z",
+                    }
+                ],
+                "next_cursor": None,
+            }
+        }
+    )
 
 
 # --- inventory ---------------------------------------------------------------------------

@@ -288,34 +288,45 @@ async def _visible_practices(
 
 
 async def versions_of_practices(
-    session: AsyncSession, principal: Principal | None, practice_ids: Sequence[uuid.UUID]
-) -> list[schemas.PracticeVersion]:
-    """The versions of several practices, as `practice_versions` shows each of them; the
-    practices the caller may not see are absent.
+    session: AsyncSession,
+    principal: Principal | None,
+    practice_ids: Sequence[uuid.UUID],
+    cursor: str | None,
+    limit: int,
+) -> schemas.PracticeVersionPage:
+    """A page of the versions of several practices, as `practice_versions` shows each of
+    them; the practices the caller may not see are absent.
     """
     visible = [
         practice.id for practice in await _visible_practices(session, principal, practice_ids)
     ]
-    return [
-        _version_view(version, principal)
-        for version in await repository.versions_of(session, visible)
-    ]
+    versions, next_cursor = await repository.versions_of(session, visible, cursor, limit)
+    return schemas.PracticeVersionPage(
+        items=[_version_view(version, principal) for version in versions],
+        next_cursor=next_cursor,
+    )
 
 
 async def transitions_of_practices(
-    session: AsyncSession, principal: Principal | None, practice_ids: Sequence[uuid.UUID]
-) -> list[schemas.PracticeTransition]:
-    """The workflow steps of several practices, as `practice_transitions` shows each of
-    them (comments for each practice's authors and reviewers); invisible practices are absent.
+    session: AsyncSession,
+    principal: Principal | None,
+    practice_ids: Sequence[uuid.UUID],
+    cursor: str | None,
+    limit: int,
+) -> schemas.PracticeTransitionPage:
+    """A page of the workflow steps of several practices, as `practice_transitions` shows
+    each of them (comments for each practice's authors and reviewers); invisible practices
+    are absent.
     """
     visible = {
         practice.id: _may_review(principal, practice)
         for practice in await _visible_practices(session, principal, practice_ids)
     }
-    return [
-        _transition_view(step, principal, visible[step.practice_id])
-        for step in await repository.transitions_of(session, list(visible))
-    ]
+    steps, next_cursor = await repository.transitions_of(session, list(visible), cursor, limit)
+    return schemas.PracticeTransitionPage(
+        items=[_transition_view(step, principal, visible[step.practice_id]) for step in steps],
+        next_cursor=next_cursor,
+    )
 
 
 # --- writing -----------------------------------------------------------------------------

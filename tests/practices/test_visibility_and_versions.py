@@ -251,3 +251,22 @@ async def test_a_malformed_practice_id_in_a_batch_is_a_422_naming_it(
     response = await client.get("/v1/practice-versions", params={"practice_id": "not-a-uuid"})
     assert response.status_code == 422
     assert "not-a-uuid" in response.text
+
+
+async def test_versions_of_several_practices_come_page_by_page_without_loss(
+    client: httpx.AsyncClient,
+) -> None:
+    practices = [await published_practice(client) for _ in range(3)]
+    ids = ",".join(practice["id"] for practice in practices)
+
+    seen: list[str] = []
+    cursor: str | None = None
+    for _ in range(4):
+        params = {"practice_id": ids, "limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/v1/practice-versions", params=params)).json()
+        seen.extend(version["practice_id"] for version in page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert sorted(seen) == sorted(practice["id"] for practice in practices)
