@@ -9,11 +9,12 @@ leak one caller's data to another.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 
@@ -21,6 +22,8 @@ from gateway.errors import GatewayError
 from gateway.upstream import ParamValue, Upstream
 
 Record = dict[str, Any]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +326,30 @@ class Loaders:
             return None
         return await self[name].load(str(key))
 
+    def one_now(self, name: str, key: str | None) -> Record | Awaitable[Record | None] | None:
+        """As `one`, but the record itself when it is already in the loader (primed or
+        read earlier in this request), so a resolver needs no coroutine for it."""
+        if key is None:
+            return None
+        return _now_or_later(self[name].load(str(key)))
+
+    def many_now(self, name: str, keys: Iterable[str]) -> list[Record] | Awaitable[list[Record]]:
+        """As `many`, but the records themselves when all are already in the loader."""
+        keys = [str(key) for key in keys]
+        if not keys:
+            return []
+        loader = self[name]
+        futures = [loader.load(key) for key in keys]
+        if all(_finished(future) for future in futures):
+            found = [cast("asyncio.Future[Record | None]", future).result() for future in futures]
+            return [record for record in found if record is not None]
+        return self._many_later(futures)
+
+    @staticmethod
+    async def _many_later(futures: list[Awaitable[Record | None]]) -> list[Record]:
+        records = await asyncio.gather(*futures)
+        return [record for record in records if record is not None]
+
     async def many(self, name: str, keys: Iterable[str]) -> list[Record]:
         """The records with these ids, in the ids' order, skipping the absent ones."""
         keys = [str(key) for key in keys]
@@ -362,3 +389,36 @@ class Loaders:
         """Remember a record read by a list call, so a later lookup by id is free."""
         resource = RESOURCES[name]
         self[name].prime(str(record[resource.key]), record)
+
+
+def _finished(future: Awaitable[Any]) -> bool:
+    """True for a loader's future that already holds its value (not an error)."""
+    return (
+        isinstance(future, asyncio.Future)
+        and future.done()
+        and not future.cancelled()
+        and future.exception() is None
+    )
+
+
+def _now_or_later(future: Awaitable[T]) -> T | Awaitable[T]:
+    if _finished(future):
+        return cast("asyncio.Future[T]", future).result()
+    return future
+
+
+def build_now(found: T | Awaitable[T], build: Callable[[T], R]) -> R:
+    """`build(found)`, at once when `found` is a value, else when it arrives.
+
+    A resolver returning this is synchronous for records already read (graphql-core
+    then needs no task for the field); otherwise it returns an awaitable, which
+    graphql-core awaits like an async resolver's result. The cast keeps the resolver's
+    declared (GraphQL) type.
+    """
+    if isinstance(found, Awaitable):
+
+        async def later() -> R:
+            return build(await found)
+
+        return cast(R, later())
+    return build(found)

@@ -30,6 +30,10 @@ class ResourceNode(relay.Node):
         return cls(key=str(data["id"]), data=data)
 
     @classmethod
+    def from_rest_many(cls, records: Iterable[Record]) -> list[Self]:
+        return [cls.from_rest(data) for data in records]
+
+    @classmethod
     def build(cls, data: Record | None) -> Self | None:
         return None if data is None else cls.from_rest(data)
 

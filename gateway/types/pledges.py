@@ -20,7 +20,7 @@ from gateway.connections import (
     node_fields,
 )
 from gateway.context import Info
-from gateway.loaders import Record
+from gateway.loaders import Record, build_now
 from gateway.types.base import to_date, to_datetime, to_enum
 from gateway.types.nodes import ResourceNode
 from gateway.values import LocalizedText, Money, VocabularyTerm, pillar, theme
@@ -318,9 +318,9 @@ class Pledge(ResourceNode):
     loader_name = "pledge"
 
     @strawberry.field(description="The pledging organisation.")
-    async def contributor(self, info: Info) -> Organisation | None:
-        record = await info.context.loaders.one("organisation", self.data.get("contributor_id"))
-        return Organisation.build(record)
+    def contributor(self, info: Info) -> Organisation | None:
+        record = info.context.loaders.one_now("organisation", self.data.get("contributor_id"))
+        return build_now(record, Organisation.build)
 
     @strawberry.field(description="What the pledge offers.")
     def kind(self) -> PledgeKind | None:
@@ -352,20 +352,20 @@ class Pledge(ResourceNode):
         return bool(self.data.get("regional"))
 
     @strawberry.field(description="The action-plan objectives the pledge is linked to.")
-    async def objectives(self, info: Info) -> list[Objective] | None:
-        records = await info.context.loaders.many("objective", self.data.get("objective_ids", []))
-        return [Objective.from_rest(record) for record in records]
+    def objectives(self, info: Info) -> list[Objective] | None:
+        records = info.context.loaders.many_now("objective", self.data.get("objective_ids", []))
+        return build_now(records, Objective.from_rest_many)
 
     @strawberry.field(description="The date the pledge was announced.")
     def announced_on(self) -> date | None:
         return to_date(self.data.get("announced_on"))
 
     @strawberry.field(description="The event (events service) where it was announced.")
-    async def announced_at(self, info: Info) -> EventRef | None:
+    def announced_at(self, info: Info) -> EventRef | None:
         from gateway.types.events import Event
 
-        record = await info.context.loaders.one("event", self.data.get("announced_at"))
-        return Event.build(record)
+        record = info.context.loaders.one_now("event", self.data.get("announced_at"))
+        return build_now(record, Event.build)
 
     @strawberry.field(description="How the money flows.")
     def funding_mechanism(self) -> FundingMechanism | None:
