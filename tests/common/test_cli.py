@@ -1,12 +1,13 @@
-"""The `mirps` command's token and migrate subcommands."""
+"""The `mirps` command: token, migrate, demo and the demo hook."""
 
 from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from typer.testing import CliRunner
 
-from services.cli import app
+from services.cli import app, load_demo
 from services.common.auth import TokenVerifier
 from tests.conftest import TEST_COMMON_SETTINGS
 
@@ -90,3 +91,12 @@ def test_demo_for_an_unknown_service_is_a_one_line_error() -> None:
     result = runner.invoke(app, ["demo", "payroll"])
     assert result.exit_code == 1
     assert "unknown service 'payroll'" in result.output
+
+
+@pytest.mark.parametrize("service", ["pledges", "practices", "events"])
+async def test_demo_data_loads_once_so_make_run_can_be_run_again(
+    service: str, database_url_for
+) -> None:
+    url = await database_url_for(service)
+    assert await load_demo(service, url) == "demo data loaded"
+    assert await load_demo(service, url) == "demo data already present"
