@@ -11,12 +11,23 @@ Create Date: 2026-11-28 05:00:00+00:00
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-from services.practices.search import SORT_KEY_LENGTH, title_sort_key
+# Frozen copy of the sort key as it was when this revision was written: a migration must
+# not change meaning when the app's code (services/practices/search.py) later changes.
+SORT_KEY_LENGTH = 300
+
+
+def title_sort_key(title_es: str | None, title_en: str | None) -> str:
+    """Spanish title (else English), case-folded, accents removed, cut to 300 characters."""
+    decomposed = unicodedata.normalize("NFKD", title_es or title_en or "")
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return unicodedata.normalize("NFC", bare.casefold())[:SORT_KEY_LENGTH]
+
 
 revision: str = "practices_0003"
 down_revision: str | None = "practices_0002"
