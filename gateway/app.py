@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import httpx
+import orjson
 from fastapi import FastAPI, Request
 from strawberry.fastapi import GraphQLRouter
 
@@ -19,6 +20,13 @@ from services.common.health import HealthStatus
 from services.common.logging import RequestContextMiddleware, configure_logging
 from services.common.observability import instrument_app, instrument_upstreams
 from services.common.safeguards import install_body_limit, install_cors
+
+
+class JSONRouter(GraphQLRouter[Context, None]):
+    """strawberry's router, answering with orjson (a 50-pledge answer is ~1,500 values)."""
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
 
 def create_app(
@@ -62,7 +70,7 @@ def create_app(
     )
     app.state.settings = settings
     install_error_handlers(app)
-    graphql = GraphQLRouter(
+    graphql = JSONRouter(
         build_schema(settings),
         context_getter=context_getter,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,

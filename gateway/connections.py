@@ -38,8 +38,13 @@ After = Annotated[
 
 @strawberry.type(description="An item of a list with the cursor that continues after it.")
 class Edge(Generic[NodeT]):
-    cursor: str = strawberry.field(description="Pass as `after` to continue after this item.")
     node: NodeT = strawberry.field(description="The item.")
+    # (service cursor, skip): the cursor is encoded only when a query asks for it.
+    position: strawberry.Private[tuple[str | None, int]]
+
+    @strawberry.field(description="Pass as `after` to continue after this item.")
+    def cursor(self) -> str:
+        return encode_cursor(*self.position)
 
 
 @strawberry.type(description="One page of a list, Relay style.")
@@ -152,21 +157,17 @@ def connection(
     next_cursor: str | None = body.get("next_cursor")
     edges = []
     for index, item in enumerate(items):
-        last = index == len(items) - 1
-        cursor = (
-            encode_cursor(next_cursor, 0)
-            if last and next_cursor is not None
-            else encode_cursor(start, skip + index + 1)
-        )
-        edges.append(Edge(cursor=cursor, node=build(item)))
+        last = index == len(items) - 1 and next_cursor is not None
+        position = (next_cursor, 0) if last else (start, skip + index + 1)
+        edges.append(Edge(node=build(item), position=position))
     total = body.get("total_count", body.get("total"))
     return connection_type(
         edges=edges,
         page_info=relay.PageInfo(
             has_next_page=next_cursor is not None,
             has_previous_page=start is not None or skip > 0,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=edges[0].cursor() if edges else None,
+            end_cursor=edges[-1].cursor() if edges else None,
         ),
         total_count=total if isinstance(total, int) else None,
         **extra,
@@ -189,17 +190,14 @@ def grouped_connection(
     """
     size = page_size(context, first)
     items = records[:size]
-    edges = [
-        Edge(cursor=encode_cursor(None, index + 1), node=build(item))
-        for index, item in enumerate(items)
-    ]
+    edges = [Edge(node=build(item), position=(None, index + 1)) for index, item in enumerate(items)]
     return connection_type(
         edges=edges,
         page_info=relay.PageInfo(
             has_next_page=len(records) > size,
             has_previous_page=False,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=edges[0].cursor() if edges else None,
+            end_cursor=edges[-1].cursor() if edges else None,
         ),
         total_count=len(records),
         **extra,

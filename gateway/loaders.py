@@ -358,6 +358,16 @@ class Loaders:
         records = await self[name].load_many(keys)
         return [record for record in records if record is not None]
 
+    async def preload(self, name: str, keys: Iterable[str | None]) -> None:
+        """Read these records now, in one batch, so later `one_now` calls find them.
+
+        A failed batch is not raised here: each field that reads one of the records gets
+        the error then (and only that field is null).
+        """
+        loader = self[name]
+        wanted = dict.fromkeys(str(key) for key in keys if key is not None)
+        await asyncio.gather(*(loader.load(key) for key in wanted), return_exceptions=True)
+
     async def children(
         self, name: str, parent: str, filters: Mapping[str, ParamValue] | None = None
     ) -> list[Record]:

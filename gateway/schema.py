@@ -34,6 +34,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from gateway import fast_fields
 from gateway.arguments import IdArg
 from gateway.config import GatewaySettings
 from gateway.context import Context, Info
@@ -169,12 +170,14 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
         if settings.max_batch_operations > 0
         else None
     )
-    return GatewaySchema(
+    built = GatewaySchema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(batching_config=batching),
     )
+    fast_fields.install(built)
+    return built
 
 
 # The schema as exported to gateway/schema.graphql (limits do not change the types).

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
+import orjson
 
 from gateway.clients import ServiceClients
 from gateway.errors import BadUserInput, ServiceUnavailable, UpstreamError
@@ -105,7 +106,7 @@ class Upstream:
         self, service: str, path: str, params: Mapping[str, ParamValue] | None = None
     ) -> Any:
         """GET a JSON document."""
-        return (await self.call(service, "GET", path, params=params)).json()
+        return _json(await self.call(service, "GET", path, params=params))
 
     async def send(
         self,
@@ -121,13 +122,18 @@ class Upstream:
         response = await self.call(service, method, path, params=params, json=body, headers=headers)
         if not response.content:
             return None
-        return response.json()
+        return _json(response)
+
+
+def _json(response: httpx.Response) -> Any:
+    """The JSON body (orjson: the services' pages are the gateway's largest inputs)."""
+    return orjson.loads(response.content)
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:
     """The problem+json body, or a minimal one when the body is something else."""
     try:
-        body = response.json()
+        body = _json(response)
     except ValueError:
         body = None
     if isinstance(body, dict):
