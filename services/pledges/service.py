@@ -823,25 +823,22 @@ async def list_pledges(
         session, statement, [Pledge.created_at, Pledge.id], cursor, limit, ids
     )
     reads = await pledge_reads(session, items)
-    organisations: dict[uuid.UUID, Organisation] = {}
-    objectives: dict[uuid.UUID, Objective] = {}
+    organisations: dict[uuid.UUID, OrganisationRead] = {}
+    objectives: dict[uuid.UUID, ObjectiveRead] = {}
+    # Each embedded record is built once per page, however many pledges share it.
     if "contributor" in include:
-        organisations = await repository.organisations_by_id(
-            session, {read.contributor_id for read in reads}
-        )
+        found = await repository.organisations_by_id(session, {r.contributor_id for r in reads})
+        organisations = {key: organisation_read(value) for key, value in found.items()}
     if "objectives" in include:
-        objectives = await repository.objectives_by_id(
+        linked = await repository.objectives_by_id(
             session, {oid for read in reads for oid in read.objective_ids}
         )
+        objectives = {key: objective_read(value) for key, value in linked.items()}
     listed = [
         PledgeListItem(
             **read.__dict__,
-            contributor=organisation_read(organisations[read.contributor_id])
-            if read.contributor_id in organisations
-            else None,
-            objectives=[
-                objective_read(objectives[o]) for o in read.objective_ids if o in objectives
-            ]
+            contributor=organisations.get(read.contributor_id),
+            objectives=[objectives[o] for o in read.objective_ids if o in objectives]
             if "objectives" in include
             else None,
         )

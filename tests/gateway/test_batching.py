@@ -27,7 +27,7 @@ query {
 """
 
 
-async def test_fifty_pledges_with_contributors_objectives_and_events_cost_two_calls(
+async def test_fifty_pledges_with_contributors_objectives_and_events_cost_three_calls_in_two_rounds(
     stack: Stack,
 ) -> None:
     organisations = [await stack.organisation() for _ in range(5)]
@@ -48,12 +48,14 @@ async def test_fifty_pledges_with_contributors_objectives_and_events_cost_two_ca
     assert all(node["contributor"]["name"].startswith("Org ") for node in nodes)
     assert all(len(node["objectives"]) == 1 for node in nodes)
     assert all(node["announcedAt"]["kind"] == "LEARNING_EVENT" for node in nodes)
-    # The pledges come with their contributors and objectives embedded (one call), the
-    # events in one batched call: two upstream requests, within the target of three.
-    (pledge_call,) = stack.calls("pledges")
-    assert pledge_call.url.path == "/v1/pledges"
-    include = parse_qs(pledge_call.url.query.decode())["include"][0]
-    assert sorted(include.split(",")) == ["contributor", "objectives"]
+    # The pledges come with their contributors embedded (one call); then the objectives
+    # and the events, one batch call each: three upstream requests, the target's bound.
+    page_call, objective_call = stack.calls("pledges")
+    assert page_call.url.path == "/v1/pledges"
+    assert parse_qs(page_call.url.query.decode())["include"] == ["contributor"]
+    assert objective_call.url.path == "/v1/objectives"
+    batch = parse_qs(objective_call.url.query.decode())
+    assert sorted(batch["ids"][0].split(",")) == sorted(objective["id"] for objective in objectives)
     event_calls = stack.calls("events")
     assert len(event_calls) == 1
     assert stack.calls("practices") == []
