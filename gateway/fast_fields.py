@@ -8,7 +8,8 @@ frontend query (~1,600 fields) it was about a quarter of the gateway's CPU time.
 
 `install(schema)` replaces, once at start-up, the resolver of each field that needs none
 of that — a plain synchronous method taking `self` and optionally `info`, with no GraphQL
-arguments, permission classes or field extensions — by a direct call of the method.
+arguments, permission classes or field extensions — by a direct call of the method; and
+the resolver of each plain attribute (`LocalizedText.es`) by a direct `getattr`.
 Everything else (async fields, fields with arguments, relay ids) keeps strawberry's own
 resolver. Schema extensions are unaffected: they wrap resolvers at execution time.
 """
@@ -45,7 +46,11 @@ def install(schema: strawberry.Schema) -> list[str]:
 def direct_resolver(graphql_field: GraphQLField, info_class: type) -> Resolver | None:
     """A direct call of the field's method, or None when the field is not simple."""
     field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not isinstance(field, StrawberryField) or not is_simple(field):
+    if not isinstance(field, StrawberryField):
+        return None
+    if field.is_basic_field and field.default_resolver is getattr:
+        return attribute_resolver(field.python_name)
+    if not is_simple(field):
         return None
     assert field.base_resolver is not None
     method: Resolver = field.base_resolver.wrapped_func  # type: ignore[assignment]
@@ -62,6 +67,15 @@ def direct_resolver(graphql_field: GraphQLField, info_class: type) -> Resolver |
         return method(source, **{name: info_class(_raw_info=info, _field=field)})
 
     return resolve_with_info
+
+
+def attribute_resolver(name: str) -> Resolver:
+    """The attribute itself, as strawberry's default resolver reads it (`getattr`)."""
+
+    def resolve(source: Any, _info: Any) -> Any:
+        return getattr(source, name)
+
+    return resolve
 
 
 def is_simple(field: StrawberryField) -> bool:

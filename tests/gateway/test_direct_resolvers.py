@@ -49,13 +49,14 @@ def test_simple_fields_get_a_direct_resolver_and_the_others_keep_strawberrys() -
         ("PledgeEdge", "cursor"),
     ]:
         assert resolver_of(schema, type_name, field).startswith("direct_resolver")
+    assert resolver_of(schema, "LocalizedText", "es").startswith("attribute_resolver")
     for type_name, field in [
         ("Pledge", "id"),
         ("Pledge", "entries"),
         ("LocalizedText", "text"),
         ("Query", "pledges"),
     ]:
-        assert not resolver_of(schema, type_name, field).startswith("direct_resolver")
+        assert resolver_of(schema, type_name, field).startswith("GraphQLCoreConverter")
 
 
 async def test_direct_resolvers_answer_exactly_as_strawberrys_own(
