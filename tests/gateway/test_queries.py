@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.gateway.conftest import SECRETARIAT, Stack
+from tests.gateway.conftest import SECRETARIAT, DatabaseUrlFor, RunApp, Stack, start_stack
 
 
 @dataclass
@@ -380,6 +380,30 @@ async def test_connections_page_with_first_and_after(stack: Stack) -> None:
     first_two = (await stack.data(page, {"after": None}))["pledges"]
     middle = (await stack.data(page, {"after": first_two["edges"][0]["cursor"]}))["pledges"]
     assert [edge["node"]["restId"] for edge in middle["edges"]] == seen[1:3]
+
+
+async def test_continuing_again_and_again_from_a_middle_edge_walks_the_whole_list(
+    run_app: RunApp, database_url_for: DatabaseUrlFor
+) -> None:
+    stack = await start_stack(run_app, database_url_for, max_page_size=3)
+    organisation = await stack.organisation()
+    created = [(await stack.pledge(organisation["id"]))["id"] for _ in range(8)]
+    page = """query($after: String) { pledges(first: 3, after: $after) {
+      pageInfo { hasNextPage hasPreviousPage } edges { cursor node { restId } } } }"""
+
+    # Each time, continue after the SECOND edge of the page: a "load more from here".
+    walked: list[str] = []
+    after = None
+    for _ in range(6):
+        data = (await stack.data(page, {"after": after}))["pledges"]
+        ids = [edge["node"]["restId"] for edge in data["edges"]]
+        walked.extend(ids[:2] if len(ids) > 2 else ids)
+        if len(ids) < 2:
+            break
+        after = data["edges"][1]["cursor"]
+
+    assert walked == created
+    assert data["pageInfo"]["hasPreviousPage"] is True
 
 
 async def test_a_garbage_cursor_is_bad_user_input(stack: Stack) -> None:
