@@ -138,19 +138,19 @@ async def fetch_page(
         # Cursors this gateway makes skip at most one page into a service page; a larger
         # skip is forged and would fetch more than the maximum page size from the service.
         raise BadUserInput("`after` is not a cursor of this list", argument="after")
-    if skip:
-        # After an edge inside a service page: first the service's own cursor at that edge,
-        # so this page's edge cursors count from it — their skip stays within one page
-        # however many times a client continues from a middle edge.
+    if skip + size > context.max_page_size:
+        # This page's edge cursors would skip past the bound (a client continuing again
+        # and again from middle edges): first the service's own cursor at the edge, so
+        # they count from there.
         before = await context.upstream.get(
             service, path, {**params, "limit": skip, "cursor": start}
         )
         if before.get("next_cursor") is None:
             return [], {**before, "items": []}, start, skip
         start, skip = before["next_cursor"], 0
-    query: dict[str, ParamValue] = {**params, "limit": max(size, 1), "cursor": start}
+    query: dict[str, ParamValue] = {**params, "limit": max(size + skip, 1), "cursor": start}
     body = await context.upstream.get(service, path, query)
-    items = list(body.get("items", []))[:size]
+    items = list(body.get("items", []))[skip : skip + size]
     return items, body, start, skip
 
 
