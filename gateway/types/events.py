@@ -275,13 +275,10 @@ class Event(ResourceNode):
     async def pledges_announced(
         self, info: Info, first: First = None, after: After = None
     ) -> PledgeConnectionRef | None:
-        from gateway.types.pledges import Pledge, PledgeConnection, pledge_connection
+        from gateway.types.pledges import grouped_pledges, pledge_connection
 
         if after is None:
-            records = await info.context.loaders.children("pledges_by_event", self.key)
-            return grouped_connection(
-                info.context, PledgeConnection, records, first, Pledge.from_rest
-            )
+            return await grouped_pledges(info, "pledges_by_event", self.key, first)
         return await pledge_connection(info, first, after, announced_at=self.key)
 
     @strawberry.field(description="Registration numbers (public; no personal data).")

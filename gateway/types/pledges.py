@@ -260,10 +260,7 @@ class Objective(ResourceNode):
         self, info: Info, first: First = None, after: After = None
     ) -> PledgeConnection | None:
         if after is None:
-            records = await info.context.loaders.children("pledges_by_objective", self.key)
-            return grouped_connection(
-                info.context, PledgeConnection, records, first, Pledge.from_rest
-            )
+            return await grouped_pledges(info, "pledges_by_objective", self.key, first)
         return await pledge_connection(info, first, after, objective_id=self.key)
 
     @strawberry.field(
@@ -612,13 +609,17 @@ PRELOADED: dict[str, tuple[str, Callable[[Record], list[str]]]] = {
 }
 
 
+def embed_filters(fields: set[str]) -> dict[str, str]:
+    """`?include=` for the embeddable fields a query reads on pledges (or nothing)."""
+    include = sorted(EMBEDDABLE[name] for name in fields if name in EMBEDDABLE)
+    return {"include": ",".join(include)} if include else {}
+
+
 async def pledge_connection(
     info: Info, first: int | None, after: str | None, **filters: Any
 ) -> PledgeConnection:
     fields = node_fields(info)
-    include = sorted(EMBEDDABLE[name] for name in fields if name in EMBEDDABLE)
-    if include:
-        filters = {**filters, "include": ",".join(include)}
+    filters = {**filters, **embed_filters(fields)}
     items, body, start, skip = await fetch_page(
         info.context, SERVICE, "/v1/pledges", filters, first=first, after=after
     )
@@ -630,6 +631,18 @@ async def pledge_connection(
     ]
     await asyncio.gather(*loads)
     return connection(PledgeConnection, items, body, start, skip, Pledge.from_rest)
+
+
+async def grouped_pledges(
+    info: Info, children: str, parent: str, first: int | None
+) -> PledgeConnection:
+    """The first page of one parent's pledges, read for the whole level in one call (with
+    their contributors embedded when the query reads them)."""
+    records = await info.context.loaders.children(
+        children, parent, embed_filters(node_fields(info))
+    )
+    prime_embedded(info, records)
+    return grouped_connection(info.context, PledgeConnection, records, first, Pledge.from_rest)
 
 
 def prime_embedded(info: Info, pledges: list[Record]) -> None:

@@ -167,6 +167,37 @@ async def test_organisations_with_their_pledges_cost_one_call_per_level(stack: S
     assert sorted(batched) == sorted(organisation["id"] for organisation in organisations)
 
 
+async def test_nested_pledges_come_with_their_contributors_embedded(stack: Stack) -> None:
+    organisations = [await stack.organisation() for _ in range(3)]
+    objectives = [await stack.objective() for _ in range(2)]
+    event = await stack.event()
+    for index in range(6):
+        await stack.pledge(
+            organisations[index % 3]["id"],
+            objective_ids=[objectives[index % 2]["id"]],
+            announced_at=event["id"],
+        )
+    stack.reset_counts()
+
+    data = await stack.data(
+        """{ objectives { nodes { pledges { nodes { contributor { name } } } } }
+             events { nodes { pledgesAnnounced { nodes { contributor { name } } } } } }"""
+    )
+
+    names = {organisation["name"] for organisation in organisations}
+    by_objective = [node["pledges"]["nodes"] for node in data["objectives"]["nodes"]]
+    assert [len(pledges) for pledges in by_objective] == [3, 3]
+    announced = data["events"]["nodes"][0]["pledgesAnnounced"]["nodes"]
+    assert len(announced) == 6
+    for pledge in [*announced, *(pledge for pledges in by_objective for pledge in pledges)]:
+        assert pledge["contributor"]["name"] in names
+    # Each nested list asks for the contributors in its one call; no organisation lookups.
+    calls = [call.url for call in stack.calls("pledges")]
+    assert [url.path for url in calls] == ["/v1/objectives", "/v1/pledges", "/v1/pledges"]
+    for url in calls[1:]:
+        assert parse_qs(url.query.decode())["include"] == ["contributor"]
+
+
 async def test_a_batched_nested_list_continues_from_its_cursor(stack: Stack) -> None:
     organisation = await stack.organisation()
     titles = [f"Pledge {index}" for index in range(3)]
