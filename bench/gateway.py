@@ -235,12 +235,11 @@ async def direct_rest(client: httpx.AsyncClient, urls: dict[str, str]) -> int:
 async def direct_rest_embedded(client: httpx.AsyncClient, urls: dict[str, str]) -> int:
     """The same as the gateway fetches it: the page with `?include=contributor`, then the
     objectives and the events by `?ids=` in parallel (three calls in two rounds)."""
-    page = (
-        await client.get(
-            f"{urls['pledges']}/v1/pledges", params={"limit": 50, "include": "contributor"}
-        )
-    ).json()
-    items = page["items"]
+    response = await client.get(
+        f"{urls['pledges']}/v1/pledges", params={"limit": 50, "include": "contributor"}
+    )
+    response.raise_for_status()
+    items = response.json()["items"]
     objective_ids = ",".join(sorted({oid for item in items for oid in item["objective_ids"]}))
     event_ids = ",".join(sorted({item["announced_at"] for item in items if item["announced_at"]}))
     responses = await asyncio.gather(

@@ -142,8 +142,10 @@ async def fetch_page(
         # This page's edge cursors would skip past the bound (a client continuing again
         # and again from middle edges): first the service's own cursor at the edge, so
         # they count from there.
+        # Only where the cursor falls matters here: nothing embedded (`include`) is wanted.
+        lookup = {name: value for name, value in params.items() if name != "include"}
         before = await context.upstream.get(
-            service, path, {**params, "limit": skip, "cursor": start}
+            service, path, {**lookup, "limit": skip, "cursor": start}
         )
         if before.get("next_cursor") is None:
             return [], {**before, "items": []}, start, skip

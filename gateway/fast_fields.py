@@ -8,10 +8,14 @@ frontend query (~1,600 fields) it was about a quarter of the gateway's CPU time.
 
 `install(schema)` replaces, once at start-up, the resolver of each field that needs none
 of that — a plain synchronous method taking `self` and optionally `info`, with no GraphQL
-arguments, permission classes or field extensions — by a direct call of the method; and
-the resolver of each plain attribute (`LocalizedText.es`) by a direct `getattr`.
-Everything else (async fields, fields with arguments, relay ids) keeps strawberry's own
-resolver. Schema extensions are unaffected: they wrap resolvers at execution time.
+arguments, permission classes, field extensions or exception handlers, not a
+subscription — by a direct call of the method; and the resolver of each plain attribute
+(`LocalizedText.es`) by a direct `getattr`. Everything else keeps strawberry's resolver.
+Schema extensions are unaffected: they wrap resolvers at execution time.
+
+This reads strawberry's schema internals (the field behind each graphql-core field, its
+resolver's parameters). The lock file pins strawberry; after an upgrade,
+tests/gateway/test_direct_resolvers.py compares every answer with strawberry's own path.
 """
 
 from __future__ import annotations
@@ -30,23 +34,24 @@ Resolver = Callable[..., Any]
 
 def install(schema: strawberry.Schema) -> list[str]:
     """Give every simple field of `schema` a direct resolver; returns their `Type.field`."""
-    info_class = schema.config.info_class
     installed = []
     for graphql_type in schema._schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType):
             continue
         for name, graphql_field in graphql_type.fields.items():
-            resolver = direct_resolver(graphql_field, info_class)
+            resolver = direct_resolver(schema, graphql_field)
             if resolver is not None:
                 graphql_field.resolve = resolver
                 installed.append(f"{graphql_type.name}.{name}")
     return installed
 
 
-def direct_resolver(graphql_field: GraphQLField, info_class: type) -> Resolver | None:
-    """A direct call of the field's method, or None when the field is not simple."""
+def direct_resolver(schema: strawberry.Schema, graphql_field: GraphQLField) -> Resolver | None:
+    """A direct read of the field, or None when strawberry's resolver does more than that."""
     field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not isinstance(field, StrawberryField):
+    if not isinstance(field, StrawberryField) or graphql_field.args or field.is_subscription:
+        return None
+    if schema.schema_converter._get_field_exception_handlers(field):
         return None
     if field.is_basic_field and field.default_resolver is getattr:
         return attribute_resolver(field.python_name)
@@ -62,6 +67,7 @@ def direct_resolver(graphql_field: GraphQLField, info_class: type) -> Resolver |
 
         return resolve
     name = info_parameter.name
+    info_class = schema.config.info_class
 
     def resolve_with_info(source: Any, info: Any) -> Any:
         return method(source, **{name: info_class(_raw_info=info, _field=field)})
@@ -75,6 +81,8 @@ def attribute_resolver(name: str) -> Resolver:
     def resolve(source: Any, _info: Any) -> Any:
         return getattr(source, name)
 
+    # As strawberry marks its own: tracing extensions skip plain attributes.
+    resolve._is_default = True  # type: ignore[attr-defined]
     return resolve
 
 

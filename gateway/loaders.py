@@ -80,51 +80,57 @@ class Children:
     max_batch: int = 100
 
 
-def _one(field: str) -> Callable[[Record], list[str]]:
+def one_id(field: str) -> Callable[[Record], list[str]]:
+    """The id a record holds in `field`, as a list (empty when it holds none)."""
     return lambda record: [] if record.get(field) is None else [str(record[field])]
 
 
-def _each(field: str) -> Callable[[Record], list[str]]:
+def each_id(field: str) -> Callable[[Record], list[str]]:
+    """The ids a record holds in list `field`."""
     return lambda record: [str(value) for value in record.get(field) or []]
 
 
 # Every nested list the graph reads for a whole level at once.
 CHILDREN: Mapping[str, Children] = {
     "pledges_by_contributor": Children(
-        "pledges", "/v1/pledges", "contributor_id", _one("contributor_id"), prime_as="pledge"
+        "pledges", "/v1/pledges", "contributor_id", one_id("contributor_id"), prime_as="pledge"
     ),
     "pledges_by_objective": Children(
-        "pledges", "/v1/pledges", "objective_id", _each("objective_ids"), prime_as="pledge"
+        "pledges", "/v1/pledges", "objective_id", each_id("objective_ids"), prime_as="pledge"
     ),
     "pledges_by_event": Children(
         "pledges",
         "/v1/pledges",
         "announced_at",
-        _one("announced_at"),
+        one_id("announced_at"),
         uuid_keys=False,
         prime_as="pledge",
     ),
-    "outcomes_by_event": Children("events", "/v1/outcomes", "event_id", _one("event_id")),
-    "registrations_by_event": Children("events", "/v1/registrations", "event_id", _one("event_id")),
-    "occurrences_by_event": Children("events", "/v1/occurrences", "event_id", _one("event_id")),
-    "entries_by_pledge": Children("pledges", "/v1/entries", "pledge_id", _one("pledge_id")),
-    "history_by_pledge": Children("pledges", "/v1/pledge-history", "pledge_id", _one("pledge_id")),
+    "outcomes_by_event": Children("events", "/v1/outcomes", "event_id", one_id("event_id")),
+    "registrations_by_event": Children(
+        "events", "/v1/registrations", "event_id", one_id("event_id")
+    ),
+    "occurrences_by_event": Children("events", "/v1/occurrences", "event_id", one_id("event_id")),
+    "entries_by_pledge": Children("pledges", "/v1/entries", "pledge_id", one_id("pledge_id")),
+    "history_by_pledge": Children(
+        "pledges", "/v1/pledge-history", "pledge_id", one_id("pledge_id")
+    ),
     "versions_by_practice": Children(
-        "practices", "/v1/practice-versions", "practice_id", _one("practice_id")
+        "practices", "/v1/practice-versions", "practice_id", one_id("practice_id")
     ),
     "transitions_by_practice": Children(
-        "practices", "/v1/practice-transitions", "practice_id", _one("practice_id")
+        "practices", "/v1/practice-transitions", "practice_id", one_id("practice_id")
     ),
     "events_by_featured_practice": Children(
         "events",
         "/v1/events",
         "featured_practice_id",
-        _each("featured_practice_ids"),
+        each_id("featured_practice_ids"),
         uuid_keys=False,
         prime_as="event",
     ),
     "events_by_host": Children(
-        "events", "/v1/events", "host", _each("hosts"), uuid_keys=False, prime_as="event"
+        "events", "/v1/events", "host", each_id("hosts"), uuid_keys=False, prime_as="event"
     ),
     "practices_by_organisation": Children(
         "practices",

@@ -106,7 +106,7 @@ class Upstream:
         self, service: str, path: str, params: Mapping[str, ParamValue] | None = None
     ) -> Any:
         """GET a JSON document."""
-        return _json(await self.call(service, "GET", path, params=params))
+        return _json(service, await self.call(service, "GET", path, params=params))
 
     async def send(
         self,
@@ -122,19 +122,23 @@ class Upstream:
         response = await self.call(service, method, path, params=params, json=body, headers=headers)
         if not response.content:
             return None
-        return _json(response)
+        return _json(service, response)
 
 
-def _json(response: httpx.Response) -> Any:
+def _json(service: str, response: httpx.Response) -> Any:
     """The JSON body (orjson: the services' pages are the gateway's largest inputs)."""
-    return orjson.loads(response.content)
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError as exc:
+        logger.warning("%s answered %s with a body that is not JSON", service, response.url)
+        raise ServiceUnavailable(service, "its answer was not JSON") from exc
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:
     """The problem+json body, or a minimal one when the body is something else."""
     try:
-        body = _json(response)
-    except ValueError:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         body = None
     if isinstance(body, dict):
         return body

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import parse_qs
+
+import httpx
+import pytest
 
 from tests.conftest import auth_headers
 from tests.gateway.conftest import SECRETARIAT, Stack
@@ -61,6 +65,68 @@ async def test_fifty_pledges_with_contributors_objectives_and_events_cost_three_
     assert stack.calls("practices") == []
     batch = parse_qs(event_calls[0].url.query.decode())
     assert sorted(batch["ids"][0].split(",")) == sorted(event["id"] for event in events)
+
+
+async def test_a_pages_objectives_and_events_are_read_side_by_side(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    organisation = await stack.organisation()
+    objective = await stack.objective()
+    event = await stack.event()
+    for _ in range(3):
+        await stack.pledge(
+            organisation["id"], objective_ids=[objective["id"]], announced_at=event["id"]
+        )
+    # The objectives call is held until the events call has arrived: were the two read
+    # one after the other, the objectives call would time out waiting.
+    events_asked = asyncio.Event()
+    pledges, events = stack.transports["pledges"], stack.transports["events"]
+    send_pledges, send_events = pledges.handle_async_request, events.handle_async_request
+
+    async def pledges_call(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/objectives":
+            await asyncio.wait_for(events_asked.wait(), timeout=5)
+        return await send_pledges(request)
+
+    async def events_call(request: httpx.Request) -> httpx.Response:
+        events_asked.set()
+        return await send_events(request)
+
+    monkeypatch.setattr(pledges, "handle_async_request", pledges_call)
+    monkeypatch.setattr(events, "handle_async_request", events_call)
+    stack.reset_counts()
+
+    data = await stack.data(FIFTY_PLEDGES)
+
+    nodes = [edge["node"] for edge in data["pledges"]["edges"]]
+    assert [node["objectives"][0]["title"]["en"] for node in nodes] == ["Jobs"] * 3
+    assert all(node["announcedAt"]["kind"] == "LEARNING_EVENT" for node in nodes)
+    assert [call.url.path for call in stack.calls("pledges")] == ["/v1/pledges", "/v1/objectives"]
+
+
+async def test_pledges_read_country_by_country_embed_their_objectives(stack: Stack) -> None:
+    organisation = await stack.organisation()
+    for country in ("GTM", "HND", "PAN"):
+        objective = await stack.objective(country=country)
+        await stack.pledge(
+            organisation["id"], recipient_countries=[country], objective_ids=[objective["id"]]
+        )
+    stack.reset_counts()
+
+    data = await stack.data(
+        "{ countries { code pledges { nodes { objectives { country { code } } } } } }"
+    )
+
+    for country in data["countries"]:
+        for pledge in country["pledges"]["nodes"]:
+            assert [objective["country"]["code"] for objective in pledge["objectives"]] == [
+                country["code"]
+            ]
+    # Each country's page is its own call; its objectives come in it, not in one more call
+    # per country.
+    calls = stack.calls("pledges")
+    assert {call.url.path for call in calls} == {"/v1/pledges"}
+    assert all(parse_qs(call.url.query.decode())["include"] == ["objectives"] for call in calls)
 
 
 async def test_pledges_without_contributor_or_objectives_do_not_ask_to_embed_them(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import httpx
 import pytest
 
 from gateway import values
@@ -252,3 +253,27 @@ async def test_a_query_fanning_out_beyond_the_call_budget_stops_calling_services
     assert sum(item["pledges"] is None for item in nodes) == 3
     assert set(_codes(body)) == {"BAD_USER_INPUT"}
     assert "more than 4 service calls" in body["errors"][0]["message"]
+
+
+async def test_a_service_answering_something_else_than_json_is_unavailable_by_name(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    organisation = await stack.organisation(name="Still here")
+    event = await stack.event()
+    await stack.pledge(organisation["id"], announced_at=event["id"])
+
+    async def garbled(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="<html>proxy error</html>")
+
+    monkeypatch.setattr(stack.transports["events"], "handle_async_request", garbled)
+
+    body = await stack.query(
+        "{ pledges { nodes { contributor { name } announcedAt { restId } } } }"
+    )
+
+    (pledge,) = body["data"]["pledges"]["nodes"]
+    assert pledge == {"contributor": {"name": "Still here"}, "announcedAt": None}
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert error["extensions"]["service"] == "events"
+    assert "not JSON" in error["message"]

@@ -378,8 +378,11 @@ async def test_connections_page_with_first_and_after(stack: Stack) -> None:
     assert data["pageInfo"]["hasNextPage"] is False
 
     first_two = (await stack.data(page, {"after": None}))["pledges"]
+    stack.reset_counts()
     middle = (await stack.data(page, {"after": first_two["edges"][0]["cursor"]}))["pledges"]
     assert [edge["node"]["restId"] for edge in middle["edges"]] == seen[1:3]
+    # Well within the page-size bound, continuing after a middle edge is one call.
+    assert len(stack.calls("pledges")) == 1
 
 
 async def test_continuing_again_and_again_from_a_middle_edge_walks_the_whole_list(
@@ -394,8 +397,11 @@ async def test_continuing_again_and_again_from_a_middle_edge_walks_the_whole_lis
     # Each time, continue after the SECOND edge of the page: a "load more from here".
     walked: list[str] = []
     after = None
+    calls = []
     for _ in range(6):
+        stack.reset_counts()
         data = (await stack.data(page, {"after": after}))["pledges"]
+        calls.append(len(stack.calls("pledges")))
         ids = [edge["node"]["restId"] for edge in data["edges"]]
         walked.extend(ids[:2] if len(ids) > 2 else ids)
         if len(ids) < 2:
@@ -404,6 +410,10 @@ async def test_continuing_again_and_again_from_a_middle_edge_walks_the_whole_lis
 
     assert walked == created
     assert data["pageInfo"]["hasPreviousPage"] is True
+    # Past the bound (second edge + three more > 3), the service's cursor is looked up
+    # first: two calls for each page after the first — one for the last, where the lookup
+    # already finds the end of the list.
+    assert calls == [1, 2, 2, 2, 1]
 
 
 async def test_a_garbage_cursor_is_bad_user_input(stack: Stack) -> None:
