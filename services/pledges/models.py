@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from typing import Any
@@ -13,7 +13,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     Dialect,
     ForeignKey,
     Index,
@@ -30,7 +29,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
-from services.common.db import naming_metadata
+from services.common.db import UTCDateTime, naming_metadata
 from services.common.idempotency import IdempotencyRecordMixin
 
 
@@ -141,19 +140,6 @@ def _rescaled_sqlite(element: rescaled, compiler: Any, **kw: Any) -> str:
     return f"(CAST({product} AS REAL) / 1e{element.extra_scale})"
 
 
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back with its offset (SQLite drops it)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 class share_of(FunctionElement[Decimal]):  # noqa: N801 - used like a SQL function
     """`amount / parts` rounded to money's scale (0.0001), half away from zero, as money.
 
@@ -246,8 +232,8 @@ class Organisation(Base):
     country: Mapped[str | None] = mapped_column(String(3))
     sp_member_since: Mapped[date | None] = mapped_column(Date)
     website: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
@@ -278,8 +264,8 @@ class Objective(Base):
     requirement_rate_date: Mapped[date] = mapped_column(Date)
     start_year: Mapped[int] = mapped_column(Integer)
     end_year: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
@@ -309,12 +295,12 @@ class Pledge(Base):
     funding_mechanism: Mapped[str | None] = mapped_column(String(20))
     implementation_status: Mapped[str] = mapped_column(String(20))
     visibility: Mapped[str] = mapped_column(String(20))
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
@@ -355,7 +341,7 @@ class PledgeChange(Base):
     )
     action: Mapped[str] = mapped_column(String(20))
     changed_by: Mapped[str] = mapped_column(String(200))
-    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
@@ -394,7 +380,7 @@ class LedgerEntry(Base):
     external_reference: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(200))
-    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ExchangeRate(Base):
@@ -409,7 +395,7 @@ class ExchangeRate(Base):
     rate_to_usd: Mapped[Decimal] = mapped_column(RATE)
     source: Mapped[str] = mapped_column(String(200))
     recorded_by: Mapped[str] = mapped_column(String(200))
-    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class IdempotencyRecord(IdempotencyRecordMixin, Base):
