@@ -35,11 +35,12 @@ from fastapi import Header
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import DateTime, Integer, String, Text, delete, select
+from sqlalchemy import Integer, String, Text, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.common.db import UTCDateTime
 from services.common.errors import Unprocessable
 
 DEFAULT_RETENTION = timedelta(hours=24)
@@ -73,8 +74,8 @@ class IdempotencyRecordMixin:
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 def request_fingerprint(method: str, path: str, body: Any) -> str:
@@ -98,10 +99,6 @@ class IdempotentRequest:
     caller: str
     key: str | None
     fingerprint: str
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _replay(record: IdempotencyRecordMixin) -> JSONResponse:
@@ -145,7 +142,7 @@ async def run_idempotent(
     moment = now or datetime.now(UTC)
     record = await _existing(session, model, request.caller, request.key)
     if record is not None:
-        if _utc(record.expires_at) > moment:
+        if record.expires_at > moment:
             _check_same_request(record, request.fingerprint)
             return _replay(record)
         await session.delete(record)
