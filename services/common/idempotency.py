@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -178,3 +178,27 @@ async def purge_expired(
         delete(model).where(model.expires_at <= (now or datetime.now(UTC)))
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def run_idempotent_request(
+    request: Request,
+    session: AsyncSession,
+    model: type[IdempotencyRecordMixin],
+    caller: str,
+    key: str | None,
+    body: BaseModel | bytes,
+    action: Callable[[], Awaitable[Any]],
+    *,
+    status_code: int = 201,
+) -> JSONResponse:
+    """`run_idempotent` for a creating POST: what is hashed is its method, its path WITH
+    the query string (`?dry_run=true` is another request) and its body."""
+    target = f"{request.url.path}?{request.url.query}"
+    fingerprint = request_fingerprint(request.method, target, body)
+    return await run_idempotent(
+        session,
+        model,
+        IdempotentRequest(caller=caller, key=key, fingerprint=fingerprint),
+        action,
+        status_code=status_code,
+    )

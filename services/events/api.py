@@ -21,9 +21,7 @@ from services.common.filters import MAX_IDS, Ids, IdsQuery, Values
 from services.common.idempotency import (
     REPLAY_HEADER,
     IdempotencyKeyHeader,
-    IdempotentRequest,
-    request_fingerprint,
-    run_idempotent,
+    run_idempotent_request,
 )
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from services.common.schemas import BoundedDateTime
@@ -166,14 +164,8 @@ async def _idempotent(
     action: Callable[[], Awaitable[Any]],
 ) -> JSONResponse:
     """Run a creating POST under its Idempotency-Key: a retry replays the first response."""
-    fingerprint = request_fingerprint(
-        request.method, f"{request.url.path}?{request.url.query}", body
-    )
-    return await run_idempotent(
-        session,
-        IdempotencyRecord,
-        IdempotentRequest(caller=principal.sub, key=key, fingerprint=fingerprint),
-        action,
+    return await run_idempotent_request(
+        request, session, IdempotencyRecord, principal.sub, key, body, action
     )
 
 

@@ -18,9 +18,7 @@ from services.common.etag import IfMatchHeader, set_etag
 from services.common.filters import Ids, IdsQuery, Values
 from services.common.idempotency import (
     IdempotencyKeyHeader,
-    IdempotentRequest,
-    request_fingerprint,
-    run_idempotent,
+    run_idempotent_request,
 )
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from services.common.vocabulary import CurrencyCode, MirpsCountryCode, PillarCode, ThemeCode
@@ -71,16 +69,10 @@ async def idempotent(
     action: Callable[[], Awaitable[Any]],
     status_code: int = 201,
 ) -> JSONResponse:
-    """Run a creating POST under its Idempotency-Key (see services.common.idempotency)."""
-    fingerprint = request_fingerprint(
-        request.method, request.url.path + "?" + request.url.query, body
-    )
-    return await run_idempotent(
-        session,
-        IdempotencyRecord,
-        IdempotentRequest(caller=principal.sub, key=key, fingerprint=fingerprint),
-        action,
-        status_code=status_code,
+    """Run a creating POST under its Idempotency-Key: a retry replays the first response."""
+    caller = principal.sub
+    return await run_idempotent_request(
+        request, session, IdempotencyRecord, caller, key, body, action, status_code=status_code
     )
 
 

@@ -19,9 +19,7 @@ from services.common.etag import IfMatchHeader, set_etag
 from services.common.filters import MAX_IDS, Ids, IdsQuery, Values
 from services.common.idempotency import (
     IdempotencyKeyHeader,
-    IdempotentRequest,
-    request_fingerprint,
-    run_idempotent,
+    run_idempotent_request,
 )
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from services.common.vocabulary import (
@@ -50,12 +48,8 @@ async def _idempotent(
     action: Callable[[], Awaitable[Any]],
 ) -> JSONResponse:
     """Run a creating POST under its Idempotency-Key: a retry replays the first response."""
-    fingerprint = request_fingerprint(request.method, request.url.path, body)
-    return await run_idempotent(
-        session,
-        IdempotencyRecord,
-        IdempotentRequest(caller=principal.sub, key=key, fingerprint=fingerprint),
-        action,
+    return await run_idempotent_request(
+        request, session, IdempotencyRecord, principal.sub, key, body, action
     )
 
 
