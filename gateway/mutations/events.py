@@ -8,7 +8,7 @@ import strawberry
 
 from gateway.context import Info
 from gateway.inputs import LocalizedTextInput, rest_body
-from gateway.types.base import is_uuid, precondition, rest_id, to_datetime
+from gateway.types.base import if_match, is_uuid, precondition, rest_id, to_datetime
 from gateway.types.events import (
     Clash,
     Event,
@@ -215,7 +215,7 @@ class EventMutations:
     async def move_event(self, info: Info, input: MoveEventInput) -> EventPayload:
         key = rest_id(input.id, "Event")
         path = f"/v1/events/{key}"
-        headers = await precondition(info.context.upstream, SERVICE, path, input.expected_version)
+        headers = precondition(input.expected_version)
         body = rest_body(input, skip=frozenset({"id", "expected_version", "strict"}))
         if body.get("timezone") is None:
             body.pop("timezone", None)
@@ -309,7 +309,7 @@ async def _step(
     info: Info, event_id: str, step: str, version: int | None, body: object
 ) -> EventPayload:
     key = rest_id(event_id, "Event")
-    headers = {} if version is None else {"If-Match": f'"{version}"'}
+    headers = if_match(version)
     record = await info.context.upstream.send(
         SERVICE, "POST", f"/v1/events/{key}/{step}", body, headers=headers
     )

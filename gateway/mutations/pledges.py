@@ -208,7 +208,7 @@ class PledgeMutations:
         key = rest_id(input.id, "Pledge")
         body = _pledge_links(rest_body(input, skip=frozenset({"id", "expected_version"})))
         path = f"/v1/pledges/{key}"
-        headers = await precondition(info.context.upstream, SERVICE, path, input.expected_version)
+        headers = precondition(input.expected_version)
         record = await info.context.upstream.send(SERVICE, "PATCH", path, body, headers=headers)
         return UpdatePledgePayload(pledge=Pledge.from_rest(record))
 
@@ -217,9 +217,7 @@ class PledgeMutations:
         self, info: Info, input: WithdrawPledgeInput
     ) -> WithdrawPledgePayload:
         key = rest_id(input.id, "Pledge")
-        headers = await precondition(
-            info.context.upstream, SERVICE, f"/v1/pledges/{key}", input.expected_version
-        )
+        headers = precondition(input.expected_version)
         record = await info.context.upstream.send(
             SERVICE,
             "POST",

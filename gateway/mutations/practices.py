@@ -8,7 +8,7 @@ import strawberry
 
 from gateway.context import Info
 from gateway.inputs import LocalizedTextInput, rest_body
-from gateway.types.base import precondition, rest_id
+from gateway.types.base import if_match, precondition, rest_id
 from gateway.types.practices import EvidenceLevel, Practice, PracticeOrigin
 
 SERVICE = "practices"
@@ -158,7 +158,7 @@ async def _transition(
     info: Info, practice_id: str, step: str, version: int | None, body: object = None
 ) -> PracticePayload:
     key = rest_id(practice_id, "Practice")
-    headers = {} if version is None else {"If-Match": f'"{version}"'}
+    headers = if_match(version)
     record = await info.context.upstream.send(
         SERVICE, "POST", f"/v1/practices/{key}/{step}", body, headers=headers
     )
@@ -180,7 +180,7 @@ class PracticeMutations:
     async def update_practice(self, info: Info, input: UpdatePracticeInput) -> PracticePayload:
         key = rest_id(input.id, "Practice")
         path = f"/v1/practices/{key}"
-        headers = await precondition(info.context.upstream, SERVICE, path, input.expected_version)
+        headers = precondition(input.expected_version)
         body = rest_body(input, skip=frozenset({"id", "expected_version"}))
         record = await info.context.upstream.send(SERVICE, "PATCH", path, body, headers=headers)
         return PracticePayload(practice=Practice.from_rest(record))

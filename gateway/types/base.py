@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from strawberry import relay
 
 from gateway.errors import BadUserInput
-from gateway.upstream import Upstream
+from services.common.etag import etag_for
 
 EnumT = TypeVar("EnumT", bound=Enum)
 
@@ -65,15 +65,10 @@ def rest_ids(values: list[relay.GlobalID] | list[str], type_name: str, argument:
 
 def if_match(version: int | None) -> dict[str, str]:
     """The If-Match header for an update at `version` (services' ETag is the quoted version)."""
-    return {} if version is None else {"If-Match": f'"{version}"'}
+    return {} if version is None else {"If-Match": etag_for(version)}
 
 
-async def precondition(
-    upstream: Upstream, service: str, path: str, version: int | None
-) -> dict[str, str]:
-    """If-Match for `version`; without one, the object's current ETag (last writer wins)."""
-    if version is not None:
-        return if_match(version)
-    response = await upstream.call(service, "GET", path)
-    etag = response.headers.get("etag")
-    return {"If-Match": etag} if etag else {}
+def precondition(version: int | None) -> dict[str, str]:
+    """If-Match for an update at `version`; without one, `*`: whatever is current (last
+    writer wins — the service's version column still refuses a concurrent write)."""
+    return {"If-Match": etag_for(version) if version is not None else "*"}

@@ -68,6 +68,7 @@ async def test_a_member_creates_updates_and_withdraws_its_own_pledge(stack: Stac
     assert updated["updatePledge"]["pledge"]["implementationStatus"] == "IN_PROGRESS"
     assert updated["updatePledge"]["pledge"]["title"]["es"] == "Contratación de personas refugiadas"
 
+    stack.reset_counts()
     withdrawn = await stack.data(
         f"""mutation($input: WithdrawPledgeInput!) {{
           withdrawPledge(input: $input) {{ {PLEDGE_FIELDS} }}
@@ -77,6 +78,11 @@ async def test_a_member_creates_updates_and_withdraws_its_own_pledge(stack: Stac
     )
     assert withdrawn["withdrawPledge"]["pledge"]["withdrawn"] is True
     assert withdrawn["withdrawPledge"]["pledge"]["financialStatus"] == "WITHDRAWN"
+    # Without expectedVersion the change applies to whatever is current (If-Match: *),
+    # with no read before it.
+    (withdrawal,) = [call for call in stack.calls("pledges") if call.method == "POST"]
+    assert withdrawal.headers["If-Match"] == "*"
+    assert stack.calls("pledges")[0] is withdrawal
 
 
 async def test_someone_elses_pledge_cannot_be_changed_through_the_gateway(stack: Stack) -> None:
