@@ -114,15 +114,11 @@ def _involves_countries(countries: Collection[str]) -> ColumnElement[bool]:
 # --- events ---------------------------------------------------------------------------
 
 
-async def get_event(
-    session: AsyncSession, event_id: uuid.UUID, *, for_update: bool = False
-) -> LearningEvent | None:
-    """One event with its collections; `for_update` locks its row (PostgreSQL)."""
+async def get_event(session: AsyncSession, event_id: uuid.UUID) -> LearningEvent | None:
+    """One event with its collections."""
     statement = (
         select(LearningEvent).where(LearningEvent.id == event_id).options(*_WITH_COLLECTIONS)
     )
-    if for_update:
-        statement = statement.with_for_update(of=LearningEvent)
     return (await session.scalars(statement)).one_or_none()
 
 

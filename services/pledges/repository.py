@@ -50,15 +50,6 @@ def organisations_query(
     return statement
 
 
-async def organisation_kinds(
-    session: AsyncSession, ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    rows = await session.execute(
-        select(Organisation.id, Organisation.kind).where(Organisation.id.in_(list(ids)))
-    )
-    return {row.id: row.kind for row in rows}
-
-
 # ---------------------------------------------------------------- objectives
 
 
