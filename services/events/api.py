@@ -265,7 +265,9 @@ async def event_calendar(
     """One event (and its moved or cancelled occurrences) as an iCalendar file."""
     data = await service.event_calendar_data(session, principal, event_id)
     return Response(
-        calendar.render(data, lang=lang, name=str(data.events[0].title.get(lang) or "MIRPS")),
+        calendar.render(
+            data, lang=lang, name=calendar.text_in(data.events[0].title, lang) or "MIRPS"
+        ),
         media_type=CALENDAR_MEDIA_TYPE,
         headers={"Content-Disposition": f'inline; filename="{event_id}.ics"'},
     )

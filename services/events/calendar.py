@@ -33,7 +33,8 @@ def uid_of(event: LearningEvent) -> str:
     return f"{event.id}@events.mirps-platform"
 
 
-def _text(value: dict[str, Any] | None, lang: str) -> str | None:
+def text_in(value: dict[str, Any] | None, lang: str) -> str | None:
+    """The text in `lang`, or in the other language when it has none."""
     if not value:
         return None
     other = "en" if lang == "es" else "es"
@@ -59,8 +60,8 @@ def _common(component: Event, event: LearningEvent, lang: str) -> None:
     component.add("last-modified", event.updated_at)
     component.add("created", event.created_at)
     component.add("sequence", event.sequence)
-    component.add("summary", _text(event.title, lang) or "")
-    description = _text(event.description, lang)
+    component.add("summary", text_in(event.title, lang) or "")
+    description = text_in(event.description, lang)
     if description:
         component.add("description", description)
     location = _location(event, lang)

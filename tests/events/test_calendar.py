@@ -51,6 +51,18 @@ async def test_event_ics_is_valid_with_uid_timezone_and_times(client: httpx.Asyn
     assert [tz.tz_name for tz in calendar.timezones] == ["America/Mexico_City"]
 
 
+async def test_a_calendar_named_in_the_other_language_when_the_asked_one_is_missing(
+    client: httpx.AsyncClient,
+) -> None:
+    event = await create_event(client, title={"en": "Only in English"})
+    await schedule(client, event["id"])
+
+    calendar = await read_calendar(client, f"/v1/events/{event['id']}.ics?lang=es")
+
+    assert str(calendar["X-WR-CALNAME"]) == "Only in English"
+    assert str(vevents(calendar)[0]["SUMMARY"]) == "Only in English"
+
+
 async def test_sequence_increases_on_every_change_of_time_place_or_status(
     client: httpx.AsyncClient,
 ) -> None:
