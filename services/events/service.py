@@ -271,21 +271,9 @@ async def _clashes_with(
             collected.setdefault((item.event_id, item.recurrence_id), item)
         if len(collected) >= MAX_WARNINGS:
             break
+    # The query only returns occurrences that overlap a window: each one is a clash.
     busy = sorted(collected.values(), key=lambda item: (item.starts_at, str(item.event_id)))
-    starts = [item.starts_at for item in busy]
-    found: dict[tuple[uuid.UUID, datetime], Clash] = {}
-    for own in ordered:
-        index = bisect.bisect_left(starts, own.ends_at) - 1
-        while index >= 0 and starts[index] > own.starts_at - MAX_DURATION:
-            other = busy[index]
-            if other.ends_at > own.starts_at:
-                found.setdefault((other.event_id, other.recurrence_id), present_clash(other))
-            index -= 1
-        if len(found) >= MAX_WARNINGS:
-            break
-    return sorted(found.values(), key=lambda clash: (clash.starts_at, str(clash.event_id)))[
-        :MAX_WARNINGS
-    ]
+    return [present_clash(item) for item in busy[:MAX_WARNINGS]]
 
 
 def _refuse_if_strict(strict: bool, clashes: list[Clash]) -> None:
