@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -19,6 +18,7 @@ from typing import Any, TypeVar, cast
 from strawberry.dataloader import DataLoader
 
 from gateway.errors import GatewayError
+from gateway.types.base import is_uuid
 from gateway.upstream import ParamValue, Upstream
 
 Record = dict[str, Any]
@@ -241,7 +241,7 @@ def children_loader(
     """A loader answering each parent id with its children, in the service's order."""
 
     async def load(keys: list[str]) -> Sequence[list[Record] | BaseException]:
-        wanted = [key for key in dict.fromkeys(keys) if not children.uuid_keys or _is_uuid(key)]
+        wanted = [key for key in dict.fromkeys(keys) if not children.uuid_keys or is_uuid(key)]
         grouped: dict[str, list[Record]] = {key: [] for key in wanted}
         cursor: str | None = None
         while wanted:
@@ -275,7 +275,7 @@ def batch_loader(upstream: Upstream, resource: Resource) -> DataLoader[str, Reco
     async def load(keys: list[str]) -> Sequence[Record | BaseException | None]:
         # Opaque references (another service's ids) may be anything; a service keyed by
         # UUIDs would refuse the whole batch for one malformed id, so those are absent.
-        wanted = [key for key in dict.fromkeys(keys) if _is_uuid(key)]
+        wanted = [key for key in dict.fromkeys(keys) if is_uuid(key)]
         if not wanted:
             return [None for _ in keys]
         params: dict[str, ParamValue] = {
@@ -291,14 +291,6 @@ def batch_loader(upstream: Upstream, resource: Resource) -> DataLoader[str, Reco
         return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load, max_batch_size=resource.max_batch)
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _items(page: Any, list_key: str) -> Iterable[Record]:

@@ -20,7 +20,7 @@ from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import is_uuid, to_datetime, to_enum
 from gateway.types.nodes import ResourceNode
-from gateway.values import LocalizedText, VocabularyTerm, theme
+from gateway.values import LocalizedText, VocabularyTerm, themes
 
 if TYPE_CHECKING:
     from gateway.types.countries import Country
@@ -190,7 +190,7 @@ class Event(ResourceNode):
 
     @strawberry.field(description="Themes of the event.")
     def themes(self) -> list[VocabularyTerm]:
-        return [t for t in (theme(code) for code in self.data.get("themes", [])) if t]
+        return VocabularyTerm.many(themes, self.data.get("themes"))
 
     @strawberry.field(description="Practices (practices service) the event featured.")
     async def featured_practices(self, info: Info) -> list[PracticeRef] | None:

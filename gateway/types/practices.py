@@ -22,7 +22,8 @@ from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import is_uuid, to_date, to_datetime, to_enum
 from gateway.types.nodes import ResourceNode
-from gateway.values import LocalizedText, VocabularyTerm, pillar, population, theme
+from gateway.values import LocalizedText, VocabularyTerm, pillar, theme, themes
+from services.common.vocabulary import populations
 
 if TYPE_CHECKING:
     from gateway.types.countries import Country
@@ -192,11 +193,11 @@ class Practice(ResourceNode):
 
     @strawberry.field(description="Themes it addresses.")
     def themes(self) -> list[VocabularyTerm]:
-        return [t for t in (theme(code) for code in self.data.get("themes", [])) if t]
+        return VocabularyTerm.many(themes, self.data.get("themes"))
 
     @strawberry.field(description="Populations it serves.")
     def populations(self) -> list[VocabularyTerm]:
-        return [p for p in (population(code) for code in self.data.get("populations", [])) if p]
+        return VocabularyTerm.many(populations, self.data.get("populations"))
 
     @strawberry.field(description="The MIRPS pillar.")
     def pillar(self) -> VocabularyTerm | None:
@@ -350,7 +351,7 @@ class InventoryItem(ResourceNode):
 
     @strawberry.field(description="Populations concerned.")
     def populations(self) -> list[VocabularyTerm]:
-        return [p for p in (population(code) for code in self.data.get("populations", [])) if p]
+        return VocabularyTerm.many(populations, self.data.get("populations"))
 
     @strawberry.field(description="For gaps: how severe.")
     def severity(self) -> GapSeverity | None:
