@@ -163,10 +163,14 @@ class EventPayload:
 
 @strawberry.type(description="The occurrence after the move, with any clashes found.")
 class MoveOccurrencePayload:
-    event: Event | None = strawberry.field(description="The series, read again.")
     starts_at: datetime | None = strawberry.field(description="New local start, with offset.")
     ends_at: datetime | None = strawberry.field(description="New local end, with offset.")
     warnings: list[Clash] = strawberry.field(description="Overlapping events.")
+    event_rest_id: strawberry.Private[str]
+
+    @strawberry.field(description="The series, read again.")
+    async def event(self, info: Info) -> Event | None:
+        return Event.build(await info.context.loaders.one("event", self.event_rest_id))
 
 
 @strawberry.type(description="The registration: registered while places last, else waitlisted.")
@@ -238,9 +242,8 @@ class EventMutations:
             body,
             params={"strict": input.strict},
         )
-        event = await info.context.loaders.one("event", key)
         return MoveOccurrencePayload(
-            event=Event.build(event),
+            event_rest_id=key,
             starts_at=to_datetime(record.get("starts_at")),
             ends_at=to_datetime(record.get("ends_at")),
             warnings=_clashes(record),
