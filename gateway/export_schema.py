@@ -8,14 +8,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gateway.schema import schema
+from gateway.schema import build_schema
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 def sdl() -> str:
-    """The schema as SDL, ending with one newline."""
-    return str(schema).rstrip("\n") + "\n"
+    """The schema as SDL, ending with one newline (limits do not change the types)."""
+    return str(build_schema()).rstrip("\n") + "\n"
 
 
 def main(argv: list[str]) -> int:

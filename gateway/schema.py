@@ -180,7 +180,4 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
     return built
 
 
-# The schema as exported to gateway/schema.graphql (limits do not change the types).
-schema = build_schema()
-
-__all__ = ["Context", "GatewaySchema", "Query", "build_schema", "schema"]
+__all__ = ["Context", "GatewaySchema", "Query", "build_schema"]
