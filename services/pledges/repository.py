@@ -356,7 +356,3 @@ async def reversal_of(session: AsyncSession, entry_id: uuid.UUID) -> uuid.UUID |
         select(LedgerEntry.id).where(LedgerEntry.reverses_entry_id == entry_id)
     )
     return found
-
-
-async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
-    return int(await session.scalar(select(func.count()).select_from(statement.subquery())) or 0)

@@ -899,10 +899,10 @@ async def update_pledge(
     )
     if kind in (PledgeKind.FINANCIAL.value, PledgeKind.MATERIAL.value) and amount is None:
         raise Unprocessable(f"a {kind} pledge needs an amount")
-    sums = (await repository.balances(session, [pledge.id])).get(pledge.id, Balances())
-    has_entries = sums != Balances() or await repository.count_rows(
-        session, repository.entries_query(pledge.id)
-    )
+    # A pledge with any ledger row has balances, even when they net to zero.
+    by_pledge = await repository.balances(session, [pledge.id])
+    has_entries = pledge.id in by_pledge
+    sums = by_pledge.get(pledge.id, Balances())
     if has_entries and (amount is None or amount.currency != pledge.currency):
         raise Unprocessable(
             "the currency of a pledge with ledger entries cannot change (its entries are "

@@ -285,6 +285,38 @@ async def test_stale_if_match_is_412_and_missing_is_428(ledger: Ledger) -> None:
     assert (await ledger.client.get(url)).json()["visibility"] == "public"
 
 
+async def test_the_currency_of_a_pledge_with_entries_cannot_change_even_when_they_net_to_zero(
+    ledger: Ledger,
+) -> None:
+    await ledger.rate("EUR", "2022-01-01", "1.05")
+    org = await ledger.organisation()
+    pledge = await ledger.pledge(org["id"])
+    first = (await ledger.entry(pledge["id"], "commitment", "500")).json()
+    reversal = await ledger.client.post(
+        f"/v1/pledges/{pledge['id']}/entries",
+        json={
+            "entry_type": "reversal",
+            "reverses_entry_id": first["id"],
+            "value_date": "2023-02-01",
+        },
+        headers=SECRETARIAT,
+    )
+    assert reversal.status_code == 201, reversal.text
+
+    response = await ledger.client.patch(
+        f"/v1/pledges/{pledge['id']}",
+        json={"amount": {"amount": "1000", "currency": "EUR"}},
+        headers={**SECRETARIAT, "If-Match": '"1"'},
+    )
+
+    assert response.status_code == 422
+    assert "currency" in response.json()["detail"]
+    assert (await ledger.client.get(f"/v1/pledges/{pledge['id']}")).json()["amount"] == {
+        "amount": "1000.0000",
+        "currency": "USD",
+    }
+
+
 async def test_lowering_the_pledge_below_its_commitments_is_rejected(ledger: Ledger) -> None:
     org = await ledger.organisation()
     pledge = await ledger.pledge(org["id"])
