@@ -624,6 +624,14 @@ async def pledge_reads(session: AsyncSession, pledges: Sequence[Pledge]) -> list
     ]
 
 
+async def _read_one(
+    session: AsyncSession, pledge: Pledge, countries_: list[str], objective_ids: list[uuid.UUID]
+) -> PledgeRead:
+    """One pledge whose links are already read: only its balances are queried."""
+    sums = (await repository.balances(session, [pledge.id])).get(pledge.id, Balances())
+    return _pledge_read(pledge, countries_, objective_ids, sums)
+
+
 def can_see_pledge(principal: Principal | None, pledge: Pledge, countries_: Sequence[str]) -> bool:
     if pledge.visibility == Visibility.PUBLIC.value:
         return True
@@ -800,8 +808,8 @@ async def get_pledge(
     session: AsyncSession, principal: Principal | None, pledge_id: uuid.UUID
 ) -> PledgeRead:
     """One pledge the caller may see."""
-    pledge, _, _ = await visible_pledge(session, principal, pledge_id)
-    return (await pledge_reads(session, [pledge]))[0]
+    pledge, countries_, objective_ids = await visible_pledge(session, principal, pledge_id)
+    return await _read_one(session, pledge, countries_, objective_ids)
 
 
 async def list_pledges(
@@ -945,7 +953,9 @@ async def withdraw_pledge(
     if_match: str | None,
 ) -> PledgeRead:
     """Withdraw a pledge: its undisbursed remainder stops counting."""
-    pledge, _, _ = await visible_pledge(session, principal, pledge_id, lock=True)
+    pledge, countries_, objective_ids = await visible_pledge(
+        session, principal, pledge_id, lock=True
+    )
     authorise_pledge_write(principal, pledge.contributor_id)
     check_if_match(if_match, pledge.version)
     if pledge.withdrawn_at is not None:
@@ -963,7 +973,7 @@ async def withdraw_pledge(
         {"withdrawn": True, "withdrawal_reason": body.reason},
     )
     await session.flush()
-    return (await pledge_reads(session, [pledge]))[0]
+    return await _read_one(session, pledge, countries_, objective_ids)
 
 
 async def pledge_history(
