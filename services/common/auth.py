@@ -45,13 +45,14 @@ class Principal:
     def has_any_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
 
+    @property
+    def acting_org_id(self) -> str | None:
+        """The organisation the token acts for: its org, for a member or partner of it."""
+        return self.org_id if self.has_any_role(Role.MEMBER, Role.PARTNER) else None
+
     def speaks_for_org(self, org_id: str | None) -> bool:
         """True when the token acts for this organisation (member or partner of it)."""
-        return (
-            org_id is not None
-            and self.org_id == org_id
-            and self.has_any_role(Role.MEMBER, Role.PARTNER)
-        )
+        return org_id is not None and self.acting_org_id == org_id
 
     def is_focal_point_for(self, country: str) -> bool:
         return Role.COUNTRY_FOCAL_POINT in self.roles and country in self.countries

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.auth import Principal, Role
+from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, Unprocessable
 from services.common.etag import check_if_match
 from services.events import repository
@@ -114,7 +114,7 @@ def now() -> datetime:
 def viewer_for(principal: Principal | None) -> Viewer:
     if principal is None:
         return Viewer(sees_everything=False, organisation_id=None)
-    organisation = principal.org_id if principal.has_any_role(Role.MEMBER, Role.PARTNER) else None
+    organisation = principal.acting_org_id
     return Viewer(sees_everything=principal.is_secretariat, organisation_id=organisation)
 
 
@@ -303,7 +303,7 @@ async def create_event(
     `event_id` is for the demo loader only, whose records other services refer to.
     """
     if not principal.is_secretariat:
-        if not principal.has_any_role(Role.MEMBER, Role.PARTNER) or principal.org_id is None:
+        if principal.acting_org_id is None:
             raise Forbidden("only the secretariat and SP members or partners may propose events")
         if principal.org_id not in data.hosts:
             raise Forbidden(
@@ -945,7 +945,7 @@ async def list_registrations(
     """All registrations for organisers; others see their organisation's and their own."""
     event = await visible_event(session, principal, event_id)
     everything = is_organiser(principal, event)
-    organisation = principal.org_id if principal.has_any_role(Role.MEMBER, Role.PARTNER) else None
+    organisation = principal.acting_org_id
     return await repository.list_registrations(
         session,
         event.id,
@@ -973,7 +973,7 @@ async def list_registrations_of(
     events, _ = await list_events(
         session, principal, EventFilters(ids=event_ids), cursor=None, limit=max(len(event_ids), 1)
     )
-    organisation = principal.org_id if principal.has_any_role(Role.MEMBER, Role.PARTNER) else None
+    organisation = principal.acting_org_id
     return await repository.registrations_of(
         session,
         all_of=[event.id for event in events if is_organiser(principal, event)],

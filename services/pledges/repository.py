@@ -144,9 +144,9 @@ def visible_pledges(principal: Principal | None) -> ColumnElement[bool]:
     if principal.is_secretariat:
         return true()
     clauses: list[ColumnElement[bool]] = [public]
-    if principal.org_id is not None and principal.has_any_role(Role.MEMBER, Role.PARTNER):
+    if principal.acting_org_id is not None:
         try:
-            clauses.append(Pledge.contributor_id == uuid.UUID(principal.org_id))
+            clauses.append(Pledge.contributor_id == uuid.UUID(principal.acting_org_id))
         except ValueError:
             clauses.append(false())
     if Role.COUNTRY_FOCAL_POINT in principal.roles and principal.countries:

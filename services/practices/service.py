@@ -88,7 +88,7 @@ def viewer_for(principal: Principal | None) -> repository.Viewer:
         if principal.has_any_role(Role.COUNTRY_FOCAL_POINT)
         else frozenset[str]()
     )
-    org_id = principal.org_id if principal.has_any_role(Role.MEMBER, Role.PARTNER) else None
+    org_id = principal.acting_org_id
     return repository.Viewer(sub=principal.sub, org_id=org_id, focal_countries=focal)
 
 
@@ -433,9 +433,7 @@ async def create_practice(
         id=practice_id or uuid.uuid4(),
         status=PracticeStatus.DRAFT,
         created_by=principal.sub,
-        owner_org_id=principal.org_id
-        if principal.has_any_role(Role.MEMBER, Role.PARTNER)
-        else None,
+        owner_org_id=principal.acting_org_id,
         implementing_organisations=[],
         links=[],
         contacts=[],
