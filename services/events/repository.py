@@ -586,37 +586,6 @@ async def get_registration(
     return await session.get(Registration, registration_id)
 
 
-async def list_registrations(
-    session: AsyncSession,
-    event_id: uuid.UUID,
-    *,
-    only_organisation: str | None,
-    only_creator: str | None,
-    everything: bool,
-    status: str | None,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Registration], str | None]:
-    statement = select(Registration).where(Registration.event_id == event_id)
-    if not everything:
-        allowed: list[ColumnElement[bool]] = [false()]
-        if only_organisation is not None:
-            allowed.append(Registration.organisation_id == only_organisation)
-        if only_creator is not None:
-            allowed.append(Registration.created_by == only_creator)
-        statement = statement.where(or_(*allowed))
-    if status is not None:
-        statement = statement.where(Registration.status == status)
-    return await keyset_page(
-        session,
-        statement,
-        order_by=[Registration.queued_at.expression, Registration.id.expression],
-        sort_key=lambda registration: (registration.queued_at, registration.id),
-        cursor=cursor,
-        limit=limit,
-    )
-
-
 async def registrations_of(
     session: AsyncSession,
     *,

@@ -945,13 +945,12 @@ async def list_registrations(
     """All registrations for organisers; others see their organisation's and their own."""
     event = await visible_event(session, principal, event_id)
     everything = is_organiser(principal, event)
-    organisation = principal.acting_org_id
-    return await repository.list_registrations(
+    return await repository.registrations_of(
         session,
-        event.id,
-        only_organisation=organisation,
+        all_of=[event.id] if everything else [],
+        some_of=[] if everything else [event.id],
+        only_organisation=principal.acting_org_id,
         only_creator=principal.sub,
-        everything=everything,
         status=status,
         cursor=cursor,
         limit=limit,
@@ -973,12 +972,11 @@ async def list_registrations_of(
     events, _ = await list_events(
         session, principal, EventFilters(ids=event_ids), cursor=None, limit=max(len(event_ids), 1)
     )
-    organisation = principal.acting_org_id
     return await repository.registrations_of(
         session,
         all_of=[event.id for event in events if is_organiser(principal, event)],
         some_of=[event.id for event in events if not is_organiser(principal, event)],
-        only_organisation=organisation,
+        only_organisation=principal.acting_org_id,
         only_creator=principal.sub,
         status=status,
         cursor=cursor,
