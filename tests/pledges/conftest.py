@@ -87,6 +87,15 @@ class Ledger:
             f"/v1/pledges/{pledge_id}/entries", json=body, headers=headers
         )
 
+    async def reversal(
+        self, pledge_id: str, entry_id: str, value_date: str = "2023-02-01"
+    ) -> httpx.Response:
+        """A reversal of entry `entry_id`, recorded by the secretariat."""
+        body = {"entry_type": "reversal", "reverses_entry_id": entry_id, "value_date": value_date}
+        return await self.client.post(
+            f"/v1/pledges/{pledge_id}/entries", json=body, headers=SECRETARIAT
+        )
+
 
 def make_app(database_url: str) -> FastAPI:
     return create_app(Settings(database_url=database_url, mirps=TEST_COMMON_SETTINGS))

@@ -56,15 +56,7 @@ async def test_reversing_a_partly_disbursed_commitment_asks_to_reverse_disbursem
     pledge = await ledger.pledge(org["id"])
     commitment = (await ledger.entry(pledge["id"], "commitment", "100")).json()
     assert (await ledger.entry(pledge["id"], "disbursement", "80")).status_code == 201
-    response = await ledger.client.post(
-        f"/v1/pledges/{pledge['id']}/entries",
-        json={
-            "entry_type": "reversal",
-            "reverses_entry_id": commitment["id"],
-            "value_date": "2023-02-01",
-        },
-        headers=SECRETARIAT,
-    )
+    response = await ledger.reversal(pledge["id"], commitment["id"])
     assert response.status_code == 409
     problem = response.json()
     assert (
@@ -184,15 +176,7 @@ async def test_a_report_dated_before_a_later_reversal_does_not_count_it(
     monkeypatch.setattr(service, "utc_now", lambda: datetime(2023, 6, 1, 12, tzinfo=UTC))
     await _withdraw(ledger, pledge)
     monkeypatch.undo()
-    reversal = await ledger.client.post(
-        f"/v1/pledges/{pledge['id']}/entries",
-        json={
-            "entry_type": "reversal",
-            "reverses_entry_id": disbursement.json()["id"],
-            "value_date": "2023-09-01",
-        },
-        headers=SECRETARIAT,
-    )
+    reversal = await ledger.reversal(pledge["id"], disbursement.json()["id"], "2023-09-01")
     assert reversal.status_code == 201, reversal.text
 
     async def totals(date_to: str) -> dict[str, str]:

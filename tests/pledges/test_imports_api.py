@@ -24,15 +24,7 @@ async def test_export_imports_back_with_the_same_ledger(ledger: Ledger) -> None:
         org["id"], amount={"amount": "1000", "currency": "EUR"}, objective_ids=[objective["id"]]
     )
     first = (await ledger.entry(pledge["id"], "commitment", "600", "EUR", note="n1")).json()
-    await ledger.client.post(
-        f"/v1/pledges/{pledge['id']}/entries",
-        json={
-            "entry_type": "reversal",
-            "reverses_entry_id": first["id"],
-            "value_date": "2023-03-01",
-        },
-        headers=SECRETARIAT,
-    )
+    await ledger.reversal(pledge["id"], first["id"], "2023-03-01")
     await ledger.entry(pledge["id"], "commitment", "500", "EUR")
     assert (await ledger.entry(pledge["id"], "disbursement", "105", "USD")).status_code == 201
     pledges_csv = (await ledger.client.get("/v1/exports/pledges", headers=SECRETARIAT)).text

@@ -76,27 +76,11 @@ async def test_reversal_restores_headroom_and_cannot_be_repeated(ledger: Ledger)
     pledge = await ledger.pledge(org["id"])
     first = (await ledger.entry(pledge["id"], "commitment", "1000")).json()
     assert (await ledger.entry(pledge["id"], "commitment", "1")).status_code == 409
-    reversal = await ledger.client.post(
-        f"/v1/pledges/{pledge['id']}/entries",
-        json={
-            "entry_type": "reversal",
-            "reverses_entry_id": first["id"],
-            "value_date": "2023-02-01",
-        },
-        headers=SECRETARIAT,
-    )
+    reversal = await ledger.reversal(pledge["id"], first["id"])
     assert reversal.status_code == 201, reversal.text
     assert reversal.json()["effect"] == "commitment"
     assert (await ledger.entry(pledge["id"], "commitment", "600")).status_code == 201
-    again = await ledger.client.post(
-        f"/v1/pledges/{pledge['id']}/entries",
-        json={
-            "entry_type": "reversal",
-            "reverses_entry_id": first["id"],
-            "value_date": "2023-02-01",
-        },
-        headers=SECRETARIAT,
-    )
+    again = await ledger.reversal(pledge["id"], first["id"])
     assert again.status_code == 409
     assert again.json()["type"] == "/problems/already-reversed"
     detail = (await ledger.client.get(f"/v1/pledges/{pledge['id']}")).json()
@@ -108,15 +92,7 @@ async def test_reversing_a_commitment_that_was_disbursed_is_rejected(ledger: Led
     pledge = await ledger.pledge(org["id"])
     commitment = (await ledger.entry(pledge["id"], "commitment", "500")).json()
     await ledger.entry(pledge["id"], "disbursement", "400")
-    response = await ledger.client.post(
-        f"/v1/pledges/{pledge['id']}/entries",
-        json={
-            "entry_type": "reversal",
-            "reverses_entry_id": commitment["id"],
-            "value_date": "2023-02-01",
-        },
-        headers=SECRETARIAT,
-    )
+    response = await ledger.reversal(pledge["id"], commitment["id"])
     assert response.status_code == 409
     assert response.json()["type"] == "/problems/over-disbursement"
 
@@ -292,15 +268,7 @@ async def test_the_currency_of_a_pledge_with_entries_cannot_change_even_when_the
     org = await ledger.organisation()
     pledge = await ledger.pledge(org["id"])
     first = (await ledger.entry(pledge["id"], "commitment", "500")).json()
-    reversal = await ledger.client.post(
-        f"/v1/pledges/{pledge['id']}/entries",
-        json={
-            "entry_type": "reversal",
-            "reverses_entry_id": first["id"],
-            "value_date": "2023-02-01",
-        },
-        headers=SECRETARIAT,
-    )
+    reversal = await ledger.reversal(pledge["id"], first["id"])
     assert reversal.status_code == 201, reversal.text
 
     response = await ledger.client.patch(
