@@ -1,0 +1,99 @@
+"""A small GraphQL client for the gateway, anonymous, with a short cache per query and variables."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+# Searches make many distinct queries: keep the cache bounded, dropping the oldest first.
+MAX_CACHED_ANSWERS = 512
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the gateway answered: the data it has, and the errors for what it has not."""
+
+    data: dict[str, Any]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def missing_services(self) -> list[str]:
+        """The services (or the gateway itself) whose fields are missing, in order of mention."""
+        names: list[str] = []
+        for error in self.errors:
+            extensions = error.get("extensions") or {}
+            service = extensions.get("service")
+            if service is None and extensions.get("code") == "SERVICE_UNAVAILABLE":
+                service = "gateway"
+            if service is not None and service not in names:
+                names.append(str(service))
+        return names
+
+    @property
+    def unknown_field(self) -> bool:
+        """True when the gateway refused the query because a field does not exist in its schema."""
+        return any("Cannot query field" in str(error.get("message", "")) for error in self.errors)
+
+
+class GatewayClient:
+    """Posts queries to the gateway without any token: the portal shows public data only."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        cache_seconds: float,
+        timeout_seconds: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.url = url
+        self.cache_seconds = cache_seconds
+        self._http = httpx.AsyncClient(timeout=timeout_seconds, transport=transport)
+        self._cache: dict[str, tuple[float, Answer]] = {}
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def query(self, document: str, variables: dict[str, Any] | None = None) -> Answer:
+        """The answer to `document`; a complete answer is reused for `cache_seconds`."""
+        variables = variables or {}
+        key = _cache_key(document, variables)
+        cached = self._cache.get(key)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < self.cache_seconds:
+            return cached[1]
+        answer = await self._post(document, variables)
+        if not answer.errors and self.cache_seconds > 0:
+            if len(self._cache) >= MAX_CACHED_ANSWERS:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = (now, answer)
+        return answer
+
+    async def _post(self, document: str, variables: dict[str, Any]) -> Answer:
+        try:
+            response = await self._http.post(
+                self.url, json={"query": document, "variables": variables}
+            )
+            body = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            return _unreachable(f"the gateway did not answer ({type(exc).__name__})")
+        if not isinstance(body, dict) or ("data" not in body and "errors" not in body):
+            return _unreachable(f"the gateway answered HTTP {response.status_code}")
+        return Answer(data=body.get("data") or {}, errors=list(body.get("errors") or []))
+
+
+def _unreachable(message: str) -> Answer:
+    return Answer(
+        data={},
+        errors=[{"message": message, "extensions": {"code": "SERVICE_UNAVAILABLE"}}],
+    )
+
+
+def _cache_key(document: str, variables: dict[str, Any]) -> str:
+    text = document + "\x00" + json.dumps(variables, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
