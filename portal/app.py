@@ -37,6 +37,7 @@ def create_app(
         app.state.gateway = GatewayClient(
             settings.gateway_url,
             cache_seconds=settings.cache_seconds,
+            stale_seconds=settings.stale_seconds,
             timeout_seconds=settings.timeout_seconds,
             transport=transport,
         )

@@ -23,6 +23,12 @@ class PortalSettings(BaseSettings):
         description="How long a complete gateway answer is reused for the same query and "
         "variables (answers with errors are never reused); 0 turns the cache off.",
     )
+    stale_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="After cache_seconds, how long a complete answer is still served while "
+        "a fresh one is fetched in the background.",
+    )
     max_age_seconds: int = Field(
         default=60, ge=0, description="Cache-Control max-age of the pages, in seconds."
     )

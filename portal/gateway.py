@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -48,30 +49,57 @@ class GatewayClient:
         url: str,
         *,
         cache_seconds: float,
+        stale_seconds: float = 0.0,
         timeout_seconds: float,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.url = url
         self.cache_seconds = cache_seconds
+        self.stale_seconds = stale_seconds
         self._http = httpx.AsyncClient(timeout=timeout_seconds, transport=transport)
         self._cache: dict[str, tuple[float, Answer]] = {}
+        # One request to the gateway per query at a time; the others wait for its answer.
+        self._in_flight: dict[str, asyncio.Task[Answer]] = {}
 
     async def aclose(self) -> None:
+        for task in self._in_flight.values():
+            task.cancel()
         await self._http.aclose()
 
     async def query(self, document: str, variables: dict[str, Any] | None = None) -> Answer:
-        """The answer to `document`; a complete answer is reused for `cache_seconds`."""
+        """The answer to `document`.
+
+        A complete answer is reused for `cache_seconds`; after that, for `stale_seconds`
+        more, it is still served while a fresh one is fetched in the background, so no
+        reader waits for the gateway once a page has been read.
+        """
         variables = variables or {}
         key = _cache_key(document, variables)
         cached = self._cache.get(key)
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < self.cache_seconds:
-            return cached[1]
+        if cached is not None:
+            age = time.monotonic() - cached[0]
+            if age < self.cache_seconds:
+                return cached[1]
+            if age < self.cache_seconds + self.stale_seconds:
+                self._fetch(key, document, variables)
+                return cached[1]
+        # Shielded: a reader who leaves does not cancel the answer others are waiting for.
+        return await asyncio.shield(self._fetch(key, document, variables))
+
+    def _fetch(self, key: str, document: str, variables: dict[str, Any]) -> asyncio.Task[Answer]:
+        task = self._in_flight.get(key)
+        if task is None:
+            task = asyncio.create_task(self._fetch_and_keep(key, document, variables))
+            self._in_flight[key] = task
+            task.add_done_callback(lambda _: self._in_flight.pop(key, None))
+        return task
+
+    async def _fetch_and_keep(self, key: str, document: str, variables: dict[str, Any]) -> Answer:
         answer = await self._post(document, variables)
         if not answer.errors and self.cache_seconds > 0:
-            if len(self._cache) >= MAX_CACHED_ANSWERS:
+            if len(self._cache) >= MAX_CACHED_ANSWERS and key not in self._cache:
                 self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = (now, answer)
+            self._cache[key] = (time.monotonic(), answer)
         return answer
 
     async def _post(self, document: str, variables: dict[str, Any]) -> Answer:

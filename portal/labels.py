@@ -94,6 +94,8 @@ WORDS: dict[str, tuple[str, str]] = {
         "The strategy's progress is not available yet: the results service is not answering or does not exist on the gateway yet.",
     ),
     "totals": ("Totales al cierre del semestre", "Totals at the end of the half-year"),
+    "figures": ("Cifras", "Figures"),
+    "to_date": ("Apoyo movilizado hasta hoy", "Support mobilised to date"),
     "previous": ("Semestre anterior", "Previous half-year"),
     "change": ("Variación", "Change"),
     "new_pledges": ("Nuevos anuncios", "New pledges"),

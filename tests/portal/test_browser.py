@@ -85,10 +85,12 @@ def test_every_page_in_both_languages_is_clean_local_and_accessible(
     page.on("pageerror", lambda error: console_errors.append(str(error)))
     page.on(
         "request",
-        lambda r: off_machine.append(r.url)
-        if urlsplit(r.url).scheme in ("http", "https")
-        and urlsplit(r.url).hostname not in LOCAL_HOSTS
-        else None,
+        lambda r: (
+            off_machine.append(r.url)
+            if urlsplit(r.url).scheme in ("http", "https")
+            and urlsplit(r.url).hostname not in LOCAL_HOSTS
+            else None
+        ),
     )
     axe = Axe()
     violations: dict[str, list[str]] = {}
@@ -96,12 +98,14 @@ def test_every_page_in_both_languages_is_clean_local_and_accessible(
         for template in PAGES:
             path = template.format(lang=lang)
             response = page.goto(portal + path)
-            assert response is not None and response.status == 200, path
+            assert response is not None, path
+            assert response.status == 200, path
             assert page.get_attribute("html", "lang") == lang, path
             results = axe.run(
                 page,
                 options={"runOnly": {"type": "tag", "values": WCAG_21_AA}},
             )
+            assert results.response["testEngine"]["name"] == "axe-core"
             found = [v["id"] for v in results.response["violations"]]
             if found:
                 violations[path] = found
@@ -135,9 +139,7 @@ def test_search_with_facets_narrows_to_the_gateways_count(
     page.click("form.search button[type=submit]")
     page.wait_for_url("**evidence=good**")
     shown = int(page.inner_text("#result-count strong"))
-    answer = platform.graphql(
-        '{ practices(q: "empleo", evidence: [GOOD]) { totalCount } }'
-    )
+    answer = platform.graphql('{ practices(q: "empleo", evidence: [GOOD]) { totalCount } }')
     expected = answer["data"]["practices"]["totalCount"]  # type: ignore[index]
     assert 0 < shown == expected < everything
     assert page.is_checked("#facet-evidence-good")
@@ -194,7 +196,9 @@ def test_figures_on_the_page_equal_the_gateways(
     assert len(csv.splitlines()) == len(expected) + 1
 
 
-@pytest.mark.parametrize(("width", "height", "name"), [(1280, 900, "desktop"), (390, 844, "mobile")])
+@pytest.mark.parametrize(
+    ("width", "height", "name"), [(1280, 900, "desktop"), (390, 844, "mobile")]
+)
 def test_screenshots_of_home_and_a_country(
     browser: Browser, portal: str, width: int, height: int, name: str
 ) -> None:
@@ -217,10 +221,12 @@ def test_a_stopped_service_leaves_the_page_up_with_a_notice(
     os.kill(platform.pids()["practices"], signal.SIGKILL)
     time.sleep(0.5)
     response = page.goto(portal + "/en/practices?q=vivienda")
-    assert response is not None and response.status == 200
+    assert response is not None
+    assert response.status == 200
     notice = page.inner_text("#missing-notice")
     assert "The good-practices catalogue is not answering" in notice
     response = page.goto(portal + "/en/countries/HND")
-    assert response is not None and response.status == 200
+    assert response is not None
+    assert response.status == 200
     assert "The good-practices catalogue" in page.inner_text("#missing-notice")
     assert "Honduras" in page.inner_text("h1")
