@@ -66,6 +66,14 @@ def create_app(
     )
     app.state.templates = templates
     _add_routes(app)
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc: Exception) -> Response:
+        """A page, in the language of the path when it names one, for any unknown address."""
+        lang: Lang = "en" if request.url.path.startswith("/en/") else "es"
+        page = pages.Page("not_found.html", labels.word("not_found", lang), found=False)
+        return render(request, lang, page)
+
     return app
 
 
@@ -89,7 +97,7 @@ def render(request: Request, lang: Lang, page: pages.Page) -> Response:
     }
     templates: Jinja2Templates = request.app.state.templates
     html = templates.get_template(page.template).render(context)
-    status_code = 200 if page.found else 404
+    status_code = 400 if page.rejected else 200 if page.found else 404
     settings: PortalSettings = request.app.state.settings
     cache = f"public, max-age={settings.max_age_seconds}" if not page.missing else "no-cache"
     return _with_etag(request, html.encode(), "text/html; charset=utf-8", cache, status_code)

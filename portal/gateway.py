@@ -28,17 +28,21 @@ class Answer:
         names: list[str] = []
         for error in self.errors:
             extensions = error.get("extensions") or {}
-            service = extensions.get("service")
-            if service is None and extensions.get("code") == "SERVICE_UNAVAILABLE":
-                service = "gateway"
-            if service is not None and service not in names:
-                names.append(str(service))
+            if extensions.get("code") == "BAD_USER_INPUT":
+                continue
+            service = str(extensions.get("service") or "gateway")
+            if service not in names:
+                names.append(service)
         return names
 
     @property
-    def unknown_field(self) -> bool:
-        """True when the gateway refused the query because a field does not exist in its schema."""
-        return any("Cannot query field" in str(error.get("message", "")) for error in self.errors)
+    def rejected(self) -> list[str]:
+        """Why the gateway refused the reader's input (a bad filter or cursor), if it did."""
+        return [
+            str(error.get("message", ""))
+            for error in self.errors
+            if (error.get("extensions") or {}).get("code") == "BAD_USER_INPUT"
+        ]
 
 
 class GatewayClient:

@@ -71,6 +71,10 @@ WORDS: dict[str, tuple[str, str]] = {
         "Monto de los anuncios públicos vigentes por mecanismo de financiamiento, en millones de USD a la fecha de cada anuncio.",
         "Amount of the public pledges in force by funding mechanism, in millions of USD at each announcement's date.",
     ),
+    "partial_list": (
+        "Incluye los {} anuncios más recientes de {}.",
+        "It counts the {} most recent of {} pledges.",
+    ),
     "mechanism": ("Mecanismo", "Mechanism"),
     "contributor_kind": ("Tipo de contribuyente", "Kind of contributor"),
     "objectives": ("Objetivos del plan de acción nacional", "National action plan objectives"),
@@ -94,6 +98,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "The strategy's progress is not available yet: the results service is not answering or does not exist on the gateway yet.",
     ),
     "totals": ("Totales al cierre del semestre", "Totals at the end of the half-year"),
+    "rejected": ("No se pudo hacer esta búsqueda:", "This search could not be run:"),
     "figures": ("Cifras", "Figures"),
     "to_date": ("Apoyo movilizado hasta hoy", "Support mobilised to date"),
     "previous": ("Semestre anterior", "Previous half-year"),

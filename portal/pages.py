@@ -27,6 +27,7 @@ class Page:
     context: dict[str, Any] = field(default_factory=dict)
     figures: dict[str, Figure] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
     found: bool = True
 
     def add(self, figure: Figure | None) -> None:
@@ -259,7 +260,12 @@ async def practices(
         "after": after,
     }
     answer = await client.query(queries.PRACTICES, variables)
-    page = Page("practices.html", word("practices", lang), missing=answer.missing_services)
+    page = Page(
+        "practices.html",
+        word("practices", lang),
+        missing=answer.missing_services,
+        rejected=answer.rejected,
+    )
     data = answer.data
     page.context["result"] = data.get("practices")
     page.context["theme_names"] = {

@@ -209,6 +209,7 @@ async def test_root_redirects_to_spanish_and_unknown_language_or_country_is_404(
     assert pages[0].status_code == 307
     assert pages[0].headers["location"] == "/es/"
     assert [p.status_code for p in pages[1:]] == [404, 404, 404]
+    assert all('<html lang="es">' in p.text for p in pages[1:])
 
 
 @pytest.mark.parametrize(
@@ -243,3 +244,23 @@ def test_figure_csv_has_header_and_exact_decimals_and_svg_is_labelled() -> None:
 
 def test_half_years_run_from_the_first_to_today() -> None:
     assert half_years("2022-H2", date(2023, 7, 1)) == ["2022-H2", "2023-H1", "2023-H2"]
+
+
+async def test_a_search_the_gateway_refuses_is_a_400_that_says_why_not_an_outage() -> None:
+    def handler(body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "data": {"practices": None, "themes": [], "countries": []},
+            "errors": [
+                {
+                    "message": "`after` is not a cursor of this list",
+                    "path": ["practices"],
+                    "extensions": {"code": "BAD_USER_INPUT", "argument": "after"},
+                }
+            ],
+        }
+
+    (page,) = await get(handler, "/en/practices?after=garbage")
+    assert page.status_code == 400
+    assert "This search could not be run" in page.text
+    assert "`after` is not a cursor of this list" in page.text
+    assert "missing-notice" not in page.text
