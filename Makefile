@@ -12,7 +12,7 @@ $(STAMP): requirements/dev.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $(STAMP)
 
-## Run the whole platform on SQLite with demo data (gateway :8000, services :8001-8003).
+## Run the whole platform on SQLite with demo data (portal :8005, gateway :8000, services :8001-8003).
 run: $(STAMP)
 	$(BIN)/mirps up
 
@@ -23,7 +23,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy services gateway
+	$(BIN)/mypy services gateway portal
 
 ## Re-resolve the lock files after changing dependencies in pyproject.toml.
 lock:

@@ -27,6 +27,8 @@ from services.common.settings import CommonSettings, ServiceSettings
 
 # Port offsets from the base port: the gateway listens on the base itself.
 SERVICE_PORT_OFFSETS = {"pledges": 1, "practices": 2, "events": 3}
+# The public portal reads only the gateway; BASE+4 stays free for the results service.
+PORTAL_PORT_OFFSET = 5
 STARTUP_TIMEOUT_SECONDS = 60.0
 
 app = typer.Typer(
@@ -110,6 +112,7 @@ def _process_table(base_port: int) -> dict[str, tuple[str, int]]:
     table = {"gateway": ("gateway.app:create_app", base_port)}
     for service, offset in SERVICE_PORT_OFFSETS.items():
         table[service] = (f"services.{service}.app:create_app", base_port + offset)
+    table["portal"] = ("portal.app:create_app", base_port + PORTAL_PORT_OFFSET)
     return table
 
 
@@ -119,6 +122,8 @@ def _environment(data_dir: Path, host: str, table: dict[str, tuple[str, int]]) -
     for service in SERVICE_PORT_OFFSETS:
         env[f"{service.upper()}_DATABASE_URL"] = f"sqlite+aiosqlite:///{data_dir / service}.db"
         env[f"GATEWAY_{service.upper()}_URL"] = f"http://{host}:{table[service][1]}"
+    env["PORTAL_GATEWAY_URL"] = f"http://{host}:{table['gateway'][1]}/graphql"
+    env["PORTAL_CALENDAR_URL"] = f"http://{host}:{table['events'][1]}/v1/calendar.ics"
     return env
 
 
@@ -207,6 +212,7 @@ def up(
     (data_dir / "run.json").write_text(
         json.dumps({name: {"pid": processes[name].pid, "url": urls[name]} for name in processes})
     )
+    typer.echo(f"portal    {urls['portal']}/")
     typer.echo(f"gateway   {urls['gateway']}/graphql")
     for service in SERVICE_PORT_OFFSETS:
         typer.echo(f"{service:<9} {urls[service]}/docs")

@@ -44,6 +44,9 @@ def settings_classes() -> list[tuple[str, type[BaseSettings]]]:
         settings_class = importlib.import_module(f"services.{service}.config").Settings
         classes.append((f"{service} service", settings_class))
     classes.append(("gateway", GatewaySettings))
+    from portal.config import PortalSettings
+
+    classes.append(("portal", PortalSettings))
     return classes
 
 

@@ -30,7 +30,7 @@ from tests.deploy.conftest import (
 )
 
 INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(:?[-?])?([^}]*)\}")
-APP_SERVICES = (*SERVICES, "gateway")
+APP_SERVICES = (*SERVICES, "gateway", "portal")
 
 
 def validate_against_compose_spec(path: Path) -> subprocess.CompletedProcess[str]:
@@ -138,9 +138,23 @@ def test_gateway_reaches_each_service_and_waits_for_them(compose: dict[str, Any]
     assert "127.0.0.1:8000/readyz" in gateway["healthcheck"]["test"][-1]
 
 
-def test_only_the_gateway_is_published(compose: dict[str, Any]) -> None:
+def test_portal_reads_only_the_gateway_and_waits_for_it(compose: dict[str, Any]) -> None:
+    portal = compose["services"]["portal"]
+    target, port = PROCESSES["portal"]
+    assert portal["command"][:3] == ["uvicorn", "--factory", target]
+    assert option(portal["command"], "--port") == str(port)
+    assert portal["environment"]["PORTAL_GATEWAY_URL"] == (
+        f"http://gateway:{PROCESSES['gateway'][1]}/graphql"
+    )
+    assert portal["depends_on"] == {"gateway": {"condition": "service_healthy"}}
+    assert portal["networks"] == ["apps"]  # no route to PostgreSQL
+    assert f"127.0.0.1:{port}/readyz" in portal["healthcheck"]["test"][-1]
+    assert portal["ports"] == [f"${{MIRPS_PORTAL_PORT:-{port}}}:{port}"]
+
+
+def test_only_the_gateway_and_the_portal_are_published(compose: dict[str, Any]) -> None:
     published = {name for name, service in compose["services"].items() if "ports" in service}
-    assert published == {"gateway"}
+    assert published == {"gateway", "portal"}
     assert compose["services"]["gateway"]["ports"] == [
         f"${{MIRPS_GATEWAY_PORT:-8000}}:{GATEWAY_PORT}"
     ]

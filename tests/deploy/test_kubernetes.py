@@ -157,6 +157,9 @@ def test_no_secret_is_committed_and_settings_are_ones_the_code_reads(
         assert settings["data"][f"GATEWAY_{service.upper()}_URL"] == (
             f"http://{service}:{PROCESSES[service][1]}"
         )
+    assert settings["data"]["PORTAL_GATEWAY_URL"] == (
+        f"http://gateway:{PROCESSES['gateway'][1]}/graphql"
+    )
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -177,6 +180,18 @@ def test_network_is_denied_by_default_then_opened_per_path(
     assert {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}} in (
         from_gateway["from"]
     )
+    portal_out = policies["portal-to-gateway"]["spec"]
+    assert portal_out["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "portal"}
+    assert portal_out["egress"] == [
+        {
+            "to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}],
+            "ports": [{"protocol": "TCP", "port": PROCESSES["gateway"][1]}],
+        }
+    ]
+    gateway_in = policies["gateway-from-portal"]["spec"]["ingress"][0]
+    assert gateway_in["from"] == [
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "portal"}}}
+    ]
     database = policies["services-to-postgresql"]["spec"]["egress"]
     assert database == [{"ports": [{"protocol": "TCP", "port": 5432}]}]
 
@@ -191,6 +206,7 @@ def test_ingress_routes_graphql_to_gateway_and_rest_prefixes_to_services(
             for path in rule["http"]["paths"]:
                 routes[path["path"]] = path["backend"]["service"]["name"]
     assert routes["/graphql"] == "gateway"
+    assert routes["/"] == "portal"
     for service in SERVICES:
         (prefix,) = [p for p, backend in routes.items() if backend == service]
         assert prefix.startswith(f"/{service}/")

@@ -34,7 +34,10 @@ def test_up_runs_four_processes_and_survives_a_dead_service(tmp_path) -> None:
     platform = start_platform(tmp_path / "data")
     try:
         pids = platform.pids()
-        assert set(pids) == {"gateway", "pledges", "practices", "events"}
+        assert set(pids) == {"portal", "gateway", "pledges", "practices", "events"}
+        printed = platform.log.read_text()
+        portal_line = f"portal    http://127.0.0.1:{platform.base_port + 5}/"
+        assert printed.index(portal_line) < printed.index("gateway   http://"), "portal first"
         assert _readiness(platform) == {"pledges": True, "practices": True, "events": True}
 
         os.kill(pids["pledges"], signal.SIGKILL)

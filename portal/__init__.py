@@ -1,0 +1,1 @@
+"""The public transparency portal: server-rendered pages that read only the GraphQL gateway."""

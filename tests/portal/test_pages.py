@@ -1,0 +1,266 @@
+"""The portal's pages against a fake gateway: what a reader sees when parts are missing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from portal.app import create_app
+from portal.config import PortalSettings
+from portal.figures import Figure, neutralise
+from portal.pages import half_years
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+
+STRATEGY_ANSWER = {
+    "strategy": {
+        "code": "sp-2022-2023",
+        "title": {"es": "Estrategia de la Plataforma", "en": "Support Platform strategy"},
+        "status": "ON_TRACK",
+        "objectives": [
+            {
+                "code": "1",
+                "title": {"es": "Movilizar apoyo", "en": "Mobilise support"},
+                "status": "AT_RISK",
+                "activities": [
+                    {
+                        "code": "1.1",
+                        "title": {"es": "Visibilidad", "en": "Visibility"},
+                        "outcomes": [
+                            {
+                                "code": "1.1.1",
+                                "title": {"es": "Página pública", "en": "A public web page"},
+                                "status": "ACHIEVED",
+                                "indicators": [
+                                    {
+                                        "id": "ind-1",
+                                        "name": {
+                                            "es": "Síntesis publicadas",
+                                            "en": "Syntheses published",
+                                        },
+                                        "unit": "count",
+                                        "direction": "UP",
+                                        "target": 2,
+                                        "source": "portal",
+                                        "latest": {
+                                            "value": 3,
+                                            "period": "2023-H2",
+                                            "computedAt": "2024-01-02T00:00:00Z",
+                                            "stale": False,
+                                        },
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+}
+
+
+def fake_gateway(handler: Handler, calls: list[dict[str, Any]]) -> httpx.MockTransport:
+    def respond(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        calls.append(body)
+        assert "authorization" not in request.headers  # the portal reads anonymously
+        return httpx.Response(200, json=handler(body))
+
+    return httpx.MockTransport(respond)
+
+
+async def get(handler: Handler, *paths: str, **settings: Any) -> list[httpx.Response]:
+    calls: list[dict[str, Any]] = []
+    app = create_app(PortalSettings(**settings), transport=fake_gateway(handler, calls))
+    async with LifespanManager(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal")
+        async with client:
+            return [await client.get(path) for path in paths]
+
+
+async def test_strategy_page_says_not_available_when_the_gateway_has_no_such_field() -> None:
+    def handler(body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "data": None,
+            "errors": [
+                {
+                    "message": "Cannot query field 'strategy' on type 'Query'.",
+                    "extensions": {"code": "BAD_USER_INPUT"},
+                }
+            ],
+        }
+
+    (spanish, english) = await get(handler, "/es/strategy", "/en/strategy")
+    assert spanish.status_code == english.status_code == 200
+    assert "No disponible" in spanish.text
+    assert "Not available" in english.text
+    assert 'id="missing-notice"' in english.text
+    assert english.headers["cache-control"] == "no-cache"
+
+
+async def test_strategy_page_shows_objectives_outcomes_and_indicators_when_available() -> None:
+    (page,) = await get(lambda body: {"data": STRATEGY_ANSWER}, "/en/strategy")
+    assert page.status_code == 200
+    assert "missing-notice" not in page.text
+    for shown in (
+        "Mobilise support",
+        "At risk",
+        "A public web page",
+        "Achieved",
+        "Syntheses published",
+        "3 (2023-H2)",
+    ):
+        assert shown in page.text
+
+
+def _partial_home(body: dict[str, Any]) -> dict[str, Any]:
+    """The pledges service is down: its fields are null, the countries are there."""
+    return {
+        "data": {
+            "countries": [{"code": "GTM", "name": {"es": "Guatemala", "en": "Guatemala"}}],
+            "byCountry": None,
+            "byContributorKind": None,
+            "pledges": None,
+            "gaps": None,
+        },
+        "errors": [
+            {
+                "message": "the pledges service is unavailable (connection refused)",
+                "path": ["byCountry"],
+                "extensions": {"code": "SERVICE_UNAVAILABLE", "service": "pledges"},
+            }
+        ],
+    }
+
+
+async def test_home_renders_what_it_has_and_names_the_missing_service() -> None:
+    (page,) = await get(_partial_home, "/en/")
+    assert page.status_code == 200
+    assert "The pledges service is not answering" in page.text
+    assert "/en/countries/GTM" in page.text
+    assert page.headers["cache-control"] == "no-cache"
+
+
+async def test_pages_render_a_notice_when_the_gateway_itself_is_unreachable() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    app = create_app(PortalSettings(), transport=httpx.MockTransport(refuse))
+    async with LifespanManager(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal")
+        async with client:
+            for path in (
+                "/es/",
+                "/en/countries/GTM",
+                "/es/synthesis/2023-H1",
+                "/en/practices",
+                "/es/events",
+                "/en/strategy",
+            ):
+                page = await client.get(path)
+                assert page.status_code == 200, path
+                assert 'id="missing-notice"' in page.text, path
+            assert (await client.get("/readyz")).status_code == 503
+
+
+async def test_a_complete_answer_is_reused_and_an_unchanged_page_is_304() -> None:
+    calls: list[dict[str, Any]] = []
+    app = create_app(
+        PortalSettings(), transport=fake_gateway(lambda b: {"data": STRATEGY_ANSWER}, calls)
+    )
+    async with LifespanManager(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal")
+        async with client:
+            first = await client.get("/en/strategy")
+            again = await client.get(
+                "/en/strategy", headers={"If-None-Match": first.headers["etag"]}
+            )
+    assert len(calls) == 1
+    assert again.status_code == 304
+    assert first.headers["cache-control"].startswith("public, max-age=")
+
+
+async def test_an_answer_with_errors_is_asked_again() -> None:
+    calls: list[dict[str, Any]] = []
+    app = create_app(PortalSettings(), transport=fake_gateway(_partial_home, calls))
+    async with LifespanManager(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal")
+        async with client:
+            await client.get("/en/")
+            await client.get("/en/")
+    assert len(calls) == 2
+
+
+async def test_root_redirects_to_spanish_and_unknown_language_or_country_is_404() -> None:
+    pages = await get(
+        lambda body: {"data": {"country": None}},
+        "/",
+        "/fr/",
+        "/es/countries/XXX",
+        "/es/countries/gt",
+    )
+    assert pages[0].status_code == 307
+    assert pages[0].headers["location"] == "/es/"
+    assert [p.status_code for p in pages[1:]] == [404, 404, 404]
+    assert all('<html lang="es">' in p.text for p in pages[1:])
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
+        ("+1+cmd", "'+1+cmd"),
+        ("-cmd", "'-cmd"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-1250.50", "-1250.50"),
+        ("Guatemala", "Guatemala"),
+    ],
+)
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(cell: str, safe: str) -> None:
+    assert neutralise(cell) == safe
+
+
+def test_figure_csv_has_header_and_exact_decimals_and_svg_is_labelled() -> None:
+    figure = Figure(
+        slug="t",
+        title="Support <by> country",
+        description="Amounts",
+        columns=("Country", "Pledged (USD)"),
+        rows=(("=evil", "31800000.00"),),
+        as_of="2024-01-01",
+    )
+    assert figure.csv() == "Country,Pledged (USD)\r\n'=evil,31800000.00\r\n"
+    svg = figure.svg
+    assert svg.startswith('<svg role="img" aria-labelledby="fig-t-title fig-t-desc"')
+    assert '<title id="fig-t-title">Support &lt;by&gt; country</title>' in svg
+
+
+def test_half_years_run_from_the_first_to_today() -> None:
+    assert half_years("2022-H2", date(2023, 7, 1)) == ["2022-H2", "2023-H1", "2023-H2"]
+
+
+async def test_a_search_the_gateway_refuses_is_a_400_that_says_why_not_an_outage() -> None:
+    def handler(body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "data": {"practices": None, "themes": [], "countries": []},
+            "errors": [
+                {
+                    "message": "`after` is not a cursor of this list",
+                    "path": ["practices"],
+                    "extensions": {"code": "BAD_USER_INPUT", "argument": "after"},
+                }
+            ],
+        }
+
+    (page,) = await get(handler, "/en/practices?after=garbage")
+    assert page.status_code == 400
+    assert "This search could not be run" in page.text
+    assert "`after` is not a cursor of this list" in page.text
+    assert "missing-notice" not in page.text
