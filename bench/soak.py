@@ -234,6 +234,8 @@ def recovery(load: Load, up: float) -> None:
     failures = [s for s in load.samples if not s.status.startswith("2")]
     first_write = min((s.started + s.seconds for s in writes), default=float("nan")) - up
     last_failure = max((s.started + s.seconds for s in failures), default=up) - up
+    slowest = max((s.seconds for s in failures), default=0.0)
+    print(f"  {len(failures)} failed requests, the slowest answered in {slowest:.2f} s")
     print(f"  first acknowledged write {first_write:.2f} s after the database was back; "
           f"last failure {max(last_failure, 0):.2f} s after")  # fmt: skip
 

@@ -120,7 +120,7 @@ def rate_limit_header(quotas: list[Quota]) -> str:
 
 
 def retry_after(quotas: list[Quota]) -> int:
-    return max(quota.reset_seconds for quota in quotas if quota.remaining == 0)
+    return max((quota.reset_seconds for quota in quotas if quota.remaining == 0), default=1)
 
 
 def token_identifier(verifier: TokenVerifier) -> Identify:

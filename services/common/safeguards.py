@@ -3,13 +3,15 @@ when configured."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.errors import problem_response
+from services.common.errors import PROBLEM_MEDIA_TYPE, problem_response
 from services.common.settings import CommonSettings
 
 HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
@@ -170,6 +172,7 @@ class LoadSheddingMiddleware:
 
 def install_edge_limits(app: FastAPI, settings: CommonSettings) -> None:
     """Header limits, then load shedding outside them (add before the request-context one)."""
+    document_edge_responses(app)
     app.add_middleware(
         HeaderLimitMiddleware,
         max_header_bytes=settings.max_header_bytes,
@@ -181,6 +184,55 @@ def install_edge_limits(app: FastAPI, settings: CommonSettings) -> None:
             max_concurrent=settings.max_concurrent_requests,
             retry_after_seconds=settings.overload_retry_after_seconds,
         )
+
+
+def _problem_content(schema: dict[str, Any]) -> dict[str, Any]:
+    if "Problem" not in schema.get("components", {}).get("schemas", {}):
+        return {PROBLEM_MEDIA_TYPE: {}}
+    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def _edge_responses(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    content = _problem_content(schema)
+    retry_after = {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+    return {
+        "429": {
+            "description": "The caller's rate limit is used up (RateLimit, RateLimit-Policy).",
+            "headers": {"Retry-After": retry_after},
+            "content": content,
+        },
+        "431": {"description": "Too many or too large request headers.", "content": content},
+        "503": {
+            "description": "Overloaded, or a dependency (the database) is unavailable; retry "
+            "after Retry-After seconds.",
+            "headers": {"Retry-After": retry_after},
+            "content": content,
+        },
+    }
+
+
+def document_edge_responses(app: FastAPI) -> None:
+    """Declare the answers of the edge limits (429, 431, 503) on every operation."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        edge = _edge_responses(schema)
+        for path, path_item in schema.get("paths", {}).items():
+            for operation in path_item.values():
+                responses = operation.setdefault("responses", {})
+                for status, response in edge.items():
+                    if status == "429" and path in HEALTH_PATHS:
+                        continue  # probes are never rate-limited
+                    responses.setdefault(status, response)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install_cors(app: FastAPI, settings: CommonSettings) -> None:

@@ -167,3 +167,14 @@ async def test_past_the_concurrency_bound_a_process_sheds_load_at_once(
     app.state.release.set()
     assert [(await task).status_code for task in held] == [200, 200]
     assert (await client.get("/v1/echo")).status_code == 200
+
+
+def test_the_openapi_document_declares_the_edge_answers() -> None:
+    document = edge_app().openapi()
+    echo = document["paths"]["/v1/echo"]["get"]["responses"]
+    assert {"429", "431", "503"} <= set(echo)
+    assert "Retry-After" in echo["429"]["headers"]
+    assert echo["503"]["content"] == {
+        PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+    assert "429" not in document["paths"]["/healthz"]["get"]["responses"]
