@@ -14,12 +14,14 @@ from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
 from gateway.context import Context
 from gateway.schema import build_schema
+from services.common.auth import TokenVerifier
 from services.common.context import current_request_id
 from services.common.errors import install_error_handlers
 from services.common.health import HealthStatus
 from services.common.logging import RequestContextMiddleware, configure_logging
 from services.common.observability import instrument_app, instrument_upstreams
-from services.common.safeguards import install_body_limit, install_cors
+from services.common.ratelimit import close_rate_limiter, install_rate_limit
+from services.common.safeguards import install_body_limit, install_cors, install_edge_limits
 
 
 class JSONRouter(GraphQLRouter[Context, None]):
@@ -52,6 +54,7 @@ def create_app(
             yield
         finally:
             await app.state.clients.aclose()
+            await close_rate_limiter(app)
 
     async def context_getter(request: Request) -> Context:
         return Context(
@@ -60,6 +63,7 @@ def create_app(
             request_id=current_request_id(),
             max_page_size=settings.max_page_size,
             max_upstream_calls=settings.max_upstream_calls,
+            client_address=request.client.host if request.client else None,
         )
 
     app = FastAPI(
@@ -88,6 +92,8 @@ def create_app(
         return HealthStatus(status="ready")
 
     install_body_limit(app, settings.mirps)
+    install_rate_limit(app, settings.mirps, "gateway", TokenVerifier(settings.mirps))
+    install_edge_limits(app, settings.mirps)
     app.add_middleware(RequestContextMiddleware)
     install_cors(app, settings.mirps)
     instrument_app(app, "gateway", settings.mirps)  # last: outermost, sees every final status

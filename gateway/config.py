@@ -42,6 +42,12 @@ class GatewaySettings(BaseSettings):
     max_page_size: int = Field(
         default=100, ge=1, le=200, description="Largest `first` a connection accepts."
     )
+    max_query_cost: int = Field(
+        default=50_000,
+        ge=100,
+        description="Largest estimated answer size (values: page sizes x nesting x aliases) "
+        "a query may have; above it the query is refused before any service is called.",
+    )
     max_upstream_calls: int = Field(
         default=100,
         ge=1,

@@ -21,6 +21,7 @@ class Context(BaseContext):
     request_id: str | None
     max_page_size: int = 100
     max_upstream_calls: int | None = None
+    client_address: str | None = None
     upstream: Upstream = field(init=False)
     loaders: Loaders = field(init=False)
 
@@ -31,6 +32,7 @@ class Context(BaseContext):
             authorization=self.authorization,
             request_id=self.request_id,
             max_calls=self.max_upstream_calls,
+            client_address=self.client_address,
         )
         self.loaders = Loaders(self.upstream)
 

@@ -38,6 +38,7 @@ from gateway import fast_fields
 from gateway.arguments import IdArg
 from gateway.config import GatewaySettings
 from gateway.context import Context, Info
+from gateway.cost import QueryCostLimiter
 from gateway.errors import ErrorCode, GatewayError
 from gateway.mutations import Mutation
 from gateway.queries import DomainQuery, resolve_node
@@ -157,10 +158,15 @@ def build_schema(settings: GatewaySettings | None = None) -> strawberry.Schema:
     """The schema with the limits of `settings` (types are the same for every settings)."""
     settings = settings or GatewaySettings()
     rules = validation_rules(settings)
-    max_tokens = settings.max_tokens
+    max_tokens, max_cost, max_page = (
+        settings.max_tokens,
+        settings.max_query_cost,
+        settings.max_page_size,
+    )
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: AddValidationRules(rules),
+        lambda: QueryCostLimiter(max_cost=max_cost, max_page_size=max_page),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         lambda: MaskErrors(should_mask_error=is_unexpected),

@@ -1,6 +1,7 @@
 """Calls to the services on behalf of one GraphQL request.
 
-Every call carries the caller's `Authorization` and `X-Request-ID`, so the services
+Every call carries the caller's `Authorization`, `X-Request-ID` and address
+(`X-Forwarded-For`, for the services' per-caller rate limits), so the services
 decide what the caller may see and do (the gateway never widens anyone's rights), and
 their logs line up with ours. A problem+json answer becomes an `UpstreamError` with its
 code; a service that cannot be reached or is too slow becomes `ServiceUnavailable`.
@@ -50,6 +51,7 @@ class Upstream:
         authorization: str | None,
         request_id: str | None,
         max_calls: int | None = None,
+        client_address: str | None = None,
     ) -> None:
         self._clients = clients
         self._max_calls = max_calls
@@ -59,6 +61,9 @@ class Upstream:
             self._headers["Authorization"] = authorization
         if request_id:
             self._headers["X-Request-ID"] = request_id
+        if client_address:
+            # Services rate-limit anonymous callers by address: the caller's, not ours.
+            self._headers["X-Forwarded-For"] = client_address
 
     @property
     def forwarded_headers(self) -> dict[str, str]:

@@ -24,12 +24,14 @@ from services.common.db import make_engine, make_sessionmaker
 from services.common.idempotency import IdempotencyRecordMixin, purge_expired
 from services.common.migrations import upgrade_to_head
 from services.common.settings import CommonSettings, ServiceSettings
+from services.supervise import Supervisor
 
 # Port offsets from the base port: the gateway listens on the base itself.
 SERVICE_PORT_OFFSETS = {"pledges": 1, "practices": 2, "events": 3}
 # The public portal reads only the gateway; BASE+4 stays free for the results service.
 PORTAL_PORT_OFFSET = 5
 STARTUP_TIMEOUT_SECONDS = 60.0
+RUN_STATE_FILE = "run.json"
 
 app = typer.Typer(
     help="Run and administer the MIRPS Support Platform backend.", no_args_is_help=True
@@ -146,18 +148,6 @@ def _wait_until_healthy(
     return next(iter(pending), None)
 
 
-def _stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
-    for process in processes.values():
-        if process.poll() is None:
-            process.terminate()
-    deadline = time.monotonic() + 15
-    for process in processes.values():
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 @app.command()
 def up(
     data_dir: Annotated[Path, typer.Option(help="Folder of the SQLite databases.")] = Path("var"),
@@ -179,7 +169,6 @@ def up(
         status = asyncio.run(load_demo(service, url)) if demo else "demo data skipped"
         typer.echo(f"{service}: migrated, {status}")
 
-    processes: dict[str, subprocess.Popen[bytes]] = {}
     urls = {name: f"http://{host}:{process_port}" for name, (_, process_port) in table.items()}
     stopping = False
 
@@ -189,43 +178,76 @@ def up(
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    for name, (target, process_port) in table.items():
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            target,
-            "--host",
-            host,
-            "--port",
-            str(process_port),
-            "--no-access-log",
-            "--timeout-graceful-shutdown",
-            "10",
-        ]
-        processes[name] = subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter
-    failed = _wait_until_healthy(processes, urls)
-    if failed is not None:
-        _stop_all(processes)
-        _fail(f"{failed} did not start; see its log above")
-    (data_dir / "run.json").write_text(
-        json.dumps({name: {"pid": processes[name].pid, "url": urls[name]} for name in processes})
+    commands = {
+        name: _uvicorn_command(target, host, process_port)
+        for name, (target, process_port) in table.items()
+    }
+    supervisor = Supervisor(
+        commands, urls, env, data_dir / RUN_STATE_FILE, lambda line: typer.echo(line, err=True)
     )
+    supervisor.start_all()
+    failed = _wait_until_healthy(supervisor.processes(), urls)
+    if failed is not None:
+        supervisor.stop_all()
+        _fail(f"{failed} did not start; see its log above")
+    supervisor.write_state()
     typer.echo(f"portal    {urls['portal']}/")
     typer.echo(f"gateway   {urls['gateway']}/graphql")
     for service in SERVICE_PORT_OFFSETS:
         typer.echo(f"{service:<9} {urls[service]}/docs")
-    typer.echo("Ctrl-C stops everything.")
-    reported: set[str] = set()
+    typer.echo("Ctrl-C stops everything; `mirps health` shows each process and its restarts.")
     while not stopping:
-        for name, process in processes.items():
-            if process.poll() is not None and name not in reported:
-                reported.add(name)
-                typer.echo(f"mirps: {name} exited with code {process.returncode}", err=True)
+        supervisor.tick()
         time.sleep(0.3)
     typer.echo("stopping…")
-    _stop_all(processes)
+    supervisor.stop_all()
+
+
+def _uvicorn_command(target: str, host: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        target,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "10",
+    ]
+
+
+@app.command()
+def health(
+    data_dir: Annotated[Path, typer.Option(help="The folder `mirps up` runs in.")] = Path("var"),
+) -> None:
+    """Each process of a running `mirps up`: pid, restarts, last exit code and /healthz."""
+    state_file = data_dir / RUN_STATE_FILE
+    if not state_file.exists():
+        _fail(f"no {state_file}: is `mirps up --data-dir {data_dir}` running?")
+    unhealthy = 0
+    typer.echo(f"{'process':<10} {'pid':>8} {'restarts':>8} {'last exit':>9}  health")
+    for name, entry in json.loads(state_file.read_text()).items():
+        status = _probe(f"{entry['url']}/healthz")
+        unhealthy += status != "ok"
+        last_exit = "-" if entry.get("last_exit_code") is None else entry["last_exit_code"]
+        typer.echo(
+            f"{name:<10} {entry['pid']!s:>8} {entry.get('restarts', 0):>8} {last_exit!s:>9}  "
+            f"{status}"
+        )
+    if unhealthy:
+        raise typer.Exit(code=1)
+
+
+def _probe(url: str) -> str:
+    try:
+        response = httpx.get(url, timeout=2.0)
+    except httpx.HTTPError as exc:
+        return f"down ({type(exc).__name__})"
+    return "ok" if response.status_code == 200 else f"HTTP {response.status_code}"
 
 
 @app.command()

@@ -15,7 +15,8 @@ from services.common.errors import install_error_handlers
 from services.common.health import router as health_router
 from services.common.logging import RequestContextMiddleware, configure_logging
 from services.common.observability import instrument_app, trace_engine
-from services.common.safeguards import install_body_limit, install_cors
+from services.common.ratelimit import close_rate_limiter, install_rate_limit
+from services.common.safeguards import install_body_limit, install_cors, install_edge_limits
 from services.common.settings import ServiceSettings
 
 
@@ -46,6 +47,7 @@ def build_service_app(
             yield
         finally:
             await engine.dispose()
+            await close_rate_limiter(app)
 
     app = FastAPI(
         title=info.title,
@@ -62,6 +64,8 @@ def build_service_app(
     for router in routers:
         app.include_router(router)
     install_body_limit(app, settings.mirps)
+    install_rate_limit(app, settings.mirps, info.name, app.state.token_verifier)
+    install_edge_limits(app, settings.mirps)
     app.add_middleware(RequestContextMiddleware)
     install_cors(app, settings.mirps)
     instrument_app(app, info.name, settings.mirps)  # last: outermost, sees every final status

@@ -1,6 +1,9 @@
-"""Safe defaults at the HTTP edge: a request body size limit, and CORS only when configured."""
+"""Safe defaults at the HTTP edge: body and header size limits, load shedding, and CORS only
+when configured."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
@@ -8,8 +11,10 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.errors import problem_response
+from services.common.errors import PROBLEM_MEDIA_TYPE, problem_response
 from services.common.settings import CommonSettings
+
+HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 class BodyTooLarge(HTTPException):
@@ -89,6 +94,145 @@ def _content_length(scope: Scope) -> int | None:
 def install_body_limit(app: FastAPI, settings: CommonSettings) -> None:
     """Add it before the request-context middleware, so the 413 carries the request id."""
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+
+
+class HeaderLimitMiddleware:
+    """Refuse requests with too many header fields or too many header bytes: 431 problem+json.
+
+    The server (uvicorn) refuses a header block larger than its own buffer before the app
+    sees it; this answers, with a reason, the sizes between the platform's limit and that.
+    """
+
+    def __init__(self, app: ASGIApp, max_header_bytes: int, max_header_count: int) -> None:
+        self.app = app
+        self.max_header_bytes = max_header_bytes
+        self.max_header_count = max_header_count
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            problem = self._problem(scope.get("headers", []))
+            if problem is not None:
+                response = problem_response(
+                    Request(scope),
+                    431,
+                    title="Request header fields too large",
+                    slug="headers-too-large",
+                    detail=problem,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _problem(self, headers: list[tuple[bytes, bytes]]) -> str | None:
+        count = len(headers)
+        if count > self.max_header_count:
+            return f"the request has {count} header fields; the limit is {self.max_header_count}"
+        size = sum(len(name) + len(value) for name, value in headers)
+        if size > self.max_header_bytes:
+            return f"the request headers take {size} bytes; the limit is {self.max_header_bytes}"
+        return None
+
+
+class LoadSheddingMiddleware:
+    """Past `max_concurrent` requests in flight, answer 503 with Retry-After at once.
+
+    Queueing without end makes every caller wait and time out; refusing the excess quickly
+    keeps the requests already admitted fast and tells clients when to come back. Health
+    probes are never shed: a busy process is alive and ready.
+    """
+
+    def __init__(self, app: ASGIApp, max_concurrent: int, retry_after_seconds: int) -> None:
+        self.app = app
+        self.max_concurrent = max_concurrent
+        self.retry_after_seconds = retry_after_seconds
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in HEALTH_PATHS:
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.max_concurrent:
+            response = problem_response(
+                Request(scope),
+                503,
+                title="Overloaded",
+                slug="overloaded",
+                detail=f"the server is at its limit of {self.max_concurrent} requests in "
+                f"flight; retry in {self.retry_after_seconds} s",
+                headers={"Retry-After": str(self.retry_after_seconds)},
+            )
+            await response(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+def install_edge_limits(app: FastAPI, settings: CommonSettings) -> None:
+    """Header limits, then load shedding outside them (add before the request-context one)."""
+    document_edge_responses(app)
+    app.add_middleware(
+        HeaderLimitMiddleware,
+        max_header_bytes=settings.max_header_bytes,
+        max_header_count=settings.max_header_count,
+    )
+    if settings.max_concurrent_requests > 0:
+        app.add_middleware(
+            LoadSheddingMiddleware,
+            max_concurrent=settings.max_concurrent_requests,
+            retry_after_seconds=settings.overload_retry_after_seconds,
+        )
+
+
+def _problem_content(schema: dict[str, Any]) -> dict[str, Any]:
+    if "Problem" not in schema.get("components", {}).get("schemas", {}):
+        return {PROBLEM_MEDIA_TYPE: {}}
+    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def _edge_responses(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    content = _problem_content(schema)
+    retry_after = {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+    return {
+        "429": {
+            "description": "The caller's rate limit is used up (RateLimit, RateLimit-Policy).",
+            "headers": {"Retry-After": retry_after},
+            "content": content,
+        },
+        "431": {"description": "Too many or too large request headers.", "content": content},
+        "503": {
+            "description": "Overloaded, or a dependency (the database) is unavailable; retry "
+            "after Retry-After seconds.",
+            "headers": {"Retry-After": retry_after},
+            "content": content,
+        },
+    }
+
+
+def document_edge_responses(app: FastAPI) -> None:
+    """Declare the answers of the edge limits (429, 431, 503) on every operation."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        edge = _edge_responses(schema)
+        for path, path_item in schema.get("paths", {}).items():
+            for operation in path_item.values():
+                responses = operation.setdefault("responses", {})
+                for status, response in edge.items():
+                    if status == "429" and path in HEALTH_PATHS:
+                        continue  # probes are never rate-limited
+                    responses.setdefault(status, response)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install_cors(app: FastAPI, settings: CommonSettings) -> None:

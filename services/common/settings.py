@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from limits import parse_many
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_JWT_SECRET = "mirps-development-secret-do-not-use-in-production"  # noqa: S105
@@ -39,6 +40,35 @@ class CommonSettings(BaseSettings):
     max_body_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="Largest request body accepted, in bytes."
     )
+    max_header_bytes: int = Field(
+        default=8 * 1024,
+        ge=1024,
+        description="Largest total size of a request's header names and values, in bytes "
+        "(431 above it).",
+    )
+    max_header_count: int = Field(
+        default=100, ge=10, description="Most header fields one request may carry (431 above it)."
+    )
+    max_concurrent_requests: int = Field(
+        default=200,
+        ge=0,
+        description="Requests one process handles at once; past it, 503 with Retry-After "
+        "(health probes exempt). 0 turns load shedding off.",
+    )
+    overload_retry_after_seconds: int = Field(
+        default=1, ge=1, description="Retry-After of the 503 a process answers when overloaded."
+    )
+    rate_limit: str = Field(
+        default="6000/minute",
+        description="Requests one caller (token subject, or client IP when anonymous) may make "
+        "to one service or the gateway, in `limits` notation; several separated by `;`, e.g. "
+        "`20/second;1000/minute`. Empty turns rate limiting off.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL (`redis://host:6379/0`) where replicas share rate-limit "
+        "counters; unset, each process counts in its own memory.",
+    )
     otel_enabled: bool = Field(
         default=False,
         description="Turn OpenTelemetry tracing on (exporter from the standard OTEL_* variables).",
@@ -47,6 +77,18 @@ class CommonSettings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _parse_rate_limit(cls, value: str) -> str:
+        if value.strip():
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise ValueError(
+                    f"not a rate limit like '6000/minute' or '20/second;1000/minute': {value!r}"
+                ) from exc
+        return value
 
     @model_validator(mode="after")
     def _refuse_development_secrets_in_production(self) -> Self:

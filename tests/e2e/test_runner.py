@@ -30,7 +30,17 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def test_up_runs_four_processes_and_survives_a_dead_service(tmp_path) -> None:
+def _restarted_pid(platform, name: str, old_pid: int, seconds: float = 30) -> int:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pid = platform.pids()[name]
+        if pid != old_pid and _readiness(platform)[name]:
+            return pid
+        time.sleep(0.2)
+    raise AssertionError(f"{name} was not restarted:\n{platform.log.read_text()}")
+
+
+def test_up_runs_four_processes_and_restarts_a_crashed_one(tmp_path) -> None:
     platform = start_platform(tmp_path / "data")
     try:
         pids = platform.pids()
@@ -41,17 +51,31 @@ def test_up_runs_four_processes_and_survives_a_dead_service(tmp_path) -> None:
         assert _readiness(platform) == {"pledges": True, "practices": True, "events": True}
 
         os.kill(pids["pledges"], signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while _readiness(platform)["pledges"] and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert _readiness(platform) == {"pledges": False, "practices": True, "events": True}
+        new_pid = _restarted_pid(platform, "pledges", pids["pledges"])
+
+        assert _readiness(platform) == {"pledges": True, "practices": True, "events": True}
+        log = platform.log.read_text()
+        assert "mirps: pledges exited with code -9" in log
+        assert f"mirps: pledges restarted (pid {new_pid}, restart 1)" in log
+        health = subprocess.run(
+            [MIRPS, "health", "--data-dir", str(platform.data_dir)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert health.returncode == 0, health.stdout + health.stderr
+        rows = {line.split()[0]: line.split() for line in health.stdout.splitlines()[1:]}
+        assert rows["pledges"] == ["pledges", str(new_pid), "1", "-9", "ok"]
+        assert rows["events"] == ["events", str(pids["events"]), "0", "-", "ok"]
     finally:
         code = platform.stop()
     assert code == 0
+    every_pid = [*pids.values(), new_pid]
     deadline = time.monotonic() + 10
-    while not all(_gone(pid) for pid in pids.values()) and time.monotonic() < deadline:
+    while not all(_gone(pid) for pid in every_pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert all(_gone(pid) for pid in pids.values()), "Ctrl-C left processes running"
+    assert all(_gone(pid) for pid in every_pid), "Ctrl-C left processes running"
 
 
 def test_up_refuses_a_taken_port_with_one_line(tmp_path) -> None:

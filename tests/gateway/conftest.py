@@ -185,7 +185,7 @@ class Stack:
 
 
 def gateway_settings(**overrides: Any) -> GatewaySettings:
-    return GatewaySettings(mirps=TEST_COMMON_SETTINGS, **overrides)
+    return GatewaySettings(**{"mirps": TEST_COMMON_SETTINGS, **overrides})
 
 
 async def start_stack(
