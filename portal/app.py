@@ -21,6 +21,9 @@ from portal.config import PortalSettings
 from portal.gateway import GatewayClient
 from portal.labels import LANGUAGES, Lang
 from portal.pdf import synthesis_pdf
+from services.common.auth import TokenVerifier
+from services.common.ratelimit import close_rate_limiter, install_rate_limit
+from services.common.safeguards import install_edge_limits
 
 HERE = Path(__file__).parent
 EVIDENCE_LEVELS = ("promising", "good", "best")
@@ -43,6 +46,7 @@ def create_app(
         )
         yield
         await app.state.gateway.aclose()
+        await close_rate_limiter(app)
 
     app = FastAPI(
         title="MIRPS transparency portal",
@@ -74,6 +78,10 @@ def create_app(
         page = pages.Page("not_found.html", labels.word("not_found", lang), found=False)
         return render(request, lang, page)
 
+    # The portal is as public as the gateway: the same per-caller quota (by client address,
+    # since the portal's readers carry no token), header limits and load shedding.
+    install_rate_limit(app, settings.mirps, "portal", TokenVerifier(settings.mirps))
+    install_edge_limits(app, settings.mirps)
     return app
 
 

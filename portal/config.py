@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.common.settings import CommonSettings
+
 
 class PortalSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore")
@@ -37,4 +39,9 @@ class PortalSettings(BaseSettings):
     )
     first_period: str = Field(
         default="2022-H1", description="The first half-year the home page's series shows."
+    )
+    mirps: CommonSettings = Field(
+        default_factory=CommonSettings,
+        description="The platform-wide MIRPS_ settings: rate limit, header limits and load "
+        "shedding apply to the portal as to every other public process.",
     )

@@ -15,6 +15,7 @@ from portal.app import create_app
 from portal.config import PortalSettings
 from portal.figures import Figure, neutralise
 from portal.pages import half_years
+from services.common.settings import CommonSettings
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -264,3 +265,12 @@ async def test_a_search_the_gateway_refuses_is_a_400_that_says_why_not_an_outage
     assert "This search could not be run" in page.text
     assert "`after` is not a cursor of this list" in page.text
     assert "missing-notice" not in page.text
+
+
+async def test_a_reader_past_the_quota_gets_429_with_the_ratelimit_headers() -> None:
+    mirps = CommonSettings(environment="test", rate_limit="2/minute")
+    pages = await get(lambda b: {"data": STRATEGY_ANSWER}, *["/en/strategy"] * 3, mirps=mirps)
+    assert [page.status_code for page in pages] == [200, 200, 429]
+    assert pages[0].headers["RateLimit-Policy"] == '"2-per-60s";q=2;w=60'
+    assert pages[2].headers["content-type"] == "application/problem+json"
+    assert int(pages[2].headers["Retry-After"]) > 0
