@@ -26,7 +26,11 @@ from services.common.migrations import upgrade_to_head
 from services.common.settings import CommonSettings, ServiceSettings
 
 # Port offsets from the base port: the gateway listens on the base itself.
-SERVICE_PORT_OFFSETS = {"pledges": 1, "practices": 2, "events": 3}
+SERVICE_PORT_OFFSETS = {"pledges": 1, "practices": 2, "events": 3, "results": 4}
+# The services the results service reads for its computed indicators.
+RESULTS_UPSTREAMS = ("pledges", "practices", "events")
+# At `mirps up` the results service measures at start and then every five minutes.
+UP_REFRESH_SECONDS = "300"
 STARTUP_TIMEOUT_SECONDS = 60.0
 
 app = typer.Typer(
@@ -119,6 +123,9 @@ def _environment(data_dir: Path, host: str, table: dict[str, tuple[str, int]]) -
     for service in SERVICE_PORT_OFFSETS:
         env[f"{service.upper()}_DATABASE_URL"] = f"sqlite+aiosqlite:///{data_dir / service}.db"
         env[f"GATEWAY_{service.upper()}_URL"] = f"http://{host}:{table[service][1]}"
+    for upstream in RESULTS_UPSTREAMS:
+        env[f"RESULTS_{upstream.upper()}_URL"] = f"http://{host}:{table[upstream][1]}"
+    env.setdefault("RESULTS_REFRESH_INTERVAL_SECONDS", UP_REFRESH_SECONDS)
     return env
 
 
@@ -156,11 +163,11 @@ def _stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
 @app.command()
 def up(
     data_dir: Annotated[Path, typer.Option(help="Folder of the SQLite databases.")] = Path("var"),
-    port: Annotated[int, typer.Option(help="Gateway port; services take the next three.")] = 8000,
+    port: Annotated[int, typer.Option(help="Gateway port; services take the next four.")] = 8000,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Load the demo data set.")] = True,
 ) -> None:
-    """Migrate and run the three services and the gateway on SQLite, until Ctrl-C."""
+    """Migrate and run the four services and the gateway on SQLite, until Ctrl-C."""
     table = _process_table(port)
     for name, (_, process_port) in table.items():
         if not port_is_free(host, process_port):
@@ -225,7 +232,7 @@ def up(
 @app.command()
 def migrate(
     service: Annotated[
-        str | None, typer.Argument(help="pledges, practices or events; default all.")
+        str | None, typer.Argument(help="pledges, practices, events or results; default all.")
     ] = None,
 ) -> None:
     """Upgrade one or all services' databases to the latest migration, at their configured URLs."""
@@ -237,7 +244,7 @@ def migrate(
 @app.command("purge-idempotency")
 def purge_idempotency(
     service: Annotated[
-        str | None, typer.Argument(help="pledges, practices or events; default all.")
+        str | None, typer.Argument(help="pledges, practices, events or results; default all.")
     ] = None,
 ) -> None:
     """Delete expired Idempotency-Key records of one or all services, at their configured URLs.
@@ -252,7 +259,7 @@ def purge_idempotency(
 @app.command()
 def demo(
     service: Annotated[
-        str | None, typer.Argument(help="pledges, practices or events; default all.")
+        str | None, typer.Argument(help="pledges, practices, events or results; default all.")
     ] = None,
 ) -> None:
     """Load the demo data set into already migrated databases (skipped where data exists)."""

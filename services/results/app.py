@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.app import ServiceInfo, build_service_app
-from services.results import service
+from services.results import repository, service
 from services.results.api import router
 from services.results.config import Settings
 from services.results.queries import Upstream
@@ -57,6 +57,8 @@ async def refresh_once(
 ) -> dict[str, str]:
     """Measure every computed indicator in one transaction; returns the upstream errors."""
     async with sessionmaker() as session:
+        if not await repository.try_refresh_lock(session):
+            return {}  # another replica is measuring right now
         errors = await service.refresh_all(session, Upstream(clients))
         await session.commit()
     return errors

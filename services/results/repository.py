@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.results.models import (
@@ -116,3 +116,18 @@ async def snapshot(
             ProgressSnapshot.strategy_id == strategy_id, ProgressSnapshot.period == period
         )
     )
+
+
+# One replica at a time runs a scheduled refresh round (any number of processes may try).
+REFRESH_LOCK_KEY = 0x6D69727073  # "mirps"
+
+
+async def try_refresh_lock(session: AsyncSession) -> bool:
+    """Take the refresh lock for this transaction; False when another process holds it.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: its BEGIN IMMEDIATE write lock
+    already serialises writers, and it runs as one process.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(REFRESH_LOCK_KEY))))
