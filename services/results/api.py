@@ -277,7 +277,7 @@ async def report_measurement(
     "/indicators/{indicator_id}/measurements/{measurement_id}/validation",
     tags=["indicators"],
     response_model=MeasurementRead,
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def validate_measurement(
     indicator_id: uuid.UUID,
@@ -342,7 +342,7 @@ def _milestone_read(record: Milestone) -> MilestoneRead:
     "/strategies/{code}/milestones",
     tags=["workplan"],
     response_model=Items[MilestoneRead],
-    responses=problem_responses(404),
+    responses=problem_responses(404, 422),
 )
 async def list_milestones(code: str, session: SessionDep) -> Items[MilestoneRead]:
     """The workplan's milestones by due date, with status planned, done or late."""

@@ -192,6 +192,17 @@ COMPUTED: list[tuple[str, str, str, str, str | None, str, str, str]] = [
      "Compromisos de financiación anunciados en el Foro Mundial 2023"),
 ]  # fmt: skip
 
+# How computed values are disaggregated (records counted per value).
+DISAGGREGATION = {
+    "new-partners": ["contributor_kind"],
+    "private-sector-commitments": ["country"],
+    "countries-with-inventory": ["country"],
+    "practices-mirps": ["country"],
+    "practices-sp-members": ["country"],
+    "policy-actions": ["country"],
+    "resource-commitments": ["country"],
+}
+
 # Illustrative National Action Plan indicators: (code, country, target, en, es, values)
 # where values are (period, value, evidence reference, validated).
 NAP: list[tuple[str, str, str, str, str, list[tuple[str, str, str, bool]]]] = [
@@ -279,6 +290,7 @@ async def load_demo(session: AsyncSession) -> bool:
             name=_text(en, es),
             source="computed",
             query=query,
+            disaggregation=DISAGGREGATION.get(code, []),
             responsible_organisations=["UNHCR", "OAS"],
         )
     await _national_action_plans(session, owner)

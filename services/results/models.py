@@ -115,6 +115,8 @@ class Measurement(Base):
     source_call: Mapped[str | None] = mapped_column(Text, nullable=True)
     inputs_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     record_refs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Records counted per value of the indicator's disaggregation dimensions.
+    breakdown: Mapped[dict[str, dict[str, int]]] = mapped_column(JSON, default=dict)
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Reported values: evidence and review (submitted -> validated).

@@ -180,7 +180,10 @@ async def _private_sector_pledges(upstream: Upstream, window: Period) -> list[Re
         Record(
             f"pledges:pledge:{pledge['id']}",
             _day(pledge["announced_on"]),
-            attrs={"contributor_kind": PRIVATE_SECTOR, "kind": pledge["kind"]},
+            attrs={
+                "contributor_kind": PRIVATE_SECTOR,
+                "country": ",".join(pledge["recipient_countries"]),
+            },
         )
         for pledge in await _pledges(upstream)
         if pledge["contributor"]["kind"] == PRIVATE_SECTOR
@@ -462,6 +465,7 @@ class Result:
     records: list[Record]
     source_call: str
     inputs_hash: str
+    breakdown: dict[str, dict[str, int]]
 
 
 def inputs_hash(query: str, window: Period, cut: Period, records: Sequence[Record]) -> str:
@@ -484,8 +488,29 @@ def counted(records: Sequence[Record], window: Period, cut: Period) -> list[Reco
     ]
 
 
+def breakdown(records: Sequence[Record], dimensions: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Records counted per value of each dimension (country, contributor_kind).
+
+    A record with several values (a pledge to several countries) counts under each; one
+    without the attribute counts under `unspecified`.
+    """
+    result: dict[str, dict[str, int]] = {}
+    for dimension in dimensions:
+        counts: dict[str, int] = {}
+        for record in records:
+            values = [v for v in record.attrs.get(dimension, "").split(",") if v]
+            for value in values or ["unspecified"]:
+                counts[value] = counts.get(value, 0) + 1
+        result[dimension] = dict(sorted(counts.items()))
+    return result
+
+
 async def run_query(
-    query: NamedQuery, upstream: Upstream, window: Period, cuts: Sequence[Period]
+    query: NamedQuery,
+    upstream: Upstream,
+    window: Period,
+    cuts: Sequence[Period],
+    dimensions: Sequence[str] = (),
 ) -> list[Result]:
     """One result per cut (a sub-period of the window), from one fetch."""
     records = await query.fetch(upstream, window)
@@ -500,6 +525,7 @@ async def run_query(
                 records=kept,
                 source_call=source,
                 inputs_hash=inputs_hash(query.name, window, cut, kept),
+                breakdown=breakdown(kept, dimensions),
             )
         )
     return results

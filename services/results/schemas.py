@@ -241,6 +241,10 @@ class MeasurementRead(BaseModel):
         description="SHA-256 of the records counted: the same inputs give the same hash."
     )
     record_refs: list[str] = Field(description="Ids of the records counted (service:id).")
+    breakdown: dict[str, dict[str, int]] = Field(
+        description="Records counted per value of each disaggregation dimension, e.g. "
+        '{"contributor_kind": {"private_sector": 3}}.'
+    )
     stale: bool = Field(description="True when the last refresh failed; see error.")
     error: str | None
     evidence_url: str | None
@@ -309,7 +313,7 @@ class MeasurementCreate(BaseModel):
 
 
 class MeasureRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"period": "2023-H1"}})
 
     period: PeriodLabel | None = Field(
         default=None,
@@ -379,7 +383,9 @@ class MilestoneCreate(BaseModel):
 
 
 class MilestoneUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"done_on": "2023-03-28"}}
+    )
 
     done_on: BoundedDate | None = Field(description="When it was done; null: not yet.")
 

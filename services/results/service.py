@@ -234,6 +234,7 @@ async def report(
         computed_at=stamp,
         checked_at=stamp,
         record_refs=[],
+        breakdown={},
         stale=False,
         evidence_url=data.evidence_url,
         evidence_reference=data.evidence_reference,
@@ -302,7 +303,8 @@ async def measure(
         _within_indicator(record, only)
     cuts = cuts_of(window, now().date(), only)
     try:
-        results = await run_query(QUERIES[record.query], upstream, window, cuts)
+        query = QUERIES[record.query]
+        results = await run_query(query, upstream, window, cuts, record.disaggregation)
     except UpstreamError as exc:
         await _mark_stale(session, record, str(exc))
         return str(exc)
@@ -334,6 +336,7 @@ def _store(
             source_call=result.source_call,
             inputs_hash=result.inputs_hash,
             record_refs=[r.ref for r in result.records],
+            breakdown=result.breakdown,
             stale=False,
         )
     )

@@ -102,6 +102,26 @@ async def test_computed_indicators_match_the_hand_counted_demo_data(
         assert {period: values.get(period) for period in expected} == expected, code
 
 
+async def test_computed_values_are_disaggregated_as_the_indicator_says(
+    measured: httpx.AsyncClient,
+) -> None:
+    indicators = await _indicators(measured)
+
+    partners = indicators["new-partners"]["latest"]["breakdown"]
+    commitments = indicators["private-sector-commitments"]["latest"]["breakdown"]
+
+    assert partners == {
+        "contributor_kind": {
+            "civil_society": 1,
+            "multilateral_development_bank": 3,
+            "private_sector": 2,
+        }
+    }
+    # AEE's two pledges go to Mexico, the hotel network's to Costa Rica.
+    assert commitments == {"country": {"CRI": 1, "MEX": 2}}
+    assert indicators["learning-events"]["latest"]["breakdown"] == {}
+
+
 async def test_usd_figures_are_the_pledges_reports_totals(
     measured: httpx.AsyncClient, run_app: RunApp, database_url_for: DatabaseUrlFor
 ) -> None:

@@ -191,6 +191,7 @@ def upgrade() -> None:
         sa.Column("source_call", sa.Text(), nullable=True),
         sa.Column("inputs_hash", sa.String(length=64), nullable=True),
         sa.Column("record_refs", sa.JSON(), nullable=False),
+        sa.Column("breakdown", sa.JSON(), nullable=False),
         sa.Column("stale", sa.Boolean(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("evidence_url", sa.String(length=2000), nullable=True),
