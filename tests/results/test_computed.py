@@ -28,6 +28,7 @@ import pytest
 from fastapi import FastAPI
 
 from services.cli import load_demo
+from services.results import repository
 from services.results.app import create_app, refresh_once
 from services.results.demo import CODE
 from tests.results.conftest import (
@@ -214,3 +215,21 @@ async def test_the_background_refresh_measures_without_being_asked(
 
 def test_every_upstream_is_a_service_with_demo_data() -> None:
     assert UPSTREAMS == ("pledges", "practices", "events")
+
+
+async def test_a_refresh_round_is_skipped_while_another_replica_holds_the_lock(
+    run_app: RunApp, database_url_for: DatabaseUrlFor, backend: str
+) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite runs as one process; its write lock serialises the rounds")
+    transports = dict(await start_upstreams(run_app, database_url_for, demo=True))
+    client, app = await _results(run_app, database_url_for, transports)
+    async with app.state.sessionmaker() as other_replica:
+        assert await repository.try_refresh_lock(other_replica)
+
+        skipped = await refresh_once(app.state.sessionmaker, app.state.upstream)
+
+        assert skipped == {}
+        assert (await _indicators(client))["learning-events"]["latest"] is None
+    await refresh_once(app.state.sessionmaker, app.state.upstream)
+    assert (await _indicators(client))["learning-events"]["latest"]["value"] == "1"
