@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import strawberry
@@ -12,6 +13,9 @@ import strawberry
 from gateway.context import Info
 from gateway.errors import UpstreamError
 from gateway.types.base import to_datetime
+from gateway.types.events import Event
+from gateway.types.pledges import Organisation, Pledge
+from gateway.types.practices import InventoryItem, Practice
 from gateway.values import LocalizedText
 
 DEFAULT_STRATEGY = "sp-2022-2023"
@@ -36,6 +40,24 @@ def _text(data: Any) -> LocalizedText:
     return LocalizedText.from_rest(data) or LocalizedText(es=None, en=None)
 
 
+CountedRecord = Annotated[
+    Pledge | Organisation | Event | Practice | InventoryItem,
+    strawberry.union(
+        "CountedRecord",
+        description="A record a computed value counted: a pledge, an organisation, an "
+        "event, a practice or an inventory item.",
+    ),
+]
+# The kind in a results service record reference (`service:kind:id`) -> the type to build.
+COUNTED_TYPES: dict[str, type[Pledge | Organisation | Event | Practice | InventoryItem]] = {
+    "pledge": Pledge,
+    "organisation": Organisation,
+    "event": Event,
+    "practice": Practice,
+    "inventory-item": InventoryItem,
+}
+
+
 @strawberry.type(description="One value of an indicator for a period.")
 class IndicatorMeasurement:
     value: str = strawberry.field(description='The value as a decimal string, e.g. "3".')
@@ -44,6 +66,28 @@ class IndicatorMeasurement:
     stale: bool = strawberry.field(
         description="True when the last refresh could not read the service it comes from."
     )
+    record_refs: strawberry.Private[list[str]]
+
+    @strawberry.field(
+        description="The records a computed value counted (the pledges, events, practices… "
+        "behind it) that the caller may see; event outcomes and report totals are not "
+        "listed. One call per service and kind for a whole level."
+    )
+    async def records(self, info: Info) -> list[CountedRecord]:
+        by_kind: dict[str, list[str]] = {}
+        for ref in self.record_refs:
+            _, kind, key = ref.split(":", 2)
+            if kind in COUNTED_TYPES:
+                by_kind.setdefault(kind, []).append(key)
+        kinds = list(by_kind)
+        loaded = await asyncio.gather(
+            *(info.context.loaders.many(COUNTED_TYPES[k].loader_name, by_kind[k]) for k in kinds)
+        )
+        return [
+            COUNTED_TYPES[kind].from_rest(record)
+            for kind, records in zip(kinds, loaded, strict=True)
+            for record in records
+        ]
 
     @classmethod
     def from_rest(cls, data: dict[str, Any]) -> IndicatorMeasurement:
@@ -54,6 +98,7 @@ class IndicatorMeasurement:
             period=str(data["period"]),
             computed_at=computed_at,
             stale=bool(data["stale"]),
+            record_refs=[str(ref) for ref in data.get("record_refs") or []],
         )
 
 

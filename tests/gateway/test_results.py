@@ -132,3 +132,46 @@ async def test_the_results_service_down_nulls_its_fields_and_names_itself(
     assert body["data"]["strategy"] is None
     assert len(body["data"]["countries"]) == 7
     assert {error["extensions"]["service"] for error in body["errors"]} == {"results"}
+
+
+async def test_a_computed_value_links_to_the_records_it_counted(stack: Stack) -> None:
+    company = await stack.organisation(name="Empresa", kind="private_sector")
+    state = await stack.organisation(name="Estado", kind="state")
+    pledged = await stack.pledge(company["id"], announced_on="2023-02-01")
+    await stack.pledge(state["id"], announced_on="2023-02-01")
+    await _framework(stack)
+    indicator = await stack.rest(
+        "results",
+        "POST",
+        f"/v1/strategies/{STRATEGY}/indicators",
+        {
+            "code": "private",
+            "outcome_code": "1.2.1",
+            "name": {"en": "Private commitments"},
+            "unit": "count",
+            "direction": "increase",
+            "target": "2",
+            "period": "2023",
+            "source": "computed",
+            "query": "private_sector_commitments",
+        },
+    )
+    measured = await stack.rest("results", "POST", f"/v1/indicators/{indicator['id']}/measure")
+    assert measured["stale"] is False
+    stack.reset_counts()
+
+    data = await stack.data(
+        """query ($code: String!) { strategy(code: $code) { objectives { activities { outcomes {
+             indicators { source latest { value records { __typename ... on Pledge { restId } } }
+                          history { records { ... on Pledge { restId } } } } } } } } }""",
+        {"code": STRATEGY},
+    )
+
+    (outcome,) = data["strategy"]["objectives"][0]["activities"][0]["outcomes"]
+    computed = next(i for i in outcome["indicators"] if i["source"] == "computed")
+    assert computed["latest"]["value"] == "1"
+    assert computed["latest"]["records"] == [{"__typename": "Pledge", "restId": pledged["id"]}]
+    assert all(m["records"] == [{"restId": pledged["id"]}] for m in computed["history"])
+    # One call for the framework; the pledges of every measurement in one batched call.
+    assert len(stack.calls("results")) == 1
+    assert len(stack.calls("pledges")) == 1
