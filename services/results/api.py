@@ -8,7 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from services.common.auth import (
     OptionalPrincipalDep,
@@ -208,7 +208,7 @@ async def list_indicators(
         Query(description="National Action Plan indicators of these countries."),
     ] = None,
     objective_id: Annotated[
-        Values[str] | None,
+        Values[Annotated[str, StringConstraints(max_length=100)]] | None,
         Query(description="Indicators tracking these country objectives (pledges service ids)."),
     ] = None,
     ids: IdsQuery = None,

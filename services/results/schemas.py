@@ -129,6 +129,19 @@ class StrategyCreate(BaseModel):
 
 
 class StrategyRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "7a1c3e5f-9b2d-4f6a-8c0e-1d3f5b7a9c2e",
+                "code": "sp-2022-2023",
+                "title": {"es": "Estrategia 2022-2023", "en": "2022-2023 strategy"},
+                "chair": "United States",
+                "starts_on": "2022-09-01",
+                "ends_on": "2023-12-31",
+            }
+        }
+    )
+
     id: uuid.UUID
     code: str
     title: LocalizedText
@@ -230,7 +243,30 @@ class IndicatorCreate(BaseModel):
         return self
 
 
+_MEASUREMENT_EXAMPLE: dict[str, Any] = {
+    "id": "1c9e3f52-7d1b-4a0e-9f3c-6b2d8e4a5f10",
+    "value": "3",
+    "period": "2022/2023",
+    "computed_at": "2023-07-01T06:00:00Z",
+    "checked_at": "2023-07-15T06:00:00Z",
+    "source_call": "GET pledges /v1/pledges?include=contributor&include_withdrawn=false&limit=200",
+    "inputs_hash": "5d0f8c2e9a1b4c7d8e3f6a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d",
+    "record_refs": ["pledges:pledge:8b1e2c44-1d3a-4f0e-8f7a-2a5b6c7d8e90"],
+    "breakdown": {"country": {"CRI": 1, "MEX": 2}},
+    "stale": False,
+    "error": None,
+    "evidence_url": None,
+    "evidence_reference": None,
+    "review_status": None,
+    "submitted_by": None,
+    "reviewed_by": None,
+    "reviewed_at": None,
+}
+
+
 class MeasurementRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"example": _MEASUREMENT_EXAMPLE})
+
     id: uuid.UUID
     value: DecimalString
     period: str
@@ -256,6 +292,35 @@ class MeasurementRead(BaseModel):
 
 
 class IndicatorRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "2f4a6c8e-0b1d-4e3f-8a5c-7e9b1d3f5a70",
+                "code": "private-sector-commitments",
+                "outcome_code": "2.1.4",
+                "name": {
+                    "es": "Nuevos compromisos del sector privado",
+                    "en": "New private-sector commitments",
+                },
+                "unit": "count",
+                "direction": "increase",
+                "baseline": "0",
+                "target": "2",
+                "period": "2022/2023",
+                "disaggregation": ["country"],
+                "responsible_organisations": ["UNHCR", "OAS"],
+                "source": "computed",
+                "query": "private_sector_commitments",
+                "country": None,
+                "objective_id": None,
+                "illustrative": False,
+                "status": "achieved",
+                "latest": _MEASUREMENT_EXAMPLE,
+                "history": [_MEASUREMENT_EXAMPLE],
+            }
+        }
+    )
+
     id: uuid.UUID
     code: str
     outcome_code: str
@@ -391,6 +456,20 @@ class MilestoneUpdate(BaseModel):
 
 
 class MilestoneRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "4b6d8f0a-2c4e-4a6b-9d1f-3e5a7c9b1d20",
+                "code": "next-chair-identified",
+                "title": {"es": "La PA identifica la próxima Presidencia", "en": "Next Chair"},
+                "due_on": "2023-03-31",
+                "done_on": "2023-03-28",
+                "status": "done",
+                "outcome_codes": ["1.2.2"],
+            }
+        }
+    )
+
     id: uuid.UUID
     code: str
     title: LocalizedText
@@ -428,6 +507,18 @@ class GovernanceRoleCreate(BaseModel):
 
 
 class GovernanceRoleRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "9c1e3a5b-7d9f-4b1d-8e3a-5c7e9a1b3d40",
+                "role": "technical_secretariat",
+                "holder": "OAS",
+                "starts_on": "2019-12-17",
+                "ends_on": None,
+            }
+        }
+    )
+
     id: uuid.UUID
     role: GovernanceRoleName
     holder: str
