@@ -17,6 +17,7 @@ from services.common.auth import (
 )
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
+from services.common.etag import IfMatchHeader, set_etag
 from services.common.filters import IdsQuery, Values
 from services.common.idempotency import IdempotencyKeyHeader, run_idempotent_request
 from services.common.schemas import BoundedDate
@@ -33,6 +34,7 @@ from services.results.schemas import (
     GovernanceRoleRead,
     IndicatorCreate,
     IndicatorRead,
+    IndicatorUpdate,
     MeasurementCreate,
     MeasurementRead,
     MeasureRequest,
@@ -238,10 +240,36 @@ async def list_indicators(
     responses=problem_responses(404, 422),
 )
 async def get_indicator(
-    indicator_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipalDep
+    indicator_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
 ) -> IndicatorRead:
-    """One indicator, its value in force and its history."""
+    """One indicator, its value in force and its history; its ETag is its version."""
     record = await service.indicator(session, indicator_id)
+    set_etag(response, record.version)
+    return await _indicator_read(session, record, principal)
+
+
+@router.patch(
+    "/indicators/{indicator_id}",
+    tags=["indicators"],
+    response_model=IndicatorRead,
+    responses=problem_responses(401, 403, 404, 412, 422, 428),
+)
+async def update_indicator(
+    indicator_id: uuid.UUID,
+    data: IndicatorUpdate,
+    response: Response,
+    session: SessionDep,
+    principal: SecretariatDep,
+    if_match: IfMatchHeader = None,
+) -> IndicatorRead:
+    """Change an indicator's name, baseline, target or responsible organisations
+    (secretariat); If-Match must carry the ETag of your last read (412 when stale)."""
+    record = await service.indicator(session, indicator_id)
+    record = await service.update_indicator(session, record, data, if_match)
+    set_etag(response, record.version)
     return await _indicator_read(session, record, principal)
 
 

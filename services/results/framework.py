@@ -132,6 +132,7 @@ _INDICATOR_COLUMNS = [
     "country",
     "objective_id",
     "illustrative",
+    "version",
 ]
 
 

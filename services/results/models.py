@@ -97,6 +97,10 @@ class Indicator(Base):
     objective_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTC_TIMESTAMP)
+    # Bumped on every update; the ETag that If-Match must name.
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Measurement(Base):

@@ -264,6 +264,21 @@ _MEASUREMENT_EXAMPLE: dict[str, Any] = {
 }
 
 
+class IndicatorUpdate(BaseModel):
+    """What may change in an indicator; its period and source stay (its values depend on them)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"target": "3", "baseline": "0"}}
+    )
+
+    name: LocalizedText | None = None
+    baseline: Value | None = None
+    target: Value | None = None
+    responsible_organisations: list[Annotated[str, StringConstraints(max_length=200)]] | None = (
+        Field(default=None, max_length=20)
+    )
+
+
 class MeasurementRead(BaseModel):
     model_config = ConfigDict(json_schema_extra={"example": _MEASUREMENT_EXAMPLE})
 
@@ -314,6 +329,7 @@ class IndicatorRead(BaseModel):
                 "country": None,
                 "objective_id": None,
                 "illustrative": False,
+                "version": 1,
                 "status": "achieved",
                 "latest": _MEASUREMENT_EXAMPLE,
                 "history": [_MEASUREMENT_EXAMPLE],
@@ -337,6 +353,7 @@ class IndicatorRead(BaseModel):
     country: str | None
     objective_id: str | None
     illustrative: bool
+    version: int = Field(description="Bumped on every update; the ETag, sent back in If-Match.")
     status: Status = Field(description="Progress of this indicator today (see the rule).")
     latest: MeasurementRead | None = Field(
         description="The value in force today (latest period, then latest computed)."

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden
+from services.common.etag import check_if_match
 from services.results import progress, repository
 from services.results.exceptions import (
     AlreadyExists,
@@ -40,6 +41,7 @@ from services.results.schemas import (
     ElementCreate,
     GovernanceRoleCreate,
     IndicatorCreate,
+    IndicatorUpdate,
     Level,
     MeasurementCreate,
     MilestoneCreate,
@@ -153,8 +155,29 @@ async def create_indicator(
         objective_id=data.objective_id,
         illustrative=data.illustrative,
         created_at=now(),
+        version=1,
     )
     session.add(record)
+    await session.flush()
+    return record
+
+
+async def update_indicator(
+    session: AsyncSession, record: Indicator, data: IndicatorUpdate, if_match: str | None
+) -> Indicator:
+    """Change an indicator's name, baseline, target or responsible organisations."""
+    check_if_match(if_match, record.version)
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes:
+        if data.name is None:
+            raise InvalidField("name", "an indicator keeps a name")
+        record.name = data.name.model_dump()
+    if "baseline" in changes:
+        record.baseline = _text(data.baseline)
+    if "target" in changes:
+        record.target = _text(data.target)
+    if "responsible_organisations" in changes:
+        record.responsible_organisations = list(data.responsible_organisations or [])
     await session.flush()
     return record
 

@@ -157,3 +157,30 @@ async def test_named_queries_state_their_rules(client: httpx.AsyncClient) -> Non
     names = {q["name"] for q in queries}
     assert {"private_sector_commitments", "learning_events_held", "grf_policy_pledges"} <= names
     assert all(q["rule"] for q in queries)
+
+
+async def test_the_secretariat_updates_an_indicator_with_if_match(
+    client: httpx.AsyncClient,
+) -> None:
+    await build_framework(client)
+    indicator = await create_indicator(client)
+    url = f"/v1/indicators/{indicator['id']}"
+    read = await client.get(url)
+    etag = read.headers["ETag"]
+
+    missing = await client.patch(url, json={"target": "50"}, headers=SECRETARIAT)
+    member = await client.patch(url, json={"target": "50"}, headers={**MEMBER, "If-Match": etag})
+    updated = await client.patch(
+        url, json={"target": "50"}, headers={**SECRETARIAT, "If-Match": etag}
+    )
+    stale = await client.patch(
+        url, json={"target": "60"}, headers={**SECRETARIAT, "If-Match": etag}
+    )
+
+    assert missing.status_code == 428
+    assert member.status_code == 403
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["target"] == "50"
+    assert updated.headers["ETag"] != etag
+    assert stale.status_code == 412
+    assert (await client.get(url)).json()["target"] == "50"

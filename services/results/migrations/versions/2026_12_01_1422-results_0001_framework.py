@@ -157,6 +157,7 @@ def upgrade() -> None:
         sa.Column("objective_id", sa.String(length=100), nullable=True),
         sa.Column("illustrative", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["outcome_id"],
             ["framework_elements.id"],
