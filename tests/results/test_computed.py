@@ -123,18 +123,28 @@ async def test_computed_values_are_disaggregated_as_the_indicator_says(
     assert indicators["learning-events"]["latest"]["breakdown"] == {}
 
 
-async def test_usd_figures_are_the_pledges_reports_totals(
-    measured: httpx.AsyncClient, run_app: RunApp, database_url_for: DatabaseUrlFor
+async def test_usd_figures_match_the_hand_converted_demo_ledger(
+    measured: httpx.AsyncClient,
 ) -> None:
     indicators = await _indicators(measured)
-    latest = indicators["usd-committed"]["latest"]
+    values = {code: _values(indicators[code]) for code in ("usd-pledged", "usd-committed",
+                                                          "usd-disbursed")}  # fmt: skip
 
-    assert latest["period"] in {"2023-H2", "2022/2023"}
+    # Pledged at the 2022-09-01 rates (EUR 1.00, CAD 0.75, CHF 1.03): USA 70 + Canada 30
+    # + EU 25 + Spain 8 + France 5 + Switzerland 6.18 + IDB 30 + WB 20 + CABEI 10 + AEE 1.5
+    # + RRPC 0.8 + hotels 3.52 = USD 210 million, the figure the strategy reports.
+    assert values["usd-pledged"]["2022/2023"] == "210000000.00"
+    # Committed at each value date's rate: USA 50 + Canada 14.8 + EU 12.84 + Spain 5.35
+    # + France 2.14 + Switzerland 3.24 + IDB 30 + WB 20 + RRPC 0.8 by June 2023; CABEI's 4
+    # in July.
+    assert values["usd-committed"]["2023-H1"] == "139170000.00"
+    assert values["usd-committed"]["2022/2023"] == "143170000.00"
+    # Disbursed by the end of 2023: USA 20 + Canada 5.92 + EU 6.54 + Spain 2.54 + France 1.16
+    # + Switzerland 1.68 + IDB 10 + WB 5 + RRPC 0.8 (Canada's 2024 disbursement is later).
+    assert values["usd-disbursed"]["2022/2023"] == "53640000.00"
+    latest = indicators["usd-committed"]["latest"]
     assert "GET pledges /v1/reports/summary" in latest["source_call"]
     assert "date_to=2023-12-31" in latest["source_call"]
-    # USD-denominated commitments alone (USA, IDB, WB, CABEI, RRPC) are USD 104.8 million;
-    # the CAD, EUR and CHF ones come on top at the demo's rates.
-    assert float(latest["value"]) > 104_800_000
 
 
 async def test_measuring_again_the_same_data_gives_the_same_hash_and_no_new_value(
