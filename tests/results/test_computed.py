@@ -243,3 +243,50 @@ async def test_a_refresh_round_is_skipped_while_another_replica_holds_the_lock(
         assert (await _indicators(client))["learning-events"]["latest"] is None
     await refresh_once(app.state.sessionmaker, app.state.upstream)
     assert (await _indicators(client))["learning-events"]["latest"]["value"] == "1"
+
+
+async def test_grf_pledges_and_employment_companies_count_what_the_rules_say(
+    run_app: RunApp, database_url_for: DatabaseUrlFor
+) -> None:
+    """The demo has no GRF pledge and no company hiring in two countries: made here."""
+    transports = await start_upstreams(run_app, database_url_for, demo=False)
+    pledges, events = transports["pledges"].client, transports["events"].client
+
+    async def created(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> Any:
+        response = await client.post(path, json=body, headers=SECRETARIAT)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    forum = await created(events, "/v1/events", {
+        "kind": "global_refugee_forum", "title": {"en": "GRF 2023"},
+        "starts_at": "2023-12-13T09:00:00", "ends_at": "2023-12-15T18:00:00",
+        "timezone": "Europe/Zurich", "mode": "in_person", "location": {"country": "CHE"},
+    })  # fmt: skip
+    scheduled = await events.post(f"/v1/events/{forum['id']}/schedule", headers=SECRETARIAT)
+    assert scheduled.status_code == 200, scheduled.text
+    company = await created(pledges, "/v1/organisations", {"name": "Co", "kind": "private_sector"})
+    state = await created(pledges, "/v1/organisations", {"name": "State", "kind": "state"})
+    for contributor, kind, countries, at in [
+        (state, "policy", ["GTM"], forum["id"]),
+        (state, "financial", ["GTM"], forum["id"]),
+        (state, "financial", ["HND"], None),  # not at the forum
+        (company, "employment", ["MEX"], None),
+        (company, "employment", ["GTM"], None),  # the company's second country
+    ]:
+        amount = {"amount": "1000", "currency": "USD"} if kind == "financial" else None
+        await created(pledges, "/v1/pledges", {
+            "contributor_id": contributor["id"], "kind": kind, "title": {"en": kind},
+            "amount": amount, "recipient_countries": countries, "announced_on": "2023-12-14",
+            "announced_at": at,
+        })  # fmt: skip
+    url = await database_url_for("results")
+    await load_demo("results", url)
+    client = await run_app(create_app(results_settings(url), transports=dict(transports)))
+    await client.post("/v1/measure", headers=SECRETARIAT)
+
+    indicators = await _indicators(client)
+
+    assert _values(indicators["grf-policy-pledges"])["2023"] == "1"
+    assert _values(indicators["grf-funding-pledges"])["2023"] == "1"
+    assert _values(indicators["employment-companies"])["2023-H2"] == "1"
+    assert _values(indicators["employment-companies"])["2023-H1"] == "0"
