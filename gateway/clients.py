@@ -9,7 +9,7 @@ from httpx_aiohttp import AiohttpTransport
 
 from gateway.config import GatewaySettings
 
-SERVICE_NAMES = ("pledges", "practices", "events")
+SERVICE_NAMES = ("pledges", "practices", "events", "results")
 
 
 def _transport(settings: GatewaySettings, limits: httpx.Limits) -> httpx.AsyncBaseTransport:

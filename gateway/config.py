@@ -22,6 +22,9 @@ class GatewaySettings(BaseSettings):
     events_url: str = Field(
         default="http://127.0.0.1:8003", description="Base URL of the events service."
     )
+    results_url: str = Field(
+        default="http://127.0.0.1:8004", description="Base URL of the results service."
+    )
     connect_timeout: float = Field(
         default=2.0, gt=0, description="Seconds to open a connection to a service."
     )
@@ -70,6 +73,7 @@ class GatewaySettings(BaseSettings):
             "pledges": self.pledges_url,
             "practices": self.practices_url,
             "events": self.events_url,
+            "results": self.results_url,
         }
 
     @property

@@ -45,6 +45,10 @@ from gateway.connections import DEFAULT_PAGE_SIZE
 from gateway.errors import ErrorCode
 
 PLAIN_LIST_SIZE = 10  # assumed length of a list that has no page size or limit argument
+# A type may say how long one of its plain lists is at most, when its domain bounds it (a
+# strategy has a handful of objectives): `strawberry.field(metadata={LIST_SIZE: 5})`.
+LIST_SIZE = "cost_list_size"
+STRAWBERRY_DEFINITION = "strawberry-definition"  # where strawberry keeps a field's definition
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,8 @@ class CostModel:
             return count
         length = 1
         if isinstance(get_nullable_type(definition.type), GraphQLList):
-            length = self._count_argument(field, definition, "limit", page)
+            declared = _declared_list_size(definition)
+            length = self._count_argument(field, definition, "limit", declared or page)
         values = count * length
         default_page = min(DEFAULT_PAGE_SIZE, self.max_page_size)
         child_page = self._count_argument(field, definition, "first", default_page)
@@ -130,6 +135,14 @@ class CostModel:
         if fragment.type_condition is None:
             return parent
         return self.schema.get_type(fragment.type_condition.name.value) or parent
+
+
+def _declared_list_size(definition: GraphQLField) -> int | None:
+    """The most items a list field's type declares it holds (its metadata), if it says."""
+    field = (definition.extensions or {}).get(STRAWBERRY_DEFINITION)
+    metadata = getattr(field, "metadata", None) or {}
+    size = metadata.get(LIST_SIZE)
+    return size if isinstance(size, int) else None
 
 
 def _field_definition(parent: GraphQLNamedType, name: str) -> GraphQLField | None:

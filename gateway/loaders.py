@@ -132,6 +132,12 @@ CHILDREN: Mapping[str, Children] = {
     "events_by_host": Children(
         "events", "/v1/events", "host", each_id("hosts"), uuid_keys=False, prime_as="event"
     ),
+    "indicators_by_country": Children(
+        "results", "/v1/indicators", "country", one_id("country"), uuid_keys=False
+    ),
+    "indicators_by_objective": Children(
+        "results", "/v1/indicators", "objective_id", one_id("objective_id")
+    ),
     "practices_by_organisation": Children(
         "practices",
         "/v1/practices",

@@ -82,6 +82,7 @@ from gateway.types.reports import (
     gap_report,
     summary_report,
 )
+from gateway.types.results import DEFAULT_STRATEGY, Strategy, strategy
 from gateway.values import VocabularyTerm
 from services.common.vocabulary import MIRPS_COUNTRIES, pillars, populations, themes
 
@@ -162,6 +163,16 @@ class DomainQuery:
     @strawberry.field(description="The population codes, with labels.")
     def populations(self) -> list[VocabularyTerm]:
         return VocabularyTerm.many(populations, list(populations))
+
+    # ------------------------------------------------------------ results service
+
+    @strawberry.field(
+        description="A Support Platform strategy's results framework with progress: "
+        "objectives, activities, outcomes and their indicators' values (null for an "
+        "unknown code)."
+    )
+    async def strategy(self, info: Info, code: str = DEFAULT_STRATEGY) -> Strategy | None:
+        return await strategy(info, code)
 
     # ------------------------------------------------------------ pledges service
 

@@ -49,7 +49,9 @@ logger = logging.getLogger("mirps.gateway")
 
 @strawberry.type(description="Readiness of one backing service, as seen from the gateway.")
 class ServiceHealth:
-    service: str = strawberry.field(description="Service name: pledges, practices or events.")
+    service: str = strawberry.field(
+        description="Service name: pledges, practices, events or results."
+    )
     ready: bool = strawberry.field(description="True when the service answered /readyz with 200.")
     latency_ms: float | None = strawberry.field(
         description="Round-trip time of the readiness call in milliseconds; null if it failed."

@@ -27,8 +27,12 @@ from services.common.settings import CommonSettings, ServiceSettings
 from services.supervise import Supervisor
 
 # Port offsets from the base port: the gateway listens on the base itself.
-SERVICE_PORT_OFFSETS = {"pledges": 1, "practices": 2, "events": 3}
-# The public portal reads only the gateway; BASE+4 stays free for the results service.
+SERVICE_PORT_OFFSETS = {"pledges": 1, "practices": 2, "events": 3, "results": 4}
+# The services the results service reads for its computed indicators.
+RESULTS_UPSTREAMS = ("pledges", "practices", "events")
+# At `mirps up` the results service measures at start and then every five minutes.
+UP_REFRESH_SECONDS = "300"
+# The public portal reads only the gateway.
 PORTAL_PORT_OFFSET = 5
 STARTUP_TIMEOUT_SECONDS = 60.0
 RUN_STATE_FILE = "run.json"
@@ -126,6 +130,9 @@ def _environment(data_dir: Path, host: str, table: dict[str, tuple[str, int]]) -
         env[f"GATEWAY_{service.upper()}_URL"] = f"http://{host}:{table[service][1]}"
     env["PORTAL_GATEWAY_URL"] = f"http://{host}:{table['gateway'][1]}/graphql"
     env["PORTAL_CALENDAR_URL"] = f"http://{host}:{table['events'][1]}/v1/calendar.ics"
+    for upstream in RESULTS_UPSTREAMS:
+        env[f"RESULTS_{upstream.upper()}_URL"] = f"http://{host}:{table[upstream][1]}"
+    env.setdefault("RESULTS_REFRESH_INTERVAL_SECONDS", UP_REFRESH_SECONDS)
     return env
 
 
@@ -151,11 +158,11 @@ def _wait_until_healthy(
 @app.command()
 def up(
     data_dir: Annotated[Path, typer.Option(help="Folder of the SQLite databases.")] = Path("var"),
-    port: Annotated[int, typer.Option(help="Gateway port; services take the next three.")] = 8000,
+    port: Annotated[int, typer.Option(help="Gateway port; services take the next four.")] = 8000,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Load the demo data set.")] = True,
 ) -> None:
-    """Migrate and run the three services and the gateway on SQLite, until Ctrl-C."""
+    """Migrate and run the four services and the gateway on SQLite, until Ctrl-C."""
     table = _process_table(port)
     for name, (_, process_port) in table.items():
         if not port_is_free(host, process_port):
@@ -253,7 +260,7 @@ def _probe(url: str) -> str:
 @app.command()
 def migrate(
     service: Annotated[
-        str | None, typer.Argument(help="pledges, practices or events; default all.")
+        str | None, typer.Argument(help="pledges, practices, events or results; default all.")
     ] = None,
 ) -> None:
     """Upgrade one or all services' databases to the latest migration, at their configured URLs."""
@@ -265,7 +272,7 @@ def migrate(
 @app.command("purge-idempotency")
 def purge_idempotency(
     service: Annotated[
-        str | None, typer.Argument(help="pledges, practices or events; default all.")
+        str | None, typer.Argument(help="pledges, practices, events or results; default all.")
     ] = None,
 ) -> None:
     """Delete expired Idempotency-Key records of one or all services, at their configured URLs.
@@ -280,7 +287,7 @@ def purge_idempotency(
 @app.command()
 def demo(
     service: Annotated[
-        str | None, typer.Argument(help="pledges, practices or events; default all.")
+        str | None, typer.Argument(help="pledges, practices, events or results; default all.")
     ] = None,
 ) -> None:
     """Load the demo data set into already migrated databases (skipped where data exists)."""

@@ -4,7 +4,7 @@
 # MIRPS_DATABASES lists the services; <SERVICE>_DB_PASSWORD holds each role's password.
 set -eu
 
-for service in ${MIRPS_DATABASES:-pledges practices events}; do
+for service in ${MIRPS_DATABASES:-pledges practices events results}; do
   variable="$(echo "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
   password="$(printenv "$variable" || true)"
   if [ -z "$password" ]; then

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         InventoryKind,
         PracticeConnection,
     )
+    from gateway.types.results import Indicator
 
 EventConnectionRef = Annotated["EventConnection", strawberry.lazy("gateway.types.events")]
 EventKindRef = Annotated["EventKind", strawberry.lazy("gateway.types.events")]
@@ -51,6 +52,7 @@ InventoryConnectionRef = Annotated[
     "InventoryItemConnection", strawberry.lazy("gateway.types.practices")
 ]
 InventoryKindRef = Annotated["InventoryKind", strawberry.lazy("gateway.types.practices")]
+IndicatorRef = Annotated["Indicator", strawberry.lazy("gateway.types.results")]
 
 
 @strawberry.type(
@@ -93,6 +95,15 @@ class Country(relay.Node):
         return await objective_connection(
             info, first, after, country=self.code, pillar=pillar, theme=theme
         )
+
+    @strawberry.field(
+        description="The country's National Action Plan indicators (results service), with "
+        "their values; one call for all the countries of a query."
+    )
+    async def indicators(self, info: Info) -> list[IndicatorRef] | None:
+        from gateway.types.results import indicators_of
+
+        return await indicators_of(info, "indicators_by_country", self.code)
 
     @strawberry.field(description="Pledges to this country (that the caller may see).")
     async def pledges(

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from gateway.types.events import Event, EventConnection
     from gateway.types.practices import Practice, PracticeConnection
     from gateway.types.reports import MatchingSuggestion, ObjectiveGap
+    from gateway.types.results import Indicator
 
 CountryRef = Annotated["Country", strawberry.lazy("gateway.types.countries")]
 EventRef = Annotated["Event", strawberry.lazy("gateway.types.events")]
@@ -40,6 +41,7 @@ PracticeConnectionRef = Annotated["PracticeConnection", strawberry.lazy("gateway
 PracticeRef = Annotated["Practice", strawberry.lazy("gateway.types.practices")]
 ObjectiveGapRef = Annotated["ObjectiveGap", strawberry.lazy("gateway.types.reports")]
 MatchingSuggestionRef = Annotated["MatchingSuggestion", strawberry.lazy("gateway.types.reports")]
+IndicatorRef = Annotated["Indicator", strawberry.lazy("gateway.types.results")]
 
 SERVICE = "pledges"
 
@@ -231,6 +233,15 @@ class Objective(ResourceNode):
     @strawberry.field(description="Description in Spanish and English.")
     def description(self) -> LocalizedText | None:
         return LocalizedText.from_rest(self.data.get("description"))
+
+    @strawberry.field(
+        description="The indicators that track this objective (results service), with their "
+        "values; one call for all the objectives of a query."
+    )
+    async def indicators(self, info: Info) -> list[IndicatorRef] | None:
+        from gateway.types.results import indicators_of
+
+        return await indicators_of(info, "indicators_by_objective", self.key)
 
     @strawberry.field(description="The costed requirement (with its USD value).")
     def requirement(self) -> Money | None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +32,16 @@ class ServiceInfo:
 
 
 def build_service_app(
-    info: ServiceInfo, settings: ServiceSettings, routers: Sequence[APIRouter] = ()
+    info: ServiceInfo,
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter] = (),
+    running: Callable[[FastAPI], AbstractAsyncContextManager[object]] | None = None,
 ) -> FastAPI:
-    """A FastAPI app with the platform's machinery; the service adds its routers."""
+    """A FastAPI app with the platform's machinery; the service adds its routers.
+
+    `running`, if given, is entered once the engine is up and left before it is disposed:
+    where a service keeps its own clients or background tasks.
+    """
     configure_logging(settings.mirps.log_level)
 
     @asynccontextmanager
@@ -44,7 +51,8 @@ def build_service_app(
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         try:
-            yield
+            async with running(app) if running else nullcontext():
+                yield
         finally:
             await engine.dispose()
             await close_rate_limiter(app)

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from services.common.settings import ServiceSettings
 from tests.conftest import TEST_COMMON_SETTINGS, settle_failed_sqlite_connections
 
-SERVICES = ("pledges", "practices", "events")
+SERVICES = ("pledges", "practices", "events", "results")
 
 
 def make_app(service: str, database_url: str) -> FastAPI:

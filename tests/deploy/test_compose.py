@@ -262,3 +262,19 @@ def test_init_script_refuses_a_missing_password() -> None:
     )
     assert result.returncode != 0
     assert "PLEDGES_DB_PASSWORD is not set" in result.stderr
+
+
+def test_results_reads_the_other_services_and_refreshes_on_a_schedule(
+    compose: dict[str, Any],
+) -> None:
+    results = compose["services"]["results"]
+    environment = results["environment"]
+    for upstream in ("pledges", "practices", "events"):
+        assert environment[f"RESULTS_{upstream.upper()}_URL"] == (
+            f"http://{upstream}:{PROCESSES[upstream][1]}"
+        )
+    assert "apps" in results["networks"]
+    assert environment["RESULTS_REFRESH_INTERVAL_SECONDS"].startswith("${RESULTS_REFRESH")
+    assert compose["services"]["gateway"]["depends_on"]["results"] == {
+        "condition": "service_healthy"
+    }

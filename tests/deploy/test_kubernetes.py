@@ -232,3 +232,25 @@ def test_overlays_size_replicas_and_pin_images(rendered: Rendered) -> None:
     }
     assert namespaces["production"] - {None} == {"mirps"}
     assert namespaces["dev"] - {None} == {"mirps-dev"}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_results_may_reach_the_services_it_measures_and_nothing_else_new(
+    rendered: Rendered, overlay: str
+) -> None:
+    documents = rendered[overlay]
+    (settings,) = of_kind(documents, "ConfigMap").values()
+    upstreams = ("pledges", "practices", "events")
+    for upstream in upstreams:
+        assert settings["data"][f"RESULTS_{upstream.upper()}_URL"] == (
+            f"http://{upstream}:{PROCESSES[upstream][1]}"
+        )
+    policies = of_kind(documents, "NetworkPolicy")
+    egress = policies["results-to-services"]["spec"]
+    assert egress["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "results"}
+    (rule,) = egress["egress"]
+    (selector,) = rule["to"]
+    assert selector["podSelector"]["matchExpressions"][0]["values"] == list(upstreams)
+    assert {p["port"] for p in rule["ports"]} == {PROCESSES[u][1] for u in upstreams}
+    into_services = policies["services-from-gateway-and-ingress"]["spec"]["ingress"][0]["from"]
+    assert {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "results"}}} in into_services

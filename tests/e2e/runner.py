@@ -20,7 +20,7 @@ MIRPS = str(Path(sys.executable).parent / "mirps")
 STARTUP_SECONDS = 180
 
 
-def free_port_block(size: int = 4) -> int:
+def free_port_block(size: int = 5) -> int:
     """A base port whose next `size` ports are all free."""
     for _ in range(200):
         base = random.randrange(20_000, 60_000)

@@ -47,13 +47,21 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         return httpx.Response(response.status_code, headers=headers, content=response.content)
 
 
-def make_service_app(service: str, database_url: str) -> FastAPI:
+def make_service_app(
+    service: str,
+    database_url: str,
+    upstreams: dict[str, httpx.AsyncBaseTransport] | None = None,
+) -> FastAPI:
+    """A service's real app; the results service reads the others through `upstreams`."""
     module = importlib.import_module(f"services.{service}.app")
     settings_class = importlib.import_module(f"services.{service}.config").Settings
     settings: ServiceSettings = settings_class(
         database_url=database_url, mirps=TEST_COMMON_SETTINGS
     )
-    app: FastAPI = module.create_app(settings)
+    if service == "results":
+        app: FastAPI = module.create_app(settings, transports=upstreams or {})
+        return app
+    app = module.create_app(settings)
     return app
 
 
@@ -201,7 +209,8 @@ async def start_stack(
     for name in SERVICE_NAMES:
         if name in down:
             continue
-        client = await run_app(make_service_app(name, await database_url_for(name)))
+        url = await database_url_for(name)
+        client = await run_app(make_service_app(name, url, dict(transports)))
         services[name] = client
         transports[name] = RecordingTransport(client)
     # A downed service is a real closed port: the gateway's own transport gets refused.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gateway.config import GatewaySettings
 from gateway.cost import PLAIN_LIST_SIZE
+from gateway.types.results import FRAMEWORK_LIST_SIZE
 from services.common.settings import CommonSettings
 from tests.conftest import auth_headers
 from tests.gateway.conftest import DatabaseUrlFor, RunApp, Stack, start_stack
@@ -94,3 +95,16 @@ async def test_the_gateway_rate_limits_each_caller_with_the_ratelimit_headers(
     assert int(refused.headers["Retry-After"]) >= 1
     other = auth_headers("member", sub="another-member")
     assert (await stack.gateway.post("/graphql", json=query, headers=other)).status_code == 200
+
+
+async def test_the_strategy_framework_lists_count_as_long_as_their_type_declares(
+    stack: Stack,
+) -> None:
+    body = await stack.query(
+        "{ strategy { objectives { activities { outcomes { indicators { unit } } } } } }"
+    )
+    size = FRAMEWORK_LIST_SIZE
+    # strategy, then objectives, activities, outcomes and indicators, then unit on each.
+    expected = 1 + size + size**2 + size**3 + 2 * size**4
+    assert body["extensions"]["cost"]["estimated"] == expected
+    assert expected < GatewaySettings().max_query_cost

@@ -146,7 +146,7 @@ async def test_a_downed_service_nulls_only_its_fields_and_names_itself(
     }
     assert body["data"]["events"] is None
     health = {item["service"]: item["ready"] for item in body["data"]["health"]}
-    assert health == {"pledges": True, "practices": True, "events": False}
+    assert health == {"pledges": True, "practices": True, "events": False, "results": True}
     assert {error["extensions"]["service"] for error in body["errors"]} == {"events"}
     assert set(_codes(body)) == {"SERVICE_UNAVAILABLE"}
     assert {tuple(error["path"]) for error in body["errors"]} == {

@@ -22,8 +22,8 @@ def readme_queries() -> dict[str, str]:
     return {re.search(r"query (\w+)", block).group(1): block for block in blocks}  # type: ignore[union-attr]
 
 
-def test_the_readme_has_four_example_queries_with_the_guatemala_one() -> None:
-    assert len(readme_queries()) == 4
+def test_the_readme_has_five_example_queries_with_the_guatemala_one() -> None:
+    assert len(readme_queries()) == 5
     assert "Guatemala" in readme_queries()
 
 

@@ -1,0 +1,1 @@
+"""The strategy's results framework: indicators, measurements, workplan and progress."""
