@@ -11,12 +11,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.common.context import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# Seconds a client should wait before retrying after a 503 (the database is unavailable).
+RETRY_AFTER_SECONDS = 5
 logger = logging.getLogger("mirps.errors")
 
 
@@ -115,7 +119,8 @@ _DESCRIPTIONS = {
     412: "If-Match does not match the current ETag: the object changed since it was read.",
     422: "Invalid input; each bad field is listed.",
     428: "This update requires an If-Match header.",
-    503: "A dependency (the database) is unavailable.",
+    503: "The database is unreachable or too slow; nothing changed. Retry after the "
+    "Retry-After header's seconds.",
 }
 
 
@@ -206,8 +211,65 @@ async def _on_stale_data(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def database_unavailable(request: Request | None, detail: str) -> JSONResponse:
+    """503 with Retry-After: the request changed nothing and can be sent again."""
+    return problem_response(
+        request,
+        503,
+        title="Database unavailable",
+        slug="database-unavailable",
+        detail=detail,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+# SQLSTATE 57014: the server cancelled the statement (statement_timeout).
+_QUERY_CANCELED = "57014"
+# SQLSTATE class 22: the database refused a value (a NUL byte in text, a number too large…).
+_DATA_EXCEPTION_CLASS = "22"
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    return str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    """Database failures: unreachable, lost or too slow → 503; a refused value → 422."""
+    if isinstance(exc, DBAPIError):
+        state = _sqlstate(exc)
+        if state.startswith(_DATA_EXCEPTION_CLASS):
+            return problem_response(
+                request,
+                422,
+                title="Invalid request",
+                slug="validation",
+                detail="the database cannot store a value of this request",
+            )
+        if not (exc.connection_invalidated or state == _QUERY_CANCELED or _is_unavailable(exc)):
+            raise exc
+    logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    if _timed_out(exc):
+        return database_unavailable(request, "the database did not answer in time")
+    return database_unavailable(request, "the service cannot reach its database")
+
+
+def _timed_out(exc: Exception) -> bool:
+    if isinstance(exc, DBAPIError):
+        return _sqlstate(exc) == _QUERY_CANCELED or isinstance(exc.orig, TimeoutError)
+    return isinstance(exc, TimeoutError | PoolTimeout)
+
+
+def _is_unavailable(exc: DBAPIError) -> bool:
+    """A lost or refused connection (asyncpg raises these as OperationalError/InterfaceError)."""
+    return isinstance(exc, OperationalError | InterfaceError) or isinstance(
+        exc.orig, OSError | TimeoutError
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every expected error to problem+json, once, for the whole app."""
+    for failure in (DBAPIError, PoolTimeout, OSError, TimeoutError):
+        app.add_exception_handler(failure, _on_database_error)
     app.add_exception_handler(StaleDataError, _on_stale_data)
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

@@ -81,7 +81,20 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL pool size per process.")
     db_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load.")
     db_pool_timeout: float = Field(
-        default=10.0, gt=0, description="Seconds to wait for a connection."
+        default=2.0,
+        gt=0,
+        description="Seconds a request waits for a free pooled connection before a 503.",
+    )
+    db_connect_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds to open a PostgreSQL connection (a stalled server: a 503).",
+    )
+    db_statement_timeout: float = Field(
+        default=3.0,
+        gt=0,
+        description="Seconds one SQL statement may run: PostgreSQL's statement_timeout, and "
+        "the client's own limit when the server does not answer at all (then a 503).",
     )
     mirps: CommonSettings = Field(default_factory=CommonSettings)
 
