@@ -44,7 +44,7 @@ from services.events.models import LearningEvent, Occurrence, Outcome, Registrat
 from services.events.recurrence import (
     MAX_DURATION,
     ExpandedOccurrence,
-    expand,
+    expand_within_budget,
     normalise_rrule,
     to_local,
     to_utc,
@@ -235,8 +235,8 @@ def _involved_countries(location_country: str | None, countries: Sequence[str]) 
     return list(dict.fromkeys([*([location_country] if location_country else []), *countries]))
 
 
-def _occurrences_of(event: LearningEvent) -> list[ExpandedOccurrence]:
-    return expand(
+async def _occurrences_of(event: LearningEvent) -> list[ExpandedOccurrence]:
+    return await expand_within_budget(
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         timezone=event.timezone,
@@ -339,7 +339,7 @@ async def create_event(
         themes=data.themes,
         featured_practice_ids=data.featured_practice_ids,
     )
-    occurrences = _occurrences_of(event)
+    occurrences = await _occurrences_of(event)
     clashes = await _clashes_with(session, principal, occurrences, exclude_event_id=None)
     _refuse_if_strict(strict, clashes)
     session.add(event)
@@ -424,7 +424,7 @@ async def update_event(
 
     clashes: list[Clash] = []
     if timing:
-        occurrences = _occurrences_of(event)
+        occurrences = await _occurrences_of(event)
         clashes = await _clashes_with(session, principal, occurrences, exclude_event_id=event.id)
         _refuse_if_strict(strict, clashes)
         await repository.replace_occurrences(session, event.id, occurrences)
