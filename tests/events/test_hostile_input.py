@@ -10,6 +10,7 @@ import httpx
 import pytest
 from icalendar import Calendar
 
+from tests.conftest import auth_headers
 from tests.events.conftest import HOST_MEMBER, SECRETARIAT, create_event, event_body, schedule
 
 NUL = "a\x00b"
@@ -115,3 +116,64 @@ async def test_working_hours_with_an_offset_are_a_clear_422(client: httpx.AsyncC
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "body.working_hours.start"
     assert "without an offset" in response.json()["errors"][0]["message"]
+
+
+ORG_A_MEMBER = auth_headers("member", org_id="org-a", sub="a-member")
+ORG_B_MEMBER = auth_headers("member", org_id="org-b", sub="b-member")
+
+
+async def _scheduled_event(client: httpx.AsyncClient) -> str:
+    event = await create_event(client, capacity=10)
+    await schedule(client, event["id"])
+    return str(event["id"])
+
+
+async def test_a_new_registration_never_inherits_a_cancelled_ones_ownership(
+    client: httpx.AsyncClient,
+) -> None:
+    event_id = await _scheduled_event(client)
+    url = f"/v1/events/{event_id}/registrations"
+    first = await client.post(
+        url, json={"name": "Ana (B)", "email": "x@example.org"}, headers=ORG_B_MEMBER
+    )
+    assert first.status_code == 201, first.text
+    cancelled = await client.post(
+        f"/v1/registrations/{first.json()['id']}/cancel", headers=ORG_B_MEMBER
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    second = await client.post(
+        url, json={"name": "Ana Pérez", "email": "x@example.org"}, headers=ORG_A_MEMBER
+    )
+    assert second.status_code == 201, second.text
+    registration = second.json()
+    assert registration["organisation_id"] == "org-a"
+    # Organisation B sees nothing of A's registrant, by the old id, the new id or the list.
+    for registration_id in (first.json()["id"], registration["id"]):
+        seen = await client.get(f"/v1/registrations/{registration_id}", headers=ORG_B_MEMBER)
+        assert seen.status_code == 404, seen.text
+        cancel = await client.post(
+            f"/v1/registrations/{registration_id}/cancel", headers=ORG_B_MEMBER
+        )
+        assert cancel.status_code == 404, cancel.text
+    listed = await client.get(url, headers=ORG_B_MEMBER)
+    assert "Ana Pérez" not in listed.text
+    own = await client.get(f"/v1/registrations/{registration['id']}", headers=ORG_A_MEMBER)
+    assert own.json()["status"] == "registered"
+
+
+async def test_the_duplicate_answer_reveals_nothing_to_a_caller_who_cannot_see_it(
+    client: httpx.AsyncClient,
+) -> None:
+    event_id = await _scheduled_event(client)
+    url = f"/v1/events/{event_id}/registrations"
+    body = {"name": "Ana Pérez", "email": "x@example.org"}
+    mine = await client.post(url, json=body, headers=ORG_A_MEMBER)
+    assert mine.status_code == 201
+    probe = await client.post(url, json={**body, "name": "?"}, headers=ORG_B_MEMBER)
+    assert probe.status_code == 409
+    assert "x@example.org" not in probe.text
+    assert mine.json()["id"] not in probe.text
+    assert "org-a" not in probe.text
+    again = await client.post(url, json=body, headers=ORG_A_MEMBER)
+    assert again.status_code == 409
+    assert again.json()["registration_id"] == mine.json()["id"]
