@@ -225,6 +225,9 @@ def database_unavailable(request: Request | None, detail: str) -> JSONResponse:
 
 # SQLSTATE 57014: the server cancelled the statement (statement_timeout).
 _QUERY_CANCELED = "57014"
+# SQLSTATE classes of an unavailable server: 08 connection exception, 53 insufficient
+# resources (too many connections), 57 operator intervention (shutting down, starting up).
+_UNAVAILABLE_CLASSES = ("08", "53", "57")
 # SQLSTATE class 22: the database refused a value (a NUL byte in text, a number too large…).
 _DATA_EXCEPTION_CLASS = "22"
 
@@ -245,7 +248,7 @@ async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
                 slug="validation",
                 detail="the database cannot store a value of this request",
             )
-        if not (exc.connection_invalidated or state == _QUERY_CANCELED or _is_unavailable(exc)):
+        if not (exc.connection_invalidated or _is_unavailable(exc)):
             raise exc
     logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
     if _timed_out(exc):
@@ -261,8 +264,10 @@ def _timed_out(exc: Exception) -> bool:
 
 def _is_unavailable(exc: DBAPIError) -> bool:
     """A lost or refused connection (asyncpg raises these as OperationalError/InterfaceError)."""
-    return isinstance(exc, OperationalError | InterfaceError) or isinstance(
-        exc.orig, OSError | TimeoutError
+    return (
+        isinstance(exc, OperationalError | InterfaceError)
+        or isinstance(exc.orig, OSError | TimeoutError)
+        or _sqlstate(exc).startswith(_UNAVAILABLE_CLASSES)
     )
 
 
