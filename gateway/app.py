@@ -44,11 +44,14 @@ class JSONRouter(GraphQLRouter[Context, None]):
             raise HTTPException(
                 400, f"the body is not JSON (UTF-8, at most 1,024 levels deep): {exc}"
             ) from exc
-        if not isinstance(parsed, dict):
-            raise HTTPException(
-                400, "the body must be a JSON object with `query` and, optionally, `variables`"
-            )
-        check_sizes(parsed, self.settings)
+        batch = parsed if isinstance(parsed, list) and self.settings.max_batch_operations else None
+        for operation in batch if batch is not None else [parsed]:
+            if not isinstance(operation, dict):
+                raise HTTPException(
+                    400,
+                    "the body must be a JSON object with `query` and, optionally, `variables`",
+                )
+            check_sizes(operation, self.settings)
         return parsed
 
     def parse_query_params(self, params: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 
 from services.common.auth import TokenVerifier
 from services.common.db import make_engine, make_sessionmaker
-from services.common.errors import install_error_handlers
+from services.common.errors import install_error_handlers, problem_responses
 from services.common.health import router as health_router
 from services.common.logging import RequestContextMiddleware, configure_logging
 from services.common.observability import instrument_app, trace_engine
@@ -52,6 +52,7 @@ def build_service_app(
         description=info.description,
         version=info.version,
         lifespan=lifespan,
+        responses=problem_responses(503),  # any operation, when the database is unavailable
         openapi_tags=[*info.tags, {"name": "health", "description": "Liveness and readiness."}],
     )
     app.state.settings = settings

@@ -119,8 +119,18 @@ _DESCRIPTIONS = {
     412: "If-Match does not match the current ETag: the object changed since it was read.",
     422: "Invalid input; each bad field is listed.",
     428: "This update requires an If-Match header.",
-    503: "The database is unreachable or too slow; nothing changed. Retry after the "
-    "Retry-After header's seconds.",
+    503: "The database is unreachable or too slow. Retry after the Retry-After header's "
+    "seconds; a creating request with an Idempotency-Key is safe to repeat.",
+}
+
+
+_HEADERS: dict[int, dict[str, Any]] = {
+    503: {
+        "Retry-After": {
+            "description": "Seconds to wait before sending the request again.",
+            "schema": {"type": "integer", "example": RETRY_AFTER_SECONDS},
+        }
+    }
 }
 
 
@@ -131,6 +141,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "model": Problem,
             "description": _DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
             "content": {PROBLEM_MEDIA_TYPE: {}},
+            **({"headers": _HEADERS[status]} if status in _HEADERS else {}),
         }
         for status in statuses
     }
@@ -212,7 +223,7 @@ async def _on_stale_data(request: Request, exc: Exception) -> JSONResponse:
 
 
 def database_unavailable(request: Request | None, detail: str) -> JSONResponse:
-    """503 with Retry-After: the request changed nothing and can be sent again."""
+    """503 with Retry-After: the database is unavailable; the client may retry later."""
     return problem_response(
         request,
         503,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gateway.conftest import SECRETARIAT, Stack
+from tests.gateway.conftest import SECRETARIAT, DatabaseUrlFor, RunApp, Stack, start_stack
 
 
 def _deep(depth: int) -> bytes:
@@ -115,3 +115,16 @@ async def test_a_megabyte_string_in_a_mutation_is_refused_before_any_call(stack:
     assert response.status_code == 400, response.text
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert stack.calls("pledges") == []
+
+
+async def test_batches_still_work_when_enabled_and_their_items_are_checked(
+    run_app: RunApp, database_url_for: DatabaseUrlFor
+) -> None:
+    stack = await start_stack(run_app, database_url_for, max_batch_operations=2)
+    batch = [{"query": "{ __typename }"}, {"query": "{ __typename }"}]
+    response = await stack.gateway.post("/graphql", json=batch)
+    assert response.status_code == 200, response.text
+    assert [item["data"] for item in response.json()] == [{"__typename": "Query"}] * 2
+    response = await stack.gateway.post("/graphql", json=[{"query": "{ __typename }"}, None])
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
