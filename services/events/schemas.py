@@ -289,6 +289,9 @@ class EventOut(EventFields):
     )
 
     id: uuid.UUID
+    # Read back as stored: a link written before input was checked must not make the
+    # event unreadable (the calendar percent-encodes what a URL cannot hold).
+    online_url: str | None = Field(default=None, description="Link to join online.")
     starts_at: datetime = Field(description="First start, local time with its UTC offset.")
     ends_at: datetime = Field(description="First end, local time with its UTC offset.")
     starts_at_utc: datetime

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import uuid
 
 import httpx
 import pytest
 from icalendar import Calendar
+from sqlalchemy import update
 
+from services.common.db import make_engine
+from services.events.models import LearningEvent
 from tests.conftest import auth_headers
 from tests.events.conftest import HOST_MEMBER, SECRETARIAT, create_event, event_body, schedule
 
@@ -177,3 +181,26 @@ async def test_the_duplicate_answer_reveals_nothing_to_a_caller_who_cannot_see_i
     again = await client.post(url, json=body, headers=ORG_A_MEMBER)
     assert again.status_code == 409
     assert again.json()["registration_id"] == mine.json()["id"]
+
+
+async def test_a_link_stored_before_the_checks_still_reads_and_cannot_break_the_feed(
+    client: httpx.AsyncClient, events_url: str
+) -> None:
+    event = await create_event(client, headers=HOST_MEMBER)
+    await schedule(client, event["id"])
+    engine = make_engine(events_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(LearningEvent)
+                .where(LearningEvent.id == uuid.UUID(event["id"]))
+                .values(online_url="https://x.example.org/\r\nX-INJECTED:1")
+            )
+    finally:
+        await engine.dispose()
+    assert (await client.get(f"/v1/events/{event['id']}")).status_code == 200
+    for url in ("/v1/calendar.ics", f"/v1/events/{event['id']}.ics"):
+        response = await client.get(url)
+        assert response.status_code == 200, (url, response.text)
+        assert b"\nX-INJECTED" not in response.content
+        Calendar.from_ical(response.content)
