@@ -282,10 +282,18 @@ def _is_unavailable(exc: DBAPIError) -> bool:
     )
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Map every expected error to problem+json, once, for the whole app."""
+def install_database_error_handlers(app: FastAPI) -> None:
+    """A service's database failures: 503 with Retry-After, or 422 for a refused value.
+
+    asyncpg raises a refused connection as a bare OSError and a client-side timeout as a
+    bare TimeoutError; in a service those only come from its database.
+    """
     for failure in (DBAPIError, PoolTimeout, OSError, TimeoutError):
         app.add_exception_handler(failure, _on_database_error)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every expected error to problem+json, once, for the whole app."""
     app.add_exception_handler(StaleDataError, _on_stale_data)
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

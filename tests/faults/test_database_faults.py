@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
+import asyncpg
 import httpx
 
 from tests.faults.cluster import Cluster
@@ -120,4 +121,22 @@ async def test_a_frozen_database_fails_each_request_within_the_timeout(
         assert seconds < ANSWER_WITHIN_SECONDS, (seconds, response.request.url)
         assert_retryable(response)
     assert health.status_code == 200
+    await until_ok(service)
+
+
+async def test_a_lock_that_never_comes_is_cut_by_the_statement_timeout(
+    cluster: Cluster, service: httpx.AsyncClient
+) -> None:
+    holder = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{cluster.port}/postgres")
+    try:
+        async with holder.transaction():
+            await holder.execute("LOCK TABLE practice IN ACCESS EXCLUSIVE MODE")
+            seconds, response = await timed(
+                service.post("/v1/practices", json=practice_body(), headers=MEMBER_A)
+            )
+    finally:
+        await holder.close()
+    assert seconds < ANSWER_WITHIN_SECONDS, seconds
+    assert_retryable(response)
+    assert response.json()["detail"] == "the database did not answer in time"
     await until_ok(service)
