@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 import uuid
+from collections.abc import Awaitable
 
 import httpx
 import pytest
@@ -72,37 +73,56 @@ async def test_line_breaks_and_delimiters_in_text_are_escaped_in_every_feed(
         assert str(vevent["URL"]) == "https://meet.example.org/a;b,c"
 
 
+async def timed(call: Awaitable[httpx.Response]) -> tuple[float, httpx.Response]:
+    started = time.perf_counter()
+    response = await call
+    return time.perf_counter() - started, response
+
+
 @pytest.mark.parametrize(
     "rule",
     [
-        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31",
-        "FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=31",
-        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;INTERVAL=1",
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31",  # refused as it is read
+        "FREQ=YEARLY;BYMONTH=4,6;BYMONTHDAY=-31",
+        "FREQ=DAILY;BYYEARDAY=366;BYMONTH=1",  # refused by the expansion's time budget
+        "FREQ=YEARLY;BYYEARDAY=366;BYMONTH=1",
     ],
 )
-async def test_an_impossible_rule_is_a_422_within_100_ms_and_healthz_stays_responsive(
+async def test_an_impossible_rule_is_a_quick_422_and_healthz_stays_responsive(
     client: httpx.AsyncClient, rule: str
 ) -> None:
-    body = event_body(recurrence={"rrule": rule})
-
-    async def timed(call: asyncio.Future[httpx.Response] | object) -> tuple[float, httpx.Response]:
-        started = time.perf_counter()
-        response = await call  # type: ignore[misc]
-        return time.perf_counter() - started, response
-
+    # The same request with a real rule, timed first: the machine's own speed right now.
+    baseline, created = await timed(
+        client.post(
+            "/v1/events",
+            json=event_body(recurrence={"rrule": "FREQ=WEEKLY;COUNT=10"}),
+            headers=HOST_MEMBER,
+        )
+    )
+    assert created.status_code == 201, created.text
     posting = asyncio.ensure_future(
-        timed(client.post("/v1/events", json=body, headers=HOST_MEMBER))
+        timed(
+            client.post(
+                "/v1/events", json=event_body(recurrence={"rrule": rule}), headers=HOST_MEMBER
+            )
+        )
     )
     await asyncio.sleep(0.02)
     health_seconds, health = await timed(client.get("/healthz"))
     post_seconds, response = await posting
     assert response.status_code == 422, response.text
-    assert "rrule" in response.text.lower() or "rule" in response.json()["detail"]
-    assert post_seconds < 0.3, post_seconds  # the budget is 100 ms; the rest is slack for CI
+    assert "never occurs" in response.json()["detail"]
+    # The budget is 50 ms; 100 ms of slack over the baseline for a loaded CI machine (the
+    # unbounded search this replaces took 13 s).
+    assert post_seconds < baseline + 0.15, (post_seconds, baseline)
     assert health.status_code == 200
-    assert health_seconds < 0.3, health_seconds
-    await asyncio.sleep(0.2)  # the expansion was stopped, not left burning a CPU for seconds
-    assert not [thread for thread in threading.enumerate() if thread.name == "rrule-expansion"]
+    assert health_seconds < 0.5, health_seconds
+    for _ in range(50):  # the expansion was stopped, not left burning a CPU for seconds
+        if not [thread for thread in threading.enumerate() if thread.name == "rrule-expansion"]:
+            break
+        await asyncio.sleep(0.02)
+    else:
+        raise AssertionError("the expansion thread still runs")
 
 
 async def test_working_hours_with_an_offset_are_a_clear_422(client: httpx.AsyncClient) -> None:
