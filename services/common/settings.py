@@ -73,7 +73,7 @@ class ServiceSettings(BaseSettings):
     """Base of a service's settings: its own database, plus the shared MIRPS_ settings.
 
     The three database timeouts bound a request's wait on a stalled server to at most
-    pool + statement (+0.5 s client grace) + connect seconds, 5 s with the defaults: a
+    pool + statement (+0.5 s client grace) + connect seconds, 4.5 s with the defaults: a
     pooled connection is pinged (one statement) and, if that fails, a new one is opened.
 
     Subclasses set `env_prefix` (PLEDGES_, PRACTICES_, EVENTS_) and the default URL.
@@ -90,7 +90,7 @@ class ServiceSettings(BaseSettings):
         description="Seconds a request waits for a free pooled connection before a 503.",
     )
     db_connect_timeout: float = Field(
-        default=1.5,
+        default=1.0,
         gt=0,
         description="Seconds to open a PostgreSQL connection (a stalled server: a 503).",
     )
