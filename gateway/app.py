@@ -38,12 +38,8 @@ class JSONRouter(GraphQLRouter[Context, None]):
         self.settings = settings
 
     def parse_json(self, data: str | bytes) -> Any:
-        try:
-            parsed = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise HTTPException(
-                400, f"the body is not JSON (UTF-8, at most 1,024 levels deep): {exc}"
-            ) from exc
+        """The request body: one operation (a JSON object), or a batch when batching is on."""
+        parsed = _decode(data)
         batch = parsed if isinstance(parsed, list) and self.settings.max_batch_operations else None
         for operation in batch if batch is not None else [parsed]:
             if not isinstance(operation, dict):
@@ -55,7 +51,11 @@ class JSONRouter(GraphQLRouter[Context, None]):
         return parsed
 
     def parse_query_params(self, params: Any) -> dict[str, Any]:
-        parsed = super().parse_query_params(params)
+        """A GET request: `variables` and `extensions` are JSON in the query string."""
+        parsed = dict(params)
+        for key in ("variables", "extensions"):
+            if parsed.get(key):
+                parsed[key] = _decode(parsed[key])
         check_sizes(parsed, self.settings)
         return parsed
 
@@ -66,6 +66,15 @@ class JSONRouter(GraphQLRouter[Context, None]):
             return await super().run(request, context=context, root_value=root_value)
         except HTTPException as exc:  # strawberry would answer in plain text
             return bad_graphql_request(exc)
+
+
+def _decode(data: str | bytes) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise HTTPException(
+            400, f"the body is not JSON (UTF-8, at most 1,024 levels deep): {exc}"
+        ) from exc
 
 
 class TooLarge(HTTPException):

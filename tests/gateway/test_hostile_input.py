@@ -128,3 +128,18 @@ async def test_batches_still_work_when_enabled_and_their_items_are_checked(
     response = await stack.gateway.post("/graphql", json=[{"query": "{ __typename }"}, None])
     assert response.status_code == 400, response.text
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+async def test_get_requests_are_checked_the_same_way(stack: Stack) -> None:
+    ok = await stack.gateway.get("/graphql", params={"query": "{ __typename }"})
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["data"] == {"__typename": "Query"}
+    for variables in ("\\xff[", "[" * 5000, '{"q": "' + "x" * 30_000 + '"}'):
+        response = await stack.gateway.get(
+            "/graphql", params={"query": "{ __typename }", "variables": variables}
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["errors"][0]["extensions"]["code"] in {
+            "BAD_REQUEST",
+            "BAD_USER_INPUT",
+        }
