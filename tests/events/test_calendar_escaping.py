@@ -7,6 +7,7 @@ DESCRIPTION are the text given, and no text can add a property.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, datetime
 
@@ -18,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from services.common.inputs import Line, Text
 from services.events.calendar import render
 from services.events.models import LearningEvent
+from services.events.recurrence import expand_within_budget
 from services.events.service import CalendarData
 
 MOMENT = datetime(2023, 5, 16, 15, tzinfo=UTC)
@@ -84,3 +86,29 @@ def test_a_line_holds_no_control_character_and_text_only_line_breaks_and_tabs(
     controls = {chr(code) for code in [*range(0x20), *range(0x7F, 0xA0)]} | {"\u2028", "\u2029"}
     assert _accepted(Line, value) == (not controls & set(value))
     assert _accepted(Text, value) == (not (controls - {"\t", "\n", "\r"}) & set(value))
+
+
+async def test_a_real_series_expands_even_when_the_process_is_busy() -> None:
+    """The budget is the expansion's own CPU time: threads competing for the interpreter
+    slow a real 1,999-occurrence series down without getting it refused."""
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            sum(range(1000))
+
+    busy = [threading.Thread(target=spin, daemon=True) for _ in range(8)]
+    for thread in busy:
+        thread.start()
+    try:
+        occurrences = await expand_within_budget(
+            starts_at=MOMENT,
+            ends_at=MOMENT.replace(hour=17),
+            timezone="America/Panama",
+            rule="FREQ=DAILY;COUNT=1999",
+        )
+    finally:
+        stop.set()
+        for thread in busy:
+            thread.join()
+    assert len(occurrences) == 1999
