@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import orjson
-from fastapi import FastAPI, Request
+from cross_web import HTTPException
+from fastapi import FastAPI, Request, Response
+from strawberry import UNSET
 from strawberry.fastapi import GraphQLRouter
 
 from gateway.clients import ServiceClients
@@ -25,10 +28,99 @@ from services.common.safeguards import install_body_limit, install_cors, install
 
 
 class JSONRouter(GraphQLRouter[Context, None]):
-    """strawberry's router, answering with orjson (a 50-pledge answer is ~1,500 values)."""
+    """strawberry's router, reading and answering with orjson (a 50-pledge answer is ~1,500
+    values). A body that is not a GraphQL request (not JSON, not UTF-8, nested past 1,024
+    levels, not an object) is a 400 with a GraphQL-style error, never a 500."""
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def __init__(self, *args: Any, settings: GatewaySettings, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.settings = settings
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """The request body: one operation (a JSON object), or a batch when batching is on."""
+        parsed = _decode(data)
+        batch = parsed if isinstance(parsed, list) and self.settings.max_batch_operations else None
+        for operation in batch if batch is not None else [parsed]:
+            if not isinstance(operation, dict):
+                raise HTTPException(
+                    400,
+                    "the body must be a JSON object with `query` and, optionally, `variables`",
+                )
+            check_sizes(operation, self.settings)
+        return parsed
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        """A GET request: `variables` and `extensions` are JSON in the query string."""
+        parsed = dict(params)
+        for key in ("variables", "extensions"):
+            if parsed.get(key):
+                parsed[key] = _decode(parsed[key])
+        check_sizes(parsed, self.settings)
+        return parsed
+
+    async def run(  # type: ignore[override]
+        self, request: Request, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Any:
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except HTTPException as exc:  # strawberry would answer in plain text
+            return bad_graphql_request(exc)
+
+
+def _decode(data: str | bytes) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise HTTPException(
+            400, f"the body is not JSON (UTF-8, at most 1,024 levels deep): {exc}"
+        ) from exc
+
+
+class TooLarge(HTTPException):
+    """A query or variable past the gateway's size limits (refused before any parsing)."""
+
+    code = "BAD_USER_INPUT"
+
+
+def check_sizes(request: Mapping[str, Any], settings: GatewaySettings) -> None:
+    """Refuse a query document or a string variable longer than the settings allow.
+
+    A megabyte string would otherwise travel to a service (in a URL it is not even a valid
+    request there); no field of any service takes text that long.
+    """
+    query = request.get("query")
+    if isinstance(query, str) and len(query) > settings.max_query_length:
+        raise TooLarge(400, f"the query is longer than {settings.max_query_length} characters")
+    variables = request.get("variables")
+    if isinstance(variables, dict):
+        for name, value in variables.items():
+            longest = _longest_string(value)
+            if longest > settings.max_string_length:
+                raise TooLarge(
+                    400,
+                    f"variable `${name}` holds a string of {longest} characters; at most "
+                    f"{settings.max_string_length}",
+                )
+
+
+def _longest_string(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return max((_longest_string(item) for item in value), default=0)
+    return 0
+
+
+def bad_graphql_request(exc: HTTPException) -> Response:
+    """A request the GraphQL layer cannot even parse, answered the way GraphQL clients read."""
+    code = getattr(exc, "code", "BAD_REQUEST")
+    body = {"errors": [{"message": exc.reason, "extensions": {"code": code}}]}
+    return Response(orjson.dumps(body), status_code=exc.status_code, media_type="application/json")
 
 
 def create_app(
@@ -76,6 +168,7 @@ def create_app(
     install_error_handlers(app)
     graphql = JSONRouter(
         build_schema(settings),
+        settings=settings,
         context_getter=context_getter,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )

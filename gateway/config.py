@@ -42,6 +42,15 @@ class GatewaySettings(BaseSettings):
     max_depth: int = Field(default=10, ge=2, description="Deepest selection nesting accepted.")
     max_aliases: int = Field(default=30, ge=0, description="Most aliases in one document.")
     max_tokens: int = Field(default=2000, ge=50, description="Most tokens in one document.")
+    max_string_length: int = Field(
+        default=20_000,
+        ge=100,
+        le=1_000_000,
+        description="Longest string a variable may hold (the services' longest text field).",
+    )
+    max_query_length: int = Field(
+        default=100_000, ge=1_000, description="Longest query document, in characters."
+    )
     max_page_size: int = Field(
         default=100, ge=1, le=200, description="Largest `first` a connection accepts."
     )

@@ -26,7 +26,7 @@ from gateway.connections import After, First, connection, fetch_page
 from gateway.context import Info
 from gateway.errors import BadUserInput
 from gateway.inputs import rest_body
-from gateway.types.base import rest_id, to_datetime
+from gateway.types.base import checked_rest_id, rest_id, to_datetime
 from gateway.types.countries import Country
 from gateway.types.events import (
     Clash,
@@ -133,7 +133,8 @@ async def resolve_node(info: Info, id: str) -> relay.Node | None:
     origin = getattr(node_type, "origin", None)
     if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
         raise BadUserInput(f"no object type {global_id.type_name} in this graph", argument="id")
-    nodes = origin.resolve_nodes(info=info, node_ids=[global_id.node_id], required=False)
+    key = checked_rest_id(global_id.node_id, global_id.type_name, "id")
+    nodes = origin.resolve_nodes(info=info, node_ids=[key], required=False)
     if inspect.isawaitable(nodes):
         nodes = await nodes
     found = list(nodes)

@@ -97,6 +97,10 @@ class Upstream:
                 json=json,
                 headers={**self._headers, **(headers or {})},
             )
+        except httpx.InvalidURL as exc:  # a value too long or malformed for a URL
+            raise BadUserInput(
+                f"an argument cannot be sent to the {service} service: {exc}"
+            ) from exc
         except httpx.TimeoutException as exc:
             logger.warning("%s %s %s timed out", service, method, path, exc_info=exc)
             raise ServiceUnavailable(service, "timed out") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from enum import Enum
@@ -42,21 +43,42 @@ def is_uuid(value: str) -> bool:
     return True
 
 
+# What a REST id looks like: a UUID, or an opaque organisation id such as `org-usa`. It
+# starts with a letter or digit (so never `.` or `..`) and holds no `/`, `?`, `#`, `%` or
+# space, so an id can never leave the path segment it is put in.
+_REST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
+
+
 def rest_id(value: relay.GlobalID | str, type_name: str, argument: str = "id") -> str:
-    """The REST id behind a global id of `type_name` (a bare REST id is accepted too)."""
+    """The REST id behind a global id of `type_name` (a bare REST id is accepted too).
+
+    Checked before it goes into any URL: anything else is a BAD_USER_INPUT naming the
+    argument, and no service is called.
+    """
     if isinstance(value, relay.GlobalID):
         global_id = value
     else:
         try:
             global_id = relay.GlobalID.from_id(value)
         except (ValueError, TypeError):
-            return str(value)
+            return checked_rest_id(str(value), type_name, argument)
     if global_id.type_name != type_name:
         raise BadUserInput(
             f"`{argument}` must be the id of a {type_name}, not of a {global_id.type_name}",
             argument=argument,
         )
-    return global_id.node_id
+    return checked_rest_id(global_id.node_id, type_name, argument)
+
+
+def checked_rest_id(key: str, type_name: str, argument: str) -> str:
+    """`key`, when it can safely go into a REST path; else BAD_USER_INPUT naming `argument`."""
+    if not _REST_ID.fullmatch(key):
+        raise BadUserInput(
+            f"`{argument}` is not the id of a {type_name}: give its global id or its REST id "
+            "(letters, digits, `-`, `_`, `.`, `:`; at most 100)",
+            argument=argument,
+        )
+    return key
 
 
 def rest_ids(values: list[relay.GlobalID] | list[str], type_name: str, argument: str) -> list[str]:

@@ -11,7 +11,11 @@ from fastapi import APIRouter, FastAPI
 
 from services.common.auth import TokenVerifier
 from services.common.db import make_engine, make_sessionmaker
-from services.common.errors import install_error_handlers
+from services.common.errors import (
+    install_database_error_handlers,
+    install_error_handlers,
+    problem_responses,
+)
 from services.common.health import router as health_router
 from services.common.logging import RequestContextMiddleware, configure_logging
 from services.common.observability import instrument_app, trace_engine
@@ -62,12 +66,14 @@ def build_service_app(
         description=info.description,
         version=info.version,
         lifespan=lifespan,
+        responses=problem_responses(503),  # any operation, when the database is unavailable
         openapi_tags=[*info.tags, {"name": "health", "description": "Liveness and readiness."}],
     )
     app.state.settings = settings
     app.state.service_name = info.name
     app.state.token_verifier = TokenVerifier(settings.mirps)
     install_error_handlers(app)
+    install_database_error_handlers(app)
     app.include_router(health_router)
     for router in routers:
         app.include_router(router)

@@ -21,9 +21,11 @@ from sqlalchemy.pool import NullPool
 
 from services.common.settings import ServiceSettings
 
-# Explicit constraint names so migrations are deterministic on both databases.
 logger = logging.getLogger("mirps.db")
+# How much longer than the server's statement_timeout the client waits for an answer.
+CLIENT_GRACE_SECONDS = 0.5
 
+# Explicit constraint names so migrations are deterministic on both databases.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -111,7 +113,23 @@ def make_engine(database_url: str, settings: ServiceSettings | None = None) -> A
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=True,
+        connect_args=_postgres_timeouts(settings),
     )
+
+
+def _postgres_timeouts(settings: ServiceSettings) -> dict[str, Any]:
+    """asyncpg arguments that bound every wait on the server.
+
+    The server cancels a statement after `statement_timeout`; the client gives up a little
+    later on its own (`command_timeout`), which is what ends the wait when the server is
+    frozen and cannot cancel anything. Either way the request fails with a 503, fast.
+    """
+    statement_ms = int(settings.db_statement_timeout * 1000)
+    return {
+        "timeout": settings.db_connect_timeout,
+        "command_timeout": settings.db_statement_timeout + CLIENT_GRACE_SECONDS,
+        "server_settings": {"statement_timeout": str(statement_ms)},
+    }
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

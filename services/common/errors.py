@@ -11,12 +11,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.common.context import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# Seconds a client should wait before retrying after a 503 (the database is unavailable).
+RETRY_AFTER_SECONDS = 5
 logger = logging.getLogger("mirps.errors")
 
 
@@ -115,7 +119,18 @@ _DESCRIPTIONS = {
     412: "If-Match does not match the current ETag: the object changed since it was read.",
     422: "Invalid input; each bad field is listed.",
     428: "This update requires an If-Match header.",
-    503: "A dependency (the database) is unavailable.",
+    503: "The database is unreachable or too slow. Retry after the Retry-After header's "
+    "seconds; a creating request with an Idempotency-Key is safe to repeat.",
+}
+
+
+_HEADERS: dict[int, dict[str, Any]] = {
+    503: {
+        "Retry-After": {
+            "description": "Seconds to wait before sending the request again.",
+            "schema": {"type": "integer", "example": RETRY_AFTER_SECONDS},
+        }
+    }
 }
 
 
@@ -126,6 +141,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "model": Problem,
             "description": _DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
             "content": {PROBLEM_MEDIA_TYPE: {}},
+            **({"headers": _HEADERS[status]} if status in _HEADERS else {}),
         }
         for status in statuses
     }
@@ -204,6 +220,76 @@ async def _on_stale_data(request: Request, exc: Exception) -> JSONResponse:
         slug="precondition-failed",
         detail="the object was changed by another request; read it again and reapply your change",
     )
+
+
+def database_unavailable(request: Request | None, detail: str) -> JSONResponse:
+    """503 with Retry-After: the database is unavailable; the client may retry later."""
+    return problem_response(
+        request,
+        503,
+        title="Database unavailable",
+        slug="database-unavailable",
+        detail=detail,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+# SQLSTATE 57014: the server cancelled the statement (statement_timeout).
+_QUERY_CANCELED = "57014"
+# SQLSTATE classes of an unavailable server: 08 connection exception, 53 insufficient
+# resources (too many connections), 57 operator intervention (shutting down, starting up).
+_UNAVAILABLE_CLASSES = ("08", "53", "57")
+# SQLSTATE class 22: the database refused a value (a NUL byte in text, a number too large…).
+_DATA_EXCEPTION_CLASS = "22"
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    return str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    """Database failures: unreachable, lost or too slow → 503; a refused value → 422."""
+    if isinstance(exc, DBAPIError):
+        state = _sqlstate(exc)
+        if state.startswith(_DATA_EXCEPTION_CLASS):
+            return problem_response(
+                request,
+                422,
+                title="Invalid request",
+                slug="validation",
+                detail="the database cannot store a value of this request",
+            )
+        if not (exc.connection_invalidated or _is_unavailable(exc)):
+            raise exc
+    logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    if _timed_out(exc):
+        return database_unavailable(request, "the database did not answer in time")
+    return database_unavailable(request, "the service cannot reach its database")
+
+
+def _timed_out(exc: Exception) -> bool:
+    if isinstance(exc, DBAPIError):
+        return _sqlstate(exc) == _QUERY_CANCELED or isinstance(exc.orig, TimeoutError)
+    return isinstance(exc, TimeoutError | PoolTimeout)
+
+
+def _is_unavailable(exc: DBAPIError) -> bool:
+    """A lost or refused connection (asyncpg raises these as OperationalError/InterfaceError)."""
+    return (
+        isinstance(exc, OperationalError | InterfaceError)
+        or isinstance(exc.orig, OSError | TimeoutError)
+        or _sqlstate(exc).startswith(_UNAVAILABLE_CLASSES)
+    )
+
+
+def install_database_error_handlers(app: FastAPI) -> None:
+    """A service's database failures: 503 with Retry-After, or 422 for a refused value.
+
+    asyncpg raises a refused connection as a bare OSError and a client-side timeout as a
+    bare TimeoutError; in a service those only come from its database.
+    """
+    for failure in (DBAPIError, PoolTimeout, OSError, TimeoutError):
+        app.add_exception_handler(failure, _on_database_error)
 
 
 def install_error_handlers(app: FastAPI) -> None:

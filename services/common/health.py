@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.common.errors import problem_response, problem_responses
+from services.common.errors import database_unavailable, problem_responses
 
 READINESS_TIMEOUT_SECONDS = 3.0
 logger = logging.getLogger("mirps.health")
@@ -44,11 +44,5 @@ async def readyz(request: Request) -> HealthStatus | JSONResponse:
                 await connection.execute(text("SELECT 1"))
     except (TimeoutError, OSError, SQLAlchemyError) as exc:
         logger.warning("readiness check failed: %s", exc)
-        return problem_response(
-            request,
-            503,
-            title="Database unavailable",
-            slug="database-unavailable",
-            detail="the service cannot reach its database",
-        )
+        return database_unavailable(request, "the service cannot reach its database")
     return HealthStatus(status="ready")

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from services.common.inputs import Text
 from services.common.vocabulary import CurrencyCode
 
 # Decimal on the wire is always a string ("1250000.00"), never a JSON number.
@@ -51,8 +52,8 @@ class LocalizedText(BaseModel):
         extra="forbid", json_schema_extra={"example": {"es": "Integración", "en": "Integration"}}
     )
 
-    es: str | None = Field(default=None, max_length=20_000, description="Spanish text.")
-    en: str | None = Field(default=None, max_length=20_000, description="English text.")
+    es: Text | None = Field(default=None, max_length=20_000, description="Spanish text.")
+    en: Text | None = Field(default=None, max_length=20_000, description="English text.")
 
     @model_validator(mode="after")
     def _one_language_at_least(self) -> Self:

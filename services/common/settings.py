@@ -114,6 +114,10 @@ def default_sqlite_url(service: str) -> str:
 class ServiceSettings(BaseSettings):
     """Base of a service's settings: its own database, plus the shared MIRPS_ settings.
 
+    The three database timeouts bound a request's wait on a stalled server to at most
+    pool + statement (+0.5 s client grace) + connect seconds, 4.5 s with the defaults: a
+    pooled connection is pinged (one statement) and, if that fails, a new one is opened.
+
     Subclasses set `env_prefix` (PLEDGES_, PRACTICES_, EVENTS_) and the default URL.
     """
 
@@ -123,7 +127,20 @@ class ServiceSettings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL pool size per process.")
     db_max_overflow: int = Field(default=10, ge=0, description="Extra connections under load.")
     db_pool_timeout: float = Field(
-        default=10.0, gt=0, description="Seconds to wait for a connection."
+        default=1.0,
+        gt=0,
+        description="Seconds a request waits for a free pooled connection before a 503.",
+    )
+    db_connect_timeout: float = Field(
+        default=1.0,
+        gt=0,
+        description="Seconds to open a PostgreSQL connection (a stalled server: a 503).",
+    )
+    db_statement_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds one SQL statement may run: PostgreSQL's statement_timeout, and "
+        "the client's own limit when the server does not answer at all (then a 503).",
     )
     mirps: CommonSettings = Field(default_factory=CommonSettings)
 

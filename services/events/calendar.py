@@ -5,14 +5,18 @@ moved or cancelled occurrence is a further VEVENT with the same UID and a RECURR
 SEQUENCE is the event's change counter (time, place, status), DTSTAMP and LAST-MODIFIED
 its last change, so subscribed calendars replace what they hold. Every zone used gets a
 VTIMEZONE generated from zoneinfo.
+
+Every value goes through an icalendar value type (vText escapes line breaks, commas and
+semicolons); nothing is assembled by hand, so no text a member enters can add a line.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
-from icalendar import Calendar, Event, vRecur
+from icalendar import Calendar, Event, vRecur, vText, vUri
 
 from services.common.vocabulary import countries
 from services.events.models import LearningEvent, Occurrence
@@ -54,6 +58,12 @@ def _location(event: LearningEvent, lang: str) -> str | None:
     return ", ".join(parts) or None
 
 
+def _uri(value: str) -> vUri:
+    """A URI property value: whitespace and control characters (never valid in a URI, and
+    refused on input since; an older row may hold them) are percent-encoded."""
+    return vUri(quote(value, safe="!#$%&'()*+,/:;=?@[]~"))
+
+
 def _common(component: Event, event: LearningEvent, lang: str) -> None:
     component.add("uid", uid_of(event))
     component.add("dtstamp", event.updated_at)
@@ -68,7 +78,7 @@ def _common(component: Event, event: LearningEvent, lang: str) -> None:
     if location:
         component.add("location", location)
     if event.online_url:
-        component.add("url", event.online_url)
+        component.add("url", _uri(event.online_url))
     component.add("categories", [event.kind])
 
 
@@ -109,7 +119,7 @@ def render(data: CalendarData, *, lang: str, name: str) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", vText(name))
     first: date | None = None
     last: date | None = None
     for event in data.events:

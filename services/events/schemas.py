@@ -10,6 +10,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
+from services.common.inputs import Line, Text, WebUrl
 from services.common.schemas import BoundedDate, BoundedDateTime, LocalizedText
 from services.common.vocabulary import CountryCode, ThemeCode
 from services.events.recurrence import MAX_DURATION, check_zone
@@ -20,7 +21,7 @@ TimezoneName = Annotated[
     Field(description="IANA time zone, e.g. America/Mexico_City.", examples=["America/Panama"]),
 ]
 Email = Annotated[
-    str,
+    Line,
     Field(
         min_length=3,
         max_length=320,
@@ -28,7 +29,7 @@ Email = Annotated[
         description="E-mail address (compared case-insensitively).",
     ),
 ]
-OpaqueId = Annotated[str, Field(min_length=1, max_length=100)]
+OpaqueId = Annotated[Line, Field(min_length=1, max_length=100)]
 
 
 class EventKind(StrEnum):
@@ -126,7 +127,7 @@ class Recurrence(BaseModel):
         },
     )
 
-    rrule: str = Field(
+    rrule: Line = Field(
         min_length=6,
         max_length=1000,
         description="RFC 5545 RRULE without DTSTART (the event's start is DTSTART). "
@@ -140,7 +141,7 @@ class Recurrence(BaseModel):
 
 
 class Location(BaseModel):
-    city: str | None = Field(default=None, max_length=200, examples=["Ciudad de Panamá"])
+    city: Line | None = Field(default=None, max_length=200, examples=["Ciudad de Panamá"])
     country: CountryCode | None = Field(default=None, description="ISO 3166-1 alpha-3.")
 
 
@@ -152,8 +153,8 @@ class EventFields(BaseModel):
     description: LocalizedText | None = None
     mode: EventMode
     location: Location = Field(default_factory=Location)
-    online_url: str | None = Field(
-        default=None, max_length=2000, pattern=r"^https?://", description="Link to join online."
+    online_url: WebUrl | None = Field(
+        default=None, max_length=2000, description="Link to join online."
     )
     countries: list[CountryCode] = Field(
         default_factory=list,
@@ -170,7 +171,7 @@ class EventFields(BaseModel):
     featured_practice_ids: list[OpaqueId] = Field(
         default_factory=list, max_length=100, description="Practices (opaque ids) featured."
     )
-    working_group: str | None = Field(
+    working_group: Line | None = Field(
         default=None, max_length=100, description="The MIRPS working group, for its meetings."
     )
     capacity: int | None = Field(
@@ -234,12 +235,12 @@ class EventUpdate(BaseModel):
     timezone: TimezoneName | None = None
     mode: EventMode | None = None
     location: Location | None = None
-    online_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")
+    online_url: WebUrl | None = Field(default=None, max_length=2000)
     countries: list[CountryCode] | None = Field(default=None, max_length=50)
     hosts: list[OpaqueId] | None = Field(default=None, max_length=20)
     themes: list[ThemeCode] | None = Field(default=None, max_length=20)
     featured_practice_ids: list[OpaqueId] | None = Field(default=None, max_length=100)
-    working_group: str | None = Field(default=None, max_length=100)
+    working_group: Line | None = Field(default=None, max_length=100)
     capacity: int | None = Field(default=None, ge=0, le=1_000_000)
     recurrence: Recurrence | None = None
 
@@ -249,7 +250,7 @@ class CancelEvent(BaseModel):
         extra="forbid",
         json_schema_extra={"example": {"reason": "Postponed to the next quarter."}},
     )
-    reason: str = Field(min_length=1, max_length=2000, description="Why it is cancelled.")
+    reason: Text = Field(min_length=1, max_length=2000, description="Why it is cancelled.")
 
 
 class EventOut(EventFields):
@@ -288,6 +289,9 @@ class EventOut(EventFields):
     )
 
     id: uuid.UUID
+    # Read back as stored: a link written before input was checked must not make the
+    # event unreadable (the calendar percent-encodes what a URL cannot hold).
+    online_url: str | None = Field(default=None, description="Link to join online.")
     starts_at: datetime = Field(description="First start, local time with its UTC offset.")
     ends_at: datetime = Field(description="First end, local time with its UTC offset.")
     starts_at_utc: datetime
@@ -385,9 +389,23 @@ class OccurrenceWritten(OccurrenceOut):
 # --- scheduling -----------------------------------------------------------------------
 
 
+def _wall_clock_time(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError(
+            "working hours are wall-clock times in `timezone`: give them without an offset, "
+            'e.g. "09:00"'
+        )
+    return value
+
+
+WallClockTime = Annotated[time, AfterValidator(_wall_clock_time)]
+
+
 class WorkingHours(BaseModel):
-    start: time = Field(default=time(9, 0), examples=["09:00"])
-    end: time = Field(default=time(17, 0), examples=["17:00"])
+    """Wall-clock hours in the request's `timezone`, without an offset."""
+
+    start: WallClockTime = Field(default=time(9, 0), examples=["09:00"])
+    end: WallClockTime = Field(default=time(17, 0), examples=["17:00"])
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -428,7 +446,9 @@ class SuggestionRequest(BaseModel):
         description="Days allowed, 0 = Monday … 6 = Sunday.",
     )
     countries: list[CountryCode] = Field(default_factory=list, max_length=50)
-    working_groups: list[str] = Field(default_factory=list, max_length=50)
+    working_groups: list[Annotated[Line, Field(max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
     avoid_kinds: list[EventKind] = Field(default_factory=list)
     count: int = Field(default=5, ge=1, le=50, description="How many slots to return.")
     step_minutes: int = Field(default=30, ge=5, le=240, description="Granularity of starts.")
@@ -555,7 +575,7 @@ class RegistrationCreate(BaseModel):
         },
     )
 
-    name: str = Field(min_length=1, max_length=300)
+    name: Line = Field(min_length=1, max_length=300)
     email: Email
     organisation_id: OpaqueId | None = Field(
         default=None, description="Defaults to the caller's organisation."

@@ -44,7 +44,7 @@ from services.events.models import LearningEvent, Occurrence, Outcome, Registrat
 from services.events.recurrence import (
     MAX_DURATION,
     ExpandedOccurrence,
-    expand,
+    expand_within_budget,
     normalise_rrule,
     to_local,
     to_utc,
@@ -235,8 +235,8 @@ def _involved_countries(location_country: str | None, countries: Sequence[str]) 
     return list(dict.fromkeys([*([location_country] if location_country else []), *countries]))
 
 
-def _occurrences_of(event: LearningEvent) -> list[ExpandedOccurrence]:
-    return expand(
+async def _occurrences_of(event: LearningEvent) -> list[ExpandedOccurrence]:
+    return await expand_within_budget(
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         timezone=event.timezone,
@@ -339,7 +339,7 @@ async def create_event(
         themes=data.themes,
         featured_practice_ids=data.featured_practice_ids,
     )
-    occurrences = _occurrences_of(event)
+    occurrences = await _occurrences_of(event)
     clashes = await _clashes_with(session, principal, occurrences, exclude_event_id=None)
     _refuse_if_strict(strict, clashes)
     session.add(event)
@@ -424,7 +424,7 @@ async def update_event(
 
     clashes: list[Clash] = []
     if timing:
-        occurrences = _occurrences_of(event)
+        occurrences = await _occurrences_of(event)
         clashes = await _clashes_with(session, principal, occurrences, exclude_event_id=event.id)
         _refuse_if_strict(strict, clashes)
         await repository.replace_occurrences(session, event.id, occurrences)
@@ -793,9 +793,13 @@ def present_registration(registration: Registration) -> RegistrationOut:
 def _may_see_registration(
     principal: Principal, event: LearningEvent, registration: Registration
 ) -> bool:
+    return is_organiser(principal, event) or _owns_registration(principal, registration)
+
+
+def _owns_registration(principal: Principal, registration: Registration) -> bool:
+    """The caller made it, or it belongs to the caller's organisation."""
     return (
-        is_organiser(principal, event)
-        or principal.speaks_for_org(registration.organisation_id)
+        principal.speaks_for_org(registration.organisation_id)
         or registration.created_by == principal.sub
     )
 
@@ -825,37 +829,54 @@ async def register(
     moment = now()
     existing = await repository.registration_by_email(session, event.id, email)
     if existing is not None and existing.status != RegistrationStatus.CANCELLED.value:
-        raise DuplicateRegistration(f"{email} is already registered for this event")
+        raise _duplicate(principal, existing, organiser=organiser)
+    if existing is not None:
+        # A cancelled registration is gone for good: the new one is a new row with a new
+        # id, owned by whoever registers now, never by who registered (and cancelled) before.
+        await session.delete(existing)
+        await session.flush()
     taken = await repository.places_taken(session, event.id)
     has_place = locked.capacity is None or taken < locked.capacity
     status = RegistrationStatus.REGISTERED if has_place else RegistrationStatus.WAITLISTED
-    if existing is not None:  # a cancelled registration comes back, at the end of the queue
-        registration = existing
-        registration.name, registration.role = data.name, data.role.value
-        registration.organisation_id, registration.country = organisation_id, data.country
-        registration.status, registration.queued_at = status.value, moment
-        registration.updated_at = moment
-    else:
-        registration = Registration(
-            id=uuid.uuid4(),
-            event_id=event.id,
-            name=data.name,
-            email=email,
-            organisation_id=organisation_id,
-            country=data.country,
-            role=data.role.value,
-            status=status.value,
-            queued_at=moment,
-            created_by=principal.sub,
-            created_at=moment,
-            updated_at=moment,
-        )
-        session.add(registration)
+    registration = Registration(
+        id=uuid.uuid4(),
+        event_id=event.id,
+        name=data.name,
+        email=email,
+        organisation_id=organisation_id,
+        country=data.country,
+        role=data.role.value,
+        status=status.value,
+        queued_at=moment,
+        created_by=principal.sub,
+        created_at=moment,
+        updated_at=moment,
+    )
+    session.add(registration)
     try:
         await session.flush()
     except IntegrityError as exc:  # the unique (event, e-mail) constraint, as a last guard
-        raise DuplicateRegistration(f"{email} is already registered for this event") from exc
+        raise DuplicateRegistration(_UNSEEN_DUPLICATE) from exc
     return registration
+
+
+_UNSEEN_DUPLICATE = (
+    "this person cannot be registered for this event again; the event's organisers can help"
+)
+
+
+def _duplicate(
+    principal: Principal, existing: Registration, *, organiser: bool
+) -> DuplicateRegistration:
+    """The 409 for an e-mail already registered: it names the registration only to a caller
+    who may see it, so others cannot learn whose e-mail is on the list (or which
+    organisation registered it)."""
+    if organiser or _owns_registration(principal, existing):
+        return DuplicateRegistration(
+            f"{existing.email} is already registered for this event",
+            registration_id=str(existing.id),
+        )
+    return DuplicateRegistration(_UNSEEN_DUPLICATE)
 
 
 async def _promote_waitlisted(session: AsyncSession, event: LearningEvent) -> None:

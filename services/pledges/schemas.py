@@ -8,8 +8,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.common.inputs import Line, Text, WebUrl
 from services.common.schemas import DecimalString, LocalizedText, Money
 from services.common.vocabulary import (
     CountryCode,
@@ -48,8 +49,8 @@ class FinancialStatus(StrEnum):
 class OrganisationFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=300, description="Full name.")
-    acronym: str | None = Field(default=None, max_length=50, description="Short name.")
+    name: Line = Field(min_length=1, max_length=300, description="Full name.")
+    acronym: Line | None = Field(default=None, max_length=50, description="Short name.")
     kind: OrganisationKind = Field(description="What kind of organisation it is.")
     country: CountryCode | None = Field(
         default=None, description="ISO 3166-1 alpha-3 country of the organisation, if any."
@@ -57,7 +58,7 @@ class OrganisationFields(BaseModel):
     sp_member_since: date | None = Field(
         default=None, description="Date it joined the MIRPS Support Platform; null if not."
     )
-    website: HttpUrl | None = Field(default=None, description="Public website.")
+    website: WebUrl | None = Field(default=None, max_length=500, description="Public website.")
 
 
 class OrganisationCreate(OrganisationFields):
@@ -84,12 +85,12 @@ class OrganisationUpdate(BaseModel):
         extra="forbid", json_schema_extra={"example": {"website": "https://www.aecid.es/en"}}
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=300)
-    acronym: str | None = Field(default=None, max_length=50)
+    name: Line | None = Field(default=None, min_length=1, max_length=300)
+    acronym: Line | None = Field(default=None, max_length=50)
     kind: OrganisationKind | None = None
     country: CountryCode | None = None
     sp_member_since: date | None = None
-    website: HttpUrl | None = None
+    website: WebUrl | None = Field(default=None, max_length=500)
 
 
 class OrganisationRead(OrganisationFields):
@@ -114,7 +115,7 @@ class OrganisationRead(OrganisationFields):
     )
 
     id: uuid.UUID
-    website: str | None = None  # type: ignore[assignment]
+    website: str | None = None
     is_sp_member: bool = Field(description="True when sp_member_since is set.")
     created_at: datetime
     updated_at: datetime
@@ -257,7 +258,7 @@ class PledgeCreate(BaseModel):
         default_factory=list, max_length=50, description="Linked action-plan objectives."
     )
     announced_on: date
-    announced_at: str | None = Field(
+    announced_at: Line | None = Field(
         default=None, max_length=100, description="Opaque id of the event (events service)."
     )
     funding_mechanism: FundingMechanism | None = None
@@ -290,7 +291,7 @@ class PledgeUpdate(BaseModel):
     regional: bool | None = None
     objective_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
     announced_on: date | None = None
-    announced_at: str | None = Field(default=None, max_length=100)
+    announced_at: Line | None = Field(default=None, max_length=100)
     funding_mechanism: FundingMechanism | None = None
     implementation_status: ImplementationStatus | None = None
     visibility: Visibility | None = None
@@ -304,7 +305,7 @@ class Withdrawal(BaseModel):
         json_schema_extra={"example": {"reason": "Budget cut by the contributor's parliament."}},
     )
 
-    reason: str = Field(min_length=3, max_length=2000)
+    reason: Text = Field(min_length=3, max_length=2000)
 
 
 class PledgeTotals(BaseModel):
@@ -446,8 +447,8 @@ class EntryCreate(BaseModel):
     reverses_entry_id: uuid.UUID | None = Field(
         default=None, description="For a reversal: the entry it cancels (once)."
     )
-    external_reference: str | None = Field(default=None, max_length=200)
-    note: str | None = Field(default=None, max_length=5000)
+    external_reference: Line | None = Field(default=None, max_length=200)
+    note: Text | None = Field(default=None, max_length=5000)
 
     @model_validator(mode="after")
     def _shape_fits_type(self) -> Self:
@@ -537,7 +538,7 @@ class ExchangeRateCreate(BaseModel):
         description="USD per one unit: above 0 and at most 10,000 (gold, XAU, is about "
         "2,000 USD per ounce; every national currency is worth far less).",
     )
-    source: str = Field(min_length=1, max_length=200)
+    source: Line = Field(min_length=1, max_length=200)
 
 
 class ExchangeRateRead(ExchangeRateCreate):

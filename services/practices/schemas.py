@@ -6,8 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Literal, Self
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.common.inputs import Line, Text, WebUrl
 from services.common.pagination import Page
 from services.common.schemas import LocalizedText
 from services.common.vocabulary import (
@@ -52,10 +53,10 @@ class ImplementingOrganisation(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(
+    id: Line | None = Field(
         default=None, max_length=200, description="Opaque organisation id (platform directory)."
     )
-    name: str = Field(min_length=1, max_length=300, description="Name as it should be shown.")
+    name: Line = Field(min_length=1, max_length=300, description="Name as it should be shown.")
 
 
 class Link(BaseModel):
@@ -63,8 +64,8 @@ class Link(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: AnyHttpUrl = Field(description="http(s) URL.")
-    label: str | None = Field(default=None, max_length=300, description="What the link is.")
+    url: WebUrl = Field(max_length=2000, description="http(s) URL.")
+    label: Line | None = Field(default=None, max_length=300, description="What the link is.")
 
 
 class Contact(BaseModel):
@@ -72,10 +73,10 @@ class Contact(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    phone: str | None = Field(default=None, max_length=50)
-    role: str | None = Field(default=None, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
+    email: Line | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: Line | None = Field(default=None, max_length=50)
+    role: Line | None = Field(default=None, max_length=200)
 
 
 class Period(BaseModel):
@@ -189,7 +190,7 @@ class ChangesRequested(BaseModel):
         json_schema_extra={"example": {"comment": "Añadan los resultados de 2024, por favor."}},
     )
 
-    comment: str = Field(min_length=1, max_length=5000, description="What should change.")
+    comment: Text = Field(min_length=1, max_length=5000, description="What should change.")
 
 
 class Practice(BaseModel):
@@ -457,8 +458,8 @@ _INVENTORY_EXAMPLE: dict[str, Any] = {
 class SourceOrganisation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(default=None, max_length=200, description="Opaque organisation id.")
-    name: str = Field(min_length=1, max_length=300)
+    id: Line | None = Field(default=None, max_length=200, description="Opaque organisation id.")
+    name: Line = Field(min_length=1, max_length=300)
 
 
 class InventoryItemFields(BaseModel):
