@@ -147,6 +147,22 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def file_problems_under_their_media_type(schema: dict[str, Any]) -> None:
+    """Move each error's Problem schema from application/json to application/problem+json.
+
+    FastAPI files a `model=` response under the route's own media type (application/json),
+    which errors are never sent as; clients generated from the document then see no schema
+    for what they really receive.
+    """
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                as_json = content.get("application/json", {})
+                if as_json.get("schema", {}).get("$ref", "").endswith("/Problem"):
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+
+
 def problem_response(
     request: Request | None,
     status: int,

@@ -11,7 +11,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.errors import PROBLEM_MEDIA_TYPE, problem_response
+from services.common.errors import (
+    PROBLEM_MEDIA_TYPE,
+    file_problems_under_their_media_type,
+    problem_response,
+)
 from services.common.settings import CommonSettings
 
 HEALTH_PATHS = frozenset({"/healthz", "/readyz"})
@@ -222,6 +226,7 @@ def document_edge_responses(app: FastAPI) -> None:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = build()
+        file_problems_under_their_media_type(schema)
         edge = _edge_responses(schema)
         for path, path_item in schema.get("paths", {}).items():
             for operation in path_item.values():
