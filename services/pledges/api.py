@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -21,6 +20,7 @@ from services.common.idempotency import (
     run_idempotent_request,
 )
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from services.common.schemas import BoundedDate
 from services.common.vocabulary import CurrencyCode, MirpsCountryCode, PillarCode, ThemeCode
 from services.pledges import imports, matching, reports, service
 from services.pledges.models import IdempotencyRecord, OrganisationKind, PledgeKind, Visibility
@@ -695,8 +695,12 @@ async def summary_report(
             examples=["country", "contributor_kind,year"],
         ),
     ],
-    date_from: Annotated[date | None, Query(description="Flows on or after this date.")] = None,
-    date_to: Annotated[date | None, Query(description="Flows on or before this date.")] = None,
+    date_from: Annotated[
+        BoundedDate | None, Query(description="Flows on or after this date.")
+    ] = None,
+    date_to: Annotated[
+        BoundedDate | None, Query(description="Flows on or before this date.")
+    ] = None,
     country: Annotated[MirpsCountryCode | None, Query(description="Only this country.")] = None,
     kind: Annotated[PledgeKind | None, Query(description="Only pledges of this kind.")] = None,
 ) -> SummaryReport:

@@ -10,7 +10,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from services.common.schemas import DecimalString, LocalizedText, Money
+from services.common.schemas import BoundedDate, DecimalString, LocalizedText, Money
 from services.common.vocabulary import (
     CountryCode,
     CurrencyCode,
@@ -54,7 +54,7 @@ class OrganisationFields(BaseModel):
     country: CountryCode | None = Field(
         default=None, description="ISO 3166-1 alpha-3 country of the organisation, if any."
     )
-    sp_member_since: date | None = Field(
+    sp_member_since: BoundedDate | None = Field(
         default=None, description="Date it joined the MIRPS Support Platform; null if not."
     )
     website: HttpUrl | None = Field(default=None, description="Public website.")
@@ -88,7 +88,7 @@ class OrganisationUpdate(BaseModel):
     acronym: str | None = Field(default=None, max_length=50)
     kind: OrganisationKind | None = None
     country: CountryCode | None = None
-    sp_member_since: date | None = None
+    sp_member_since: BoundedDate | None = None
     website: HttpUrl | None = None
 
 
@@ -256,7 +256,7 @@ class PledgeCreate(BaseModel):
     objective_ids: list[uuid.UUID] = Field(
         default_factory=list, max_length=50, description="Linked action-plan objectives."
     )
-    announced_on: date
+    announced_on: BoundedDate
     announced_at: str | None = Field(
         default=None, max_length=100, description="Opaque id of the event (events service)."
     )
@@ -289,7 +289,7 @@ class PledgeUpdate(BaseModel):
     recipient_countries: list[MirpsCountryCode] | None = Field(default=None, max_length=7)
     regional: bool | None = None
     objective_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
-    announced_on: date | None = None
+    announced_on: BoundedDate | None = None
     announced_at: str | None = Field(default=None, max_length=100)
     funding_mechanism: FundingMechanism | None = None
     implementation_status: ImplementationStatus | None = None
@@ -438,7 +438,7 @@ class EntryCreate(BaseModel):
 
     entry_type: EntryType
     amount: Money | None = Field(default=None, description="Required except for reversals.")
-    value_date: date = Field(description="Fixes the exchange rate used.")
+    value_date: BoundedDate = Field(description="Fixes the exchange rate used.")
     recipient_country: MirpsCountryCode | None = Field(
         default=None, description="Required except for reversals."
     )
@@ -528,7 +528,7 @@ class ExchangeRateCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": RATE_EXAMPLE})
 
     currency: CurrencyCode
-    rate_date: date
+    rate_date: BoundedDate
     rate_to_usd: DecimalString = Field(
         gt=0,
         le=MAX_RATE_TO_USD,
