@@ -753,7 +753,13 @@ async def gaps_report(
         "for every caller: totals count restricted pledges, but new pledges lists public "
         "ones only, and new partners lists only contributors whose first pledge falls in "
         "the period and who have a public pledge by its end (with the date of their first "
-        "public pledge)."
+        "public pledge).\n\n"
+        "Published periods can be restated: the figures are always today's knowledge of "
+        "each period. A reversal counts in the period of the entry it cancels (not on its own "
+        "value date), a withdrawal restates the pledge as what was disbursed, and an entry "
+        "recorded late counts on its value date. `as_of` says when the figures were "
+        "computed; `restated` is true when anything recorded after the period ended changed "
+        "figures dated within or before it."
     ),
 )
 async def synthesis_report(

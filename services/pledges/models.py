@@ -358,6 +358,7 @@ class LedgerEntry(Base):
         Index("ix_ledger_entries_pledge_id_effect", "pledge_id", "effect"),
         Index("ix_ledger_entries_effect_value_date", "effect", "value_date"),
         Index("ix_ledger_entries_objective_id_effect", "objective_id", "effect"),
+        Index("ix_ledger_entries_pledge_id_period_date", "pledge_id", "period_date"),
         UniqueConstraint("reverses_entry_id"),
     )
 
@@ -368,6 +369,9 @@ class LedgerEntry(Base):
     amount: Mapped[Decimal] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(String(3))
     value_date: Mapped[date] = mapped_column(Date)
+    # The day the entry counts on in reports and balance checks: its value date, or for a
+    # reversal the value date of the entry it reverses (a reversal restates that period).
+    period_date: Mapped[date] = mapped_column(Date)
     rate_to_usd: Mapped[Decimal] = mapped_column(RATE)
     amount_usd: Mapped[Decimal] = mapped_column(MONEY)
     # The amount in the pledge's currency (via USD, both rates of the value date).

@@ -38,7 +38,7 @@ import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -53,6 +53,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     type_coerce,
     union_all,
@@ -71,6 +72,7 @@ from services.pledges.models import (
     Objective,
     Organisation,
     Pledge,
+    PledgeChange,
     PledgeCountry,
     PledgeObjective,
     Visibility,
@@ -169,13 +171,6 @@ def _flows(
             when.label("flow_date"),
         ]
 
-    # A withdrawal acts on each entry from the later of the withdrawal and the entry's
-    # value date: an entry (say a reversal) dated after the withdrawal moves the figures
-    # on its own date, so a report dated before it does not count it.
-    withdrawn_effect_date = case(
-        (LedgerEntry.value_date > Pledge.withdrawn_on, LedgerEntry.value_date),
-        else_=Pledge.withdrawn_on,
-    )
     announcements = (
         select(
             *dims(allocations.c.country, allocations.c.objective_id, Pledge.announced_on),
@@ -186,25 +181,15 @@ def _flows(
         .select_from(allocations)
         .join(Pledge, Pledge.id == allocations.c.pledge_id)
         .join(Organisation, Organisation.id == Pledge.contributor_id)
+        .where(Pledge.withdrawn_on.is_(None))
     )
-    # Withdrawn, the pledged amount drops to what was disbursed, attributed like the
-    # announcement was: minus the announced amount on the withdrawal date, plus each
-    # disbursement (signed: reversals count) in the announcement's shares.
-    withdrawals = (
-        select(
-            *dims(allocations.c.country, allocations.c.objective_id, Pledge.withdrawn_on),
-            share_of(-amount_usd, allocations.c.parts).label("pledged"),
-            zero.label("committed"),
-            zero.label("disbursed"),
-        )
-        .select_from(allocations)
-        .join(Pledge, Pledge.id == allocations.c.pledge_id)
-        .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .where(Pledge.withdrawn_on.is_not(None))
-    )
+    # A withdrawal restates the pledge: it counts as if it had only ever been what was
+    # disbursed, each disbursement (signed: reversals count) pledged on its own day in the
+    # announcement's shares; the undisbursed part of each commitment is taken off on the
+    # commitment's day. So no period goes negative.
     withdrawn_disbursed = (
         select(
-            *dims(allocations.c.country, allocations.c.objective_id, withdrawn_effect_date),
+            *dims(allocations.c.country, allocations.c.objective_id, LedgerEntry.period_date),
             share_of(LedgerEntry.signed_usd, allocations.c.parts).label("pledged"),
             zero.label("committed"),
             zero.label("disbursed"),
@@ -230,7 +215,7 @@ def _flows(
     undisbursed_removed = disbursed_entry - committed
     named = (
         select(
-            *dims(LedgerEntry.recipient_country, LedgerEntry.objective_id, LedgerEntry.value_date),
+            *dims(LedgerEntry.recipient_country, LedgerEntry.objective_id, LedgerEntry.period_date),
             zero.label("pledged"),
             committed.label("committed"),
             disbursed_entry.label("disbursed"),
@@ -241,7 +226,7 @@ def _flows(
     )
     named_withdrawn = (
         select(
-            *dims(LedgerEntry.recipient_country, LedgerEntry.objective_id, withdrawn_effect_date),
+            *dims(LedgerEntry.recipient_country, LedgerEntry.objective_id, LedgerEntry.period_date),
             zero.label("pledged"),
             undisbursed_removed.label("committed"),
             zero.label("disbursed"),
@@ -287,17 +272,16 @@ def _flows(
         )
 
     unnamed = unnamed_part(
-        LedgerEntry.value_date,
+        LedgerEntry.period_date,
         zero,
         share_of(committed, shared_in),
         share_of(disbursed_entry, shared_in),
     )
     unnamed_withdrawn = unnamed_part(
-        withdrawn_effect_date, zero, share_of(undisbursed_removed, shared_in), zero
+        LedgerEntry.period_date, zero, share_of(undisbursed_removed, shared_in), zero
     ).where(Pledge.withdrawn_on.is_not(None))
     parts = [
         announcements,
-        withdrawals,
         withdrawn_disbursed,
         named,
         named_withdrawn,
@@ -631,12 +615,33 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
         by_contributor_kind=by_kind.rows,
         largest_gaps=[row for row in largest.objectives if row.gap_usd > 0],
         rates_as_of=rates_as_of,
+        as_of=datetime.now(UTC),
+        restated=await _restated(session, ends_on),
         conversion=(
             "Pledged amounts in USD at the rate of their announcement date; commitments and "
             "disbursements at the rate of each entry's value date (the latest rate on or "
             "before it), stored with the entry."
         ),
     )
+
+
+async def _restated(session: AsyncSession, ends_on: date) -> bool:
+    """Whether anything recorded after `ends_on` changed figures dated on or before it."""
+    after = datetime.combine(ends_on + timedelta(days=1), time(0), UTC)
+    late_entry = exists().where(
+        LedgerEntry.recorded_at >= after, LedgerEntry.period_date <= ends_on
+    )
+    late_pledge = exists().where(
+        Pledge.announced_on <= ends_on,
+        or_(Pledge.created_at >= after, Pledge.withdrawn_at >= after),
+    )
+    late_change = exists().where(
+        PledgeChange.changed_at >= after,
+        PledgeChange.action != "withdrawn",
+        PledgeChange.pledge_id == Pledge.id,
+        Pledge.announced_on <= ends_on,
+    )
+    return bool(await session.scalar(select(or_(late_entry, late_pledge, late_change))))
 
 
 SYNTHESIS_CSV_HEADER = ("section", "key", "pledged_usd", "committed_usd", "disbursed_usd", "value")
@@ -680,4 +685,6 @@ def synthesis_csv(report: SynthesisReport) -> str:
             ]
         )
     writer.writerow(["rates_as_of", report.rates_as_of or "", "", "", "", report.conversion])
+    restated = "restated" if report.restated else ""
+    writer.writerow(["as_of", report.as_of.isoformat(), "", "", "", restated])
     return out.getvalue()

@@ -351,6 +351,27 @@ async def entry(session: AsyncSession, entry_id: uuid.UUID) -> LedgerEntry | Non
     return await session.get(LedgerEntry, entry_id)
 
 
+async def timeline(session: AsyncSession, pledge_id: uuid.UUID) -> list[tuple[date, str, Decimal]]:
+    """A pledge's entries summed per day they count on and effect, in its currency."""
+    rows = await session.execute(
+        select(
+            LedgerEntry.period_date,
+            LedgerEntry.effect,
+            func.sum(LedgerEntry.signed_pledge_amount).label("amount"),
+        )
+        .where(LedgerEntry.pledge_id == pledge_id)
+        .group_by(LedgerEntry.period_date, LedgerEntry.effect)
+    )
+    return [(row.period_date, row.effect, row.amount or ZERO) for row in rows]
+
+
+async def first_value_date(session: AsyncSession, pledge_id: uuid.UUID) -> date | None:
+    first: date | None = await session.scalar(
+        select(func.min(LedgerEntry.value_date)).where(LedgerEntry.pledge_id == pledge_id)
+    )
+    return first
+
+
 async def reversal_of(session: AsyncSession, entry_id: uuid.UUID) -> uuid.UUID | None:
     found: uuid.UUID | None = await session.scalar(
         select(LedgerEntry.id).where(LedgerEntry.reverses_entry_id == entry_id)

@@ -738,6 +738,8 @@ class SynthesisReport(BaseModel):
                 "largest_gaps": [],
                 "rates_as_of": "2023-06-01",
                 "conversion": "Each entry in USD at the rate of its value date.",
+                "as_of": "2026-12-01T14:30:00+00:00",
+                "restated": False,
             }
         }
     )
@@ -760,6 +762,14 @@ class SynthesisReport(BaseModel):
         description="Latest exchange-rate date on or before the end of the period."
     )
     conversion: str
+    as_of: datetime = Field(description="When these figures were computed (UTC).")
+    restated: bool = Field(
+        description="True when something recorded after the period ended changed figures "
+        "dated within or before it, so the synthesis may differ from what it said at the "
+        "period's end: an entry recorded with an earlier value date, a reversal (it counts "
+        "in the period of the entry it cancels), a withdrawal (the pledge is restated as "
+        "what was disbursed), a pledge recorded or changed late."
+    )
 
 
 class MatchingSuggestion(BaseModel):

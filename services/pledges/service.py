@@ -895,6 +895,7 @@ async def update_pledge(
     if body.description is not None:
         pledge.description_es, pledge.description_en = body.description.es, body.description.en
     if body.announced_on is not None:
+        await _check_announcement_precedes_entries(session, pledge.id, body.announced_on)
         pledge.announced_on = body.announced_on
     amount = (
         body.amount
@@ -943,6 +944,18 @@ async def update_pledge(
     )
     await session.flush()
     return (await pledge_reads(session, [pledge]))[0]
+
+
+async def _check_announcement_precedes_entries(
+    session: AsyncSession, pledge_id: uuid.UUID, announced_on: date
+) -> None:
+    first = await repository.first_value_date(session, pledge_id)
+    if first is not None and announced_on > first:
+        raise Unprocessable(
+            f"announced_on: the pledge has entries from {first.isoformat()}; it cannot be "
+            "announced after them",
+            field="announced_on",
+        )
 
 
 async def withdraw_pledge(
@@ -1097,6 +1110,55 @@ def check_ledger_rules(pledged: Decimal, currency: str, sums: Balances, move: Mo
         )
 
 
+def check_timeline(
+    currency: str,
+    timeline: Sequence[tuple[date, str, Decimal]],
+    on: date,
+    move: Movement,
+) -> None:
+    """Disbursed ≤ committed and expenditure ≤ disbursed hold on every day, cumulatively in
+    value-date order (a reversal counts on the day of the entry it reverses), after `move`
+    counts on `on`. Totals are checked by `check_ledger_rules`."""
+    deltas: dict[date, dict[str, Decimal]] = {}
+    for day, effect, amount in [*timeline, (on, move.effect, move.pledge_amount)]:
+        per_effect = deltas.setdefault(day, {})
+        per_effect[effect] = per_effect.get(effect, ZERO) + amount
+    running = {effect.value: ZERO for effect in _BALANCE_ORDER}
+    for day in sorted(deltas):
+        for effect, amount in deltas[day].items():
+            running[effect] += amount
+        if day < on:
+            continue
+        for balance, source in zip(_BALANCE_ORDER[1:], _BALANCE_ORDER, strict=False):
+            if running[balance.value] > running[source.value]:
+                figures: dict[str, Any] = {
+                    _FIGURE[balance]: format(running[balance.value], "f"),
+                    _FIGURE[source]: format(running[source.value], "f"),
+                }
+                raise _TIMELINE_ERRORS[balance](
+                    f"as of {day.isoformat()} the {balance.value}s would reach "
+                    f"{running[balance.value]} {currency}, above the {running[source.value]} "
+                    f"of {source.value}s dated on or before that day; record the "
+                    f"{source.value} first, or date this entry later",
+                    currency=currency,
+                    as_of=day.isoformat(),
+                    **figures,
+                    requested=format(move.pledge_amount, "f"),
+                )
+
+
+_BALANCE_ORDER = (EntryType.COMMITMENT, EntryType.DISBURSEMENT, EntryType.EXPENDITURE)
+_FIGURE = {
+    EntryType.COMMITMENT: "committed",
+    EntryType.DISBURSEMENT: "disbursed",
+    EntryType.EXPENDITURE: "expended",
+}
+_TIMELINE_ERRORS: dict[EntryType, type[Conflict]] = {
+    EntryType.DISBURSEMENT: OverDisbursement,
+    EntryType.EXPENDITURE: OverExpenditure,
+}
+
+
 def _check_reversal(currency: str, sums: Balances, move: Movement, numbers: dict[str, Any]) -> None:
     """A reversal may not leave what depends on the reversed balance above it.
 
@@ -1155,9 +1217,10 @@ async def record_entry(
     if entry_id is not None:
         entry.id = entry_id
     sums = (await repository.balances(session, [pledge.id])).get(pledge.id, Balances())
-    check_ledger_rules(
-        pledge.amount, pledge.currency, sums, Movement(entry.effect, entry.signed_pledge_amount)
-    )
+    move = Movement(entry.effect, entry.signed_pledge_amount)
+    check_ledger_rules(pledge.amount, pledge.currency, sums, move)
+    timeline = await repository.timeline(session, pledge.id)
+    check_timeline(pledge.currency, timeline, entry.period_date, move)
     session.add(entry)
     await session.flush()
     return entry_read(entry, show_private=True)
@@ -1181,6 +1244,12 @@ async def _reversal(
         raise Unprocessable(
             f"a reversal cancels the whole entry: {original.amount} {original.currency}"
         )
+    if body.value_date < original.value_date:
+        raise Unprocessable(
+            f"value_date: a reversal is dated on or after the entry it reverses "
+            f"({original.value_date.isoformat()})",
+            field="value_date",
+        )
     already = await repository.reversal_of(session, original.id)
     if already is not None:
         raise AlreadyReversed(
@@ -1195,6 +1264,7 @@ async def _reversal(
         amount=original.amount,
         currency=original.currency,
         value_date=body.value_date,
+        period_date=original.period_date,
         rate_to_usd=original.rate_to_usd,
         amount_usd=original.amount_usd,
         pledge_amount=original.pledge_amount,
@@ -1238,6 +1308,12 @@ async def _movement(
             f"objective {body.objective_id} is not linked to this pledge",
             objective_id=str(body.objective_id),
         )
+    if body.value_date < pledge.announced_on:
+        raise Unprocessable(
+            f"value_date: an entry is dated on or after the pledge's announcement "
+            f"({pledge.announced_on.isoformat()})",
+            field="value_date",
+        )
     rate = await rate_for(session, body.amount.currency, body.value_date)
     amount_usd = converted_money(body.amount.amount * rate, "amount", "the amount in USD")
     if body.amount.currency == pledge.currency:
@@ -1257,6 +1333,7 @@ async def _movement(
         amount=to_money(body.amount.amount),
         currency=body.amount.currency,
         value_date=body.value_date,
+        period_date=body.value_date,
         rate_to_usd=rate,
         amount_usd=amount_usd,
         pledge_amount=pledge_amount,
