@@ -27,6 +27,7 @@ from services.pledges.models import IdempotencyRecord, OrganisationKind, PledgeK
 from services.pledges.reports import GapFilters, ReportFilters
 from services.pledges.repository import PledgeFilters
 from services.pledges.schemas import (
+    AllocationUpdate,
     BulkResult,
     CountryRead,
     Dimension,
@@ -417,6 +418,37 @@ async def withdraw_pledge(
     return updated
 
 
+@router.put(
+    "/pledges/{pledge_id}/allocation",
+    tags=["pledges"],
+    response_model=PledgeRead,
+    responses=UPDATE_ERRORS,
+    summary="State a pledge's allocation lines",
+    description=(
+        "Where the pledge's amount is meant to go: lines naming a country and/or one of "
+        "its objectives, each with an amount (summing to the pledge's amount) or a share "
+        "(summing to 1), in the pledge's currency. `lines: null` returns to the equal split "
+        "over the objectives (else countries). Every commitment, disbursement and "
+        "expenditure draws on one line, and per line committed ≤ allocated, disbursed ≤ "
+        "committed and expenditure ≤ disbursed. A line may not be allocated less than it "
+        "has committed (409 naming the line and the numbers). The secretariat or the "
+        "contributor's members/partners; the change is kept in the pledge's history."
+    ),
+)
+async def reallocate_pledge(
+    pledge_id: uuid.UUID,
+    body: AllocationUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> PledgeRead:
+    """Replace the pledge's allocation lines (If-Match)."""
+    updated = await service.reallocate(session, principal, pledge_id, body, if_match)
+    set_etag(response, updated.version)
+    return updated
+
+
 @router.get(
     "/pledges/{pledge_id}/history",
     tags=["pledges"],
@@ -691,7 +723,8 @@ async def summary_report(
         str,
         Query(
             description="One or two of country, contributor, contributor_kind, pledge_kind, "
-            "objective, pillar, year (comma-separated).",
+            "funding_mechanism, objective, pillar, year (comma-separated). Country and "
+            "objective follow the pledges' allocation lines.",
             examples=["country", "contributor_kind,year"],
         ),
     ],

@@ -140,39 +140,6 @@ def _rescaled_sqlite(element: rescaled, compiler: Any, **kw: Any) -> str:
     return f"(CAST({product} AS REAL) / 1e{element.extra_scale})"
 
 
-class share_of(FunctionElement[Decimal]):  # noqa: N801 - used like a SQL function
-    """`amount / parts` rounded to money's scale (0.0001), half away from zero, as money.
-
-    The same value on both backends, and exact integer arithmetic on SQLite, where a
-    float share (1 / parts) would turn every sum it enters into a float sum. Rounding is
-    symmetric, so a share of `-amount` is minus the share of `amount`.
-    """
-
-    inherit_cache = True
-    type = Amount(20, 4)
-
-    def __init__(self, amount: Any, parts: Any) -> None:
-        super().__init__(amount, parts)
-
-
-@compiles(share_of)
-def _share_of_default(element: share_of, compiler: Any, **kw: Any) -> str:
-    amount, parts = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"round(({amount}) / CAST({parts} AS NUMERIC), 4)"
-
-
-@compiles(share_of, "sqlite")
-def _share_of_sqlite(element: share_of, compiler: Any, **kw: Any) -> str:
-    # Scaled integers: truncating quotient, plus one unit away from zero when the
-    # remainder (same sign as the amount in SQLite) is at least half the divisor.
-    amount, parts = (compiler.process(clause, **kw) for clause in element.clauses)
-    a, n = f"({amount})", f"({parts})"
-    return (
-        f"({a} / {n} + CASE WHEN 2 * abs({a} % {n}) >= {n} "
-        f"THEN CASE WHEN {a} < 0 THEN -1 ELSE 1 END ELSE 0 END)"
-    )
-
-
 MONEY = Amount(20, 4)
 RATE = Amount(24, 10)
 
@@ -295,6 +262,9 @@ class Pledge(Base):
     funding_mechanism: Mapped[str | None] = mapped_column(String(20))
     implementation_status: Mapped[str] = mapped_column(String(20))
     visibility: Mapped[str] = mapped_column(String(20))
+    # False: the allocation is the equal split over objectives (else countries), redone
+    # when they change; True: the owner stated the allocation lines.
+    allocation_stated: Mapped[bool] = mapped_column(Boolean)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
@@ -328,6 +298,26 @@ class PledgeObjective(Base):
     objective_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("objectives.id"), primary_key=True, index=True
     )
+
+
+class AllocationLine(Base):
+    """Where part of a pledge's amount is meant to go: a country and/or an objective.
+
+    Amounts are in the pledge's currency and sum to the pledge's amount; `amount_usd` is
+    the line at the pledge's announcement rate. Every movement of the ledger draws on one
+    line, and the ledger invariants hold per line.
+    """
+
+    __tablename__ = "allocation_lines"
+    __table_args__ = (Index("ix_allocation_lines_pledge_id_position", "pledge_id", "position"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    pledge_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pledges.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    country: Mapped[str | None] = mapped_column(String(3))
+    objective_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("objectives.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    amount_usd: Mapped[Decimal] = mapped_column(MONEY)
 
 
 class PledgeChange(Base):
@@ -380,6 +370,14 @@ class LedgerEntry(Base):
     signed_pledge_amount: Mapped[Decimal] = mapped_column(MONEY)
     recipient_country: Mapped[str] = mapped_column(String(3))
     objective_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("objectives.id"))
+    # The allocation line the entry draws on, and what it adds to the line's figure in USD
+    # at the pledge's announcement rate: round(line sum after x rate) - round(line sum
+    # before x rate), so a line's entries add up to exactly its sum at that rate and can
+    # never pass the line's own USD amount through rounding or exchange-rate moves.
+    allocation_line_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("allocation_lines.id"), index=True
+    )
+    report_usd: Mapped[Decimal] = mapped_column(MONEY)
     reverses_entry_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_entries.id"))
     external_reference: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)

@@ -1,27 +1,22 @@
 """Reports in USD, aggregated by the database: summary, gaps, the semi-annual synthesis.
 
 Everything is a sum over one set of *flows*, each with a date, USD measures and the
-dimensions a report can group by:
+dimensions a report can group by (country and objective are those of an allocation line):
 
-* an **announcement** per pledge (date: announced_on): pledged = the pledge's USD amount
-  at the rate of its announcement date;
-* a **withdrawal** per withdrawn pledge: the undisbursed remainder stops counting —
-  pledged and committed both drop to what was disbursed. Pledged drops in the shares the
-  announcement was attributed in; committed drops where each entry was attributed (its
-  country and objective), by that entry's undisbursed part, so no country or objective
-  goes negative. An entry dated after the withdrawal (a reversal) acts on its own date;
-  a report as of a date counts only what happened by then;
-* an **entry** per ledger entry (date: value_date): committed / disbursed = its signed
-  USD amount at the rate of its value date (a reversal is negative).
+* an **announcement** per allocation line of a pledge not withdrawn (date: announced_on):
+  pledged = the line's USD amount at the pledge's announcement rate;
+* an **entry** per commitment or disbursement (date: the day it counts on — its value
+  date, or for a reversal the value date of the entry it reverses): committed / disbursed
+  = its `report_usd`, its part of its line's figure at the pledge's announcement rate;
+* a **withdrawn** pledge is restated as what was disbursed: it has no announcement, its
+  commitments count for nothing, and each disbursement is also pledged and committed on
+  its own day, on its own line.
 
-Attribution: an entry belongs to its recipient country and to the objective it names.
-A pledge's amount is split in equal shares over the pledge's linked objectives (an
-objective's country is the share's country); an entry that names no objective is split
-over the pledge's objectives in the entry's country (none there: no objective); a pledge
-without objectives is split over its recipient countries; a regional pledge with
-neither has no country (null, "regional"). A share is rounded to 0.0001 (half away from
-zero) before it is summed, the same on both backends; on SQLite, where amounts are scaled
-integers, every report sum is then exact integer arithmetic.
+So the invariants that hold per allocation line (committed ≤ allocated, disbursed ≤
+committed) hold in every group that is a union of lines — any country, objective,
+contributor, kind or mechanism — and no period is ever negative. A period's figures are
+what is known now: a late entry, a reversal or a withdrawal restates earlier periods
+(the synthesis says so with `restated`).
 
 Restricted pledges: aggregates count every pledge, restricted ones included — totals stay
 honest — but nothing identifies a restricted pledge to a caller who may not see it. In
@@ -66,6 +61,7 @@ from services.common.errors import Unprocessable
 from services.common.schemas import LocalizedText
 from services.pledges.models import (
     MONEY,
+    AllocationLine,
     EntryType,
     ExchangeRate,
     LedgerEntry,
@@ -73,10 +69,7 @@ from services.pledges.models import (
     Organisation,
     Pledge,
     PledgeChange,
-    PledgeCountry,
-    PledgeObjective,
     Visibility,
-    share_of,
 )
 from services.pledges.repository import visible_pledges
 from services.pledges.schemas import (
@@ -103,43 +96,6 @@ def usd(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(CENTS, rounding=ROUND_HALF_EVEN)
 
 
-def _parts_over(partition: Any) -> ColumnElement[Any]:
-    return func.count().over(partition_by=partition)
-
-
-def _pledge_allocations() -> Any:
-    """(pledge_id, country, objective_id, parts): a pledge's amount is attributed in
-    `parts` equal shares (see `share_of`)."""
-    has_objectives = exists().where(PledgeObjective.pledge_id == Pledge.id)
-    has_countries = exists().where(PledgeCountry.pledge_id == Pledge.id)
-    to_objectives = select(
-        PledgeObjective.pledge_id.label("pledge_id"),
-        Objective.country.label("country"),
-        PledgeObjective.objective_id.label("objective_id"),
-    ).join(Objective, Objective.id == PledgeObjective.objective_id)
-    to_countries = (
-        select(
-            PledgeCountry.pledge_id.label("pledge_id"),
-            PledgeCountry.country.label("country"),
-            type_coerce(null(), PledgeObjective.objective_id.type).label("objective_id"),
-        )
-        .join(Pledge, Pledge.id == PledgeCountry.pledge_id)
-        .where(~has_objectives)
-    )
-    regional = select(
-        Pledge.id.label("pledge_id"),
-        type_coerce(null(), PledgeCountry.country.type).label("country"),
-        type_coerce(null(), PledgeObjective.objective_id.type).label("objective_id"),
-    ).where(~has_objectives, ~has_countries)
-    targets = union_all(to_objectives, to_countries, regional).subquery("targets")
-    return select(
-        targets.c.pledge_id,
-        targets.c.country,
-        targets.c.objective_id,
-        _parts_over(targets.c.pledge_id).label("parts"),
-    ).subquery("allocations")
-
-
 def _contributor(viewer: Principal | None) -> Any:
     """The contributor a flow is shown under: null (undisclosed) for a restricted pledge
     the viewer may not see, so its amount counts without naming who gave it."""
@@ -156,147 +112,68 @@ def _flows(
     viewer: Principal | None = None,
 ) -> Any:
     """Every flow with its date, USD measures and dimensions (see the module docstring)."""
-    allocations = _pledge_allocations()
-    zero = literal(0)
-    amount_usd = func.coalesce(Pledge.amount_usd, 0)
     contributor = _contributor(viewer)
+    withdrawn = Pledge.withdrawn_on.is_not(None)
 
-    def dims(country_col: Any, objective_col: Any, when: Any) -> list[Any]:
+    def dims(when: Any) -> list[Any]:
         return [
-            country_col.label("country"),
-            objective_col.label("objective_id"),
+            AllocationLine.country.label("country"),
+            AllocationLine.objective_id.label("objective_id"),
             contributor.label("contributor"),
             Organisation.kind.label("contributor_kind"),
             Pledge.kind.label("pledge_kind"),
+            Pledge.funding_mechanism.label("funding_mechanism"),
+            Pledge.id.label("pledge_id"),
+            Pledge.contributor_id.label("contributor_id"),
             when.label("flow_date"),
         ]
 
     announcements = (
         select(
-            *dims(allocations.c.country, allocations.c.objective_id, Pledge.announced_on),
-            share_of(amount_usd, allocations.c.parts).label("pledged"),
-            zero.label("committed"),
-            zero.label("disbursed"),
+            *dims(Pledge.announced_on),
+            AllocationLine.amount_usd.label("pledged"),
+            literal(0).label("committed"),
+            literal(0).label("disbursed"),
+            literal(1).label("announced"),
         )
-        .select_from(allocations)
-        .join(Pledge, Pledge.id == allocations.c.pledge_id)
+        .select_from(AllocationLine)
+        .join(Pledge, Pledge.id == AllocationLine.pledge_id)
         .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .where(Pledge.withdrawn_on.is_(None))
+        .where(~withdrawn)
     )
-    # A withdrawal restates the pledge: it counts as if it had only ever been what was
-    # disbursed, each disbursement (signed: reversals count) pledged on its own day in the
-    # announcement's shares; the undisbursed part of each commitment is taken off on the
-    # commitment's day. So no period goes negative.
-    withdrawn_disbursed = (
+    is_commitment = LedgerEntry.effect == EntryType.COMMITMENT.value
+    is_disbursement = LedgerEntry.effect == EntryType.DISBURSEMENT.value
+    # Withdrawn, a pledge is restated as what was disbursed: each disbursement is also
+    # pledged and committed, on its own day; its commitments count for nothing.
+    entries = (
         select(
-            *dims(allocations.c.country, allocations.c.objective_id, LedgerEntry.period_date),
-            share_of(LedgerEntry.signed_usd, allocations.c.parts).label("pledged"),
-            zero.label("committed"),
-            zero.label("disbursed"),
+            *dims(LedgerEntry.period_date),
+            case((and_(withdrawn, is_disbursement), LedgerEntry.report_usd), else_=0).label(
+                "pledged"
+            ),
+            case(
+                (and_(~withdrawn, is_commitment), LedgerEntry.report_usd),
+                (and_(withdrawn, is_disbursement), LedgerEntry.report_usd),
+                else_=0,
+            ).label("committed"),
+            case((is_disbursement, LedgerEntry.report_usd), else_=0).label("disbursed"),
+            literal(0).label("announced"),
         )
-        .select_from(allocations)
-        .join(Pledge, Pledge.id == allocations.c.pledge_id)
-        .join(LedgerEntry, LedgerEntry.pledge_id == Pledge.id)
-        .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .where(
-            Pledge.withdrawn_on.is_not(None),
-            LedgerEntry.effect == EntryType.DISBURSEMENT.value,
-        )
-    )
-    committed = case(
-        (LedgerEntry.effect == EntryType.COMMITMENT.value, LedgerEntry.signed_usd), else_=0
-    )
-    disbursed_entry = case(
-        (LedgerEntry.effect == EntryType.DISBURSEMENT.value, LedgerEntry.signed_usd), else_=0
-    )
-    # Withdrawn, the committed amount drops to what was disbursed where the entries were
-    # attributed: each entry's undisbursed part (disbursed - committed) is taken off where
-    # the entry counted, so no country or objective goes below its disbursements.
-    undisbursed_removed = disbursed_entry - committed
-    named = (
-        select(
-            *dims(LedgerEntry.recipient_country, LedgerEntry.objective_id, LedgerEntry.period_date),
-            zero.label("pledged"),
-            committed.label("committed"),
-            disbursed_entry.label("disbursed"),
-        )
+        .select_from(LedgerEntry)
+        .join(AllocationLine, AllocationLine.id == LedgerEntry.allocation_line_id)
         .join(Pledge, Pledge.id == LedgerEntry.pledge_id)
         .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .where(LedgerEntry.objective_id.is_not(None))
+        .where(LedgerEntry.effect != EntryType.EXPENDITURE.value)
     )
-    named_withdrawn = (
-        select(
-            *dims(LedgerEntry.recipient_country, LedgerEntry.objective_id, LedgerEntry.period_date),
-            zero.label("pledged"),
-            undisbursed_removed.label("committed"),
-            zero.label("disbursed"),
-        )
-        .join(Pledge, Pledge.id == LedgerEntry.pledge_id)
-        .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .where(LedgerEntry.objective_id.is_not(None), Pledge.withdrawn_on.is_not(None))
-    )
-    # An entry without an objective is shared over its pledge's objectives in the entry's
-    # country (or none).
-    links = (
-        select(
-            PledgeObjective.pledge_id,
-            PledgeObjective.objective_id,
-            Objective.country,
-            func.count()
-            .over(partition_by=(PledgeObjective.pledge_id, Objective.country))
-            .label("objectives"),
-        )
-        .join(Objective, Objective.id == PledgeObjective.objective_id)
-        .subquery("links")
-    )
-    shared_in = func.coalesce(links.c.objectives, 1)
-
-    def unnamed_part(when: Any, pledged: Any, committed_: Any, disbursed_: Any) -> Any:
-        return (
-            select(
-                *dims(LedgerEntry.recipient_country, links.c.objective_id, when),
-                pledged.label("pledged"),
-                committed_.label("committed"),
-                disbursed_.label("disbursed"),
-            )
-            .join(Pledge, Pledge.id == LedgerEntry.pledge_id)
-            .join(Organisation, Organisation.id == Pledge.contributor_id)
-            .outerjoin(
-                links,
-                and_(
-                    links.c.pledge_id == LedgerEntry.pledge_id,
-                    links.c.country == LedgerEntry.recipient_country,
-                ),
-            )
-            .where(LedgerEntry.objective_id.is_(None))
-        )
-
-    unnamed = unnamed_part(
-        LedgerEntry.period_date,
-        zero,
-        share_of(committed, shared_in),
-        share_of(disbursed_entry, shared_in),
-    )
-    unnamed_withdrawn = unnamed_part(
-        LedgerEntry.period_date, zero, share_of(undisbursed_removed, shared_in), zero
-    ).where(Pledge.withdrawn_on.is_not(None))
-    parts = [
-        announcements,
-        withdrawn_disbursed,
-        named,
-        named_withdrawn,
-        unnamed,
-        unnamed_withdrawn,
-    ]
     filtered = []
-    for part in parts:
+    for part in (announcements, entries):
         flow_date = part.selected_columns.flow_date
         if date_from is not None:
             part = part.where(flow_date >= date_from)
         if date_to is not None:
             part = part.where(flow_date <= date_to)
         if country is not None:
-            part = part.where(part.selected_columns.country == country)
+            part = part.where(AllocationLine.country == country)
         if kind is not None:
             part = part.where(Pledge.kind == kind)
         filtered.append(part)
@@ -332,6 +209,19 @@ def _measures(flows: Any) -> list[ColumnElement[Any]]:
     ]
 
 
+def _counts(flows: Any) -> list[ColumnElement[Any]]:
+    """Pledges (not withdrawn) announced in the group, and their distinct contributors."""
+    announced = flows.c.announced == 1
+    return [
+        func.count(func.distinct(case((announced, flows.c.pledge_id), else_=null()))).label(
+            "pledges"
+        ),
+        func.count(func.distinct(case((announced, flows.c.contributor_id), else_=null()))).label(
+            "contributors"
+        ),
+    ]
+
+
 def summary_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
     """The grouped sums; also what the benchmark compares against raw SQL."""
     flows = _flows(
@@ -343,7 +233,7 @@ def summary_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> 
         column, join = _dimension_column(flows, dimension)
         columns.append(column)
         needs_objective = needs_objective or join is not None
-    statement = select(*columns, *_measures(flows)).select_from(flows)
+    statement = select(*columns, *_measures(flows), *_counts(flows)).select_from(flows)
     if needs_objective:
         statement = statement.outerjoin(Objective, Objective.id == flows.c.objective_id)
     if columns:
@@ -383,6 +273,8 @@ async def summary(
                 pledged_usd=usd(row.pledged),
                 committed_usd=usd(row.committed),
                 disbursed_usd=usd(row.disbursed),
+                pledges=row.pledges,
+                contributors=row.contributors,
             )
             for row in rows
         ],
@@ -618,9 +510,10 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
         as_of=datetime.now(UTC),
         restated=await _restated(session, ends_on),
         conversion=(
-            "Pledged amounts in USD at the rate of their announcement date; commitments and "
-            "disbursements at the rate of each entry's value date (the latest rate on or "
-            "before it), stored with the entry."
+            "Each pledge in USD at the rate of its announcement date. Commitments and "
+            "disbursements are converted to the pledge's currency at the rates of their "
+            "value date (the latest rate on or before it), then to USD at the pledge's "
+            "rate, so exchange-rate moves never make committed exceed pledged."
         ),
     )
 

@@ -237,6 +237,86 @@ PLEDGE_EXAMPLE: dict[str, Any] = {
 }
 
 
+class AllocationLineIn(BaseModel):
+    """Part of a pledge's amount meant for a country and/or an objective, in the pledge's
+    currency: an amount, or a share of the pledge (all lines alike)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"objective_id": OBJECTIVE_ID, "amount": "3000000.00"}},
+    )
+
+    country: MirpsCountryCode | None = Field(
+        default=None, description="A recipient country (implied by the objective if given)."
+    )
+    objective_id: uuid.UUID | None = Field(
+        default=None, description="One of the pledge's linked objectives."
+    )
+    amount: DecimalString | None = Field(
+        default=None,
+        gt=0,
+        max_digits=18,
+        decimal_places=4,
+        description="In the pledge's currency; the lines' amounts sum to the pledge's.",
+    )
+    share: DecimalString | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        decimal_places=6,
+        description='A fraction of the pledge, e.g. "0.25"; the shares sum to 1. It is '
+        "turned into an amount when stated (and again if the pledge's amount changes).",
+    )
+
+    @model_validator(mode="after")
+    def _names_where_and_how_much(self) -> Self:
+        if self.country is None and self.objective_id is None:
+            raise ValueError("an allocation line names a country, an objective or both")
+        if (self.amount is None) == (self.share is None):
+            raise ValueError("an allocation line has an amount or a share (one of them)")
+        return self
+
+
+ALLOCATION_DESCRIPTION = (
+    "Allocation lines (country and/or objective, amount or share in the pledge's currency). "
+    "Absent or empty: the equal split over the linked objectives, else over the recipient "
+    "countries, kept in step with them."
+)
+
+
+class AllocationUpdate(BaseModel):
+    """The pledge's new allocation; `lines: null` (or empty) returns to the equal split."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "lines": [
+                    {"country": "GTM", "share": "0.75"},
+                    {"country": "HND", "share": "0.25"},
+                ]
+            }
+        },
+    )
+
+    lines: list[AllocationLineIn] | None = Field(
+        default=None, max_length=50, description=ALLOCATION_DESCRIPTION
+    )
+
+
+class AllocationLineRead(BaseModel):
+    """An allocation line with what its entries add up to, in the pledge's currency."""
+
+    id: uuid.UUID
+    country: str | None = Field(description="null: regional.")
+    objective_id: uuid.UUID | None
+    amount: DecimalString = Field(description="Allocated, in the pledge's currency.")
+    amount_usd: DecimalString = Field(description="At the pledge's announcement rate.")
+    committed: DecimalString
+    disbursed: DecimalString
+    expended: DecimalString
+
+
 class PledgeCreate(BaseModel):
     """A new pledge. Financial and material pledges need an amount."""
 
@@ -263,6 +343,9 @@ class PledgeCreate(BaseModel):
     funding_mechanism: FundingMechanism | None = None
     implementation_status: ImplementationStatus = ImplementationStatus.PLANNING
     visibility: Visibility = Visibility.PUBLIC
+    allocation: list[AllocationLineIn] | None = Field(
+        default=None, max_length=50, description=ALLOCATION_DESCRIPTION
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -294,6 +377,12 @@ class PledgeUpdate(BaseModel):
     funding_mechanism: FundingMechanism | None = None
     implementation_status: ImplementationStatus | None = None
     visibility: Visibility | None = None
+    allocation: list[AllocationLineIn] | None = Field(
+        default=None,
+        max_length=50,
+        description="New allocation lines (see PUT /v1/pledges/{id}/allocation); absent: "
+        "stated lines stay (the amount must not change under them), the equal split follows.",
+    )
 
 
 class Withdrawal(BaseModel):
@@ -369,6 +458,12 @@ class PledgeRead(BaseModel):
     withdrawal_reason: str | None
     financial_status: FinancialStatus = Field(description="Derived from the ledger.")
     totals: PledgeTotals
+    allocation: list[AllocationLineRead] = Field(
+        description="Where the amount is meant to go; every entry draws on one line."
+    )
+    allocation_stated: bool = Field(
+        description="True if the lines were stated; false: the equal split."
+    )
     created_at: datetime
     updated_at: datetime
     version: int
@@ -502,6 +597,7 @@ class EntryRead(BaseModel):
     pledge_amount: DecimalString = Field(description="The amount in the pledge's currency.")
     recipient_country: str
     objective_id: uuid.UUID | None
+    allocation_line_id: uuid.UUID = Field(description="The allocation line it draws on.")
     reverses_entry_id: uuid.UUID | None
     external_reference: str | None
     note: str | None = Field(description="Hidden from anonymous callers.")
@@ -582,6 +678,7 @@ class Dimension(StrEnum):
     CONTRIBUTOR = "contributor"
     CONTRIBUTOR_KIND = "contributor_kind"
     PLEDGE_KIND = "pledge_kind"
+    FUNDING_MECHANISM = "funding_mechanism"
     OBJECTIVE = "objective"
     PILLAR = "pillar"
     YEAR = "year"
@@ -597,6 +694,11 @@ class SummaryRow(BaseModel):
     pledged_usd: DecimalString
     committed_usd: DecimalString
     disbursed_usd: DecimalString
+    pledges: int = Field(
+        description="Pledges announced in the group (within the dates), withdrawn ones "
+        "excluded; a pledge allocated to several countries counts in each."
+    )
+    contributors: int = Field(description="Distinct contributors of those pledges.")
 
 
 class Totals(BaseModel):

@@ -29,13 +29,14 @@ from services.common.filters import MAX_IDS
 from services.common.pagination import Page, keyset_page
 from services.common.schemas import LocalizedText, Money
 from services.common.vocabulary import MIRPS_COUNTRIES, countries
-from services.pledges import repository
+from services.pledges import allocation, repository
 from services.pledges.exceptions import (
     AlreadyReversed,
     DuplicateExchangeRate,
     EntryNotFound,
     InvalidFile,
     InvalidReference,
+    LedgerRuleViolated,
     MissingExchangeRate,
     NotYourCountry,
     NotYourOrganisation,
@@ -49,6 +50,7 @@ from services.pledges.exceptions import (
     PledgeWithdrawn,
 )
 from services.pledges.models import (
+    AllocationLine,
     EntryType,
     ExchangeRate,
     LedgerEntry,
@@ -61,6 +63,9 @@ from services.pledges.models import (
 )
 from services.pledges.repository import Balances, PledgeFilters
 from services.pledges.schemas import (
+    AllocationLineIn,
+    AllocationLineRead,
+    AllocationUpdate,
     BulkResult,
     CountryRead,
     EntryCreate,
@@ -579,7 +584,11 @@ def financial_status(pledge: Pledge, balances: Balances) -> FinancialStatus:
 
 
 def _pledge_read(
-    pledge: Pledge, countries_: list[str], objective_ids: list[uuid.UUID], balances: Balances
+    pledge: Pledge,
+    countries_: list[str],
+    objective_ids: list[uuid.UUID],
+    balances: Balances,
+    lines: Sequence[tuple[AllocationLine, Balances]],
 ) -> PledgeRead:
     title = _text(pledge.title_es, pledge.title_en)
     assert title is not None
@@ -607,6 +616,11 @@ def _pledge_read(
         withdrawal_reason=pledge.withdrawal_reason,
         financial_status=financial_status(pledge, balances),
         totals=PledgeTotals(**balances.__dict__),
+        allocation=[
+            AllocationLineRead(**allocation.line_read_values(line, line_balance))
+            for line, line_balance in lines
+        ],
+        allocation_stated=pledge.allocation_stated,
         created_at=pledge.created_at,
         updated_at=pledge.updated_at,
         version=pledge.version,
@@ -614,12 +628,32 @@ def _pledge_read(
 
 
 async def pledge_reads(session: AsyncSession, pledges: Sequence[Pledge]) -> list[PledgeRead]:
-    """Pledges with links and balances: three queries for any number of pledges."""
+    """Pledges with links, balances and allocation: five queries for any number."""
     ids = [pledge.id for pledge in pledges]
     countries_, objectives = await repository.pledge_links(session, ids)
+    return await _reads(session, pledges, countries_, objectives)
+
+
+async def _reads(
+    session: AsyncSession,
+    pledges: Sequence[Pledge],
+    countries_: dict[uuid.UUID, list[str]],
+    objectives: dict[uuid.UUID, list[uuid.UUID]],
+) -> list[PledgeRead]:
+    ids = [pledge.id for pledge in pledges]
     sums = await repository.balances(session, ids)
+    lines = await repository.allocation_lines(session, ids)
+    line_sums = await repository.line_balances(
+        session, [line.id for pledge_lines in lines.values() for line in pledge_lines]
+    )
     return [
-        _pledge_read(p, countries_[p.id], objectives[p.id], sums.get(p.id, Balances()))
+        _pledge_read(
+            p,
+            countries_[p.id],
+            objectives[p.id],
+            sums.get(p.id, Balances()),
+            [(line, line_sums.get(line.id, Balances())) for line in lines[p.id]],
+        )
         for p in pledges
     ]
 
@@ -627,9 +661,9 @@ async def pledge_reads(session: AsyncSession, pledges: Sequence[Pledge]) -> list
 async def _read_one(
     session: AsyncSession, pledge: Pledge, countries_: list[str], objective_ids: list[uuid.UUID]
 ) -> PledgeRead:
-    """One pledge whose links are already read: only its balances are queried."""
-    sums = (await repository.balances(session, [pledge.id])).get(pledge.id, Balances())
-    return _pledge_read(pledge, countries_, objective_ids, sums)
+    """One pledge whose links are already read."""
+    reads = await _reads(session, [pledge], {pledge.id: countries_}, {pledge.id: objective_ids})
+    return reads[0]
 
 
 def can_see_pledge(principal: Principal | None, pledge: Pledge, countries_: Sequence[str]) -> bool:
@@ -679,7 +713,7 @@ async def _check_links(
     objective_ids: Sequence[uuid.UUID],
     recipient_countries: Sequence[str],
     regional: bool,
-) -> None:
+) -> dict[uuid.UUID, Objective]:
     found = await repository.objectives_by_id(session, objective_ids)
     unknown = [str(i) for i in objective_ids if i not in found]
     if unknown:
@@ -687,7 +721,7 @@ async def _check_links(
             f"unknown objective ids: {', '.join(unknown)}", objective_ids=unknown
         )
     if regional:
-        return
+        return found
     outside = [str(o.id) for o in found.values() if o.country not in recipient_countries]
     if outside:
         raise InvalidReference(
@@ -695,6 +729,7 @@ async def _check_links(
             + ", ".join(outside),
             objective_ids=outside,
         )
+    return found
 
 
 async def _price(session: AsyncSession, pledge: Pledge, amount: Money | None) -> None:
@@ -710,9 +745,20 @@ async def _price(session: AsyncSession, pledge: Pledge, amount: Money | None) ->
 
 
 def _snapshot(
-    pledge: Pledge, countries_: Sequence[str], objectives: Sequence[uuid.UUID]
+    pledge: Pledge,
+    countries_: Sequence[str],
+    objectives: Sequence[uuid.UUID],
+    lines: Sequence[AllocationLine],
 ) -> dict[str, Any]:
     return {
+        "allocation": [
+            {
+                "country": line.country,
+                "objective_id": None if line.objective_id is None else str(line.objective_id),
+                "amount": format(line.amount, "f"),
+            }
+            for line in lines
+        ],
         "kind": pledge.kind,
         "title": {"es": pledge.title_es, "en": pledge.title_en},
         "description": {"es": pledge.description_es, "en": pledge.description_en},
@@ -773,7 +819,11 @@ async def create_pledge(
             f"contributor {body.contributor_id} is not a known organisation",
             contributor_id=str(body.contributor_id),
         )
-    await _check_links(session, body.objective_ids, body.recipient_countries, body.regional)
+    linked = await _check_links(
+        session, body.objective_ids, body.recipient_countries, body.regional
+    )
+    if body.allocation and body.amount is None:
+        raise Unprocessable("allocation: a pledge without an amount has nothing to allocate")
     now = utc_now()
     pledge = Pledge(
         id=pledge_id or uuid.uuid4(),
@@ -789,6 +839,7 @@ async def create_pledge(
         funding_mechanism=body.funding_mechanism.value if body.funding_mechanism else None,
         implementation_status=body.implementation_status.value,
         visibility=body.visibility.value,
+        allocation_stated=bool(body.allocation),
         created_by=principal.sub,
         created_at=now,
         updated_at=now,
@@ -797,11 +848,33 @@ async def create_pledge(
     session.add(pledge)
     await session.flush()
     repository.add_links(session, pledge.id, body.recipient_countries, body.objective_ids)
-    after = _snapshot(pledge, body.recipient_countries, body.objective_ids)
+    lines = await _allocate(session, pledge, body.allocation, body.recipient_countries, linked)
+    after = _snapshot(pledge, body.recipient_countries, body.objective_ids, lines)
     _record_change(session, pledge.id, principal, "created", {}, after)
     await session.flush()
     # A new pledge has no ledger yet: no need to read its balances back.
-    return _pledge_read(pledge, body.recipient_countries, sorted(body.objective_ids), Balances())
+    return _pledge_read(
+        pledge,
+        body.recipient_countries,
+        sorted(body.objective_ids),
+        Balances(),
+        [(line, Balances()) for line in lines],
+    )
+
+
+async def _allocate(
+    session: AsyncSession,
+    pledge: Pledge,
+    stated: Sequence[AllocationLineIn] | None,
+    countries_: Sequence[str],
+    linked: dict[uuid.UUID, Objective],
+) -> list[AllocationLine]:
+    """Set the pledge's allocation lines: `stated`, or the equal split (see allocation)."""
+    if pledge.amount is None:
+        return await allocation.apply(session, pledge, None)
+    return await allocation.apply(
+        session, pledge, allocation.plan(pledge, stated, countries_, linked)
+    )
 
 
 async def get_pledge(
@@ -866,7 +939,9 @@ async def update_pledge(
     pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
     authorise_pledge_write(principal, pledge.contributor_id)
     check_if_match(if_match, pledge.version)
-    before = _snapshot(pledge, countries_, objectives)
+    old_lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
+    before = _snapshot(pledge, countries_, objectives, old_lines)
+    old_rate = pledge.rate_to_usd
     fields = body.model_fields_set
     new_countries = (
         sorted(set(body.recipient_countries))
@@ -880,7 +955,7 @@ async def update_pledge(
     kind = body.kind.value if body.kind is not None else pledge.kind
     if not new_countries and not regional:
         raise Unprocessable("name one or more recipient_countries, or set regional to true")
-    await _check_links(session, new_objectives, new_countries, regional)
+    linked = await _check_links(session, new_objectives, new_countries, regional)
     for field in ("announced_at",):
         if field in fields:
             setattr(pledge, field, getattr(body, field))
@@ -934,16 +1009,64 @@ async def update_pledge(
         countries=new_countries if body.recipient_countries is not None else None,
         objective_ids=new_objectives if body.objective_ids is not None else None,
     )
+    stated = _stated_lines(pledge, body, old_lines)
+    pledge.allocation_stated = bool(stated)
+    lines = await _allocate(session, pledge, stated, new_countries, linked)
+    if has_entries and pledge.rate_to_usd != old_rate:
+        await allocation.revalue_entries(session, pledge)
     _record_change(
         session,
         pledge.id,
         principal,
         "updated",
         before,
-        _snapshot(pledge, new_countries, new_objectives),
+        _snapshot(pledge, new_countries, new_objectives, lines),
     )
     await session.flush()
     return (await pledge_reads(session, [pledge]))[0]
+
+
+def _stated_lines(
+    pledge: Pledge, body: PledgeUpdate, old_lines: Sequence[AllocationLine]
+) -> list[AllocationLineIn] | None:
+    """The allocation an update asks for: the new lines, or the stated ones kept (which
+    must still fit the pledge), or None for the equal split."""
+    if "allocation" in body.model_fields_set:
+        return body.allocation or None
+    if not pledge.allocation_stated:
+        return None
+    return [
+        AllocationLineIn(country=line.country, objective_id=line.objective_id, amount=line.amount)
+        for line in old_lines
+        if line.amount > 0
+    ]
+
+
+async def reallocate(
+    session: AsyncSession,
+    principal: Principal,
+    pledge_id: uuid.UUID,
+    body: AllocationUpdate,
+    if_match: str | None,
+) -> PledgeRead:
+    """State a pledge's allocation lines (or return to the equal split); kept in history.
+
+    A line may not drop below what is already committed on it (409 naming the line)."""
+    pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
+    authorise_pledge_write(principal, pledge.contributor_id)
+    check_if_match(if_match, pledge.version)
+    if pledge.amount is None:
+        raise PledgeHasNoAmount(f"pledge {pledge_id} has no amount, so nothing to allocate")
+    old_lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
+    before = _snapshot(pledge, countries_, objectives, old_lines)
+    linked = await repository.objectives_by_id(session, objectives)
+    lines = await _allocate(session, pledge, body.lines, countries_, linked)
+    pledge.allocation_stated = bool(body.lines)
+    pledge.updated_at = utc_now()
+    after = _snapshot(pledge, countries_, objectives, lines)
+    _record_change(session, pledge.id, principal, "reallocated", before, after)
+    await session.flush()
+    return await _read_one(session, pledge, countries_, objectives)
 
 
 async def _check_announcement_precedes_entries(
@@ -1050,6 +1173,7 @@ def entry_read(entry: LedgerEntry, *, show_private: bool) -> EntryRead:
         pledge_amount=entry.pledge_amount,
         recipient_country=entry.recipient_country,
         objective_id=entry.objective_id,
+        allocation_line_id=entry.allocation_line_id,
         reverses_entry_id=entry.reverses_entry_id,
         external_reference=entry.external_reference,
         note=entry.note if show_private else None,
@@ -1210,20 +1334,47 @@ async def record_entry(
     authorise_pledge_write(principal, pledge.contributor_id)
     if pledge.amount is None or pledge.currency is None:
         raise PledgeHasNoAmount(f"pledge {pledge_id} has no amount, so it has no financial ledger")
+    lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
     if body.entry_type == EntryType.REVERSAL:
         entry = await _reversal(session, principal, pledge, body)
     else:
         entry = await _movement(session, principal, pledge, countries_, objectives, body)
+        assert body.recipient_country is not None
+        line = allocation.line_for_entry(lines, body.recipient_country, body.objective_id)
+        entry.allocation_line_id = line.id
     if entry_id is not None:
         entry.id = entry_id
-    sums = (await repository.balances(session, [pledge.id])).get(pledge.id, Balances())
+    line = next(line for line in lines if line.id == entry.allocation_line_id)
+    sums = (await repository.line_balances(session, [line.id])).get(line.id, Balances())
     move = Movement(entry.effect, entry.signed_pledge_amount)
-    check_ledger_rules(pledge.amount, pledge.currency, sums, move)
-    timeline = await repository.timeline(session, pledge.id)
-    check_timeline(pledge.currency, timeline, entry.period_date, move)
+    try:
+        check_ledger_rules(line.amount, pledge.currency, sums, move)
+        timeline = await repository.timeline(session, line.id)
+        check_timeline(pledge.currency, timeline, entry.period_date, move)
+    except LedgerRuleViolated as exc:
+        raise _on_line(exc, line) from exc
+    before = getattr(sums, _FIGURE[EntryType(entry.effect)])
+    entry.report_usd = allocation.usd_delta(
+        before, before + entry.signed_pledge_amount, pledge.rate_to_usd or Decimal(0)
+    )
     session.add(entry)
     await session.flush()
     return entry_read(entry, show_private=True)
+
+
+def _on_line(exc: LedgerRuleViolated, line: AllocationLine) -> LedgerRuleViolated:
+    """The same breach, naming the allocation line it happens on."""
+    target = (line.country, line.objective_id)
+    return type(exc)(
+        f"{allocation.describe(target)}: {exc.detail}",
+        **{
+            **exc.extra,
+            "allocation_line_id": str(line.id),
+            "line_country": line.country,
+            "line_objective_id": None if line.objective_id is None else str(line.objective_id),
+            "allocated": format(line.amount, "f"),
+        },
+    )
 
 
 async def _reversal(
@@ -1272,6 +1423,7 @@ async def _reversal(
         signed_pledge_amount=-original.signed_pledge_amount,
         recipient_country=original.recipient_country,
         objective_id=original.objective_id,
+        allocation_line_id=original.allocation_line_id,
         reverses_entry_id=original.id,
         external_reference=body.external_reference,
         note=body.note,

@@ -111,13 +111,13 @@ async def _gap_figures(ledger: Ledger) -> dict[str, tuple[str, str, str]]:
     }
 
 
-async def test_a_withdrawal_takes_commitments_off_where_the_entries_counted(
+async def test_a_withdrawal_restates_each_line_as_what_it_disbursed(
     ledger: Ledger,
 ) -> None:
     """1000 USD over objectives A and B (GTM); 100 committed to A, 40 disbursed to A.
 
-    Withdrawn: pledged drops to the 40 disbursed in the announcement's shares (20 + 20);
-    committed drops to the disbursed where the entries counted (A 40, B 0).
+    Withdrawn: on each allocation line pledged and committed drop to what the line
+    disbursed (A 40, B 0), so no objective shows more committed than pledged.
     """
     org = await ledger.organisation()
     a = await ledger.objective()
@@ -133,8 +133,8 @@ async def test_a_withdrawal_takes_commitments_off_where_the_entries_counted(
     }
     await _withdraw(ledger, pledge)
     assert await _gap_figures(ledger) == {
-        a["id"]: ("20.00", "40.00", "40.00"),
-        b["id"]: ("20.00", "0.00", "0.00"),
+        a["id"]: ("40.00", "40.00", "40.00"),
+        b["id"]: ("0.00", "0.00", "0.00"),
     }
 
 
@@ -152,7 +152,8 @@ async def test_a_withdrawal_takes_commitments_off_in_the_entries_countries(
         row["group"]["country"]: (row["pledged_usd"], row["committed_usd"], row["disbursed_usd"])
         for row in report["rows"]
     }
-    assert rows == {"GTM": ("20.00", "40.00", "40.00"), "HND": ("20.00", "0.00", "0.00")}
+    # HND's line disbursed nothing: withdrawn, it has no figure left.
+    assert rows == {"GTM": ("40.00", "40.00", "40.00")}
     assert report["totals"] == {
         "pledged_usd": "40.00",
         "committed_usd": "40.00",
