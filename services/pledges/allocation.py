@@ -205,9 +205,9 @@ def plan(
 
 
 async def apply(
-    session: AsyncSession, pledge: Pledge, allocation: Allocation | None
+    session: AsyncSession, pledge: Pledge, allocation: Allocation
 ) -> list[AllocationLine]:
-    """Make the pledge's lines those of `allocation` (none: no amount, no lines).
+    """Make the pledge's lines those of `allocation`.
 
     A line keeps its id while its country and objective stay, so its entries stay on it.
     A line may not drop below what it has committed; a line that disappears but has
@@ -216,7 +216,7 @@ async def apply(
     existing = await repository.allocation_lines(session, [pledge.id])
     by_target = {(line.country, line.objective_id): line for line in existing[pledge.id]}
     sums = await repository.line_balances(session, [line.id for line in existing[pledge.id]])
-    wanted = allocation.lines if allocation is not None else []
+    wanted = allocation.lines
     kept: list[AllocationLine] = []
     for position, (target, amount) in enumerate(wanted):
         line = by_target.pop(target, None)

@@ -56,7 +56,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from services.common.auth import Principal
+from services.common.auth import Principal, Role
 from services.common.errors import Unprocessable
 from services.common.schemas import LocalizedText
 from services.pledges.models import (
@@ -69,9 +69,9 @@ from services.pledges.models import (
     Organisation,
     Pledge,
     PledgeChange,
+    ReportRollup,
     Visibility,
 )
-from services.pledges.repository import visible_pledges
 from services.pledges.schemas import (
     CountryGap,
     Dimension,
@@ -96,37 +96,66 @@ def usd(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(CENTS, rounding=ROUND_HALF_EVEN)
 
 
-def _contributor(viewer: Principal | None) -> Any:
+def shown_contributor(
+    viewer: Principal | None, visibility: Any, contributor_id: Any, country: Any
+) -> Any:
     """The contributor a flow is shown under: null (undisclosed) for a restricted pledge
-    the viewer may not see, so its amount counts without naming who gave it."""
+    the viewer is no party to — neither the secretariat, the contributor's own people, nor
+    a focal point of the allocation line's country — so its amount counts without naming
+    who gave it. The same rule on flows, rollups and counts, so every path agrees."""
     if viewer is not None and viewer.is_secretariat:
-        return Pledge.contributor_id
-    return case((visible_pledges(viewer), Pledge.contributor_id), else_=null())
+        return contributor_id
+    clauses: list[Any] = [visibility == Visibility.PUBLIC.value]
+    organisation = _acting_organisation(viewer)
+    if organisation is not None:
+        clauses.append(contributor_id == organisation)
+    if viewer is not None and Role.COUNTRY_FOCAL_POINT in viewer.roles and viewer.countries:
+        clauses.append(country.in_(sorted(viewer.countries)))
+    return case((or_(*clauses), contributor_id), else_=null())
 
 
-def _flows(
+def _acting_organisation(viewer: Principal | None) -> uuid.UUID | None:
+    """The organisation a member/partner token acts for (a malformed id acts for none)."""
+    if viewer is None or viewer.acting_org_id is None:
+        return None
+    try:
+        return uuid.UUID(viewer.acting_org_id)
+    except ValueError:
+        return None
+
+
+def line_dimensions(viewer: Principal | None, when: Any) -> list[Any]:
+    """The dimensions of a flow of an allocation line (joined with its pledge and
+    contributor), dated `when`."""
+    return [
+        AllocationLine.country.label("country"),
+        AllocationLine.objective_id.label("objective_id"),
+        shown_contributor(
+            viewer, Pledge.visibility, Pledge.contributor_id, AllocationLine.country
+        ).label("contributor"),
+        Organisation.kind.label("contributor_kind"),
+        Pledge.kind.label("pledge_kind"),
+        Pledge.funding_mechanism.label("funding_mechanism"),
+        Pledge.visibility.label("visibility"),
+        Pledge.id.label("pledge_id"),
+        Pledge.contributor_id.label("contributor_id"),
+        when.label("flow_date"),
+    ]
+
+
+def all_flows(
     date_from: date | None,
     date_to: date | None,
     country: str | None,
     kind: str | None,
     viewer: Principal | None = None,
+    pledge_ids: Sequence[uuid.UUID] | None = None,
 ) -> Any:
     """Every flow with its date, USD measures and dimensions (see the module docstring)."""
-    contributor = _contributor(viewer)
     withdrawn = Pledge.withdrawn_on.is_not(None)
 
     def dims(when: Any) -> list[Any]:
-        return [
-            AllocationLine.country.label("country"),
-            AllocationLine.objective_id.label("objective_id"),
-            contributor.label("contributor"),
-            Organisation.kind.label("contributor_kind"),
-            Pledge.kind.label("pledge_kind"),
-            Pledge.funding_mechanism.label("funding_mechanism"),
-            Pledge.id.label("pledge_id"),
-            Pledge.contributor_id.label("contributor_id"),
-            when.label("flow_date"),
-        ]
+        return line_dimensions(viewer, when)
 
     announcements = (
         select(
@@ -176,6 +205,8 @@ def _flows(
             part = part.where(AllocationLine.country == country)
         if kind is not None:
             part = part.where(Pledge.kind == kind)
+        if pledge_ids is not None:
+            part = part.where(Pledge.id.in_(pledge_ids))
         filtered.append(part)
     return union_all(*filtered).subquery("flows")
 
@@ -183,6 +214,8 @@ def _flows(
 def _dimension_column(flows: Any, dimension: Dimension) -> tuple[ColumnElement[Any], Any]:
     """The SQL expression of a dimension, and the join it needs (objective, pillar)."""
     if dimension == Dimension.YEAR:
+        if "year" in flows.c:
+            return flows.c.year.label("year"), None
         return cast(extract("year", flows.c.flow_date), Integer).label("year"), None
     if dimension == Dimension.PILLAR:
         return Objective.pillar.label("pillar"), Objective
@@ -223,19 +256,103 @@ def _counts(flows: Any) -> list[ColumnElement[Any]]:
 
 
 def summary_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
-    """The grouped sums; also what the benchmark compares against raw SQL."""
-    flows = _flows(
+    """The grouped sums over the full ledger (every flow); also the benchmark's floor."""
+    flows = all_flows(
         filters.date_from, filters.date_to, filters.country, filters.kind, filters.viewer
     )
+    return _grouped(flows, group_by, _counts(flows))
+
+
+def rollup_summary_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
+    """The same grouped sums read from the rollups (dates on half-year bounds only)."""
+    return _grouped(_rollup_source(filters), group_by, [])
+
+
+def _in_halves(filters: ReportFilters | GapFilters) -> bool:
+    """Whether the rollups (by half-year) can answer for these dates."""
+    date_from = getattr(filters, "date_from", None)
+    starts = date_from is None or (date_from.month, date_from.day) in ((1, 1), (7, 1))
+    ends = filters.date_to is None or (filters.date_to.month, filters.date_to.day) in (
+        (6, 30),
+        (12, 31),
+    )
+    return starts and ends
+
+
+def half_of(day: date) -> int:
+    return day.year * 10 + (1 if day.month <= 6 else 2)
+
+
+def _rollup_source(filters: ReportFilters) -> Any:
+    """The rollups under the flows' column names, filtered (see `_in_halves`)."""
+    r = ReportRollup
+    statement = select(
+        r.country.label("country"),
+        r.objective_id.label("objective_id"),
+        shown_contributor(filters.viewer, r.visibility, r.contributor_id, r.country).label(
+            "contributor"
+        ),
+        r.contributor_kind.label("contributor_kind"),
+        r.pledge_kind.label("pledge_kind"),
+        r.funding_mechanism.label("funding_mechanism"),
+        (r.half // 10).label("year"),
+        r.pledged.label("pledged"),
+        r.committed.label("committed"),
+        r.disbursed.label("disbursed"),
+    )
+    if filters.date_from is not None:
+        statement = statement.where(r.half >= half_of(filters.date_from))
+    if filters.date_to is not None:
+        statement = statement.where(r.half <= half_of(filters.date_to))
+    if filters.country is not None:
+        statement = statement.where(r.country == filters.country)
+    if filters.kind is not None:
+        statement = statement.where(r.pledge_kind == filters.kind)
+    return statement.subquery("rollups")
+
+
+def counts_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
+    """Pledges (not withdrawn) announced in each group, and their distinct contributors,
+    from the allocation lines (no ledger scan)."""
+    lines = (
+        select(*line_dimensions(filters.viewer, Pledge.announced_on))
+        .join(Pledge, Pledge.id == AllocationLine.pledge_id)
+        .join(Organisation, Organisation.id == Pledge.contributor_id)
+        .where(Pledge.withdrawn_on.is_(None))
+    )
+    if filters.date_from is not None:
+        lines = lines.where(Pledge.announced_on >= filters.date_from)
+    if filters.date_to is not None:
+        lines = lines.where(Pledge.announced_on <= filters.date_to)
+    if filters.country is not None:
+        lines = lines.where(AllocationLine.country == filters.country)
+    if filters.kind is not None:
+        lines = lines.where(Pledge.kind == filters.kind)
+    source = lines.subquery("announced")
+    counted = [
+        func.count(func.distinct(source.c.pledge_id)).label("pledges"),
+        func.count(func.distinct(source.c.contributor_id)).label("contributors"),
+    ]
+    return _grouped(source, group_by, counted, measures=False)
+
+
+def _grouped(
+    source: Any,
+    group_by: Sequence[Dimension],
+    extra: Sequence[ColumnElement[Any]],
+    *,
+    measures: bool = True,
+) -> Select[Any]:
     columns = []
     needs_objective = False
     for dimension in group_by:
-        column, join = _dimension_column(flows, dimension)
+        column, join = _dimension_column(source, dimension)
         columns.append(column)
         needs_objective = needs_objective or join is not None
-    statement = select(*columns, *_measures(flows), *_counts(flows)).select_from(flows)
+    sums = _measures(source) if measures else []
+    statement = select(*columns, *sums, *extra).select_from(source)
     if needs_objective:
-        statement = statement.outerjoin(Objective, Objective.id == flows.c.objective_id)
+        statement = statement.outerjoin(Objective, Objective.id == source.c.objective_id)
     if columns:
         statement = statement.group_by(*columns).order_by(*columns)
     return statement
@@ -254,34 +371,72 @@ def check_group_by(group_by: Sequence[Dimension]) -> None:
         raise Unprocessable("group_by names a dimension twice")
 
 
+@dataclass(frozen=True)
+class GroupFigures:
+    group: tuple[Any, ...]
+    pledged: Decimal
+    committed: Decimal
+    disbursed: Decimal
+    pledges: int
+    contributors: int
+
+
+async def grouped_figures(
+    session: AsyncSession, group_by: Sequence[Dimension], filters: ReportFilters
+) -> list[GroupFigures]:
+    """The figures per group: from the rollups when the dates fall on half-year bounds
+    (with counts from the allocation lines), else from a full scan of the flows. Groups
+    with no figure and no pledge are left out, so both paths give the same groups."""
+    width = len(group_by)
+    if not _in_halves(filters):
+        rows = (await session.execute(summary_statement(group_by, filters))).all()
+        counted = {tuple(row[:width]): (row.pledges, row.contributors) for row in rows}
+    else:
+        rows = (await session.execute(rollup_summary_statement(group_by, filters))).all()
+        counted = {
+            tuple(row[:width]): (row.pledges, row.contributors)
+            for row in (await session.execute(counts_statement(group_by, filters))).all()
+        }
+    found = [
+        GroupFigures(
+            tuple(row[:width]),
+            _exact(row.pledged),
+            _exact(row.committed),
+            _exact(row.disbursed),
+            *counted.pop(tuple(row[:width]), (0, 0)),
+        )
+        for row in rows
+    ]
+    zero = Decimal(0)
+    found += [GroupFigures(key, zero, zero, zero, *n) for key, n in counted.items()]
+    return [g for g in found if g.pledges or g.pledged or g.committed or g.disbursed]
+
+
 async def summary(
     session: AsyncSession, group_by: Sequence[Dimension], filters: ReportFilters
 ) -> SummaryReport:
-    """Pledged, committed and disbursed USD grouped by one or two dimensions.
-
-    One aggregate query; the totals add up its group rows (every flow is in exactly one
-    group), so the database scans the ledger once per request.
-    """
+    """Pledged, committed and disbursed USD, and pledges and contributors, grouped by one
+    or two dimensions; the totals add up the groups (every flow is in exactly one)."""
     check_group_by(group_by)
-    rows = (await session.execute(summary_statement(group_by, filters))).all()
+    groups = await grouped_figures(session, group_by, filters)
     names = [dimension.value for dimension in group_by]
     return SummaryReport(
         group_by=list(group_by),
         rows=[
             SummaryRow(
-                group={name: _group_value(row[i]) for i, name in enumerate(names)},
-                pledged_usd=usd(row.pledged),
-                committed_usd=usd(row.committed),
-                disbursed_usd=usd(row.disbursed),
-                pledges=row.pledges,
-                contributors=row.contributors,
+                group={name: _group_value(g.group[i]) for i, name in enumerate(names)},
+                pledged_usd=usd(g.pledged),
+                committed_usd=usd(g.committed),
+                disbursed_usd=usd(g.disbursed),
+                pledges=g.pledges,
+                contributors=g.contributors,
             )
-            for row in rows
+            for g in groups
         ],
         totals=Totals(
-            pledged_usd=usd(sum((_exact(row.pledged) for row in rows), Decimal(0))),
-            committed_usd=usd(sum((_exact(row.committed) for row in rows), Decimal(0))),
-            disbursed_usd=usd(sum((_exact(row.disbursed) for row in rows), Decimal(0))),
+            pledged_usd=usd(sum((g.pledged for g in groups), Decimal(0))),
+            committed_usd=usd(sum((g.committed for g in groups), Decimal(0))),
+            disbursed_usd=usd(sum((g.disbursed for g in groups), Decimal(0))),
         ),
     )
 
@@ -290,11 +445,11 @@ def _exact(value: Any) -> Decimal:
     return Decimal(0) if value is None else Decimal(str(value))
 
 
-def _totals(row: Any) -> Totals:
+def _totals(groups: Sequence[GroupFigures]) -> Totals:
     return Totals(
-        pledged_usd=usd(row.pledged),
-        committed_usd=usd(row.committed),
-        disbursed_usd=usd(row.disbursed),
+        pledged_usd=usd(sum((g.pledged for g in groups), Decimal(0))),
+        committed_usd=usd(sum((g.committed for g in groups), Decimal(0))),
+        disbursed_usd=usd(sum((g.disbursed for g in groups), Decimal(0))),
     )
 
 
@@ -310,9 +465,13 @@ class GapFilters:
     date_to: date | None = None
 
 
-def gaps_statement(filters: GapFilters) -> Any:
-    """Per objective: requirement and the flows attributed to it, as of `date_to`."""
-    flows = _flows(None, filters.date_to, None, None)
+def gaps_statement(filters: GapFilters, *, full_scan: bool = False) -> Any:
+    """Per objective: requirement and the flows attributed to it, as of `date_to`: from
+    the rollups when `date_to` ends a half-year (or is absent), else a full scan."""
+    if full_scan or not _in_halves(filters):
+        flows = all_flows(None, filters.date_to, None, None)
+    else:
+        flows = _rollup_source(ReportFilters(date_to=filters.date_to))
     per_objective = (
         select(flows.c.objective_id.label("objective_id"), *_measures(flows))
         .where(flows.c.objective_id.is_not(None))
@@ -341,9 +500,9 @@ def gaps_statement(filters: GapFilters) -> Any:
     return statement
 
 
-def gaps_report_statement(filters: GapFilters) -> Any:
+def gaps_report_statement(filters: GapFilters, *, full_scan: bool = False) -> Any:
     """The gaps report's one query: objectives with their sums, largest gap first."""
-    statement = gaps_statement(filters)
+    statement = gaps_statement(filters, full_scan=full_scan)
     gap = statement.selected_columns.gap
     return statement.order_by(gap.desc(), Objective.id)
 
@@ -428,12 +587,8 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
     """The public semi-annual synthesis of support mobilised (the same for every caller)."""
     starts_on, ends_on = half_year(period)
     _, previous_end = half_year(previous_half(period))
-    now_totals = _totals(
-        (await session.execute(summary_statement([], ReportFilters(date_to=ends_on)))).one()
-    )
-    before = _totals(
-        (await session.execute(summary_statement([], ReportFilters(date_to=previous_end)))).one()
-    )
+    now_totals = _totals(await grouped_figures(session, [], ReportFilters(date_to=ends_on)))
+    before = _totals(await grouped_figures(session, [], ReportFilters(date_to=previous_end)))
     in_period = and_(Pledge.announced_on >= starts_on, Pledge.announced_on <= ends_on)
     new_count = int(
         await session.scalar(select(func.count()).select_from(Pledge).where(in_period)) or 0

@@ -202,6 +202,12 @@ def pledges_query(principal: Principal | None, filters: PledgeFilters) -> Select
     return statement
 
 
+async def pledge_ids_of(session: AsyncSession, contributor_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        await session.scalars(select(Pledge.id).where(Pledge.contributor_id == contributor_id))
+    )
+
+
 async def pledge_for_update(session: AsyncSession, pledge_id: uuid.UUID) -> Pledge | None:
     """The pledge row, locked until the transaction ends (PostgreSQL: SELECT … FOR UPDATE).
 

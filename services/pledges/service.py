@@ -29,7 +29,7 @@ from services.common.filters import MAX_IDS
 from services.common.pagination import Page, keyset_page
 from services.common.schemas import LocalizedText, Money
 from services.common.vocabulary import MIRPS_COUNTRIES, countries
-from services.pledges import allocation, repository
+from services.pledges import allocation, repository, rollups
 from services.pledges.exceptions import (
     AlreadyReversed,
     DuplicateExchangeRate,
@@ -404,13 +404,16 @@ async def update_organisation(
     require_secretariat(principal)
     organisation = await get_organisation(session, organisation_id)
     check_if_match(if_match, organisation.version)
+    # Its kind is a report dimension of all its pledges.
+    pledge_ids = await repository.pledge_ids_of(session, organisation.id)
+    figures = await rollups.figures_of(session, pledge_ids)
     changes = body.model_dump(mode="json", exclude_unset=True)
     if "sp_member_since" in changes:
         changes["sp_member_since"] = body.sp_member_since
     for field, value in changes.items():
         setattr(organisation, field, value)
     organisation.updated_at = utc_now()
-    await session.flush()
+    await rollups.apply_change(session, pledge_ids, figures)
     return organisation_read(organisation)
 
 
@@ -851,7 +854,7 @@ async def create_pledge(
     lines = await _allocate(session, pledge, body.allocation, body.recipient_countries, linked)
     after = _snapshot(pledge, body.recipient_countries, body.objective_ids, lines)
     _record_change(session, pledge.id, principal, "created", {}, after)
-    await session.flush()
+    await rollups.apply_change(session, [pledge.id], {})
     # A new pledge has no ledger yet: no need to read its balances back.
     return _pledge_read(
         pledge,
@@ -869,9 +872,14 @@ async def _allocate(
     countries_: Sequence[str],
     linked: dict[uuid.UUID, Objective],
 ) -> list[AllocationLine]:
-    """Set the pledge's allocation lines: `stated`, or the equal split (see allocation)."""
+    """Set the pledge's allocation lines: `stated`, or the equal split (see allocation).
+
+    A pledge without an amount has lines of 0 where it goes, so it counts in reports."""
     if pledge.amount is None:
-        return await allocation.apply(session, pledge, None)
+        targets = allocation.default_targets(countries_, linked)
+        return await allocation.apply(
+            session, pledge, allocation.Allocation([(t, Decimal(0)) for t in targets])
+        )
     return await allocation.apply(
         session, pledge, allocation.plan(pledge, stated, countries_, linked)
     )
@@ -939,6 +947,7 @@ async def update_pledge(
     pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
     authorise_pledge_write(principal, pledge.contributor_id)
     check_if_match(if_match, pledge.version)
+    figures = await rollups.figures_of(session, [pledge.id])
     old_lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
     before = _snapshot(pledge, countries_, objectives, old_lines)
     old_rate = pledge.rate_to_usd
@@ -1022,7 +1031,7 @@ async def update_pledge(
         before,
         _snapshot(pledge, new_countries, new_objectives, lines),
     )
-    await session.flush()
+    await rollups.apply_change(session, [pledge.id], figures)
     return (await pledge_reads(session, [pledge]))[0]
 
 
@@ -1057,6 +1066,7 @@ async def reallocate(
     check_if_match(if_match, pledge.version)
     if pledge.amount is None:
         raise PledgeHasNoAmount(f"pledge {pledge_id} has no amount, so nothing to allocate")
+    figures = await rollups.figures_of(session, [pledge.id])
     old_lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
     before = _snapshot(pledge, countries_, objectives, old_lines)
     linked = await repository.objectives_by_id(session, objectives)
@@ -1065,7 +1075,7 @@ async def reallocate(
     pledge.updated_at = utc_now()
     after = _snapshot(pledge, countries_, objectives, lines)
     _record_change(session, pledge.id, principal, "reallocated", before, after)
-    await session.flush()
+    await rollups.apply_change(session, [pledge.id], figures)
     return await _read_one(session, pledge, countries_, objectives)
 
 
@@ -1096,6 +1106,7 @@ async def withdraw_pledge(
     check_if_match(if_match, pledge.version)
     if pledge.withdrawn_at is not None:
         raise PledgeWithdrawn(f"pledge {pledge_id} is already withdrawn")
+    figures = await rollups.figures_of(session, [pledge.id])
     pledge.withdrawn_at = utc_now()
     pledge.withdrawn_on = pledge.withdrawn_at.date()
     pledge.withdrawal_reason = body.reason
@@ -1108,7 +1119,7 @@ async def withdraw_pledge(
         {"withdrawn": False, "withdrawal_reason": None},
         {"withdrawn": True, "withdrawal_reason": body.reason},
     )
-    await session.flush()
+    await rollups.apply_change(session, [pledge.id], figures)
     return await _read_one(session, pledge, countries_, objective_ids)
 
 
@@ -1334,6 +1345,7 @@ async def record_entry(
     authorise_pledge_write(principal, pledge.contributor_id)
     if pledge.amount is None or pledge.currency is None:
         raise PledgeHasNoAmount(f"pledge {pledge_id} has no amount, so it has no financial ledger")
+    figures = await rollups.figures_of(session, [pledge.id])
     lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
     if body.entry_type == EntryType.REVERSAL:
         entry = await _reversal(session, principal, pledge, body)
@@ -1358,7 +1370,7 @@ async def record_entry(
         before, before + entry.signed_pledge_amount, pledge.rate_to_usd or Decimal(0)
     )
     session.add(entry)
-    await session.flush()
+    await rollups.apply_change(session, [pledge.id], figures)
     return entry_read(entry, show_private=True)
 
 
