@@ -31,6 +31,7 @@ from services.pledges.repository import Balances
 from services.pledges.schemas import AllocationLineIn
 
 UNIT = Decimal("0.0001")
+CENT = Decimal("0.01")
 
 Target = tuple[str | None, uuid.UUID | None]
 """(country, objective_id) of a line: what identifies it within its pledge."""
@@ -38,6 +39,11 @@ Target = tuple[str | None, uuid.UUID | None]
 
 def money(value: Decimal) -> Decimal:
     return value.quantize(UNIT, rounding=ROUND_HALF_EVEN)
+
+
+def cents(value: Decimal) -> Decimal:
+    """A report figure: USD in whole cents, so any sum of figures is exact to the cent."""
+    return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 
 def equal_split(amount: Decimal, parts: int) -> list[Decimal]:
@@ -60,32 +66,58 @@ def shares_to_amounts(amount: Decimal, shares: Sequence[Decimal]) -> list[Decima
 
 
 def usd_delta(before: Decimal, after: Decimal, rate: Decimal) -> Decimal:
-    """What a line's figure gains in USD when its sum goes from `before` to `after`."""
-    return money(after * rate) - money(before * rate)
+    """What a line's figure gains in USD (whole cents) when its sum goes from `before` to
+    `after`."""
+    return cents(after * rate) - cents(before * rate)
 
 
-def report_values(entries: Sequence[LedgerEntry], rate: Decimal) -> dict[uuid.UUID, Decimal]:
-    """Each entry's `report_usd`, its entries taken in recording order per line and effect."""
+def line_usd(amounts: Sequence[Decimal], rate: Decimal) -> list[Decimal]:
+    """The lines' USD figures: the running sum at `rate` in cents, differenced, so they add
+    up to exactly the pledge's amount at that rate, in cents."""
+    figures, running = [], Decimal(0)
+    for amount in amounts:
+        figures.append(usd_delta(running, running + amount, rate))
+        running += amount
+    return figures
+
+
+def line_rate(line: AllocationLine) -> Decimal:
+    """USD per unit of the line: its USD figure over its amount."""
+    return line.amount_usd / line.amount if line.amount else Decimal(0)
+
+
+def report_values(
+    entries: Sequence[LedgerEntry], rates: Mapping[uuid.UUID, Decimal]
+) -> dict[uuid.UUID, Decimal]:
+    """Each entry's `report_usd`: per line and effect, in the order the entries count
+    (`period_date`, then recording), the change of the running sum at the line's rate in
+    whole cents. So a line's figure as of any day is exactly its sum by then at that rate:
+    never above the line's own figure, and disbursed never above committed on any day."""
     running: dict[tuple[uuid.UUID, str], Decimal] = {}
     values: dict[uuid.UUID, Decimal] = {}
     for entry in entries:
         key = (entry.allocation_line_id, entry.effect)
         before = running.get(key, Decimal(0))
         running[key] = before + entry.signed_pledge_amount
-        values[entry.id] = usd_delta(before, running[key], rate)
+        values[entry.id] = usd_delta(before, running[key], rates[entry.allocation_line_id])
     return values
 
 
 async def revalue_entries(session: AsyncSession, pledge: Pledge) -> None:
-    """Recompute the report values of a pledge's entries after its rate changed."""
+    """Recompute the report values of a pledge's entries (after a new entry, which may be
+    dated before others, or a change of its lines); only changed rows are written."""
+    await session.flush()
     entries = list(
         await session.scalars(
             select(LedgerEntry)
             .where(LedgerEntry.pledge_id == pledge.id)
-            .order_by(LedgerEntry.recorded_at, LedgerEntry.id)
+            .order_by(LedgerEntry.period_date, LedgerEntry.recorded_at, LedgerEntry.id)
         )
     )
-    values = report_values(entries, pledge.rate_to_usd or Decimal(0))
+    if not entries:
+        return
+    lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
+    values = report_values(entries, {line.id: line_rate(line) for line in lines})
     for entry in entries:
         entry.report_usd = values[entry.id]
     await session.flush()
@@ -231,8 +263,10 @@ async def apply(
         _check_not_below_committed(target, amount, sums.get(line.id, Balances()), pledge)
         line.position = position
         line.amount = amount
-        line.amount_usd = money(amount * (pledge.rate_to_usd or Decimal(0)))
         kept.append(line)
+    usd = line_usd([line.amount for line in kept], pledge.rate_to_usd or Decimal(0))
+    for line, figure in zip(kept, usd, strict=True):
+        line.amount_usd = figure
     for target, line in by_target.items():
         balance = sums.get(line.id)
         if balance is None:
@@ -242,7 +276,7 @@ async def apply(
         line.position = len(kept)
         line.amount = line.amount_usd = Decimal(0)
         kept.append(line)
-    await session.flush()
+    await revalue_entries(session, pledge)
     return kept
 
 

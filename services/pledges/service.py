@@ -950,7 +950,6 @@ async def update_pledge(
     figures = await rollups.figures_of(session, [pledge.id])
     old_lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
     before = _snapshot(pledge, countries_, objectives, old_lines)
-    old_rate = pledge.rate_to_usd
     fields = body.model_fields_set
     new_countries = (
         sorted(set(body.recipient_countries))
@@ -1021,8 +1020,6 @@ async def update_pledge(
     stated = _stated_lines(pledge, body, old_lines)
     pledge.allocation_stated = bool(stated)
     lines = await _allocate(session, pledge, stated, new_countries, linked)
-    if has_entries and pledge.rate_to_usd != old_rate:
-        await allocation.revalue_entries(session, pledge)
     _record_change(
         session,
         pledge.id,
@@ -1365,11 +1362,9 @@ async def record_entry(
         check_timeline(pledge.currency, timeline, entry.period_date, move)
     except LedgerRuleViolated as exc:
         raise _on_line(exc, line) from exc
-    before = getattr(sums, _FIGURE[EntryType(entry.effect)])
-    entry.report_usd = allocation.usd_delta(
-        before, before + entry.signed_pledge_amount, pledge.rate_to_usd or Decimal(0)
-    )
+    entry.report_usd = Decimal(0)  # set with the others' by revalue_entries
     session.add(entry)
+    await allocation.revalue_entries(session, pledge)
     await rollups.apply_change(session, [pledge.id], figures)
     return entry_read(entry, show_private=True)
 

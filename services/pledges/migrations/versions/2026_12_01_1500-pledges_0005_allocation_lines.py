@@ -8,7 +8,7 @@ Existing pledges get the equal split they were reported with (over their objecti
 else their countries, else one regional line); existing entries draw on the line of their
 objective, else of their country, else the regional or first line; and each entry's
 `report_usd` (its part of its line's figure at the pledge's announcement rate) is
-computed in recording order.
+computed in the order the entries count (period date, then recording).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from services.pledges.allocation import equal_split, money, usd_delta
+from services.pledges.allocation import equal_split, line_usd, usd_delta
 from services.pledges.models import MONEY, RATE
 
 revision: str = "pledges_0005"
@@ -55,6 +55,7 @@ entries = sa.table(
     sa.column("recipient_country", sa.String()),
     sa.column("objective_id", sa.Uuid()),
     sa.column("recorded_at", sa.DateTime()),
+    sa.column("period_date", sa.Date()),
     sa.column("allocation_line_id", sa.Uuid()),
     sa.column("report_usd", MONEY),
 )
@@ -146,6 +147,8 @@ def _backfill(connection: Any) -> None:
         pledge_id = _uuid(pledge.id)
         wanted = targets.get(pledge_id) or [(None, None)]
         rate = pledge.rate_to_usd or Decimal(0)
+        amounts = equal_split(pledge.amount, len(wanted))
+        figures = line_usd(amounts, rate)
         rows = [
             {
                 "id": uuid.uuid4(),
@@ -154,11 +157,11 @@ def _backfill(connection: Any) -> None:
                 "country": country,
                 "objective_id": objective_id,
                 "amount": amount,
-                "amount_usd": money(amount * rate),
-                "rate": rate,
+                "amount_usd": figure,
+                "rate": figure / amount if amount else Decimal(0),
             }
-            for position, ((country, objective_id), amount) in enumerate(
-                zip(wanted, equal_split(pledge.amount, len(wanted)), strict=True)
+            for position, ((country, objective_id), amount, figure) in enumerate(
+                zip(wanted, amounts, figures, strict=True)
             )
         ]
         lines_of[pledge_id] = rows
@@ -168,7 +171,7 @@ def _backfill(connection: Any) -> None:
             )
     running: dict[tuple[Any, str], Decimal] = defaultdict(Decimal)
     for entry in connection.execute(
-        sa.select(entries).order_by(entries.c.recorded_at, entries.c.id)
+        sa.select(entries).order_by(entries.c.period_date, entries.c.recorded_at, entries.c.id)
     ):
         lines = lines_of[_uuid(entry.pledge_id)]
         line = _line_of(lines, entry.recipient_country, _uuid(entry.objective_id))
