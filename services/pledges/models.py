@@ -426,6 +426,36 @@ class ReportRollup(Base):
     disbursed: Mapped[Decimal] = mapped_column(MONEY)
 
 
+class CountryRollup(Base):
+    """ReportRollup summed over objectives and contributors: what the reports by country,
+    kinds, mechanism and year (and the synthesis) read — a few rows per half-year."""
+
+    __tablename__ = "country_rollups"
+
+    grain: Mapped[str] = mapped_column(String(300), primary_key=True)
+    country: Mapped[str | None] = mapped_column(String(3))
+    contributor_kind: Mapped[str] = mapped_column(String(40))
+    pledge_kind: Mapped[str] = mapped_column(String(20))
+    funding_mechanism: Mapped[str | None] = mapped_column(String(20))
+    half: Mapped[int] = mapped_column(Integer)
+    pledged: Mapped[Decimal] = mapped_column(MONEY)
+    committed: Mapped[Decimal] = mapped_column(MONEY)
+    disbursed: Mapped[Decimal] = mapped_column(MONEY)
+
+
+class ObjectiveRollup(Base):
+    """ReportRollup summed per objective and half-year: what gaps and matching read."""
+
+    __tablename__ = "objective_rollups"
+
+    grain: Mapped[str] = mapped_column(String(300), primary_key=True)
+    objective_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    half: Mapped[int] = mapped_column(Integer)
+    pledged: Mapped[Decimal] = mapped_column(MONEY)
+    committed: Mapped[Decimal] = mapped_column(MONEY)
+    disbursed: Mapped[Decimal] = mapped_column(MONEY)
+
+
 class IdempotencyRecord(IdempotencyRecordMixin, Base):
     """Idempotency-Key rows of this service (see services.common.idempotency)."""
 

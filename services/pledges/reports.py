@@ -62,10 +62,12 @@ from services.common.schemas import LocalizedText
 from services.pledges.models import (
     MONEY,
     AllocationLine,
+    CountryRollup,
     EntryType,
     ExchangeRate,
     LedgerEntry,
     Objective,
+    ObjectiveRollup,
     Organisation,
     Pledge,
     PledgeChange,
@@ -265,7 +267,7 @@ def summary_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> 
 
 def rollup_summary_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
     """The same grouped sums read from the rollups (dates on half-year bounds only)."""
-    return _grouped(_rollup_source(filters), group_by, [])
+    return _grouped(_rollup_source(filters, group_by), group_by, [])
 
 
 def _in_halves(filters: ReportFilters | GapFilters) -> bool:
@@ -283,8 +285,32 @@ def half_of(day: date) -> int:
     return day.year * 10 + (1 if day.month <= 6 else 2)
 
 
-def _rollup_source(filters: ReportFilters) -> Any:
-    """The rollups under the flows' column names, filtered (see `_in_halves`)."""
+_COARSE = {
+    Dimension.COUNTRY,
+    Dimension.CONTRIBUTOR_KIND,
+    Dimension.PLEDGE_KIND,
+    Dimension.FUNDING_MECHANISM,
+    Dimension.YEAR,
+}
+
+
+def _rollup_source(filters: ReportFilters, group_by: Sequence[Dimension] = ()) -> Any:
+    """The rollups under the flows' column names, filtered (see `_in_halves`): the per
+    country table when the grouping needs no objective or contributor (a few rows per
+    half-year), else the finest one."""
+    if set(group_by) <= _COARSE:
+        coarse = CountryRollup
+        statement = select(
+            coarse.country.label("country"),
+            coarse.contributor_kind.label("contributor_kind"),
+            coarse.pledge_kind.label("pledge_kind"),
+            coarse.funding_mechanism.label("funding_mechanism"),
+            (coarse.half // 10).label("year"),
+            coarse.pledged.label("pledged"),
+            coarse.committed.label("committed"),
+            coarse.disbursed.label("disbursed"),
+        )
+        return _within(statement, coarse, filters).subquery("rollups")
     r = ReportRollup
     statement = select(
         r.country.label("country"),
@@ -300,15 +326,36 @@ def _rollup_source(filters: ReportFilters) -> Any:
         r.committed.label("committed"),
         r.disbursed.label("disbursed"),
     )
+    return _within(statement, r, filters).subquery("rollups")
+
+
+def _within(
+    statement: Any, table: type[ReportRollup] | type[CountryRollup], filters: ReportFilters
+) -> Any:
+    """Only the rows of the filters' half-years, country and pledge kind."""
     if filters.date_from is not None:
-        statement = statement.where(r.half >= half_of(filters.date_from))
+        statement = statement.where(table.half >= half_of(filters.date_from))
     if filters.date_to is not None:
-        statement = statement.where(r.half <= half_of(filters.date_to))
+        statement = statement.where(table.half <= half_of(filters.date_to))
     if filters.country is not None:
-        statement = statement.where(r.country == filters.country)
+        statement = statement.where(table.country == filters.country)
     if filters.kind is not None:
-        statement = statement.where(r.pledge_kind == filters.kind)
-    return statement.subquery("rollups")
+        statement = statement.where(table.pledge_kind == filters.kind)
+    return statement
+
+
+def _objective_rollups(date_to: date | None) -> Any:
+    """Per objective, from the per-objective rollups, up to `date_to`'s half-year."""
+    o = ObjectiveRollup
+    statement = select(
+        o.objective_id.label("objective_id"),
+        o.pledged.label("pledged"),
+        o.committed.label("committed"),
+        o.disbursed.label("disbursed"),
+    )
+    if date_to is not None:
+        statement = statement.where(o.half <= half_of(date_to))
+    return statement.subquery("objective_rollups")
 
 
 def counts_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
@@ -471,7 +518,7 @@ def gaps_statement(filters: GapFilters, *, full_scan: bool = False) -> Any:
     if full_scan or not _in_halves(filters):
         flows = all_flows(None, filters.date_to, None, None)
     else:
-        flows = _rollup_source(ReportFilters(date_to=filters.date_to))
+        flows = _objective_rollups(filters.date_to)
     per_objective = (
         select(flows.c.objective_id.label("objective_id"), *_measures(flows))
         .where(flows.c.objective_id.is_not(None))

@@ -23,9 +23,7 @@ async def _differences(url: str) -> list[str]:
     engine = make_engine(url)
     try:
         async with make_sessionmaker(engine)() as session:
-            return rollups.differences(
-                await rollups.recomputed(session), await rollups.stored(session)
-            )
+            return await rollups.check(session)
     finally:
         await engine.dispose()
 

@@ -1,4 +1,4 @@
-"""Report rollups: figures per dimension and half-year, kept in step with every write.
+"""Report rollups (fine, per country, per objective), kept in step with every write.
 
 Revision ID: pledges_0006
 Revises: pledges_0005
@@ -14,10 +14,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy import insert
 
-from services.pledges.models import ReportRollup
-from services.pledges.rollups import as_figures, rollup_statement
+from services.pledges.rollups import TABLES, as_figures, rollup_statement
 
 revision: str = "pledges_0006"
 down_revision: str | None = "pledges_0005"
@@ -42,14 +40,38 @@ def upgrade() -> None:
         sa.Column("disbursed", sa.Numeric(precision=20, scale=4), nullable=False),
         sa.PrimaryKeyConstraint("grain", name=op.f("pk_report_rollups")),
     )
+    op.create_table(
+        "country_rollups",
+        sa.Column("grain", sa.String(length=300), nullable=False),
+        sa.Column("country", sa.String(length=3), nullable=True),
+        sa.Column("contributor_kind", sa.String(length=40), nullable=False),
+        sa.Column("pledge_kind", sa.String(length=20), nullable=False),
+        sa.Column("funding_mechanism", sa.String(length=20), nullable=True),
+        sa.Column("half", sa.Integer(), nullable=False),
+        sa.Column("pledged", sa.Numeric(precision=20, scale=4), nullable=False),
+        sa.Column("committed", sa.Numeric(precision=20, scale=4), nullable=False),
+        sa.Column("disbursed", sa.Numeric(precision=20, scale=4), nullable=False),
+        sa.PrimaryKeyConstraint("grain", name=op.f("pk_country_rollups")),
+    )
+    op.create_table(
+        "objective_rollups",
+        sa.Column("grain", sa.String(length=300), nullable=False),
+        sa.Column("objective_id", sa.Uuid(), nullable=True),
+        sa.Column("half", sa.Integer(), nullable=False),
+        sa.Column("pledged", sa.Numeric(precision=20, scale=4), nullable=False),
+        sa.Column("committed", sa.Numeric(precision=20, scale=4), nullable=False),
+        sa.Column("disbursed", sa.Numeric(precision=20, scale=4), nullable=False),
+        sa.PrimaryKeyConstraint("grain", name=op.f("pk_objective_rollups")),
+    )
     connection = op.get_bind()
-    figures = as_figures(connection.execute(rollup_statement()).all())
-    if figures:
-        connection.execute(
-            insert(ReportRollup),
-            [{"grain": key, **row} for key, row in figures.items()],
-        )
+    fine = as_figures(connection.execute(rollup_statement()).all())
+    for table in TABLES:
+        rows = table.rows(fine)
+        if rows:
+            connection.execute(sa.insert(table.model), rows)
 
 
 def downgrade() -> None:
+    op.drop_table("objective_rollups")
+    op.drop_table("country_rollups")
     op.drop_table("report_rollups")
