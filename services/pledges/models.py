@@ -400,18 +400,29 @@ class ExchangeRate(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class ReportRollup(Base):
+class RollupFigures:
+    """What every rollup row holds: its grain (the dimensions joined into one key, since
+    some are null), its half-year (year x 10 + half: 1 January-June, 2 July-December,
+    e.g. 20231) and the USD figures."""
+
+    grain: Mapped[str] = mapped_column(String(300), primary_key=True)
+    half: Mapped[int] = mapped_column(Integer)
+    pledged: Mapped[Decimal] = mapped_column(MONEY)
+    committed: Mapped[Decimal] = mapped_column(MONEY)
+    disbursed: Mapped[Decimal] = mapped_column(MONEY)
+
+
+class ReportRollup(RollupFigures, Base):
     """Report figures pre-aggregated per country x objective x contributor x visibility x
     contributor kind x pledge kind x funding mechanism x half-year (see rollups.py).
 
     Kept equal to the sum of the flows in the same transaction as every write, by delta
-    upserts on `grain` (the dimensions joined into one key, since some are null);
-    `mirps rollups rebuild --check` proves it against a full recomputation.
+    upserts on `grain`; `mirps rollups rebuild --check` proves it against a full
+    recomputation.
     """
 
     __tablename__ = "report_rollups"
 
-    grain: Mapped[str] = mapped_column(String(300), primary_key=True)
     country: Mapped[str | None] = mapped_column(String(3))
     objective_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     contributor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
@@ -419,41 +430,26 @@ class ReportRollup(Base):
     contributor_kind: Mapped[str] = mapped_column(String(40))
     pledge_kind: Mapped[str] = mapped_column(String(20))
     funding_mechanism: Mapped[str | None] = mapped_column(String(20))
-    # year x 10 + half (1: January-June, 2: July-December), e.g. 20231.
-    half: Mapped[int] = mapped_column(Integer)
-    pledged: Mapped[Decimal] = mapped_column(MONEY)
-    committed: Mapped[Decimal] = mapped_column(MONEY)
-    disbursed: Mapped[Decimal] = mapped_column(MONEY)
 
 
-class CountryRollup(Base):
+class CountryRollup(RollupFigures, Base):
     """ReportRollup summed over objectives and contributors: what the reports by country,
     kinds, mechanism and year (and the synthesis) read — a few rows per half-year."""
 
     __tablename__ = "country_rollups"
 
-    grain: Mapped[str] = mapped_column(String(300), primary_key=True)
     country: Mapped[str | None] = mapped_column(String(3))
     contributor_kind: Mapped[str] = mapped_column(String(40))
     pledge_kind: Mapped[str] = mapped_column(String(20))
     funding_mechanism: Mapped[str | None] = mapped_column(String(20))
-    half: Mapped[int] = mapped_column(Integer)
-    pledged: Mapped[Decimal] = mapped_column(MONEY)
-    committed: Mapped[Decimal] = mapped_column(MONEY)
-    disbursed: Mapped[Decimal] = mapped_column(MONEY)
 
 
-class ObjectiveRollup(Base):
+class ObjectiveRollup(RollupFigures, Base):
     """ReportRollup summed per objective and half-year: what gaps and matching read."""
 
     __tablename__ = "objective_rollups"
 
-    grain: Mapped[str] = mapped_column(String(300), primary_key=True)
     objective_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    half: Mapped[int] = mapped_column(Integer)
-    pledged: Mapped[Decimal] = mapped_column(MONEY)
-    committed: Mapped[Decimal] = mapped_column(MONEY)
-    disbursed: Mapped[Decimal] = mapped_column(MONEY)
 
 
 class IdempotencyRecord(IdempotencyRecordMixin, Base):

@@ -23,46 +23,40 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def upgrade() -> None:
+def _rollup_table(name: str, *dimensions: sa.Column[object]) -> None:
     op.create_table(
-        "report_rollups",
+        name,
         sa.Column("grain", sa.String(length=300), nullable=False),
+        sa.Column("half", sa.Integer(), nullable=False),
+        sa.Column("pledged", sa.Numeric(precision=20, scale=4), nullable=False),
+        sa.Column("committed", sa.Numeric(precision=20, scale=4), nullable=False),
+        sa.Column("disbursed", sa.Numeric(precision=20, scale=4), nullable=False),
+        *dimensions,
+        sa.PrimaryKeyConstraint("grain", name=op.f(f"pk_{name}")),
+    )
+
+
+def _kinds() -> list[sa.Column[object]]:
+    return [
+        sa.Column("contributor_kind", sa.String(length=40), nullable=False),
+        sa.Column("pledge_kind", sa.String(length=20), nullable=False),
+        sa.Column("funding_mechanism", sa.String(length=20), nullable=True),
+    ]
+
+
+def upgrade() -> None:
+    _rollup_table(
+        "report_rollups",
         sa.Column("country", sa.String(length=3), nullable=True),
         sa.Column("objective_id", sa.Uuid(), nullable=True),
         sa.Column("contributor_id", sa.Uuid(), nullable=False),
         sa.Column("visibility", sa.String(length=20), nullable=False),
-        sa.Column("contributor_kind", sa.String(length=40), nullable=False),
-        sa.Column("pledge_kind", sa.String(length=20), nullable=False),
-        sa.Column("funding_mechanism", sa.String(length=20), nullable=True),
-        sa.Column("half", sa.Integer(), nullable=False),
-        sa.Column("pledged", sa.Numeric(precision=20, scale=4), nullable=False),
-        sa.Column("committed", sa.Numeric(precision=20, scale=4), nullable=False),
-        sa.Column("disbursed", sa.Numeric(precision=20, scale=4), nullable=False),
-        sa.PrimaryKeyConstraint("grain", name=op.f("pk_report_rollups")),
+        *_kinds(),
     )
-    op.create_table(
-        "country_rollups",
-        sa.Column("grain", sa.String(length=300), nullable=False),
-        sa.Column("country", sa.String(length=3), nullable=True),
-        sa.Column("contributor_kind", sa.String(length=40), nullable=False),
-        sa.Column("pledge_kind", sa.String(length=20), nullable=False),
-        sa.Column("funding_mechanism", sa.String(length=20), nullable=True),
-        sa.Column("half", sa.Integer(), nullable=False),
-        sa.Column("pledged", sa.Numeric(precision=20, scale=4), nullable=False),
-        sa.Column("committed", sa.Numeric(precision=20, scale=4), nullable=False),
-        sa.Column("disbursed", sa.Numeric(precision=20, scale=4), nullable=False),
-        sa.PrimaryKeyConstraint("grain", name=op.f("pk_country_rollups")),
+    _rollup_table(
+        "country_rollups", sa.Column("country", sa.String(length=3), nullable=True), *_kinds()
     )
-    op.create_table(
-        "objective_rollups",
-        sa.Column("grain", sa.String(length=300), nullable=False),
-        sa.Column("objective_id", sa.Uuid(), nullable=True),
-        sa.Column("half", sa.Integer(), nullable=False),
-        sa.Column("pledged", sa.Numeric(precision=20, scale=4), nullable=False),
-        sa.Column("committed", sa.Numeric(precision=20, scale=4), nullable=False),
-        sa.Column("disbursed", sa.Numeric(precision=20, scale=4), nullable=False),
-        sa.PrimaryKeyConstraint("grain", name=op.f("pk_objective_rollups")),
-    )
+    _rollup_table("objective_rollups", sa.Column("objective_id", sa.Uuid(), nullable=True))
     connection = op.get_bind()
     fine = as_figures(connection.execute(rollup_statement()).all())
     for table in TABLES:
