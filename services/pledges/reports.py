@@ -429,7 +429,11 @@ class GroupFigures:
 
 
 async def grouped_figures(
-    session: AsyncSession, group_by: Sequence[Dimension], filters: ReportFilters
+    session: AsyncSession,
+    group_by: Sequence[Dimension],
+    filters: ReportFilters,
+    *,
+    counts: bool = True,
 ) -> list[GroupFigures]:
     """The figures per group: from the rollups when the dates fall on half-year bounds
     (with counts from the allocation lines), else from a full scan of the flows. Groups
@@ -440,10 +444,14 @@ async def grouped_figures(
         counted = {tuple(row[:width]): (row.pledges, row.contributors) for row in rows}
     else:
         rows = (await session.execute(rollup_summary_statement(group_by, filters))).all()
-        counted = {
-            tuple(row[:width]): (row.pledges, row.contributors)
-            for row in (await session.execute(counts_statement(group_by, filters))).all()
-        }
+        counted = (
+            {
+                tuple(row[:width]): (row.pledges, row.contributors)
+                for row in (await session.execute(counts_statement(group_by, filters))).all()
+            }
+            if counts
+            else {}
+        )
     found = [
         GroupFigures(
             tuple(row[:width]),
@@ -634,8 +642,12 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
     """The public semi-annual synthesis of support mobilised (the same for every caller)."""
     starts_on, ends_on = half_year(period)
     _, previous_end = half_year(previous_half(period))
-    now_totals = _totals(await grouped_figures(session, [], ReportFilters(date_to=ends_on)))
-    before = _totals(await grouped_figures(session, [], ReportFilters(date_to=previous_end)))
+    now_totals = _totals(
+        await grouped_figures(session, [], ReportFilters(date_to=ends_on), counts=False)
+    )
+    before = _totals(
+        await grouped_figures(session, [], ReportFilters(date_to=previous_end), counts=False)
+    )
     in_period = and_(Pledge.announced_on >= starts_on, Pledge.announced_on <= ends_on)
     new_count = int(
         await session.scalar(select(func.count()).select_from(Pledge).where(in_period)) or 0
