@@ -533,11 +533,21 @@ class EntryCreate(BaseModel):
 
     entry_type: EntryType
     amount: Money | None = Field(default=None, description="Required except for reversals.")
-    value_date: BoundedDate = Field(description="Fixes the exchange rate used.")
+    value_date: BoundedDate = Field(
+        description="Fixes the exchange rate used. On or after the pledge's announcement; a "
+        "disbursement needs enough commitment dated on or before it on its allocation line "
+        "(an expenditure, enough disbursement). A reversal is dated on or after the entry "
+        "it reverses and counts in that entry's period (restating it)."
+    )
     recipient_country: MirpsCountryCode | None = Field(
         default=None, description="Required except for reversals."
     )
-    objective_id: uuid.UUID | None = None
+    objective_id: uuid.UUID | None = Field(
+        default=None,
+        description="The objective whose allocation line the entry draws on; absent: the "
+        "line of recipient_country (the one without an objective, or the only one there), "
+        "else the regional line.",
+    )
     reverses_entry_id: uuid.UUID | None = Field(
         default=None, description="For a reversal: the entry it cancels (once)."
     )
