@@ -242,6 +242,11 @@ async def test_pledge_fields_reach_ledger_history_and_matching(stack: Stack, wor
           kind financialStatus regional recipientCountries { code name { en } }
           amount { amount currency amountUsd }
           totals { committed { amount currency } disbursed { amount } }
+          allocationStated
+          allocation {
+            country { code } objective { restId } amount { amount currency amountUsd }
+            committed { amount }
+          }
           entries { totalCount edges { node {
             entryType amount { amount } objective { restId } pledge { restId }
           } } }
@@ -257,6 +262,13 @@ async def test_pledge_fields_reach_ledger_history_and_matching(stack: Stack, wor
     assert pledge["recipientCountries"] == [{"code": "GTM", "name": {"en": "Guatemala"}}]
     assert pledge["amount"]["currency"] == "USD"
     assert pledge["totals"]["committed"]["amount"].startswith("250000")
+    # The equal split: the one linked objective's line holds the whole amount.
+    assert pledge["allocationStated"] is False
+    (line,) = pledge["allocation"]
+    assert line["country"] == {"code": "GTM"}
+    assert line["objective"] == {"restId": world.objective["id"]}
+    assert line["amount"]["amount"] == pledge["amount"]["amount"]
+    assert line["committed"]["amount"].startswith("250000")
     (entry,) = [edge["node"] for edge in pledge["entries"]["edges"]]
     assert entry["objective"] == {"restId": world.objective["id"]}
     assert entry["pledge"] == {"restId": world.pledge["id"]}
