@@ -1,20 +1,22 @@
-"""Benchmark of the pledge ledger on PostgreSQL: reports over HTTP vs the same SQL, and imports.
+"""Benchmark of the pledge ledger on PostgreSQL: reports over HTTP (from the rollups) beside
+the old full-scan SQL and the rollup SQL, at several ledger sizes in one run; and imports.
 
-    .venv/bin/python bench/ledger.py                       # full scale: 1,000,000 entries
-    .venv/bin/python bench/ledger.py --entries 100000 --pledges 1000 --import-rows 10000
+    .venv/bin/python bench/ledger.py                              # 10k, 100k and 1M entries
+    .venv/bin/python bench/ledger.py --entries 10000,100000 --import-rows 0
 
+For each size:
 1. Creates a throw-away database (default `mirps_bench_ledger`) on the server of
-   --admin-url, migrates it, and loads organisations, objectives, pledges and
-   --entries ledger entries (about entries / pledges per pledge, every ledger rule
-   respected) with COPY.
-2. Starts the pledges service with uvicorn on it, then times --repeat calls of
-   `/v1/reports/summary?group_by=country`, `...group_by=contributor_kind,year` and
-   `/v1/reports/gaps` over HTTP, alternating with the same aggregate statement (compiled
-   from the service's own query builder) run as raw SQL through asyncpg; prints p50/p95 and
-   the target: API p95 <= 1.5 x raw p95 + 10 ms.
-3. POSTs a CSV of --import-rows rows (new pledges, each followed by its commitments and
-   disbursements) to `/v1/imports` and reports rows/s.
+   --admin-url, migrates it, and loads organisations, objectives, pledges with their
+   allocation lines, and that many ledger entries (every per-line ledger rule respected:
+   commitments first, disbursements later, each line within its allocation) with COPY;
+   then builds the report rollups from them (`mirps rollups rebuild`).
+2. Starts the pledges service with uvicorn on it, then times --repeat calls of each report
+   over HTTP, alternating with the report's rollup SQL, and --full-repeat runs of the
+   same figures computed by the old full scan of the flows (raw SQL through asyncpg).
+3. Optionally POSTs a CSV of --import-rows rows to `/v1/imports` and reports rows/s.
 
+Targets (at the largest size): every report's API p95 <= 50 ms, >= 50x faster than the
+full-scan SQL p50 of the same run, and API p95 growth from the smallest size < 3x.
 Not run by the test suite.
 """
 
@@ -45,13 +47,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from services.common.auth import mint_token  # noqa: E402
+from services.common.db import make_engine, make_sessionmaker  # noqa: E402
 from services.common.migrations import upgrade_to_head  # noqa: E402
 from services.common.settings import CommonSettings  # noqa: E402
 from services.common.vocabulary import MIRPS_COUNTRIES  # noqa: E402
+from services.pledges import rollups  # noqa: E402
 from services.pledges.reports import (  # noqa: E402
     GapFilters,
     ReportFilters,
     gaps_report_statement,
+    rollup_summary_statement,
     summary_statement,
 )
 from services.pledges.schemas import Dimension  # noqa: E402
@@ -59,6 +64,7 @@ from services.pledges.schemas import Dimension  # noqa: E402
 KINDS = ("state", "multilateral_development_bank", "un_agency", "private_sector", "civil_society")
 PILLARS = ("reception_admission", "immediate_needs", "host_support", "durable_solutions")
 THEMES = ("access_to_asylum", "health", "local_governance", "employment_livelihoods")
+MECHANISMS = ("grant", "loan", "trust_fund", "in_kind")
 EUR_RATE = Decimal("1.1000000000")
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -126,39 +132,53 @@ async def load(url: str, pledges: int, entries: int, seed: int) -> None:
                      "recorded_at"],
             records=[(uuid.uuid4(), "EUR", date(2019, 1, 1), EUR_RATE, "bench", "bench", NOW)],
         )  # fmt: skip
-        per_pledge = max(entries // pledges, 3)
-        pledge_rows, country_rows, link_rows, entry_rows = [], [], [], []
+        per_pledge = entries // pledges
+        pledge_rows, country_rows, link_rows, line_rows, entry_rows = [], [], [], [], []
         for i in range(pledges):
             pledge_id = uuid.uuid4()
             currency = "EUR" if i % 3 == 0 else "USD"
             rate = EUR_RATE if currency == "EUR" else Decimal(1)
             amount = Decimal(rng.randrange(100, 1000) * 10_000)
             announced = date(2020, 1, 1) + timedelta(days=rng.randrange(0, 5 * 365))
-            countries = rng.sample(MIRPS_COUNTRIES, rng.randint(1, 2))
+            countries = sorted(rng.sample(MIRPS_COUNTRIES, rng.randint(1, 2)))
             pledge_rows.append(
                 (
                     pledge_id, rng.choice(org_ids), "financial", f"Pledge {i}", amount, currency,
                     rate, quantize(amount * rate), False, announced, "planning", "public",
-                    "bench", NOW, NOW, 1,
+                    MECHANISMS[i % len(MECHANISMS)], False, "bench", NOW, NOW, 1,
                 )
             )  # fmt: skip
             country_rows.extend((pledge_id, c) for c in countries)
             linked = [rng.choice(objectives[c]) for c in countries]
-            link_rows.extend((pledge_id, o) for o in dict.fromkeys(linked))
+            link_rows.extend((pledge_id, o) for o in linked)
+            # The equal split over the linked objectives (one per country).
+            share = quantize(amount / len(linked))
+            lines = [uuid.uuid4() for _ in linked]
+            for position, (line_id, country, objective_id) in enumerate(
+                zip(lines, countries, linked, strict=True)
+            ):
+                line_amount = amount - share * (len(lines) - 1) if position else share
+                line_rows.append(
+                    (line_id, pledge_id, position, country, objective_id, line_amount,
+                     quantize(line_amount * rate))
+                )  # fmt: skip
             commitments = per_pledge * 2 // 5
             disbursements = per_pledge - commitments
             for n in range(per_pledge):
                 effect = "commitment" if n < commitments else "disbursement"
-                share = Decimal(2) if effect == "commitment" else Decimal(1)
-                # commitments sum to 0.8 x pledged, disbursements to at most 0.4 x ...
-                value = quantize(amount * share / (5 * max(commitments, disbursements)))
-                value_date = announced + timedelta(days=rng.randrange(1, 900))
+                part = Decimal(2) if effect == "commitment" else Decimal(1)
+                # Per line, commitments reach at most 0.8 x its allocation and disbursements
+                # at most half of that; commitments are dated before every disbursement.
+                value = quantize(share * part / (5 * max(commitments, disbursements)))
+                days = rng.randrange(1, 300) if effect == "commitment" else rng.randrange(300, 900)
+                value_date = announced + timedelta(days=days)
                 usd = quantize(value * rate)
+                line = n % len(lines)
                 entry_rows.append(
                     (
                         uuid.uuid4(), pledge_id, effect, effect, value, currency, value_date,
-                        rate, usd, value, usd, value, rng.choice(countries),
-                        linked[0] if n % 2 else None, "bench", NOW,
+                        value_date, rate, usd, value, usd, value, countries[line], linked[line],
+                        lines[line], usd, "bench", NOW,
                     )
                 )  # fmt: skip
         await connection.copy_records_to_table(
@@ -166,7 +186,8 @@ async def load(url: str, pledges: int, entries: int, seed: int) -> None:
             columns=[
                 "id", "contributor_id", "kind", "title_en", "amount", "currency", "rate_to_usd",
                 "amount_usd", "regional", "announced_on", "implementation_status", "visibility",
-                "created_by", "created_at", "updated_at", "version",
+                "funding_mechanism", "allocation_stated", "created_by", "created_at",
+                "updated_at", "version",
             ],
             records=pledge_rows,
         )  # fmt: skip
@@ -176,14 +197,20 @@ async def load(url: str, pledges: int, entries: int, seed: int) -> None:
         await connection.copy_records_to_table(
             "pledge_objectives", columns=["pledge_id", "objective_id"], records=link_rows
         )
+        await connection.copy_records_to_table(
+            "allocation_lines",
+            columns=["id", "pledge_id", "position", "country", "objective_id", "amount",
+                     "amount_usd"],
+            records=line_rows,
+        )  # fmt: skip
         for start in range(0, len(entry_rows), 100_000):
             await connection.copy_records_to_table(
                 "ledger_entries",
                 columns=[
                     "id", "pledge_id", "entry_type", "effect", "amount", "currency",
-                    "value_date", "rate_to_usd", "amount_usd", "pledge_amount", "signed_usd",
-                    "signed_pledge_amount", "recipient_country", "objective_id", "recorded_by",
-                    "recorded_at",
+                    "value_date", "period_date", "rate_to_usd", "amount_usd", "pledge_amount",
+                    "signed_usd", "signed_pledge_amount", "recipient_country", "objective_id",
+                    "allocation_line_id", "report_usd", "recorded_by", "recorded_at",
                 ],
                 records=entry_rows[start : start + 100_000],
             )  # fmt: skip
@@ -192,6 +219,19 @@ async def load(url: str, pledges: int, entries: int, seed: int) -> None:
             f"loaded {len(pledge_rows):,} pledges, {len(entry_rows):,} entries, "
             f"{len(objective_rows)} objectives, {len(org_ids)} organisations"
         )
+    finally:
+        await connection.close()
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            rows = await rollups.rebuild(session)
+            await session.commit()
+        print(f"rollups: {rows:,} rows")
+    finally:
+        await engine.dispose()
+    connection = await asyncpg.connect(dsn(url))
+    try:
+        await connection.execute("ANALYZE")
     finally:
         await connection.close()
 
@@ -283,90 +323,95 @@ def import_csv(rows: int, contributor_id: str, seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument(
-        "--admin-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-    )
-    parser.add_argument("--database", default="mirps_bench_ledger")
-    parser.add_argument("--pledges", type=int, default=10_000)
-    parser.add_argument("--entries", type=int, default=1_000_000)
-    parser.add_argument("--import-rows", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
-    args = parser.parse_args()
+def report_cases() -> list[tuple[str, str, Any, Any]]:
+    """(name, API path, full-scan statement, rollup statement) of each report."""
+    gaps = GapFilters()
+    return [
+        (
+            "summary by country",
+            "/v1/reports/summary?group_by=country",
+            summary_statement([Dimension.COUNTRY], ReportFilters()),
+            rollup_summary_statement([Dimension.COUNTRY], ReportFilters()),
+        ),
+        (
+            "summary by contributor kind x year",
+            "/v1/reports/summary?group_by=contributor_kind,year",
+            summary_statement([Dimension.CONTRIBUTOR_KIND, Dimension.YEAR], ReportFilters()),
+            rollup_summary_statement([Dimension.CONTRIBUTOR_KIND, Dimension.YEAR], ReportFilters()),
+        ),
+        (
+            "summary by funding mechanism",
+            "/v1/reports/summary?group_by=funding_mechanism",
+            summary_statement([Dimension.FUNDING_MECHANISM], ReportFilters()),
+            rollup_summary_statement([Dimension.FUNDING_MECHANISM], ReportFilters()),
+        ),
+        (
+            "gaps",
+            "/v1/reports/gaps",
+            gaps_report_statement(gaps, full_scan=True),
+            gaps_report_statement(gaps),
+        ),
+        (
+            "synthesis 2023-H1",
+            "/v1/reports/synthesis?period=2023-H1",
+            summary_statement([Dimension.COUNTRY], ReportFilters(date_to=date(2023, 6, 30))),
+            rollup_summary_statement([Dimension.COUNTRY], ReportFilters(date_to=date(2023, 6, 30))),
+        ),
+    ]
 
+
+async def timed(repeat: int, call: Callable[[], Awaitable[Any]]) -> list[float]:
+    await call()  # warm-up
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        await call()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+async def measure_size(args: argparse.Namespace, entries: int) -> dict[str, tuple[float, ...]]:
+    """Load a ledger of `entries` and time every report; name → (API p50, p95, rollup SQL
+    p50, p95, full-scan SQL p50, p95)."""
     url = await recreate_database(args.admin_url, args.database)
     started = time.perf_counter()
     await asyncio.to_thread(upgrade_to_head, "pledges", url)
-    await load(url, args.pledges, args.entries, args.seed)
-    print(f"migrate + load: {time.perf_counter() - started:.1f} s")
-
+    # At least three entries a pledge (a commitment before two disbursements).
+    await load(url, min(args.pledges, entries // 3), entries, args.seed)
+    print(f"migrate + load + rollups: {time.perf_counter() - started:.1f} s")
     port = free_port()
     process = start_service(url, port)
     token = mint_token(CommonSettings(), roles=["secretariat"], sub="bench", ttl_minutes=600)
     headers = {"Authorization": f"Bearer {token}"}
     connection = await asyncpg.connect(dsn(url))
+    results: dict[str, tuple[float, ...]] = {}
     try:
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}", timeout=3600, headers=headers
         ) as client:
             await wait_ready(client)
-            cases = [
-                (
-                    "summary by country",
-                    "/v1/reports/summary?group_by=country",
-                    summary_statement([Dimension.COUNTRY], ReportFilters()),
-                ),
-                (
-                    "summary by contributor kind x year",
-                    "/v1/reports/summary?group_by=contributor_kind,year",
-                    summary_statement(
-                        [Dimension.CONTRIBUTOR_KIND, Dimension.YEAR], ReportFilters()
-                    ),
-                ),
-                ("gaps", "/v1/reports/gaps", gaps_report_statement(GapFilters())),
-            ]
-            print(f"\n{args.repeat} sequential calls each, API and SQL alternating (ms)")
-            print(
-                f"{'report':38} {'API p50':>9} {'API p95':>9} {'SQL p50':>9} {'SQL p95':>9}  target"
-            )
-            for name, path, statement in cases:
-                sql = raw_sql(statement)
+            for name, path, full_scan, rollup in report_cases():
+                full_sql, rollup_sql = raw_sql(full_scan), raw_sql(rollup)
 
                 async def api_call(path: str = path) -> None:
                     response = await client.get(path)
                     response.raise_for_status()
 
-                async def sql_call(sql: str = sql) -> None:
+                async def rollup_call(sql: str = rollup_sql) -> None:
                     await connection.fetch(sql)
 
-                api_samples, sql_samples = await timed_pair(args.repeat, api_call, sql_call)
-                api, raw = percentiles(api_samples), percentiles(sql_samples)
-                target = 1.5 * raw[1] + 10
-                verdict = "met" if api[1] <= target else "MISSED"
-                print(
-                    f"{name:38} {api[0]:9.1f} {api[1]:9.1f} {raw[0]:9.1f} {raw[1]:9.1f}  "
-                    f"<= {target:.1f}: {verdict}"
+                async def full_call(sql: str = full_sql) -> None:
+                    await connection.fetch(sql)
+
+                api, rolled = await timed_pair(args.repeat, api_call, rollup_call)
+                full = await timed(args.full_repeat, full_call)
+                results[name] = (
+                    *percentiles(api),
+                    *percentiles(rolled),
+                    *percentiles(full),
                 )
-            organisation = await client.post(
-                "/v1/organisations", json={"name": "Importer", "kind": "private_sector"}
-            )
-            organisation.raise_for_status()
-            content = import_csv(args.import_rows, organisation.json()["id"], args.seed)
-            start = time.perf_counter()
-            response = await client.post(
-                "/v1/imports", content=content, headers={"Content-Type": "text/csv"}
-            )
-            elapsed = time.perf_counter() - start
-            if response.status_code != 200:
-                raise RuntimeError(f"import failed: {response.text[:2000]}")
-            written = response.json()["written"]
-            print(
-                f"\nPOST /v1/imports: {written:,} rows in {elapsed:.1f} s = "
-                f"{written / elapsed:,.0f} rows/s ({len(content) / 1e6:.1f} MB)"
-            )
+            if args.import_rows:
+                await time_import(client, args)
     finally:
         await connection.close()
         process.terminate()
@@ -377,6 +422,75 @@ async def main() -> None:
                 await admin.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
             finally:
                 await admin.close()
+    return results
+
+
+async def time_import(client: httpx.AsyncClient, args: argparse.Namespace) -> None:
+    organisation = await client.post(
+        "/v1/organisations", json={"name": "Importer", "kind": "private_sector"}
+    )
+    organisation.raise_for_status()
+    content = import_csv(args.import_rows, organisation.json()["id"], args.seed)
+    start = time.perf_counter()
+    response = await client.post(
+        "/v1/imports", content=content, headers={"Content-Type": "text/csv"}
+    )
+    elapsed = time.perf_counter() - start
+    if response.status_code != 200:
+        raise RuntimeError(f"import failed: {response.text[:2000]}")
+    written = response.json()["written"]
+    print(
+        f"POST /v1/imports: {written:,} rows in {elapsed:.1f} s = "
+        f"{written / elapsed:,.0f} rows/s ({len(content) / 1e6:.1f} MB)"
+    )
+
+
+def print_table(by_size: dict[int, dict[str, tuple[float, ...]]]) -> None:
+    sizes = sorted(by_size)
+    smallest, largest = sizes[0], sizes[-1]
+    print(
+        "\n| entries | report | API p50 | API p95 | rollup SQL p95 | full-scan SQL p50 "
+        "| full scan / API p50 |\n|---:|---|---:|---:|---:|---:|---:|"
+    )
+    for size in sizes:
+        for name, (a50, a95, _r50, r95, f50, _f95) in by_size[size].items():
+            print(
+                f"| {size:,} | {name} | {a50:.1f} | {a95:.1f} | {r95:.1f} | {f50:.1f} "
+                f"| {f50 / a50:.0f}x |"
+            )
+    print(f"\nAt {largest:,} entries (ms; targets: API p95 <= 50, >= 50x, growth < 3x):")
+    for name, figures in by_size[largest].items():
+        growth = figures[1] / by_size[smallest][name][1]
+        verdict = (
+            "met" if figures[1] <= 50 and figures[4] / figures[1] >= 50 and growth < 3 else "MISSED"
+        )
+        print(
+            f"  {name:36} API p95 {figures[1]:6.1f}  full-scan p50 / API p95 "
+            f"{figures[4] / figures[1]:4.0f}x  growth {growth:.2f}x since {smallest:,}: {verdict}"
+        )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--admin-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    )
+    parser.add_argument("--database", default="mirps_bench_ledger")
+    parser.add_argument("--pledges", type=int, default=10_000)
+    parser.add_argument(
+        "--entries", default="10000,100000,1000000", help="Comma-separated ledger sizes."
+    )
+    parser.add_argument("--import-rows", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--full-repeat", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    args = parser.parse_args()
+    by_size = {}
+    for size in (int(text) for text in args.entries.split(",")):
+        print(f"\n== {size:,} entries")
+        by_size[size] = await measure_size(args, size)
+    print_table(by_size)
 
 
 if __name__ == "__main__":

@@ -329,5 +329,27 @@ def token(
     )
 
 
+rollups_app = typer.Typer(help="The pledges service's report rollups.", no_args_is_help=True)
+app.add_typer(rollups_app, name="rollups")
+
+
+@rollups_app.command("rebuild")
+def rollups_rebuild(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only compare with a full recomputation; exit 1.")
+    ] = False,
+) -> None:
+    """Recompute the pledges report rollups from the ledger (or, with --check, report any
+    difference from the recomputation and exit 1 if there is one)."""
+    from services.pledges.rollups import rebuild_or_check
+
+    differences = asyncio.run(rebuild_or_check(service_settings("pledges").database_url, check))
+    for line in differences:
+        typer.echo(line)
+    if check and differences:
+        _fail(f"{len(differences)} rollup rows differ from the ledger")
+    typer.echo("pledges: rollups match the ledger" if check else "pledges: rollups rebuilt")
+
+
 if __name__ == "__main__":
     app()

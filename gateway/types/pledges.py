@@ -323,6 +323,51 @@ class PledgeTotals:
     expended: Money | None = strawberry.field(description="Spent so far.")
 
 
+@strawberry.type(
+    description="Where part of a pledge's amount is meant to go (a country and/or an "
+    "objective); every commitment, disbursement and expenditure draws on one line, and per "
+    "line committed ≤ allocated, disbursed ≤ committed, spent ≤ disbursed."
+)
+class AllocationLine:
+    data: strawberry.Private[Record]
+    currency: strawberry.Private[str | None]
+
+    @strawberry.field(description="The line's country; null for a regional line.")
+    def country(self) -> CountryRef | None:
+        from gateway.types.countries import Country
+
+        code = self.data.get("country")
+        return None if code is None else Country.of(code)
+
+    @strawberry.field(description="The objective the line is for, if any.")
+    def objective(self, info: Info) -> Objective | None:
+        record = info.context.loaders.one_now("objective", self.data.get("objective_id"))
+        return build_now(record, Objective.build)
+
+    def _money(self, name: str, usd: Any = None) -> Money | None:
+        if self.currency is None:
+            return None
+        return Money.from_rest({"amount": self.data.get(name), "currency": self.currency}, usd)
+
+    @strawberry.field(
+        description="Allocated, in the pledge's currency (USD at the announcement rate)."
+    )
+    def amount(self) -> Money | None:
+        return self._money("amount", self.data.get("amount_usd"))
+
+    @strawberry.field(description="Committed on this line, in the pledge's currency.")
+    def committed(self) -> Money | None:
+        return self._money("committed")
+
+    @strawberry.field(description="Disbursed on this line, in the pledge's currency.")
+    def disbursed(self) -> Money | None:
+        return self._money("disbursed")
+
+    @strawberry.field(description="Spent on this line, in the pledge's currency.")
+    def expended(self) -> Money | None:
+        return self._money("expended")
+
+
 @strawberry.type(description="A contribution announced by an organisation, tracked to delivery.")
 class Pledge(ResourceNode):
     loader_name = "pledge"
@@ -423,6 +468,21 @@ class Pledge(ResourceNode):
         return PledgeTotals(
             committed=money("committed"), disbursed=money("disbursed"), expended=money("expended")
         )
+
+    @strawberry.field(
+        description="Where the amount is meant to go: the stated lines, or the equal split "
+        "over the objectives (else the countries)."
+    )
+    def allocation(self) -> list[AllocationLine]:
+        currency = (self.data.get("amount") or {}).get("currency")
+        return [
+            AllocationLine(data=line, currency=currency)
+            for line in self.data.get("allocation") or []
+        ]
+
+    @strawberry.field(description="True when the owner stated the lines; false: the equal split.")
+    def allocation_stated(self) -> bool:
+        return bool(self.data.get("allocation_stated"))
 
     @strawberry.field(description="When the pledge was recorded.")
     def created_at(self) -> datetime | None:

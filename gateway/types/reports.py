@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,7 +12,7 @@ import strawberry
 from gateway.arguments import CountryArg, DateFromArg, DateToArg, PillarArg, ThemeArg
 from gateway.context import Info
 from gateway.loaders import Record
-from gateway.types.base import to_date
+from gateway.types.base import to_date, to_datetime
 from gateway.values import LocalizedText, Money, VocabularyTerm, pillar, theme
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ class SummaryDimension(Enum):
     CONTRIBUTOR = "contributor"
     CONTRIBUTOR_KIND = "contributor_kind"
     PLEDGE_KIND = "pledge_kind"
+    FUNDING_MECHANISM = "funding_mechanism"
     OBJECTIVE = "objective"
     PILLAR = "pillar"
     YEAR = "year"
@@ -70,6 +71,11 @@ class GroupValue:
 class SummaryRow:
     group: list[GroupValue] = strawberry.field(description="The group's dimension values.")
     totals: FundingTotals = strawberry.field(description="The group's totals.")
+    pledges: int = strawberry.field(
+        description="Pledges announced in the group (within the dates), withdrawn ones "
+        "excluded; a pledge allocated to several countries counts in each."
+    )
+    contributors: int = strawberry.field(description="Distinct contributors of those pledges.")
 
     @classmethod
     def from_rest(cls, row: Record) -> SummaryRow:
@@ -83,6 +89,8 @@ class SummaryRow:
                 for name, value in group.items()
             ],
             totals=FundingTotals.from_rest(row),
+            pledges=int(row.get("pledges") or 0),
+            contributors=int(row.get("contributors") or 0),
         )
 
 
@@ -264,6 +272,12 @@ class Synthesis:
     )
     largest_gaps: list[ObjectiveGap] = strawberry.field(description="The largest gaps.")
     rates_as_of: date | None = strawberry.field(description="Exchange-rate date used.")
+    as_of: datetime | None = strawberry.field(description="When the figures were computed.")
+    restated: bool = strawberry.field(
+        description="True when something recorded after the period ended (a late entry, a "
+        "reversal, a withdrawal, a late or changed pledge) changed figures dated within or "
+        "before it: the synthesis may differ from what it said at the period's end."
+    )
 
     @classmethod
     def from_rest(cls, body: Record) -> Synthesis:
@@ -300,6 +314,8 @@ class Synthesis:
             ],
             largest_gaps=[ObjectiveGap.from_rest(row) for row in body.get("largest_gaps", [])],
             rates_as_of=to_date(body.get("rates_as_of")),
+            as_of=to_datetime(body.get("as_of")),
+            restated=bool(body.get("restated")),
         )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -21,12 +20,14 @@ from services.common.idempotency import (
     run_idempotent_request,
 )
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from services.common.schemas import BoundedDate
 from services.common.vocabulary import CurrencyCode, MirpsCountryCode, PillarCode, ThemeCode
 from services.pledges import imports, matching, reports, service
 from services.pledges.models import IdempotencyRecord, OrganisationKind, PledgeKind, Visibility
 from services.pledges.reports import GapFilters, ReportFilters
 from services.pledges.repository import PledgeFilters
 from services.pledges.schemas import (
+    AllocationUpdate,
     BulkResult,
     CountryRead,
     Dimension,
@@ -417,6 +418,37 @@ async def withdraw_pledge(
     return updated
 
 
+@router.put(
+    "/pledges/{pledge_id}/allocation",
+    tags=["pledges"],
+    response_model=PledgeRead,
+    responses=UPDATE_ERRORS,
+    summary="State a pledge's allocation lines",
+    description=(
+        "Where the pledge's amount is meant to go: lines naming a country and/or one of "
+        "its objectives, each with an amount (summing to the pledge's amount) or a share "
+        "(summing to 1), in the pledge's currency. `lines: null` returns to the equal split "
+        "over the objectives (else countries). Every commitment, disbursement and "
+        "expenditure draws on one line, and per line committed ≤ allocated, disbursed ≤ "
+        "committed and expenditure ≤ disbursed. A line may not be allocated less than it "
+        "has committed (409 naming the line and the numbers). The secretariat or the "
+        "contributor's members/partners; the change is kept in the pledge's history."
+    ),
+)
+async def reallocate_pledge(
+    pledge_id: uuid.UUID,
+    body: AllocationUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> PledgeRead:
+    """Replace the pledge's allocation lines (If-Match)."""
+    updated = await service.reallocate(session, principal, pledge_id, body, if_match)
+    set_etag(response, updated.version)
+    return updated
+
+
 @router.get(
     "/pledges/{pledge_id}/history",
     tags=["pledges"],
@@ -691,12 +723,17 @@ async def summary_report(
         str,
         Query(
             description="One or two of country, contributor, contributor_kind, pledge_kind, "
-            "objective, pillar, year (comma-separated).",
+            "funding_mechanism, objective, pillar, year (comma-separated). Country and "
+            "objective follow the pledges' allocation lines.",
             examples=["country", "contributor_kind,year"],
         ),
     ],
-    date_from: Annotated[date | None, Query(description="Flows on or after this date.")] = None,
-    date_to: Annotated[date | None, Query(description="Flows on or before this date.")] = None,
+    date_from: Annotated[
+        BoundedDate | None, Query(description="Flows on or after this date.")
+    ] = None,
+    date_to: Annotated[
+        BoundedDate | None, Query(description="Flows on or before this date.")
+    ] = None,
     country: Annotated[MirpsCountryCode | None, Query(description="Only this country.")] = None,
     kind: Annotated[PledgeKind | None, Query(description="Only pledges of this kind.")] = None,
 ) -> SummaryReport:
@@ -749,7 +786,13 @@ async def gaps_report(
         "for every caller: totals count restricted pledges, but new pledges lists public "
         "ones only, and new partners lists only contributors whose first pledge falls in "
         "the period and who have a public pledge by its end (with the date of their first "
-        "public pledge)."
+        "public pledge).\n\n"
+        "Published periods can be restated: the figures are always today's knowledge of "
+        "each period. A reversal counts in the period of the entry it cancels (not on its own "
+        "value date), a withdrawal restates the pledge as what was disbursed, and an entry "
+        "recorded late counts on its value date. `as_of` says when the figures were "
+        "computed; `restated` is true when anything recorded after the period ended changed "
+        "figures dated within or before it."
     ),
 )
 async def synthesis_report(

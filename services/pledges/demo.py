@@ -352,6 +352,18 @@ PLEDGES: list[tuple[str, str, str | None, str | None, list[str], str, str | None
     ),
 ]
 
+# Stated allocations (country → share, on the pledge's objective there) of the pledges
+# whose entries favour some countries; the others keep the equal split.
+ALLOCATIONS: dict[str, dict[str, str]] = {
+    "USA": {"GTM": "0.6", "HND": "0.2", "SLV": "0.1", "MEX": "0.1"},
+    "Canada": {"GTM": "0.5", "HND": "0.2", "SLV": "0.2", "CRI": "0.1"},
+    "EU": {"CRI": "0.6", "PAN": "0.2", "MEX": "0.2"},
+    "Spain": {"GTM": "0.75", "HND": "0.125", "SLV": "0.125"},
+    "IDB": {"CRI": "1"},
+    "WB": {"CRI": "0.75", "BLZ": "0.25"},
+    "CABEI": {"HND": "0.4", "GTM": "0.3", "SLV": "0.3"},
+}
+
 # contributor, type, amount, currency, value date, country
 ENTRIES: list[tuple[str, str, str, str, date, str]] = [
     ("USA", "commitment", "40000000", "USD", date(2023, 1, 20), "GTM"),
@@ -465,6 +477,11 @@ async def load_demo(session: AsyncSession) -> bool:
         }
         if amount is not None:
             body["amount"] = {"amount": amount, "currency": pledge_currency}
+        if contributor in ALLOCATIONS and contributor not in pledges:
+            body["allocation"] = [
+                {"objective_id": str(objectives[(recipient, pillar)]), "share": share}
+                for recipient, share in ALLOCATIONS[contributor].items()
+            ]
         created_pledge = await service.create_pledge(
             session,
             SECRETARIAT,

@@ -55,6 +55,10 @@ class OverExpenditure(LedgerRuleViolated):
     title, slug = "Expenditure exceeds disbursements", "over-expenditure"
 
 
+class OverAllocation(LedgerRuleViolated):
+    title, slug = "Allocation below commitments", "over-allocation"
+
+
 class PledgeHasNoAmount(Conflict):
     title, slug = "Pledge has no amount", "pledge-has-no-amount"
 

@@ -140,39 +140,6 @@ def _rescaled_sqlite(element: rescaled, compiler: Any, **kw: Any) -> str:
     return f"(CAST({product} AS REAL) / 1e{element.extra_scale})"
 
 
-class share_of(FunctionElement[Decimal]):  # noqa: N801 - used like a SQL function
-    """`amount / parts` rounded to money's scale (0.0001), half away from zero, as money.
-
-    The same value on both backends, and exact integer arithmetic on SQLite, where a
-    float share (1 / parts) would turn every sum it enters into a float sum. Rounding is
-    symmetric, so a share of `-amount` is minus the share of `amount`.
-    """
-
-    inherit_cache = True
-    type = Amount(20, 4)
-
-    def __init__(self, amount: Any, parts: Any) -> None:
-        super().__init__(amount, parts)
-
-
-@compiles(share_of)
-def _share_of_default(element: share_of, compiler: Any, **kw: Any) -> str:
-    amount, parts = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"round(({amount}) / CAST({parts} AS NUMERIC), 4)"
-
-
-@compiles(share_of, "sqlite")
-def _share_of_sqlite(element: share_of, compiler: Any, **kw: Any) -> str:
-    # Scaled integers: truncating quotient, plus one unit away from zero when the
-    # remainder (same sign as the amount in SQLite) is at least half the divisor.
-    amount, parts = (compiler.process(clause, **kw) for clause in element.clauses)
-    a, n = f"({amount})", f"({parts})"
-    return (
-        f"({a} / {n} + CASE WHEN 2 * abs({a} % {n}) >= {n} "
-        f"THEN CASE WHEN {a} < 0 THEN -1 ELSE 1 END ELSE 0 END)"
-    )
-
-
 MONEY = Amount(20, 4)
 RATE = Amount(24, 10)
 
@@ -295,6 +262,9 @@ class Pledge(Base):
     funding_mechanism: Mapped[str | None] = mapped_column(String(20))
     implementation_status: Mapped[str] = mapped_column(String(20))
     visibility: Mapped[str] = mapped_column(String(20))
+    # False: the allocation is the equal split over objectives (else countries), redone
+    # when they change; True: the owner stated the allocation lines.
+    allocation_stated: Mapped[bool] = mapped_column(Boolean)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
@@ -330,6 +300,26 @@ class PledgeObjective(Base):
     )
 
 
+class AllocationLine(Base):
+    """Where part of a pledge's amount is meant to go: a country and/or an objective.
+
+    Amounts are in the pledge's currency and sum to the pledge's amount; `amount_usd` is
+    the line at the pledge's announcement rate. Every movement of the ledger draws on one
+    line, and the ledger invariants hold per line.
+    """
+
+    __tablename__ = "allocation_lines"
+    __table_args__ = (Index("ix_allocation_lines_pledge_id_position", "pledge_id", "position"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    pledge_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pledges.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    country: Mapped[str | None] = mapped_column(String(3))
+    objective_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("objectives.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    amount_usd: Mapped[Decimal] = mapped_column(MONEY)
+
+
 class PledgeChange(Base):
     """One entry of a pledge's history: who changed what, when."""
 
@@ -358,6 +348,7 @@ class LedgerEntry(Base):
         Index("ix_ledger_entries_pledge_id_effect", "pledge_id", "effect"),
         Index("ix_ledger_entries_effect_value_date", "effect", "value_date"),
         Index("ix_ledger_entries_objective_id_effect", "objective_id", "effect"),
+        Index("ix_ledger_entries_pledge_id_period_date", "pledge_id", "period_date"),
         UniqueConstraint("reverses_entry_id"),
     )
 
@@ -368,6 +359,9 @@ class LedgerEntry(Base):
     amount: Mapped[Decimal] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(String(3))
     value_date: Mapped[date] = mapped_column(Date)
+    # The day the entry counts on in reports and balance checks: its value date, or for a
+    # reversal the value date of the entry it reverses (a reversal restates that period).
+    period_date: Mapped[date] = mapped_column(Date)
     rate_to_usd: Mapped[Decimal] = mapped_column(RATE)
     amount_usd: Mapped[Decimal] = mapped_column(MONEY)
     # The amount in the pledge's currency (via USD, both rates of the value date).
@@ -376,6 +370,14 @@ class LedgerEntry(Base):
     signed_pledge_amount: Mapped[Decimal] = mapped_column(MONEY)
     recipient_country: Mapped[str] = mapped_column(String(3))
     objective_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("objectives.id"))
+    # The allocation line the entry draws on, and what it adds to the line's figure in USD
+    # at the pledge's announcement rate: round(line sum after x rate) - round(line sum
+    # before x rate), so a line's entries add up to exactly its sum at that rate and can
+    # never pass the line's own USD amount through rounding or exchange-rate moves.
+    allocation_line_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("allocation_lines.id"), index=True
+    )
+    report_usd: Mapped[Decimal] = mapped_column(MONEY)
     reverses_entry_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_entries.id"))
     external_reference: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
@@ -396,6 +398,58 @@ class ExchangeRate(Base):
     source: Mapped[str] = mapped_column(String(200))
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RollupFigures:
+    """What every rollup row holds: its grain (the dimensions joined into one key, since
+    some are null), its half-year (year x 10 + half: 1 January-June, 2 July-December,
+    e.g. 20231) and the USD figures."""
+
+    grain: Mapped[str] = mapped_column(String(300), primary_key=True)
+    half: Mapped[int] = mapped_column(Integer)
+    pledged: Mapped[Decimal] = mapped_column(MONEY)
+    committed: Mapped[Decimal] = mapped_column(MONEY)
+    disbursed: Mapped[Decimal] = mapped_column(MONEY)
+
+
+class ReportRollup(RollupFigures, Base):
+    """Report figures pre-aggregated per country x objective x contributor x visibility x
+    contributor kind x pledge kind x funding mechanism x half-year (see rollups.py).
+
+    Kept equal to the sum of the flows in the same transaction as every write, by delta
+    upserts on `grain`; `mirps rollups rebuild --check` proves it against a full
+    recomputation.
+    """
+
+    __tablename__ = "report_rollups"
+
+    country: Mapped[str | None] = mapped_column(String(3))
+    objective_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    contributor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    visibility: Mapped[str] = mapped_column(String(20))
+    contributor_kind: Mapped[str] = mapped_column(String(40))
+    pledge_kind: Mapped[str] = mapped_column(String(20))
+    funding_mechanism: Mapped[str | None] = mapped_column(String(20))
+
+
+class CountryRollup(RollupFigures, Base):
+    """ReportRollup summed over objectives and contributors: what the reports by country,
+    kinds, mechanism and year (and the synthesis) read — a few rows per half-year."""
+
+    __tablename__ = "country_rollups"
+
+    country: Mapped[str | None] = mapped_column(String(3))
+    contributor_kind: Mapped[str] = mapped_column(String(40))
+    pledge_kind: Mapped[str] = mapped_column(String(20))
+    funding_mechanism: Mapped[str | None] = mapped_column(String(20))
+
+
+class ObjectiveRollup(RollupFigures, Base):
+    """ReportRollup summed per objective and half-year: what gaps and matching read."""
+
+    __tablename__ = "objective_rollups"
+
+    objective_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class IdempotencyRecord(IdempotencyRecordMixin, Base):

@@ -1,27 +1,22 @@
 """Reports in USD, aggregated by the database: summary, gaps, the semi-annual synthesis.
 
 Everything is a sum over one set of *flows*, each with a date, USD measures and the
-dimensions a report can group by:
+dimensions a report can group by (country and objective are those of an allocation line):
 
-* an **announcement** per pledge (date: announced_on): pledged = the pledge's USD amount
-  at the rate of its announcement date;
-* a **withdrawal** per withdrawn pledge: the undisbursed remainder stops counting —
-  pledged and committed both drop to what was disbursed. Pledged drops in the shares the
-  announcement was attributed in; committed drops where each entry was attributed (its
-  country and objective), by that entry's undisbursed part, so no country or objective
-  goes negative. An entry dated after the withdrawal (a reversal) acts on its own date;
-  a report as of a date counts only what happened by then;
-* an **entry** per ledger entry (date: value_date): committed / disbursed = its signed
-  USD amount at the rate of its value date (a reversal is negative).
+* an **announcement** per allocation line of a pledge not withdrawn (date: announced_on):
+  pledged = the line's USD amount at the pledge's announcement rate;
+* an **entry** per commitment or disbursement (date: the day it counts on — its value
+  date, or for a reversal the value date of the entry it reverses): committed / disbursed
+  = its `report_usd`, its part of its line's figure at the pledge's announcement rate;
+* a **withdrawn** pledge is restated as what was disbursed: it has no announcement, its
+  commitments count for nothing, and each disbursement is also pledged and committed on
+  its own day, on its own line.
 
-Attribution: an entry belongs to its recipient country and to the objective it names.
-A pledge's amount is split in equal shares over the pledge's linked objectives (an
-objective's country is the share's country); an entry that names no objective is split
-over the pledge's objectives in the entry's country (none there: no objective); a pledge
-without objectives is split over its recipient countries; a regional pledge with
-neither has no country (null, "regional"). A share is rounded to 0.0001 (half away from
-zero) before it is summed, the same on both backends; on SQLite, where amounts are scaled
-integers, every report sum is then exact integer arithmetic.
+So the invariants that hold per allocation line (committed ≤ allocated, disbursed ≤
+committed) hold in every group that is a union of lines — any country, objective,
+contributor, kind or mechanism — and no period is ever negative. A period's figures are
+what is known now: a late entry, a reversal or a withdrawal restates earlier periods
+(the synthesis says so with `restated`).
 
 Restricted pledges: aggregates count every pledge, restricted ones included — totals stay
 honest — but nothing identifies a restricted pledge to a caller who may not see it. In
@@ -38,7 +33,7 @@ import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -53,6 +48,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     type_coerce,
     union_all,
@@ -60,23 +56,24 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from services.common.auth import Principal
+from services.common.auth import Principal, Role
 from services.common.errors import Unprocessable
 from services.common.schemas import LocalizedText
 from services.pledges.models import (
     MONEY,
+    AllocationLine,
+    CountryRollup,
     EntryType,
     ExchangeRate,
     LedgerEntry,
     Objective,
+    ObjectiveRollup,
     Organisation,
     Pledge,
-    PledgeCountry,
-    PledgeObjective,
+    PledgeChange,
+    ReportRollup,
     Visibility,
-    share_of,
 )
-from services.pledges.repository import visible_pledges
 from services.pledges.schemas import (
     CountryGap,
     Dimension,
@@ -101,220 +98,117 @@ def usd(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(CENTS, rounding=ROUND_HALF_EVEN)
 
 
-def _parts_over(partition: Any) -> ColumnElement[Any]:
-    return func.count().over(partition_by=partition)
-
-
-def _pledge_allocations() -> Any:
-    """(pledge_id, country, objective_id, parts): a pledge's amount is attributed in
-    `parts` equal shares (see `share_of`)."""
-    has_objectives = exists().where(PledgeObjective.pledge_id == Pledge.id)
-    has_countries = exists().where(PledgeCountry.pledge_id == Pledge.id)
-    to_objectives = select(
-        PledgeObjective.pledge_id.label("pledge_id"),
-        Objective.country.label("country"),
-        PledgeObjective.objective_id.label("objective_id"),
-    ).join(Objective, Objective.id == PledgeObjective.objective_id)
-    to_countries = (
-        select(
-            PledgeCountry.pledge_id.label("pledge_id"),
-            PledgeCountry.country.label("country"),
-            type_coerce(null(), PledgeObjective.objective_id.type).label("objective_id"),
-        )
-        .join(Pledge, Pledge.id == PledgeCountry.pledge_id)
-        .where(~has_objectives)
-    )
-    regional = select(
-        Pledge.id.label("pledge_id"),
-        type_coerce(null(), PledgeCountry.country.type).label("country"),
-        type_coerce(null(), PledgeObjective.objective_id.type).label("objective_id"),
-    ).where(~has_objectives, ~has_countries)
-    targets = union_all(to_objectives, to_countries, regional).subquery("targets")
-    return select(
-        targets.c.pledge_id,
-        targets.c.country,
-        targets.c.objective_id,
-        _parts_over(targets.c.pledge_id).label("parts"),
-    ).subquery("allocations")
-
-
-def _contributor(viewer: Principal | None) -> Any:
+def shown_contributor(
+    viewer: Principal | None, visibility: Any, contributor_id: Any, country: Any
+) -> Any:
     """The contributor a flow is shown under: null (undisclosed) for a restricted pledge
-    the viewer may not see, so its amount counts without naming who gave it."""
+    the viewer is no party to — neither the secretariat, the contributor's own people, nor
+    a focal point of the allocation line's country — so its amount counts without naming
+    who gave it. The same rule on flows, rollups and counts, so every path agrees."""
     if viewer is not None and viewer.is_secretariat:
-        return Pledge.contributor_id
-    return case((visible_pledges(viewer), Pledge.contributor_id), else_=null())
+        return contributor_id
+    clauses: list[Any] = [visibility == Visibility.PUBLIC.value]
+    organisation = _acting_organisation(viewer)
+    if organisation is not None:
+        clauses.append(contributor_id == organisation)
+    if viewer is not None and Role.COUNTRY_FOCAL_POINT in viewer.roles and viewer.countries:
+        clauses.append(country.in_(sorted(viewer.countries)))
+    return case((or_(*clauses), contributor_id), else_=null())
 
 
-def _flows(
+def _acting_organisation(viewer: Principal | None) -> uuid.UUID | None:
+    """The organisation a member/partner token acts for (a malformed id acts for none)."""
+    if viewer is None or viewer.acting_org_id is None:
+        return None
+    try:
+        return uuid.UUID(viewer.acting_org_id)
+    except ValueError:
+        return None
+
+
+def line_dimensions(viewer: Principal | None, when: Any) -> list[Any]:
+    """The dimensions of a flow of an allocation line (joined with its pledge and
+    contributor), dated `when`."""
+    return [
+        AllocationLine.country.label("country"),
+        AllocationLine.objective_id.label("objective_id"),
+        shown_contributor(
+            viewer, Pledge.visibility, Pledge.contributor_id, AllocationLine.country
+        ).label("contributor"),
+        Organisation.kind.label("contributor_kind"),
+        Pledge.kind.label("pledge_kind"),
+        Pledge.funding_mechanism.label("funding_mechanism"),
+        Pledge.visibility.label("visibility"),
+        Pledge.id.label("pledge_id"),
+        Pledge.contributor_id.label("contributor_id"),
+        when.label("flow_date"),
+    ]
+
+
+def all_flows(
     date_from: date | None,
     date_to: date | None,
     country: str | None,
     kind: str | None,
     viewer: Principal | None = None,
+    pledge_ids: Sequence[uuid.UUID] | None = None,
 ) -> Any:
     """Every flow with its date, USD measures and dimensions (see the module docstring)."""
-    allocations = _pledge_allocations()
-    zero = literal(0)
-    amount_usd = func.coalesce(Pledge.amount_usd, 0)
-    contributor = _contributor(viewer)
+    withdrawn = Pledge.withdrawn_on.is_not(None)
 
-    def dims(country_col: Any, objective_col: Any, when: Any) -> list[Any]:
-        return [
-            country_col.label("country"),
-            objective_col.label("objective_id"),
-            contributor.label("contributor"),
-            Organisation.kind.label("contributor_kind"),
-            Pledge.kind.label("pledge_kind"),
-            when.label("flow_date"),
-        ]
+    def dims(when: Any) -> list[Any]:
+        return line_dimensions(viewer, when)
 
-    # A withdrawal acts on each entry from the later of the withdrawal and the entry's
-    # value date: an entry (say a reversal) dated after the withdrawal moves the figures
-    # on its own date, so a report dated before it does not count it.
-    withdrawn_effect_date = case(
-        (LedgerEntry.value_date > Pledge.withdrawn_on, LedgerEntry.value_date),
-        else_=Pledge.withdrawn_on,
-    )
     announcements = (
         select(
-            *dims(allocations.c.country, allocations.c.objective_id, Pledge.announced_on),
-            share_of(amount_usd, allocations.c.parts).label("pledged"),
-            zero.label("committed"),
-            zero.label("disbursed"),
+            *dims(Pledge.announced_on),
+            AllocationLine.amount_usd.label("pledged"),
+            literal(0).label("committed"),
+            literal(0).label("disbursed"),
+            literal(1).label("announced"),
         )
-        .select_from(allocations)
-        .join(Pledge, Pledge.id == allocations.c.pledge_id)
+        .select_from(AllocationLine)
+        .join(Pledge, Pledge.id == AllocationLine.pledge_id)
         .join(Organisation, Organisation.id == Pledge.contributor_id)
+        .where(~withdrawn)
     )
-    # Withdrawn, the pledged amount drops to what was disbursed, attributed like the
-    # announcement was: minus the announced amount on the withdrawal date, plus each
-    # disbursement (signed: reversals count) in the announcement's shares.
-    withdrawals = (
+    is_commitment = LedgerEntry.effect == EntryType.COMMITMENT.value
+    is_disbursement = LedgerEntry.effect == EntryType.DISBURSEMENT.value
+    # Withdrawn, a pledge is restated as what was disbursed: each disbursement is also
+    # pledged and committed, on its own day; its commitments count for nothing.
+    entries = (
         select(
-            *dims(allocations.c.country, allocations.c.objective_id, Pledge.withdrawn_on),
-            share_of(-amount_usd, allocations.c.parts).label("pledged"),
-            zero.label("committed"),
-            zero.label("disbursed"),
+            *dims(LedgerEntry.period_date),
+            case((and_(withdrawn, is_disbursement), LedgerEntry.report_usd), else_=0).label(
+                "pledged"
+            ),
+            case(
+                (and_(~withdrawn, is_commitment), LedgerEntry.report_usd),
+                (and_(withdrawn, is_disbursement), LedgerEntry.report_usd),
+                else_=0,
+            ).label("committed"),
+            case((is_disbursement, LedgerEntry.report_usd), else_=0).label("disbursed"),
+            literal(0).label("announced"),
         )
-        .select_from(allocations)
-        .join(Pledge, Pledge.id == allocations.c.pledge_id)
-        .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .where(Pledge.withdrawn_on.is_not(None))
-    )
-    withdrawn_disbursed = (
-        select(
-            *dims(allocations.c.country, allocations.c.objective_id, withdrawn_effect_date),
-            share_of(LedgerEntry.signed_usd, allocations.c.parts).label("pledged"),
-            zero.label("committed"),
-            zero.label("disbursed"),
-        )
-        .select_from(allocations)
-        .join(Pledge, Pledge.id == allocations.c.pledge_id)
-        .join(LedgerEntry, LedgerEntry.pledge_id == Pledge.id)
-        .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .where(
-            Pledge.withdrawn_on.is_not(None),
-            LedgerEntry.effect == EntryType.DISBURSEMENT.value,
-        )
-    )
-    committed = case(
-        (LedgerEntry.effect == EntryType.COMMITMENT.value, LedgerEntry.signed_usd), else_=0
-    )
-    disbursed_entry = case(
-        (LedgerEntry.effect == EntryType.DISBURSEMENT.value, LedgerEntry.signed_usd), else_=0
-    )
-    # Withdrawn, the committed amount drops to what was disbursed where the entries were
-    # attributed: each entry's undisbursed part (disbursed - committed) is taken off where
-    # the entry counted, so no country or objective goes below its disbursements.
-    undisbursed_removed = disbursed_entry - committed
-    named = (
-        select(
-            *dims(LedgerEntry.recipient_country, LedgerEntry.objective_id, LedgerEntry.value_date),
-            zero.label("pledged"),
-            committed.label("committed"),
-            disbursed_entry.label("disbursed"),
-        )
+        .select_from(LedgerEntry)
+        .join(AllocationLine, AllocationLine.id == LedgerEntry.allocation_line_id)
         .join(Pledge, Pledge.id == LedgerEntry.pledge_id)
         .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .where(LedgerEntry.objective_id.is_not(None))
+        .where(LedgerEntry.effect != EntryType.EXPENDITURE.value)
     )
-    named_withdrawn = (
-        select(
-            *dims(LedgerEntry.recipient_country, LedgerEntry.objective_id, withdrawn_effect_date),
-            zero.label("pledged"),
-            undisbursed_removed.label("committed"),
-            zero.label("disbursed"),
-        )
-        .join(Pledge, Pledge.id == LedgerEntry.pledge_id)
-        .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .where(LedgerEntry.objective_id.is_not(None), Pledge.withdrawn_on.is_not(None))
-    )
-    # An entry without an objective is shared over its pledge's objectives in the entry's
-    # country (or none).
-    links = (
-        select(
-            PledgeObjective.pledge_id,
-            PledgeObjective.objective_id,
-            Objective.country,
-            func.count()
-            .over(partition_by=(PledgeObjective.pledge_id, Objective.country))
-            .label("objectives"),
-        )
-        .join(Objective, Objective.id == PledgeObjective.objective_id)
-        .subquery("links")
-    )
-    shared_in = func.coalesce(links.c.objectives, 1)
-
-    def unnamed_part(when: Any, pledged: Any, committed_: Any, disbursed_: Any) -> Any:
-        return (
-            select(
-                *dims(LedgerEntry.recipient_country, links.c.objective_id, when),
-                pledged.label("pledged"),
-                committed_.label("committed"),
-                disbursed_.label("disbursed"),
-            )
-            .join(Pledge, Pledge.id == LedgerEntry.pledge_id)
-            .join(Organisation, Organisation.id == Pledge.contributor_id)
-            .outerjoin(
-                links,
-                and_(
-                    links.c.pledge_id == LedgerEntry.pledge_id,
-                    links.c.country == LedgerEntry.recipient_country,
-                ),
-            )
-            .where(LedgerEntry.objective_id.is_(None))
-        )
-
-    unnamed = unnamed_part(
-        LedgerEntry.value_date,
-        zero,
-        share_of(committed, shared_in),
-        share_of(disbursed_entry, shared_in),
-    )
-    unnamed_withdrawn = unnamed_part(
-        withdrawn_effect_date, zero, share_of(undisbursed_removed, shared_in), zero
-    ).where(Pledge.withdrawn_on.is_not(None))
-    parts = [
-        announcements,
-        withdrawals,
-        withdrawn_disbursed,
-        named,
-        named_withdrawn,
-        unnamed,
-        unnamed_withdrawn,
-    ]
     filtered = []
-    for part in parts:
+    for part in (announcements, entries):
         flow_date = part.selected_columns.flow_date
         if date_from is not None:
             part = part.where(flow_date >= date_from)
         if date_to is not None:
             part = part.where(flow_date <= date_to)
         if country is not None:
-            part = part.where(part.selected_columns.country == country)
+            part = part.where(AllocationLine.country == country)
         if kind is not None:
             part = part.where(Pledge.kind == kind)
+        if pledge_ids is not None:
+            part = part.where(Pledge.id.in_(pledge_ids))
         filtered.append(part)
     return union_all(*filtered).subquery("flows")
 
@@ -322,6 +216,8 @@ def _flows(
 def _dimension_column(flows: Any, dimension: Dimension) -> tuple[ColumnElement[Any], Any]:
     """The SQL expression of a dimension, and the join it needs (objective, pillar)."""
     if dimension == Dimension.YEAR:
+        if "year" in flows.c:
+            return flows.c.year.label("year"), None
         return cast(extract("year", flows.c.flow_date), Integer).label("year"), None
     if dimension == Dimension.PILLAR:
         return Objective.pillar.label("pillar"), Objective
@@ -348,20 +244,162 @@ def _measures(flows: Any) -> list[ColumnElement[Any]]:
     ]
 
 
+def _counts(flows: Any) -> list[ColumnElement[Any]]:
+    """Pledges (not withdrawn) announced in the group, and their distinct contributors."""
+    announced = flows.c.announced == 1
+    return [
+        func.count(func.distinct(case((announced, flows.c.pledge_id), else_=null()))).label(
+            "pledges"
+        ),
+        func.count(func.distinct(case((announced, flows.c.contributor_id), else_=null()))).label(
+            "contributors"
+        ),
+    ]
+
+
 def summary_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
-    """The grouped sums; also what the benchmark compares against raw SQL."""
-    flows = _flows(
+    """The grouped sums over the full ledger (every flow); also the benchmark's floor."""
+    flows = all_flows(
         filters.date_from, filters.date_to, filters.country, filters.kind, filters.viewer
     )
+    return _grouped(flows, group_by, _counts(flows))
+
+
+def rollup_summary_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
+    """The same grouped sums read from the rollups (dates on half-year bounds only)."""
+    return _grouped(_rollup_source(filters, group_by), group_by, [])
+
+
+def _in_halves(filters: ReportFilters | GapFilters) -> bool:
+    """Whether the rollups (by half-year) can answer for these dates."""
+    date_from = getattr(filters, "date_from", None)
+    starts = date_from is None or (date_from.month, date_from.day) in ((1, 1), (7, 1))
+    ends = filters.date_to is None or (filters.date_to.month, filters.date_to.day) in (
+        (6, 30),
+        (12, 31),
+    )
+    return starts and ends
+
+
+def half_of(day: date) -> int:
+    return day.year * 10 + (1 if day.month <= 6 else 2)
+
+
+_COARSE = {
+    Dimension.COUNTRY,
+    Dimension.CONTRIBUTOR_KIND,
+    Dimension.PLEDGE_KIND,
+    Dimension.FUNDING_MECHANISM,
+    Dimension.YEAR,
+}
+
+
+def _rollup_source(filters: ReportFilters, group_by: Sequence[Dimension] = ()) -> Any:
+    """The rollups under the flows' column names, filtered (see `_in_halves`): the per
+    country table when the grouping needs no objective or contributor (a few rows per
+    half-year), else the finest one."""
+    if set(group_by) <= _COARSE:
+        coarse = CountryRollup
+        statement = select(
+            coarse.country.label("country"),
+            coarse.contributor_kind.label("contributor_kind"),
+            coarse.pledge_kind.label("pledge_kind"),
+            coarse.funding_mechanism.label("funding_mechanism"),
+            (coarse.half // 10).label("year"),
+            coarse.pledged.label("pledged"),
+            coarse.committed.label("committed"),
+            coarse.disbursed.label("disbursed"),
+        )
+        return _within(statement, coarse, filters).subquery("rollups")
+    r = ReportRollup
+    statement = select(
+        r.country.label("country"),
+        r.objective_id.label("objective_id"),
+        shown_contributor(filters.viewer, r.visibility, r.contributor_id, r.country).label(
+            "contributor"
+        ),
+        r.contributor_kind.label("contributor_kind"),
+        r.pledge_kind.label("pledge_kind"),
+        r.funding_mechanism.label("funding_mechanism"),
+        (r.half // 10).label("year"),
+        r.pledged.label("pledged"),
+        r.committed.label("committed"),
+        r.disbursed.label("disbursed"),
+    )
+    return _within(statement, r, filters).subquery("rollups")
+
+
+def _within(
+    statement: Any, table: type[ReportRollup] | type[CountryRollup], filters: ReportFilters
+) -> Any:
+    """Only the rows of the filters' half-years, country and pledge kind."""
+    if filters.date_from is not None:
+        statement = statement.where(table.half >= half_of(filters.date_from))
+    if filters.date_to is not None:
+        statement = statement.where(table.half <= half_of(filters.date_to))
+    if filters.country is not None:
+        statement = statement.where(table.country == filters.country)
+    if filters.kind is not None:
+        statement = statement.where(table.pledge_kind == filters.kind)
+    return statement
+
+
+def _objective_rollups(date_to: date | None) -> Any:
+    """Per objective, from the per-objective rollups, up to `date_to`'s half-year."""
+    o = ObjectiveRollup
+    statement = select(
+        o.objective_id.label("objective_id"),
+        o.pledged.label("pledged"),
+        o.committed.label("committed"),
+        o.disbursed.label("disbursed"),
+    )
+    if date_to is not None:
+        statement = statement.where(o.half <= half_of(date_to))
+    return statement.subquery("objective_rollups")
+
+
+def counts_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
+    """Pledges (not withdrawn) announced in each group, and their distinct contributors,
+    from the allocation lines (no ledger scan)."""
+    lines = (
+        select(*line_dimensions(filters.viewer, Pledge.announced_on))
+        .join(Pledge, Pledge.id == AllocationLine.pledge_id)
+        .join(Organisation, Organisation.id == Pledge.contributor_id)
+        .where(Pledge.withdrawn_on.is_(None))
+    )
+    if filters.date_from is not None:
+        lines = lines.where(Pledge.announced_on >= filters.date_from)
+    if filters.date_to is not None:
+        lines = lines.where(Pledge.announced_on <= filters.date_to)
+    if filters.country is not None:
+        lines = lines.where(AllocationLine.country == filters.country)
+    if filters.kind is not None:
+        lines = lines.where(Pledge.kind == filters.kind)
+    source = lines.subquery("announced")
+    counted = [
+        func.count(func.distinct(source.c.pledge_id)).label("pledges"),
+        func.count(func.distinct(source.c.contributor_id)).label("contributors"),
+    ]
+    return _grouped(source, group_by, counted, measures=False)
+
+
+def _grouped(
+    source: Any,
+    group_by: Sequence[Dimension],
+    extra: Sequence[ColumnElement[Any]],
+    *,
+    measures: bool = True,
+) -> Select[Any]:
     columns = []
     needs_objective = False
     for dimension in group_by:
-        column, join = _dimension_column(flows, dimension)
+        column, join = _dimension_column(source, dimension)
         columns.append(column)
         needs_objective = needs_objective or join is not None
-    statement = select(*columns, *_measures(flows)).select_from(flows)
+    sums = _measures(source) if measures else []
+    statement = select(*columns, *sums, *extra).select_from(source)
     if needs_objective:
-        statement = statement.outerjoin(Objective, Objective.id == flows.c.objective_id)
+        statement = statement.outerjoin(Objective, Objective.id == source.c.objective_id)
     if columns:
         statement = statement.group_by(*columns).order_by(*columns)
     return statement
@@ -380,32 +418,80 @@ def check_group_by(group_by: Sequence[Dimension]) -> None:
         raise Unprocessable("group_by names a dimension twice")
 
 
+@dataclass(frozen=True)
+class GroupFigures:
+    group: tuple[Any, ...]
+    pledged: Decimal
+    committed: Decimal
+    disbursed: Decimal
+    pledges: int
+    contributors: int
+
+
+async def grouped_figures(
+    session: AsyncSession,
+    group_by: Sequence[Dimension],
+    filters: ReportFilters,
+    *,
+    counts: bool = True,
+) -> list[GroupFigures]:
+    """The figures per group: from the rollups when the dates fall on half-year bounds
+    (with counts from the allocation lines), else from a full scan of the flows. Groups
+    with no figure and no pledge are left out, so both paths give the same groups."""
+    width = len(group_by)
+    if not _in_halves(filters):
+        rows = (await session.execute(summary_statement(group_by, filters))).all()
+        counted = {tuple(row[:width]): (row.pledges, row.contributors) for row in rows}
+    else:
+        rows = (await session.execute(rollup_summary_statement(group_by, filters))).all()
+        counted = (
+            {
+                tuple(row[:width]): (row.pledges, row.contributors)
+                for row in (await session.execute(counts_statement(group_by, filters))).all()
+            }
+            if counts
+            else {}
+        )
+    found = [
+        GroupFigures(
+            tuple(row[:width]),
+            _exact(row.pledged),
+            _exact(row.committed),
+            _exact(row.disbursed),
+            *counted.pop(tuple(row[:width]), (0, 0)),
+        )
+        for row in rows
+    ]
+    zero = Decimal(0)
+    found += [GroupFigures(key, zero, zero, zero, *n) for key, n in counted.items()]
+    return [g for g in found if g.pledges or g.pledged or g.committed or g.disbursed]
+
+
 async def summary(
     session: AsyncSession, group_by: Sequence[Dimension], filters: ReportFilters
 ) -> SummaryReport:
-    """Pledged, committed and disbursed USD grouped by one or two dimensions.
-
-    One aggregate query; the totals add up its group rows (every flow is in exactly one
-    group), so the database scans the ledger once per request.
-    """
+    """Pledged, committed and disbursed USD, and pledges and contributors, grouped by one
+    or two dimensions; the totals add up the groups (every flow is in exactly one)."""
     check_group_by(group_by)
-    rows = (await session.execute(summary_statement(group_by, filters))).all()
+    groups = await grouped_figures(session, group_by, filters)
     names = [dimension.value for dimension in group_by]
     return SummaryReport(
         group_by=list(group_by),
         rows=[
             SummaryRow(
-                group={name: _group_value(row[i]) for i, name in enumerate(names)},
-                pledged_usd=usd(row.pledged),
-                committed_usd=usd(row.committed),
-                disbursed_usd=usd(row.disbursed),
+                group={name: _group_value(g.group[i]) for i, name in enumerate(names)},
+                pledged_usd=usd(g.pledged),
+                committed_usd=usd(g.committed),
+                disbursed_usd=usd(g.disbursed),
+                pledges=g.pledges,
+                contributors=g.contributors,
             )
-            for row in rows
+            for g in groups
         ],
         totals=Totals(
-            pledged_usd=usd(sum((_exact(row.pledged) for row in rows), Decimal(0))),
-            committed_usd=usd(sum((_exact(row.committed) for row in rows), Decimal(0))),
-            disbursed_usd=usd(sum((_exact(row.disbursed) for row in rows), Decimal(0))),
+            pledged_usd=usd(sum((g.pledged for g in groups), Decimal(0))),
+            committed_usd=usd(sum((g.committed for g in groups), Decimal(0))),
+            disbursed_usd=usd(sum((g.disbursed for g in groups), Decimal(0))),
         ),
     )
 
@@ -414,11 +500,11 @@ def _exact(value: Any) -> Decimal:
     return Decimal(0) if value is None else Decimal(str(value))
 
 
-def _totals(row: Any) -> Totals:
+def _totals(groups: Sequence[GroupFigures]) -> Totals:
     return Totals(
-        pledged_usd=usd(row.pledged),
-        committed_usd=usd(row.committed),
-        disbursed_usd=usd(row.disbursed),
+        pledged_usd=usd(sum((g.pledged for g in groups), Decimal(0))),
+        committed_usd=usd(sum((g.committed for g in groups), Decimal(0))),
+        disbursed_usd=usd(sum((g.disbursed for g in groups), Decimal(0))),
     )
 
 
@@ -434,9 +520,13 @@ class GapFilters:
     date_to: date | None = None
 
 
-def gaps_statement(filters: GapFilters) -> Any:
-    """Per objective: requirement and the flows attributed to it, as of `date_to`."""
-    flows = _flows(None, filters.date_to, None, None)
+def gaps_statement(filters: GapFilters, *, full_scan: bool = False) -> Any:
+    """Per objective: requirement and the flows attributed to it, as of `date_to`: from
+    the rollups when `date_to` ends a half-year (or is absent), else a full scan."""
+    if full_scan or not _in_halves(filters):
+        flows = all_flows(None, filters.date_to, None, None)
+    else:
+        flows = _objective_rollups(filters.date_to)
     per_objective = (
         select(flows.c.objective_id.label("objective_id"), *_measures(flows))
         .where(flows.c.objective_id.is_not(None))
@@ -465,9 +555,9 @@ def gaps_statement(filters: GapFilters) -> Any:
     return statement
 
 
-def gaps_report_statement(filters: GapFilters) -> Any:
+def gaps_report_statement(filters: GapFilters, *, full_scan: bool = False) -> Any:
     """The gaps report's one query: objectives with their sums, largest gap first."""
-    statement = gaps_statement(filters)
+    statement = gaps_statement(filters, full_scan=full_scan)
     gap = statement.selected_columns.gap
     return statement.order_by(gap.desc(), Objective.id)
 
@@ -553,10 +643,10 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
     starts_on, ends_on = half_year(period)
     _, previous_end = half_year(previous_half(period))
     now_totals = _totals(
-        (await session.execute(summary_statement([], ReportFilters(date_to=ends_on)))).one()
+        await grouped_figures(session, [], ReportFilters(date_to=ends_on), counts=False)
     )
     before = _totals(
-        (await session.execute(summary_statement([], ReportFilters(date_to=previous_end)))).one()
+        await grouped_figures(session, [], ReportFilters(date_to=previous_end), counts=False)
     )
     in_period = and_(Pledge.announced_on >= starts_on, Pledge.announced_on <= ends_on)
     new_count = int(
@@ -631,12 +721,34 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
         by_contributor_kind=by_kind.rows,
         largest_gaps=[row for row in largest.objectives if row.gap_usd > 0],
         rates_as_of=rates_as_of,
+        as_of=datetime.now(UTC),
+        restated=await _restated(session, ends_on),
         conversion=(
-            "Pledged amounts in USD at the rate of their announcement date; commitments and "
-            "disbursements at the rate of each entry's value date (the latest rate on or "
-            "before it), stored with the entry."
+            "Each pledge in USD at the rate of its announcement date. Commitments and "
+            "disbursements are converted to the pledge's currency at the rates of their "
+            "value date (the latest rate on or before it), then to USD at the pledge's "
+            "rate, so exchange-rate moves never make committed exceed pledged."
         ),
     )
+
+
+async def _restated(session: AsyncSession, ends_on: date) -> bool:
+    """Whether anything recorded after `ends_on` changed figures dated on or before it."""
+    after = datetime.combine(ends_on + timedelta(days=1), time(0), UTC)
+    late_entry = exists().where(
+        LedgerEntry.recorded_at >= after, LedgerEntry.period_date <= ends_on
+    )
+    late_pledge = exists().where(
+        Pledge.announced_on <= ends_on,
+        or_(Pledge.created_at >= after, Pledge.withdrawn_at >= after),
+    )
+    late_change = exists().where(
+        PledgeChange.changed_at >= after,
+        PledgeChange.action != "withdrawn",
+        PledgeChange.pledge_id == Pledge.id,
+        Pledge.announced_on <= ends_on,
+    )
+    return bool(await session.scalar(select(or_(late_entry, late_pledge, late_change))))
 
 
 SYNTHESIS_CSV_HEADER = ("section", "key", "pledged_usd", "committed_usd", "disbursed_usd", "value")
@@ -680,4 +792,6 @@ def synthesis_csv(report: SynthesisReport) -> str:
             ]
         )
     writer.writerow(["rates_as_of", report.rates_as_of or "", "", "", "", report.conversion])
+    restated = "restated" if report.restated else ""
+    writer.writerow(["as_of", report.as_of.isoformat(), "", "", "", restated])
     return out.getvalue()

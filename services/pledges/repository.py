@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, Role
 from services.pledges.models import (
+    AllocationLine,
     EntryType,
     ExchangeRate,
     LedgerEntry,
@@ -201,6 +202,12 @@ def pledges_query(principal: Principal | None, filters: PledgeFilters) -> Select
     return statement
 
 
+async def pledge_ids_of(session: AsyncSession, contributor_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        await session.scalars(select(Pledge.id).where(Pledge.contributor_id == contributor_id))
+    )
+
+
 async def pledge_for_update(session: AsyncSession, pledge_id: uuid.UUID) -> Pledge | None:
     """The pledge row, locked until the transaction ends (PostgreSQL: SELECT … FOR UPDATE).
 
@@ -261,24 +268,56 @@ async def balances(
     session: AsyncSession, pledge_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Balances]:
     """Each pledge's balances, summed by the database in one grouped query."""
-    if not pledge_ids:
+    return await _balances_by(session, LedgerEntry.pledge_id, LedgerEntry.signed_usd, pledge_ids)
+
+
+async def line_balances(
+    session: AsyncSession, line_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Balances]:
+    """Each allocation line's balances, USD at the pledge's rate (lines without entries
+    are absent)."""
+    return await _balances_by(
+        session, LedgerEntry.allocation_line_id, LedgerEntry.report_usd, line_ids
+    )
+
+
+async def _balances_by(
+    session: AsyncSession, key: Any, usd: Any, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Balances]:
+    if not ids:
         return {}
     rows = await session.execute(
         select(
-            LedgerEntry.pledge_id,
+            key.label("key"),
             LedgerEntry.effect,
             func.sum(LedgerEntry.signed_pledge_amount).label("amount"),
-            func.sum(LedgerEntry.signed_usd).label("usd"),
+            func.sum(usd).label("usd"),
         )
-        .where(LedgerEntry.pledge_id.in_(pledge_ids))
-        .group_by(LedgerEntry.pledge_id, LedgerEntry.effect)
+        .where(key.in_(ids))
+        .group_by(key, LedgerEntry.effect)
     )
     values: dict[uuid.UUID, dict[str, Decimal]] = defaultdict(dict)
     for row in rows:
         field = _EFFECT_FIELD[row.effect]
-        values[row.pledge_id][field] = ZERO if row.amount is None else row.amount
-        values[row.pledge_id][f"{field}_usd"] = ZERO if row.usd is None else row.usd
-    return {pledge_id: Balances(**fields) for pledge_id, fields in values.items()}
+        values[row.key][field] = ZERO if row.amount is None else row.amount
+        values[row.key][f"{field}_usd"] = ZERO if row.usd is None else row.usd
+    return {key_id: Balances(**fields) for key_id, fields in values.items()}
+
+
+async def allocation_lines(
+    session: AsyncSession, pledge_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[AllocationLine]]:
+    """Each pledge's allocation lines, in their order."""
+    lines: dict[uuid.UUID, list[AllocationLine]] = defaultdict(list)
+    if not pledge_ids:
+        return lines
+    for line in await session.scalars(
+        select(AllocationLine)
+        .where(AllocationLine.pledge_id.in_(pledge_ids))
+        .order_by(AllocationLine.pledge_id, AllocationLine.position)
+    ):
+        lines[line.pledge_id].append(line)
+    return lines
 
 
 def add_links(
@@ -349,6 +388,27 @@ def entries_query(pledge_id: uuid.UUID | None = None) -> Select[Any]:
 
 async def entry(session: AsyncSession, entry_id: uuid.UUID) -> LedgerEntry | None:
     return await session.get(LedgerEntry, entry_id)
+
+
+async def timeline(session: AsyncSession, line_id: uuid.UUID) -> list[tuple[date, str, Decimal]]:
+    """A line's entries summed per day they count on and effect, in the pledge's currency."""
+    rows = await session.execute(
+        select(
+            LedgerEntry.period_date,
+            LedgerEntry.effect,
+            func.sum(LedgerEntry.signed_pledge_amount).label("amount"),
+        )
+        .where(LedgerEntry.allocation_line_id == line_id)
+        .group_by(LedgerEntry.period_date, LedgerEntry.effect)
+    )
+    return [(row.period_date, row.effect, row.amount or ZERO) for row in rows]
+
+
+async def first_value_date(session: AsyncSession, pledge_id: uuid.UUID) -> date | None:
+    first: date | None = await session.scalar(
+        select(func.min(LedgerEntry.value_date)).where(LedgerEntry.pledge_id == pledge_id)
+    )
+    return first
 
 
 async def reversal_of(session: AsyncSession, entry_id: uuid.UUID) -> uuid.UUID | None:

@@ -11,7 +11,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.common.inputs import Line, Text, WebUrl
-from services.common.schemas import DecimalString, LocalizedText, Money
+from services.common.schemas import BoundedDate, DecimalString, LocalizedText, Money
 from services.common.vocabulary import (
     CountryCode,
     CurrencyCode,
@@ -55,7 +55,7 @@ class OrganisationFields(BaseModel):
     country: CountryCode | None = Field(
         default=None, description="ISO 3166-1 alpha-3 country of the organisation, if any."
     )
-    sp_member_since: date | None = Field(
+    sp_member_since: BoundedDate | None = Field(
         default=None, description="Date it joined the MIRPS Support Platform; null if not."
     )
     website: WebUrl | None = Field(default=None, max_length=500, description="Public website.")
@@ -89,7 +89,7 @@ class OrganisationUpdate(BaseModel):
     acronym: Line | None = Field(default=None, max_length=50)
     kind: OrganisationKind | None = None
     country: CountryCode | None = None
-    sp_member_since: date | None = None
+    sp_member_since: BoundedDate | None = None
     website: WebUrl | None = Field(default=None, max_length=500)
 
 
@@ -238,6 +238,86 @@ PLEDGE_EXAMPLE: dict[str, Any] = {
 }
 
 
+class AllocationLineIn(BaseModel):
+    """Part of a pledge's amount meant for a country and/or an objective, in the pledge's
+    currency: an amount, or a share of the pledge (all lines alike)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"objective_id": OBJECTIVE_ID, "amount": "3000000.00"}},
+    )
+
+    country: MirpsCountryCode | None = Field(
+        default=None, description="A recipient country (implied by the objective if given)."
+    )
+    objective_id: uuid.UUID | None = Field(
+        default=None, description="One of the pledge's linked objectives."
+    )
+    amount: DecimalString | None = Field(
+        default=None,
+        gt=0,
+        max_digits=18,
+        decimal_places=4,
+        description="In the pledge's currency; the lines' amounts sum to the pledge's.",
+    )
+    share: DecimalString | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        decimal_places=6,
+        description='A fraction of the pledge, e.g. "0.25"; the shares sum to 1. It is '
+        "turned into an amount when stated (and again if the pledge's amount changes).",
+    )
+
+    @model_validator(mode="after")
+    def _names_where_and_how_much(self) -> Self:
+        if self.country is None and self.objective_id is None:
+            raise ValueError("an allocation line names a country, an objective or both")
+        if (self.amount is None) == (self.share is None):
+            raise ValueError("an allocation line has an amount or a share (one of them)")
+        return self
+
+
+ALLOCATION_DESCRIPTION = (
+    "Allocation lines (country and/or objective, amount or share in the pledge's currency). "
+    "Absent or empty: the equal split over the linked objectives, else over the recipient "
+    "countries, kept in step with them."
+)
+
+
+class AllocationUpdate(BaseModel):
+    """The pledge's new allocation; `lines: null` (or empty) returns to the equal split."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "lines": [
+                    {"country": "GTM", "share": "0.75"},
+                    {"country": "HND", "share": "0.25"},
+                ]
+            }
+        },
+    )
+
+    lines: list[AllocationLineIn] | None = Field(
+        default=None, max_length=50, description=ALLOCATION_DESCRIPTION
+    )
+
+
+class AllocationLineRead(BaseModel):
+    """An allocation line with what its entries add up to, in the pledge's currency."""
+
+    id: uuid.UUID
+    country: str | None = Field(description="null: regional.")
+    objective_id: uuid.UUID | None
+    amount: DecimalString = Field(description="Allocated, in the pledge's currency.")
+    amount_usd: DecimalString = Field(description="At the pledge's announcement rate.")
+    committed: DecimalString
+    disbursed: DecimalString
+    expended: DecimalString
+
+
 class PledgeCreate(BaseModel):
     """A new pledge. Financial and material pledges need an amount."""
 
@@ -257,13 +337,16 @@ class PledgeCreate(BaseModel):
     objective_ids: list[uuid.UUID] = Field(
         default_factory=list, max_length=50, description="Linked action-plan objectives."
     )
-    announced_on: date
+    announced_on: BoundedDate
     announced_at: Line | None = Field(
         default=None, max_length=100, description="Opaque id of the event (events service)."
     )
     funding_mechanism: FundingMechanism | None = None
     implementation_status: ImplementationStatus = ImplementationStatus.PLANNING
     visibility: Visibility = Visibility.PUBLIC
+    allocation: list[AllocationLineIn] | None = Field(
+        default=None, max_length=50, description=ALLOCATION_DESCRIPTION
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -290,11 +373,17 @@ class PledgeUpdate(BaseModel):
     recipient_countries: list[MirpsCountryCode] | None = Field(default=None, max_length=7)
     regional: bool | None = None
     objective_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
-    announced_on: date | None = None
+    announced_on: BoundedDate | None = None
     announced_at: Line | None = Field(default=None, max_length=100)
     funding_mechanism: FundingMechanism | None = None
     implementation_status: ImplementationStatus | None = None
     visibility: Visibility | None = None
+    allocation: list[AllocationLineIn] | None = Field(
+        default=None,
+        max_length=50,
+        description="New allocation lines (see PUT /v1/pledges/{id}/allocation); absent: "
+        "stated lines stay (the amount must not change under them), the equal split follows.",
+    )
 
 
 class Withdrawal(BaseModel):
@@ -370,6 +459,12 @@ class PledgeRead(BaseModel):
     withdrawal_reason: str | None
     financial_status: FinancialStatus = Field(description="Derived from the ledger.")
     totals: PledgeTotals
+    allocation: list[AllocationLineRead] = Field(
+        description="Where the amount is meant to go; every entry draws on one line."
+    )
+    allocation_stated: bool = Field(
+        description="True if the lines were stated; false: the equal split."
+    )
     created_at: datetime
     updated_at: datetime
     version: int
@@ -439,11 +534,21 @@ class EntryCreate(BaseModel):
 
     entry_type: EntryType
     amount: Money | None = Field(default=None, description="Required except for reversals.")
-    value_date: date = Field(description="Fixes the exchange rate used.")
+    value_date: BoundedDate = Field(
+        description="Fixes the exchange rate used. On or after the pledge's announcement; a "
+        "disbursement needs enough commitment dated on or before it on its allocation line "
+        "(an expenditure, enough disbursement). A reversal is dated on or after the entry "
+        "it reverses and counts in that entry's period (restating it)."
+    )
     recipient_country: MirpsCountryCode | None = Field(
         default=None, description="Required except for reversals."
     )
-    objective_id: uuid.UUID | None = None
+    objective_id: uuid.UUID | None = Field(
+        default=None,
+        description="The objective whose allocation line the entry draws on; absent: the "
+        "line of recipient_country (the one without an objective, or the only one there), "
+        "else the regional line.",
+    )
     reverses_entry_id: uuid.UUID | None = Field(
         default=None, description="For a reversal: the entry it cancels (once)."
     )
@@ -503,6 +608,7 @@ class EntryRead(BaseModel):
     pledge_amount: DecimalString = Field(description="The amount in the pledge's currency.")
     recipient_country: str
     objective_id: uuid.UUID | None
+    allocation_line_id: uuid.UUID = Field(description="The allocation line it draws on.")
     reverses_entry_id: uuid.UUID | None
     external_reference: str | None
     note: str | None = Field(description="Hidden from anonymous callers.")
@@ -529,7 +635,7 @@ class ExchangeRateCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": RATE_EXAMPLE})
 
     currency: CurrencyCode
-    rate_date: date
+    rate_date: BoundedDate
     rate_to_usd: DecimalString = Field(
         gt=0,
         le=MAX_RATE_TO_USD,
@@ -583,6 +689,7 @@ class Dimension(StrEnum):
     CONTRIBUTOR = "contributor"
     CONTRIBUTOR_KIND = "contributor_kind"
     PLEDGE_KIND = "pledge_kind"
+    FUNDING_MECHANISM = "funding_mechanism"
     OBJECTIVE = "objective"
     PILLAR = "pillar"
     YEAR = "year"
@@ -598,6 +705,11 @@ class SummaryRow(BaseModel):
     pledged_usd: DecimalString
     committed_usd: DecimalString
     disbursed_usd: DecimalString
+    pledges: int = Field(
+        description="Pledges announced in the group (within the dates), withdrawn ones "
+        "excluded; a pledge allocated to several countries counts in each."
+    )
+    contributors: int = Field(description="Distinct contributors of those pledges.")
 
 
 class Totals(BaseModel):
@@ -739,6 +851,8 @@ class SynthesisReport(BaseModel):
                 "largest_gaps": [],
                 "rates_as_of": "2023-06-01",
                 "conversion": "Each entry in USD at the rate of its value date.",
+                "as_of": "2026-12-01T14:30:00+00:00",
+                "restated": False,
             }
         }
     )
@@ -761,6 +875,14 @@ class SynthesisReport(BaseModel):
         description="Latest exchange-rate date on or before the end of the period."
     )
     conversion: str
+    as_of: datetime = Field(description="When these figures were computed (UTC).")
+    restated: bool = Field(
+        description="True when something recorded after the period ended changed figures "
+        "dated within or before it, so the synthesis may differ from what it said at the "
+        "period's end: an entry recorded with an earlier value date, a reversal (it counts "
+        "in the period of the entry it cancels), a withdrawal (the pledge is restated as "
+        "what was disbursed), a pledge recorded or changed late."
+    )
 
 
 class MatchingSuggestion(BaseModel):

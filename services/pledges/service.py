@@ -29,13 +29,14 @@ from services.common.filters import MAX_IDS
 from services.common.pagination import Page, keyset_page
 from services.common.schemas import LocalizedText, Money
 from services.common.vocabulary import MIRPS_COUNTRIES, countries
-from services.pledges import repository
+from services.pledges import allocation, repository, rollups
 from services.pledges.exceptions import (
     AlreadyReversed,
     DuplicateExchangeRate,
     EntryNotFound,
     InvalidFile,
     InvalidReference,
+    LedgerRuleViolated,
     MissingExchangeRate,
     NotYourCountry,
     NotYourOrganisation,
@@ -49,6 +50,7 @@ from services.pledges.exceptions import (
     PledgeWithdrawn,
 )
 from services.pledges.models import (
+    AllocationLine,
     EntryType,
     ExchangeRate,
     LedgerEntry,
@@ -61,6 +63,9 @@ from services.pledges.models import (
 )
 from services.pledges.repository import Balances, PledgeFilters
 from services.pledges.schemas import (
+    AllocationLineIn,
+    AllocationLineRead,
+    AllocationUpdate,
     BulkResult,
     CountryRead,
     EntryCreate,
@@ -399,13 +404,16 @@ async def update_organisation(
     require_secretariat(principal)
     organisation = await get_organisation(session, organisation_id)
     check_if_match(if_match, organisation.version)
+    # Its kind is a report dimension of all its pledges.
+    pledge_ids = await repository.pledge_ids_of(session, organisation.id)
+    figures = await rollups.figures_of(session, pledge_ids)
     changes = body.model_dump(mode="json", exclude_unset=True)
     if "sp_member_since" in changes:
         changes["sp_member_since"] = body.sp_member_since
     for field, value in changes.items():
         setattr(organisation, field, value)
     organisation.updated_at = utc_now()
-    await session.flush()
+    await rollups.apply_change(session, pledge_ids, figures)
     return organisation_read(organisation)
 
 
@@ -579,7 +587,11 @@ def financial_status(pledge: Pledge, balances: Balances) -> FinancialStatus:
 
 
 def _pledge_read(
-    pledge: Pledge, countries_: list[str], objective_ids: list[uuid.UUID], balances: Balances
+    pledge: Pledge,
+    countries_: list[str],
+    objective_ids: list[uuid.UUID],
+    balances: Balances,
+    lines: Sequence[tuple[AllocationLine, Balances]],
 ) -> PledgeRead:
     title = _text(pledge.title_es, pledge.title_en)
     assert title is not None
@@ -607,6 +619,11 @@ def _pledge_read(
         withdrawal_reason=pledge.withdrawal_reason,
         financial_status=financial_status(pledge, balances),
         totals=PledgeTotals(**balances.__dict__),
+        allocation=[
+            AllocationLineRead(**allocation.line_read_values(line, line_balance))
+            for line, line_balance in lines
+        ],
+        allocation_stated=pledge.allocation_stated,
         created_at=pledge.created_at,
         updated_at=pledge.updated_at,
         version=pledge.version,
@@ -614,12 +631,32 @@ def _pledge_read(
 
 
 async def pledge_reads(session: AsyncSession, pledges: Sequence[Pledge]) -> list[PledgeRead]:
-    """Pledges with links and balances: three queries for any number of pledges."""
+    """Pledges with links, balances and allocation: five queries for any number."""
     ids = [pledge.id for pledge in pledges]
     countries_, objectives = await repository.pledge_links(session, ids)
+    return await _reads(session, pledges, countries_, objectives)
+
+
+async def _reads(
+    session: AsyncSession,
+    pledges: Sequence[Pledge],
+    countries_: dict[uuid.UUID, list[str]],
+    objectives: dict[uuid.UUID, list[uuid.UUID]],
+) -> list[PledgeRead]:
+    ids = [pledge.id for pledge in pledges]
     sums = await repository.balances(session, ids)
+    lines = await repository.allocation_lines(session, ids)
+    line_sums = await repository.line_balances(
+        session, [line.id for pledge_lines in lines.values() for line in pledge_lines]
+    )
     return [
-        _pledge_read(p, countries_[p.id], objectives[p.id], sums.get(p.id, Balances()))
+        _pledge_read(
+            p,
+            countries_[p.id],
+            objectives[p.id],
+            sums.get(p.id, Balances()),
+            [(line, line_sums.get(line.id, Balances())) for line in lines[p.id]],
+        )
         for p in pledges
     ]
 
@@ -627,9 +664,9 @@ async def pledge_reads(session: AsyncSession, pledges: Sequence[Pledge]) -> list
 async def _read_one(
     session: AsyncSession, pledge: Pledge, countries_: list[str], objective_ids: list[uuid.UUID]
 ) -> PledgeRead:
-    """One pledge whose links are already read: only its balances are queried."""
-    sums = (await repository.balances(session, [pledge.id])).get(pledge.id, Balances())
-    return _pledge_read(pledge, countries_, objective_ids, sums)
+    """One pledge whose links are already read."""
+    reads = await _reads(session, [pledge], {pledge.id: countries_}, {pledge.id: objective_ids})
+    return reads[0]
 
 
 def can_see_pledge(principal: Principal | None, pledge: Pledge, countries_: Sequence[str]) -> bool:
@@ -679,7 +716,7 @@ async def _check_links(
     objective_ids: Sequence[uuid.UUID],
     recipient_countries: Sequence[str],
     regional: bool,
-) -> None:
+) -> dict[uuid.UUID, Objective]:
     found = await repository.objectives_by_id(session, objective_ids)
     unknown = [str(i) for i in objective_ids if i not in found]
     if unknown:
@@ -687,7 +724,7 @@ async def _check_links(
             f"unknown objective ids: {', '.join(unknown)}", objective_ids=unknown
         )
     if regional:
-        return
+        return found
     outside = [str(o.id) for o in found.values() if o.country not in recipient_countries]
     if outside:
         raise InvalidReference(
@@ -695,6 +732,7 @@ async def _check_links(
             + ", ".join(outside),
             objective_ids=outside,
         )
+    return found
 
 
 async def _price(session: AsyncSession, pledge: Pledge, amount: Money | None) -> None:
@@ -710,9 +748,20 @@ async def _price(session: AsyncSession, pledge: Pledge, amount: Money | None) ->
 
 
 def _snapshot(
-    pledge: Pledge, countries_: Sequence[str], objectives: Sequence[uuid.UUID]
+    pledge: Pledge,
+    countries_: Sequence[str],
+    objectives: Sequence[uuid.UUID],
+    lines: Sequence[AllocationLine],
 ) -> dict[str, Any]:
     return {
+        "allocation": [
+            {
+                "country": line.country,
+                "objective_id": None if line.objective_id is None else str(line.objective_id),
+                "amount": format(line.amount, "f"),
+            }
+            for line in lines
+        ],
         "kind": pledge.kind,
         "title": {"es": pledge.title_es, "en": pledge.title_en},
         "description": {"es": pledge.description_es, "en": pledge.description_en},
@@ -773,7 +822,11 @@ async def create_pledge(
             f"contributor {body.contributor_id} is not a known organisation",
             contributor_id=str(body.contributor_id),
         )
-    await _check_links(session, body.objective_ids, body.recipient_countries, body.regional)
+    linked = await _check_links(
+        session, body.objective_ids, body.recipient_countries, body.regional
+    )
+    if body.allocation and body.amount is None:
+        raise Unprocessable("allocation: a pledge without an amount has nothing to allocate")
     now = utc_now()
     pledge = Pledge(
         id=pledge_id or uuid.uuid4(),
@@ -789,6 +842,7 @@ async def create_pledge(
         funding_mechanism=body.funding_mechanism.value if body.funding_mechanism else None,
         implementation_status=body.implementation_status.value,
         visibility=body.visibility.value,
+        allocation_stated=bool(body.allocation),
         created_by=principal.sub,
         created_at=now,
         updated_at=now,
@@ -797,11 +851,38 @@ async def create_pledge(
     session.add(pledge)
     await session.flush()
     repository.add_links(session, pledge.id, body.recipient_countries, body.objective_ids)
-    after = _snapshot(pledge, body.recipient_countries, body.objective_ids)
+    lines = await _allocate(session, pledge, body.allocation, body.recipient_countries, linked)
+    after = _snapshot(pledge, body.recipient_countries, body.objective_ids, lines)
     _record_change(session, pledge.id, principal, "created", {}, after)
-    await session.flush()
+    await rollups.apply_change(session, [pledge.id], {})
     # A new pledge has no ledger yet: no need to read its balances back.
-    return _pledge_read(pledge, body.recipient_countries, sorted(body.objective_ids), Balances())
+    return _pledge_read(
+        pledge,
+        body.recipient_countries,
+        sorted(body.objective_ids),
+        Balances(),
+        [(line, Balances()) for line in lines],
+    )
+
+
+async def _allocate(
+    session: AsyncSession,
+    pledge: Pledge,
+    stated: Sequence[AllocationLineIn] | None,
+    countries_: Sequence[str],
+    linked: dict[uuid.UUID, Objective],
+) -> list[AllocationLine]:
+    """Set the pledge's allocation lines: `stated`, or the equal split (see allocation).
+
+    A pledge without an amount has lines of 0 where it goes, so it counts in reports."""
+    if pledge.amount is None:
+        targets = allocation.default_targets(countries_, linked)
+        return await allocation.apply(
+            session, pledge, allocation.Allocation([(t, Decimal(0)) for t in targets])
+        )
+    return await allocation.apply(
+        session, pledge, allocation.plan(pledge, stated, countries_, linked)
+    )
 
 
 async def get_pledge(
@@ -866,7 +947,9 @@ async def update_pledge(
     pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
     authorise_pledge_write(principal, pledge.contributor_id)
     check_if_match(if_match, pledge.version)
-    before = _snapshot(pledge, countries_, objectives)
+    figures = await rollups.figures_of(session, [pledge.id])
+    old_lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
+    before = _snapshot(pledge, countries_, objectives, old_lines)
     fields = body.model_fields_set
     new_countries = (
         sorted(set(body.recipient_countries))
@@ -880,7 +963,7 @@ async def update_pledge(
     kind = body.kind.value if body.kind is not None else pledge.kind
     if not new_countries and not regional:
         raise Unprocessable("name one or more recipient_countries, or set regional to true")
-    await _check_links(session, new_objectives, new_countries, regional)
+    linked = await _check_links(session, new_objectives, new_countries, regional)
     for field in ("announced_at",):
         if field in fields:
             setattr(pledge, field, getattr(body, field))
@@ -895,6 +978,7 @@ async def update_pledge(
     if body.description is not None:
         pledge.description_es, pledge.description_en = body.description.es, body.description.en
     if body.announced_on is not None:
+        await _check_announcement_precedes_entries(session, pledge.id, body.announced_on)
         pledge.announced_on = body.announced_on
     amount = (
         body.amount
@@ -933,16 +1017,75 @@ async def update_pledge(
         countries=new_countries if body.recipient_countries is not None else None,
         objective_ids=new_objectives if body.objective_ids is not None else None,
     )
+    stated = _stated_lines(pledge, body, old_lines)
+    pledge.allocation_stated = bool(stated)
+    lines = await _allocate(session, pledge, stated, new_countries, linked)
     _record_change(
         session,
         pledge.id,
         principal,
         "updated",
         before,
-        _snapshot(pledge, new_countries, new_objectives),
+        _snapshot(pledge, new_countries, new_objectives, lines),
     )
-    await session.flush()
+    await rollups.apply_change(session, [pledge.id], figures)
     return (await pledge_reads(session, [pledge]))[0]
+
+
+def _stated_lines(
+    pledge: Pledge, body: PledgeUpdate, old_lines: Sequence[AllocationLine]
+) -> list[AllocationLineIn] | None:
+    """The allocation an update asks for: the new lines, or the stated ones kept (which
+    must still fit the pledge), or None for the equal split."""
+    if "allocation" in body.model_fields_set:
+        return body.allocation or None
+    if not pledge.allocation_stated:
+        return None
+    return [
+        AllocationLineIn(country=line.country, objective_id=line.objective_id, amount=line.amount)
+        for line in old_lines
+        if line.amount > 0
+    ]
+
+
+async def reallocate(
+    session: AsyncSession,
+    principal: Principal,
+    pledge_id: uuid.UUID,
+    body: AllocationUpdate,
+    if_match: str | None,
+) -> PledgeRead:
+    """State a pledge's allocation lines (or return to the equal split); kept in history.
+
+    A line may not drop below what is already committed on it (409 naming the line)."""
+    pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
+    authorise_pledge_write(principal, pledge.contributor_id)
+    check_if_match(if_match, pledge.version)
+    if pledge.amount is None:
+        raise PledgeHasNoAmount(f"pledge {pledge_id} has no amount, so nothing to allocate")
+    figures = await rollups.figures_of(session, [pledge.id])
+    old_lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
+    before = _snapshot(pledge, countries_, objectives, old_lines)
+    linked = await repository.objectives_by_id(session, objectives)
+    lines = await _allocate(session, pledge, body.lines, countries_, linked)
+    pledge.allocation_stated = bool(body.lines)
+    pledge.updated_at = utc_now()
+    after = _snapshot(pledge, countries_, objectives, lines)
+    _record_change(session, pledge.id, principal, "reallocated", before, after)
+    await rollups.apply_change(session, [pledge.id], figures)
+    return await _read_one(session, pledge, countries_, objectives)
+
+
+async def _check_announcement_precedes_entries(
+    session: AsyncSession, pledge_id: uuid.UUID, announced_on: date
+) -> None:
+    first = await repository.first_value_date(session, pledge_id)
+    if first is not None and announced_on > first:
+        raise Unprocessable(
+            f"announced_on: the pledge has entries from {first.isoformat()}; it cannot be "
+            "announced after them",
+            field="announced_on",
+        )
 
 
 async def withdraw_pledge(
@@ -960,6 +1103,7 @@ async def withdraw_pledge(
     check_if_match(if_match, pledge.version)
     if pledge.withdrawn_at is not None:
         raise PledgeWithdrawn(f"pledge {pledge_id} is already withdrawn")
+    figures = await rollups.figures_of(session, [pledge.id])
     pledge.withdrawn_at = utc_now()
     pledge.withdrawn_on = pledge.withdrawn_at.date()
     pledge.withdrawal_reason = body.reason
@@ -972,7 +1116,7 @@ async def withdraw_pledge(
         {"withdrawn": False, "withdrawal_reason": None},
         {"withdrawn": True, "withdrawal_reason": body.reason},
     )
-    await session.flush()
+    await rollups.apply_change(session, [pledge.id], figures)
     return await _read_one(session, pledge, countries_, objective_ids)
 
 
@@ -1037,6 +1181,7 @@ def entry_read(entry: LedgerEntry, *, show_private: bool) -> EntryRead:
         pledge_amount=entry.pledge_amount,
         recipient_country=entry.recipient_country,
         objective_id=entry.objective_id,
+        allocation_line_id=entry.allocation_line_id,
         reverses_entry_id=entry.reverses_entry_id,
         external_reference=entry.external_reference,
         note=entry.note if show_private else None,
@@ -1097,6 +1242,55 @@ def check_ledger_rules(pledged: Decimal, currency: str, sums: Balances, move: Mo
         )
 
 
+def check_timeline(
+    currency: str,
+    timeline: Sequence[tuple[date, str, Decimal]],
+    on: date,
+    move: Movement,
+) -> None:
+    """Disbursed ≤ committed and expenditure ≤ disbursed hold on every day, cumulatively in
+    value-date order (a reversal counts on the day of the entry it reverses), after `move`
+    counts on `on`. Totals are checked by `check_ledger_rules`."""
+    deltas: dict[date, dict[str, Decimal]] = {}
+    for day, effect, amount in [*timeline, (on, move.effect, move.pledge_amount)]:
+        per_effect = deltas.setdefault(day, {})
+        per_effect[effect] = per_effect.get(effect, ZERO) + amount
+    running = {effect.value: ZERO for effect in _BALANCE_ORDER}
+    for day in sorted(deltas):
+        for effect, amount in deltas[day].items():
+            running[effect] += amount
+        if day < on:
+            continue
+        for balance, source in zip(_BALANCE_ORDER[1:], _BALANCE_ORDER, strict=False):
+            if running[balance.value] > running[source.value]:
+                figures: dict[str, Any] = {
+                    _FIGURE[balance]: format(running[balance.value], "f"),
+                    _FIGURE[source]: format(running[source.value], "f"),
+                }
+                raise _TIMELINE_ERRORS[balance](
+                    f"as of {day.isoformat()} the {balance.value}s would reach "
+                    f"{running[balance.value]} {currency}, above the {running[source.value]} "
+                    f"of {source.value}s dated on or before that day; record the "
+                    f"{source.value} first, or date this entry later",
+                    currency=currency,
+                    as_of=day.isoformat(),
+                    **figures,
+                    requested=format(move.pledge_amount, "f"),
+                )
+
+
+_BALANCE_ORDER = (EntryType.COMMITMENT, EntryType.DISBURSEMENT, EntryType.EXPENDITURE)
+_FIGURE = {
+    EntryType.COMMITMENT: "committed",
+    EntryType.DISBURSEMENT: "disbursed",
+    EntryType.EXPENDITURE: "expended",
+}
+_TIMELINE_ERRORS: dict[EntryType, type[Conflict]] = {
+    EntryType.DISBURSEMENT: OverDisbursement,
+    EntryType.EXPENDITURE: OverExpenditure,
+}
+
+
 def _check_reversal(currency: str, sums: Balances, move: Movement, numbers: dict[str, Any]) -> None:
     """A reversal may not leave what depends on the reversed balance above it.
 
@@ -1148,19 +1342,46 @@ async def record_entry(
     authorise_pledge_write(principal, pledge.contributor_id)
     if pledge.amount is None or pledge.currency is None:
         raise PledgeHasNoAmount(f"pledge {pledge_id} has no amount, so it has no financial ledger")
+    figures = await rollups.figures_of(session, [pledge.id])
+    lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
     if body.entry_type == EntryType.REVERSAL:
         entry = await _reversal(session, principal, pledge, body)
     else:
         entry = await _movement(session, principal, pledge, countries_, objectives, body)
+        assert body.recipient_country is not None
+        line = allocation.line_for_entry(lines, body.recipient_country, body.objective_id)
+        entry.allocation_line_id = line.id
     if entry_id is not None:
         entry.id = entry_id
-    sums = (await repository.balances(session, [pledge.id])).get(pledge.id, Balances())
-    check_ledger_rules(
-        pledge.amount, pledge.currency, sums, Movement(entry.effect, entry.signed_pledge_amount)
-    )
+    line = next(line for line in lines if line.id == entry.allocation_line_id)
+    sums = (await repository.line_balances(session, [line.id])).get(line.id, Balances())
+    move = Movement(entry.effect, entry.signed_pledge_amount)
+    try:
+        check_ledger_rules(line.amount, pledge.currency, sums, move)
+        timeline = await repository.timeline(session, line.id)
+        check_timeline(pledge.currency, timeline, entry.period_date, move)
+    except LedgerRuleViolated as exc:
+        raise _on_line(exc, line) from exc
+    entry.report_usd = Decimal(0)  # set with the others' by revalue_entries
     session.add(entry)
-    await session.flush()
+    await allocation.revalue_entries(session, pledge)
+    await rollups.apply_change(session, [pledge.id], figures)
     return entry_read(entry, show_private=True)
+
+
+def _on_line(exc: LedgerRuleViolated, line: AllocationLine) -> LedgerRuleViolated:
+    """The same breach, naming the allocation line it happens on."""
+    target = (line.country, line.objective_id)
+    return type(exc)(
+        f"{allocation.describe(target)}: {exc.detail}",
+        **{
+            **exc.extra,
+            "allocation_line_id": str(line.id),
+            "line_country": line.country,
+            "line_objective_id": None if line.objective_id is None else str(line.objective_id),
+            "allocated": format(line.amount, "f"),
+        },
+    )
 
 
 async def _reversal(
@@ -1181,6 +1402,12 @@ async def _reversal(
         raise Unprocessable(
             f"a reversal cancels the whole entry: {original.amount} {original.currency}"
         )
+    if body.value_date < original.value_date:
+        raise Unprocessable(
+            f"value_date: a reversal is dated on or after the entry it reverses "
+            f"({original.value_date.isoformat()})",
+            field="value_date",
+        )
     already = await repository.reversal_of(session, original.id)
     if already is not None:
         raise AlreadyReversed(
@@ -1195,6 +1422,7 @@ async def _reversal(
         amount=original.amount,
         currency=original.currency,
         value_date=body.value_date,
+        period_date=original.period_date,
         rate_to_usd=original.rate_to_usd,
         amount_usd=original.amount_usd,
         pledge_amount=original.pledge_amount,
@@ -1202,6 +1430,7 @@ async def _reversal(
         signed_pledge_amount=-original.signed_pledge_amount,
         recipient_country=original.recipient_country,
         objective_id=original.objective_id,
+        allocation_line_id=original.allocation_line_id,
         reverses_entry_id=original.id,
         external_reference=body.external_reference,
         note=body.note,
@@ -1238,6 +1467,12 @@ async def _movement(
             f"objective {body.objective_id} is not linked to this pledge",
             objective_id=str(body.objective_id),
         )
+    if body.value_date < pledge.announced_on:
+        raise Unprocessable(
+            f"value_date: an entry is dated on or after the pledge's announcement "
+            f"({pledge.announced_on.isoformat()})",
+            field="value_date",
+        )
     rate = await rate_for(session, body.amount.currency, body.value_date)
     amount_usd = converted_money(body.amount.amount * rate, "amount", "the amount in USD")
     if body.amount.currency == pledge.currency:
@@ -1257,6 +1492,7 @@ async def _movement(
         amount=to_money(body.amount.amount),
         currency=body.amount.currency,
         value_date=body.value_date,
+        period_date=body.value_date,
         rate_to_usd=rate,
         amount_usd=amount_usd,
         pledge_amount=pledge_amount,

@@ -242,6 +242,11 @@ async def test_pledge_fields_reach_ledger_history_and_matching(stack: Stack, wor
           kind financialStatus regional recipientCountries { code name { en } }
           amount { amount currency amountUsd }
           totals { committed { amount currency } disbursed { amount } }
+          allocationStated
+          allocation {
+            country { code } objective { restId } amount { amount currency amountUsd }
+            committed { amount }
+          }
           entries { totalCount edges { node {
             entryType amount { amount } objective { restId } pledge { restId }
           } } }
@@ -257,6 +262,13 @@ async def test_pledge_fields_reach_ledger_history_and_matching(stack: Stack, wor
     assert pledge["recipientCountries"] == [{"code": "GTM", "name": {"en": "Guatemala"}}]
     assert pledge["amount"]["currency"] == "USD"
     assert pledge["totals"]["committed"]["amount"].startswith("250000")
+    # The equal split: the one linked objective's line holds the whole amount.
+    assert pledge["allocationStated"] is False
+    (line,) = pledge["allocation"]
+    assert line["country"] == {"code": "GTM"}
+    assert line["objective"] == {"restId": world.objective["id"]}
+    assert line["amount"]["amount"] == pledge["amount"]["amount"]
+    assert line["committed"]["amount"].startswith("250000")
     (entry,) = [edge["node"] for edge in pledge["entries"]["edges"]]
     assert entry["objective"] == {"restId": world.objective["id"]}
     assert entry["pledge"] == {"restId": world.pledge["id"]}
@@ -297,7 +309,10 @@ async def test_country_fields_join_the_three_services(stack: Stack, world: World
             countries { country { code } requirement { amount } }
           }
           summary(groupBy: [PLEDGE_KIND]) {
-            rows { group { dimension value } totals { pledged { amount } committed { amount } } }
+            rows {
+              group { dimension value } pledges contributors
+              totals { pledged { amount } committed { amount } }
+            }
           }
         } }"""
     )
@@ -313,6 +328,7 @@ async def test_country_fields_join_the_three_services(stack: Stack, world: World
     (row,) = country["summary"]["rows"]
     assert row["group"] == [{"dimension": "PLEDGE_KIND", "value": "financial"}]
     assert row["totals"]["pledged"]["amount"].startswith("400000")
+    assert (row["pledges"], row["contributors"]) == (1, 1)
 
 
 async def test_organisation_pledges_and_the_root_lists(stack: Stack, world: World) -> None:
@@ -331,7 +347,10 @@ async def test_organisation_pledges_and_the_root_lists(stack: Stack, world: Worl
           fundingSummary(groupBy: [COUNTRY, YEAR]) {
             totals { pledged { amount } } rows { group { dimension value } }
           }
-          synthesis(period: "2022-H2") { period newPledgesCount totals { pledged { amount } } }
+          synthesis(period: "2022-H2") {
+            period newPledgesCount totals { pledged { amount } } asOf restated
+          }
+          byMechanism: fundingSummary(groupBy: [FUNDING_MECHANISM]) { rows { pledges } }
           themes { code }
           pillars { code name { en } }
           populations { code }
@@ -357,6 +376,9 @@ async def test_organisation_pledges_and_the_root_lists(stack: Stack, world: Worl
     assert data["outcomes"]["edges"] == [{"node": {"pledge": {"restId": world.pledge["id"]}}}]
     assert data["fundingSummary"]["totals"]["pledged"]["amount"].startswith("400000")
     assert data["synthesis"]["newPledgesCount"] == 1
+    assert data["synthesis"]["asOf"] is not None
+    assert data["synthesis"]["restated"] is True  # recorded now, dated in 2022
+    assert sum(row["pledges"] for row in data["byMechanism"]["rows"]) == 1
     assert len(data["pillars"]) == 4
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from services.common.db import make_engine, make_sessionmaker
 from services.common.idempotency import IdempotentRequest, run_idempotent
+from services.pledges import rollups
 from services.pledges.models import IdempotencyRecord, Organisation
 from tests.conftest import auth_headers
 from tests.pledges.conftest import SECRETARIAT, Ledger
@@ -26,6 +27,35 @@ async def test_concurrent_disbursements_never_overdraw_the_commitment(ledger: Le
     assert statuses == [201] * 10 + [409] * 6, [r.text for r in responses if r.status_code >= 500]
     totals = (await ledger.client.get(f"/v1/pledges/{pledge['id']}")).json()["totals"]
     assert totals["disbursed"] == "1000.0000"
+
+
+async def test_concurrent_entries_on_two_lines_never_overdraw_either(ledger: Ledger) -> None:
+    """1000 USD allocated 600 to GTM and 400 to HND; 12 commitments of 100 on each line at
+    once: exactly 6 and 4 go through, and the rollups match the ledger."""
+    org = await ledger.organisation()
+    pledge = await ledger.pledge(
+        org["id"],
+        recipient_countries=["GTM", "HND"],
+        allocation=[{"country": "GTM", "amount": "600"}, {"country": "HND", "amount": "400"}],
+    )
+    responses = await asyncio.gather(
+        *(
+            ledger.entry(pledge["id"], "commitment", "100", recipient_country=country)
+            for _ in range(12)
+            for country in ("GTM", "HND")
+        )
+    )
+    assert not [r.text for r in responses if r.status_code >= 500]
+    assert sorted(r.status_code for r in responses) == [201] * 10 + [409] * 14
+    read = (await ledger.client.get(f"/v1/pledges/{pledge['id']}")).json()
+    committed = {line["country"]: line["committed"] for line in read["allocation"]}
+    assert committed == {"GTM": "600.0000", "HND": "400.0000"}
+    engine = make_engine(ledger.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            assert await rollups.check(session) == []
+    finally:
+        await engine.dispose()
 
 
 async def test_concurrent_reversals_of_one_entry_write_one(ledger: Ledger) -> None:

@@ -111,13 +111,13 @@ async def _gap_figures(ledger: Ledger) -> dict[str, tuple[str, str, str]]:
     }
 
 
-async def test_a_withdrawal_takes_commitments_off_where_the_entries_counted(
+async def test_a_withdrawal_restates_each_line_as_what_it_disbursed(
     ledger: Ledger,
 ) -> None:
     """1000 USD over objectives A and B (GTM); 100 committed to A, 40 disbursed to A.
 
-    Withdrawn: pledged drops to the 40 disbursed in the announcement's shares (20 + 20);
-    committed drops to the disbursed where the entries counted (A 40, B 0).
+    Withdrawn: on each allocation line pledged and committed drop to what the line
+    disbursed (A 40, B 0), so no objective shows more committed than pledged.
     """
     org = await ledger.organisation()
     a = await ledger.objective()
@@ -133,8 +133,8 @@ async def test_a_withdrawal_takes_commitments_off_where_the_entries_counted(
     }
     await _withdraw(ledger, pledge)
     assert await _gap_figures(ledger) == {
-        a["id"]: ("20.00", "40.00", "40.00"),
-        b["id"]: ("20.00", "0.00", "0.00"),
+        a["id"]: ("40.00", "40.00", "40.00"),
+        b["id"]: ("0.00", "0.00", "0.00"),
     }
 
 
@@ -152,7 +152,8 @@ async def test_a_withdrawal_takes_commitments_off_in_the_entries_countries(
         row["group"]["country"]: (row["pledged_usd"], row["committed_usd"], row["disbursed_usd"])
         for row in report["rows"]
     }
-    assert rows == {"GTM": ("20.00", "40.00", "40.00"), "HND": ("20.00", "0.00", "0.00")}
+    # HND's line disbursed nothing: withdrawn, it has no figure left.
+    assert rows == {"GTM": ("40.00", "40.00", "40.00")}
     assert report["totals"] == {
         "pledged_usd": "40.00",
         "committed_usd": "40.00",
@@ -160,13 +161,15 @@ async def test_a_withdrawal_takes_commitments_off_in_the_entries_countries(
     }
 
 
-async def test_a_report_dated_before_a_later_reversal_does_not_count_it(
+async def test_a_later_reversal_restates_the_period_of_the_entry_it_reverses(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """1000 USD to GTM: 100 committed, 80 disbursed, withdrawn 2023-06-01, and the
-    disbursement reversed with value date 2023-09-01.
+    """1000 USD to GTM: 100 committed, 80 disbursed on 2023-02-01, withdrawn 2023-06-01,
+    and the disbursement reversed with value date 2023-09-01.
 
-    As of 2023-07-01 pledged and committed are the 80 disbursed; at the end of 2023 all 0.
+    The reversal counts on 2023-02-01, the day of the disbursement it cancels: every report
+    from then on no longer shows the 80 (those periods are restated), and no period shows a
+    negative figure. Withdrawn with nothing disbursed, the pledge counts for nothing.
     """
     org = await ledger.organisation()
     pledge = await ledger.pledge(org["id"])
@@ -184,16 +187,16 @@ async def test_a_report_dated_before_a_later_reversal_does_not_count_it(
         result: dict[str, str] = report.json()["totals"]
         return result
 
-    assert await totals("2023-05-31") == {
-        "pledged_usd": "1000.00",
-        "committed_usd": "100.00",
-        "disbursed_usd": "80.00",
-    }
-    assert await totals("2023-07-01") == {
-        "pledged_usd": "80.00",
-        "committed_usd": "80.00",
-        "disbursed_usd": "80.00",
-    }
+    for date_to in ("2022-12-31", "2023-05-31", "2023-07-01"):
+        assert await totals(date_to) == {
+            "pledged_usd": "0.00",
+            "committed_usd": "0.00",
+            "disbursed_usd": "0.00",
+        }
+    by_year = await ledger.client.get("/v1/reports/summary?group_by=year")
+    for row in by_year.json()["rows"]:
+        assert all(not row[f].startswith("-") for f in ("pledged_usd", "committed_usd"))
+        assert not row["disbursed_usd"].startswith("-")
     assert await totals("2023-12-31") == {
         "pledged_usd": "0.00",
         "committed_usd": "0.00",

@@ -87,11 +87,11 @@ async def test_many_small_disbursements_add_up_exactly_in_balances_and_reports(
     assert synthesis["totals"]["disbursed_usd"] == "80000000000010.00"
 
 
-async def test_a_pledge_split_in_three_shares_counts_each_share_to_the_ten_thousandth(
+async def test_a_pledge_split_in_three_lines_adds_up_to_the_cent(
     ledger: Ledger,
 ) -> None:
-    """100 USD over three objectives: 33.3333 each (rounded to money's scale, the same on
-    both backends); the three shares sum to 99.9999, reported as 100.00."""
+    """100 USD over three objectives: lines of 33.3334, 33.3333 and 33.3333, whose USD
+    figures are whole cents that add up to the pledge exactly: 33.33 + 33.34 + 33.33."""
     objectives = [await ledger.objective() for _ in range(3)]
     org = await ledger.organisation()
     await ledger.pledge(
@@ -100,7 +100,7 @@ async def test_a_pledge_split_in_three_shares_counts_each_share_to_the_ten_thous
         objective_ids=[objective["id"] for objective in objectives],
     )
     summary = (await ledger.client.get("/v1/reports/summary?group_by=objective")).json()
-    assert sorted(row["pledged_usd"] for row in summary["rows"]) == ["33.33"] * 3
+    assert sorted(row["pledged_usd"] for row in summary["rows"]) == ["33.33", "33.33", "33.34"]
     assert summary["totals"]["pledged_usd"] == "100.00"
     by_country = (await ledger.client.get("/v1/reports/summary?group_by=country")).json()
     assert by_country["rows"][0]["pledged_usd"] == "100.00"

@@ -239,8 +239,11 @@ async def test_history_keeps_who_changed_what(ledger: Ledger) -> None:
     ).json()
     assert [change["action"] for change in history] == ["created", "updated"]
     assert history[1]["changed_by"] == "member-7"
+    line = {"country": "GTM", "objective_id": None}
     assert history[1]["changes"] == {
         "amount": ["1000.0000", "1500.0000"],
+        # The equal split follows the amount, and the history says so.
+        "allocation": [[{**line, "amount": "1000.0000"}], [{**line, "amount": "1500.0000"}]],
         "implementation_status": ["planning", "in_progress"],
     }
     stranger = auth_headers("member", org_id="00000000-0000-0000-0000-000000000001")

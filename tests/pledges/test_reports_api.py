@@ -1,25 +1,29 @@
 """Reports against hand-computed figures, currency conversion and a withdrawal included.
 
+Reports value a pledge's money at its announcement rate (entries are converted to the
+pledge's currency at their value date's rates, then to USD at the pledge's rate), so an
+exchange-rate move never makes committed exceed pledged.
+
 The scenario (rates: EUR 1.05 from 2022-01-01, EUR 1.10 from 2023-01-01, CAD 0.75):
 
 * O1 GTM requirement 1,000,000 USD; O2 HND 500,000 USD; O3 GTM 200,000 EUR (= 220,000 USD
   at today's rate, the latest: 1.10).
 * P1 Spain (state), 100,000 EUR announced 2022-09-28 (x1.05 = 105,000 USD), GTM, O1:
-  commitment 60,000 EUR on 2023-01-15 naming O1 (x1.10 = 66,000 USD),
-  disbursement 44,000 CAD on 2023-02-01 (x0.75 = 33,000 USD; shared to O1, its only one).
-* P2 ACME (private sector), 50,000 USD announced 2023-03-01, GTM + HND, no objective
-  (25,000 each): commitment 30,000 on 2023-04-01 in GTM; disbursement 10,000 on
-  2023-08-01 in HND.
+  commitment 60,000 EUR on 2023-01-15 naming O1 (reported x1.05 = 63,000 USD),
+  disbursement 44,000 CAD on 2023-02-01 (x0.75 = 33,000 USD = 30,000 EUR at 1.10,
+  reported 31,500 USD; drawn on O1's line, its only one).
+* P2 ACME (private sector), 50,000 USD announced 2023-03-01, GTM + HND, no objective,
+  allocated 35,000 to GTM and 15,000 to HND: commitment 30,000 on 2023-04-01 in GTM;
+  disbursement 10,000 on 2023-08-01 in GTM.
 * P3 Spain, material, 20,000 USD announced 2022-10-01, HND, O2: commitment 15,000 on
   2022-11-01 naming O2, disbursement 5,000 on 2022-12-01 naming O2; then withdrawn
-  today, so pledged and committed drop to the 5,000 disbursed.
+  today, which restates it: pledged and committed are the 5,000 disbursed, in 2022.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -55,6 +59,7 @@ async def scenario(ledger: Ledger) -> dict[str, Any]:
         amount={"amount": "50000", "currency": "USD"},
         recipient_countries=["GTM", "HND"],
         announced_on="2023-03-01",
+        allocation=[{"country": "GTM", "share": "0.7"}, {"country": "HND", "share": "0.3"}],
     )
     p3 = await ledger.pledge(
         spain["id"],
@@ -69,7 +74,7 @@ async def scenario(ledger: Ledger) -> dict[str, Any]:
         (p1, "commitment", "60000", "EUR", "2023-01-15", "GTM", o1["id"]),
         (p1, "disbursement", "44000", "CAD", "2023-02-01", "GTM", None),
         (p2, "commitment", "30000", "USD", "2023-04-01", "GTM", None),
-        (p2, "disbursement", "10000", "USD", "2023-08-01", "HND", None),
+        (p2, "disbursement", "10000", "USD", "2023-08-01", "GTM", None),
         (p3, "commitment", "15000", "USD", "2022-11-01", "HND", o2["id"]),
         (p3, "disbursement", "5000", "USD", "2022-12-01", "HND", o2["id"]),
     ]
@@ -118,13 +123,13 @@ async def test_summary_by_country_in_usd(ledger: Ledger, scenario: dict[str, Any
     assert response.status_code == 200, response.text
     report = response.json()
     assert _rows(report) == {
-        ("GTM",): ("130000.00", "96000.00", "33000.00"),
-        ("HND",): ("30000.00", "5000.00", "15000.00"),
+        ("GTM",): ("140000.00", "93000.00", "41500.00"),
+        ("HND",): ("20000.00", "5000.00", "5000.00"),
     }
     assert report["totals"] == {
         "pledged_usd": "160000.00",
-        "committed_usd": "101000.00",
-        "disbursed_usd": "48000.00",
+        "committed_usd": "98000.00",
+        "disbursed_usd": "46500.00",
     }
 
 
@@ -132,12 +137,11 @@ async def test_summary_by_contributor_kind_and_year(
     ledger: Ledger, scenario: dict[str, Any]
 ) -> None:
     response = await ledger.client.get("/v1/reports/summary?group_by=contributor_kind,year")
-    this_year = datetime.now(UTC).year
+    # P3's withdrawal restates it as the 5,000 disbursed in 2022: no year goes negative.
     assert _rows(response.json()) == {
         ("private_sector", 2023): ("50000.00", "30000.00", "10000.00"),
-        ("state", 2022): ("125000.00", "15000.00", "5000.00"),
-        ("state", 2023): ("0.00", "66000.00", "33000.00"),
-        ("state", this_year): ("-15000.00", "-10000.00", "0.00"),
+        ("state", 2022): ("110000.00", "5000.00", "5000.00"),
+        ("state", 2023): ("0.00", "63000.00", "31500.00"),
     }
 
 
@@ -147,10 +151,10 @@ async def test_summary_filters_by_date_country_and_kind(
     in_2023 = await ledger.client.get(
         "/v1/reports/summary?group_by=year&date_from=2023-01-01&date_to=2023-12-31"
     )
-    assert _rows(in_2023.json()) == {(2023,): ("50000.00", "96000.00", "43000.00")}
+    assert _rows(in_2023.json()) == {(2023,): ("50000.00", "93000.00", "41500.00")}
     honduras = await ledger.client.get("/v1/reports/summary?group_by=pledge_kind&country=HND")
     assert _rows(honduras.json()) == {
-        ("financial",): ("25000.00", "0.00", "10000.00"),
+        ("financial",): ("15000.00", "0.00", "0.00"),
         ("material",): ("5000.00", "5000.00", "5000.00"),
     }
     material = await ledger.client.get(
@@ -165,13 +169,13 @@ async def test_summary_filters_by_date_country_and_kind(
 async def test_summary_by_objective_and_pillar(ledger: Ledger, scenario: dict[str, Any]) -> None:
     by_objective = await ledger.client.get("/v1/reports/summary?group_by=objective")
     assert _rows(by_objective.json()) == {
-        (scenario["o1"]["id"],): ("105000.00", "66000.00", "33000.00"),
+        (scenario["o1"]["id"],): ("105000.00", "63000.00", "31500.00"),
         (scenario["o2"]["id"],): ("5000.00", "5000.00", "5000.00"),
         (None,): ("50000.00", "30000.00", "10000.00"),
     }
     by_pillar = await ledger.client.get("/v1/reports/summary?group_by=pillar")
     rows = _rows(by_pillar.json())
-    assert rows[("durable_solutions",)] == ("105000.00", "66000.00", "33000.00")
+    assert rows[("durable_solutions",)] == ("105000.00", "63000.00", "31500.00")
     assert rows[("reception_admission",)] == ("5000.00", "5000.00", "5000.00")
 
 
@@ -197,7 +201,7 @@ async def test_gaps_per_objective_and_country(ledger: Ledger, scenario: dict[str
         for row in report["objectives"]
     ]
     assert figures == [
-        (scenario["o1"]["id"], "1000000.00", "66000.00", "33000.00", "934000.00", "6.60"),
+        (scenario["o1"]["id"], "1000000.00", "63000.00", "31500.00", "937000.00", "6.30"),
         (scenario["o2"]["id"], "500000.00", "5000.00", "5000.00", "495000.00", "1.00"),
         (scenario["o3"]["id"], "220000.00", "0.00", "0.00", "220000.00", "0.00"),
     ]
@@ -205,10 +209,10 @@ async def test_gaps_per_objective_and_country(ledger: Ledger, scenario: dict[str
         {
             "country": "GTM",
             "requirement_usd": "1220000.00",
-            "committed_usd": "66000.00",
-            "disbursed_usd": "33000.00",
-            "gap_usd": "1154000.00",
-            "coverage_percent": "5.41",
+            "committed_usd": "63000.00",
+            "disbursed_usd": "31500.00",
+            "gap_usd": "1157000.00",
+            "coverage_percent": "5.16",
         },
         {
             "country": "HND",
@@ -230,34 +234,35 @@ async def test_synthesis_of_a_half_year(ledger: Ledger, scenario: dict[str, Any]
     assert response.status_code == 200, response.text
     report = response.json()
     assert (report["starts_on"], report["ends_on"]) == ("2023-01-01", "2023-06-30")
+    # P3, withdrawn since, is restated as its 5,000 disbursed in 2022 in both halves.
     assert report["totals"] == {
-        "pledged_usd": "175000.00",
-        "committed_usd": "111000.00",
-        "disbursed_usd": "38000.00",
+        "pledged_usd": "160000.00",
+        "committed_usd": "98000.00",
+        "disbursed_usd": "36500.00",
     }
     assert report["previous_totals"] == {
-        "pledged_usd": "125000.00",
-        "committed_usd": "15000.00",
+        "pledged_usd": "110000.00",
+        "committed_usd": "5000.00",
         "disbursed_usd": "5000.00",
     }
     assert report["change"] == {
         "pledged_usd": "50000.00",
-        "committed_usd": "96000.00",
-        "disbursed_usd": "33000.00",
+        "committed_usd": "93000.00",
+        "disbursed_usd": "31500.00",
     }
     assert report["new_pledges_count"] == 1
     assert [p["id"] for p in report["new_pledges"]] == [scenario["p2"]["id"]]
     assert [p["name"] for p in report["new_partners"]] == ["ACME"]
     assert [(g["objective_id"], g["gap_usd"]) for g in report["largest_gaps"]] == [
-        (scenario["o1"]["id"], "934000.00"),
-        (scenario["o2"]["id"], "485000.00"),
+        (scenario["o1"]["id"], "937000.00"),
+        (scenario["o2"]["id"], "495000.00"),
         (scenario["o3"]["id"], "220000.00"),
     ]
     assert report["rates_as_of"] == "2023-01-01"
     kinds = {
         r["group"]["contributor_kind"]: r["pledged_usd"] for r in report["by_contributor_kind"]
     }
-    assert kinds == {"private_sector": "50000.00", "state": "125000.00"}
+    assert kinds == {"private_sector": "50000.00", "state": "110000.00"}
 
 
 async def test_synthesis_as_csv(ledger: Ledger, scenario: dict[str, Any]) -> None:
@@ -269,9 +274,9 @@ async def test_synthesis_as_csv(ledger: Ledger, scenario: dict[str, Any]) -> Non
     rows = list(csv.DictReader(io.StringIO(response.text)))
     end = next(r for r in rows if r["section"] == "totals" and r["key"] == "end_of_period")
     assert (end["pledged_usd"], end["committed_usd"], end["disbursed_usd"]) == (
-        "175000.00",
-        "111000.00",
-        "38000.00",
+        "160000.00",
+        "98000.00",
+        "36500.00",
     )
     assert {r["key"] for r in rows if r["section"] == "by_country"} == {"GTM", "HND"}
 

@@ -1,0 +1,208 @@
+"""Report rollups: the flows of reports.py summed per grain, kept in step with every write.
+
+The grain is country x objective x contributor x visibility x contributor kind x pledge
+kind x funding mechanism x half-year. A write that changes a pledge's figures
+(announcement, change, allocation, entry, reversal, withdrawal, the contributor's kind)
+reads the pledge's flows per grain before and after, and upserts the difference — in
+the same transaction, so the rollups are never out of step with the ledger. Deltas
+commute, so concurrent writers only serialise on the rows they both touch (taken in
+grain order, so they cannot deadlock).
+
+`rebuild` recomputes everything from the ledger; `differences` is what `mirps rollups
+rebuild --check` reports.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Integer, Select, case, cast, delete, extract, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.db import make_engine, make_sessionmaker
+from services.pledges.models import MONEY, CountryRollup, ObjectiveRollup, ReportRollup
+from services.pledges.reports import all_flows
+
+DIMENSIONS = (
+    "country",
+    "objective_id",
+    "contributor_id",
+    "visibility",
+    "contributor_kind",
+    "pledge_kind",
+    "funding_mechanism",
+    "half",
+)
+MEASURES = ("pledged", "committed", "disbursed")
+Figures = dict[str, dict[str, Any]]
+"""grain key → the row (dimensions and measures)."""
+
+
+@dataclass(frozen=True)
+class RollupTable:
+    """A rollup table and the dimensions it keeps (a subset of the finest grain)."""
+
+    model: type[ReportRollup] | type[CountryRollup] | type[ObjectiveRollup]
+    dimensions: tuple[str, ...]
+
+    def figures(self, fine: Figures) -> Figures:
+        """The finest-grain figures summed to this table's grain."""
+        summed: Figures = {}
+        for row in fine.values():
+            key = "|".join("" if row[n] is None else str(row[n]) for n in self.dimensions)
+            into = summed.setdefault(
+                key, {**{n: row[n] for n in self.dimensions}, **dict.fromkeys(MEASURES, ZERO)}
+            )
+            for name in MEASURES:
+                into[name] += row[name]
+        return summed
+
+    def rows(self, fine: Figures) -> list[dict[str, Any]]:
+        return [{"grain": key, **row} for key, row in self.figures(fine).items()]
+
+
+ZERO = Decimal(0)
+TABLES = (
+    RollupTable(ReportRollup, DIMENSIONS),
+    RollupTable(
+        CountryRollup, ("country", "contributor_kind", "pledge_kind", "funding_mechanism", "half")
+    ),
+    RollupTable(ObjectiveRollup, ("objective_id", "half")),
+)
+
+
+def rollup_statement(pledge_ids: Sequence[uuid.UUID] | None = None) -> Select[Any]:
+    """The flows summed per grain (of some pledges, or all)."""
+    flows = all_flows(None, None, None, None, pledge_ids=pledge_ids)
+    half = cast(extract("year", flows.c.flow_date), Integer) * 10 + case(
+        (cast(extract("month", flows.c.flow_date), Integer) <= 6, 1), else_=2
+    )
+    columns = [
+        flows.c.country,
+        flows.c.objective_id,
+        flows.c.contributor_id,
+        flows.c.visibility,
+        flows.c.contributor_kind,
+        flows.c.pledge_kind,
+        flows.c.funding_mechanism,
+        half.label("half"),
+    ]
+    sums = [func.coalesce(func.sum(flows.c[name]), 0).cast(MONEY).label(name) for name in MEASURES]
+    return select(*columns, *sums).group_by(*columns)
+
+
+def grain_key(row: dict[str, Any]) -> str:
+    return "|".join("" if row[name] is None else str(row[name]) for name in DIMENSIONS)
+
+
+def as_figures(rows: Sequence[Any]) -> Figures:
+    figures: Figures = {}
+    for row in rows:
+        values = dict(row._mapping)
+        figures[grain_key(values)] = values
+    return figures
+
+
+async def figures_of(session: AsyncSession, pledge_ids: Sequence[uuid.UUID]) -> Figures:
+    """The pledges' current contribution to the rollups (pending writes flushed first)."""
+    await session.flush()
+    if not pledge_ids:
+        return {}
+    return as_figures((await session.execute(rollup_statement(pledge_ids))).all())
+
+
+async def apply_change(
+    session: AsyncSession, pledge_ids: Sequence[uuid.UUID], before: Figures
+) -> None:
+    """Upsert into every rollup table what the pledges' writes changed since `before`."""
+    after = await figures_of(session, pledge_ids)
+    for table in TABLES:
+        old, new = table.figures(before), table.figures(after)
+        deltas = []
+        for key in sorted({*old, *new}):
+            row = dict(new.get(key) or old[key])
+            for name in MEASURES:
+                row[name] = (new.get(key) or {}).get(name, ZERO) - (old.get(key) or {}).get(
+                    name, ZERO
+                )
+            if any(row[name] for name in MEASURES):
+                deltas.append({"grain": key, **row})
+        if deltas:
+            await _upsert(session, table, deltas)
+
+
+async def _upsert(session: AsyncSession, table: RollupTable, rows: list[dict[str, Any]]) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    model = table.model
+    statement = insert(model)
+    statement = statement.on_conflict_do_update(
+        index_elements=[model.grain],
+        set_={name: getattr(model, name) + statement.excluded[name] for name in MEASURES},
+    )
+    await session.execute(statement, rows)
+
+
+async def recomputed(session: AsyncSession) -> Figures:
+    """Every finest grain's figures recomputed from the ledger."""
+    return as_figures((await session.execute(rollup_statement())).all())
+
+
+async def stored(session: AsyncSession, table: RollupTable = TABLES[0]) -> Figures:
+    rows: Sequence[Any] = (await session.execute(select(table.model))).scalars().all()
+    return {
+        row.grain: {name: getattr(row, name) for name in (*table.dimensions, *MEASURES)}
+        for row in rows
+    }
+
+
+def differences(expected: Figures, actual: Figures) -> list[str]:
+    """Grains whose stored figures differ from the recomputation (zero rows are absent)."""
+    lines = []
+    for key in sorted({*expected, *actual}):
+        want = {name: (expected.get(key) or {}).get(name, ZERO) for name in MEASURES}
+        have = {name: (actual.get(key) or {}).get(name, ZERO) for name in MEASURES}
+        if want != have:
+            lines.append(f"{key}: stored {have}, recomputed {want}")
+    return lines
+
+
+async def check(session: AsyncSession) -> list[str]:
+    """Every rollup table against the recomputation: the differences, table by table."""
+    fine = await recomputed(session)
+    found = []
+    for table in TABLES:
+        for line in differences(table.figures(fine), await stored(session, table)):
+            found.append(f"{table.model.__tablename__} {line}")
+    return found
+
+
+async def rebuild(session: AsyncSession) -> int:
+    """Replace every rollup table with the recomputation; the finest table's row count."""
+    fine = await recomputed(session)
+    for table in TABLES:
+        await session.execute(delete(table.model))
+        rows = table.rows(fine)
+        if rows:
+            await session.execute(insert(table.model), rows)
+    return len(fine)
+
+
+async def rebuild_or_check(database_url: str, only_check: bool) -> list[str]:
+    """`mirps rollups rebuild [--check]`: the differences found (after --check), or the
+    rebuild done (nothing to report)."""
+    engine = make_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            if only_check:
+                return await check(session)
+            await rebuild(session)
+            await session.commit()
+            return []
+    finally:
+        await engine.dispose()
