@@ -97,8 +97,16 @@ class Ledger:
         )
 
 
+# The ledger's tests race many writers on one pledge's row lock, on a machine that may be
+# busy: generous waits keep them about the ledger's rules. The production timeouts (a 503
+# past them) are tested against a stalled database in tests/faults.
+PATIENT_DATABASE = {"db_statement_timeout": 30.0, "db_pool_timeout": 30.0}
+
+
 def make_app(database_url: str) -> FastAPI:
-    return create_app(Settings(database_url=database_url, mirps=TEST_COMMON_SETTINGS))
+    return create_app(
+        Settings(database_url=database_url, mirps=TEST_COMMON_SETTINGS, **PATIENT_DATABASE)
+    )
 
 
 @pytest.fixture

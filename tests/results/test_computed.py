@@ -134,14 +134,19 @@ async def test_usd_figures_match_the_hand_converted_demo_ledger(
     # + EU 25 + Spain 8 + France 5 + Switzerland 6.18 + IDB 30 + WB 20 + CABEI 10 + AEE 1.5
     # + RRPC 0.8 + hotels 3.52 = USD 210 million, the figure the strategy reports.
     assert values["usd-pledged"]["2022/2023"] == "210000000.00"
-    # Committed at each value date's rate: USA 50 + Canada 14.8 + EU 12.84 + Spain 5.35
-    # + France 2.14 + Switzerland 3.24 + IDB 30 + WB 20 + RRPC 0.8 by June 2023; CABEI's 4
+    # The ledger values every entry at its pledge's announcement rate (README, "Pledge
+    # ledger": converted to the pledge's currency at the value date, then valued as the
+    # pledge is), so committed never exceeds pledged in USD when rates move.
+    # Committed by June 2023: USA 50 + Canada CAD 20 x 0.75 = 15 + EU 12 + Spain 5
+    # + France 2 + Switzerland CHF 3 x 1.03 = 3.09 + IDB 30 + WB 20 + RRPC 0.8; CABEI's 4
     # in July.
-    assert values["usd-committed"]["2023-H1"] == "139170000.00"
-    assert values["usd-committed"]["2022/2023"] == "143170000.00"
-    # Disbursed by the end of 2023: USA 20 + Canada 5.92 + EU 6.54 + Spain 2.54 + France 1.16
-    # + Switzerland 1.68 + IDB 10 + WB 5 + RRPC 0.8 (Canada's 2024 disbursement is later).
-    assert values["usd-disbursed"]["2022/2023"] == "53640000.00"
+    assert values["usd-committed"]["2023-H1"] == "137890000.00"
+    assert values["usd-committed"]["2022/2023"] == "141890000.00"
+    # Disbursed by the end of 2023: USA 20 + Canada CAD 8 x 0.75 = 6 + EU 6 + Spain
+    # GTQ 20 x 0.127 / 1.07 (EUR on 2023-06-15) = 2,373,831.78 + France MXN 20 x 0.058 / 1.09
+    # = 1,064,220.18 + Switzerland CHF 1.5 x 1.03 = 1.545 + IDB 10 + WB 5 + RRPC 0.8
+    # (Canada's 2024 disbursement is later).
+    assert values["usd-disbursed"]["2022/2023"] == "52783051.96"
     latest = indicators["usd-committed"]["latest"]
     assert "GET pledges /v1/reports/summary" in latest["source_call"]
     assert "date_to=2023-12-31" in latest["source_call"]
