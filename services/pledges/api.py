@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StringConstraints
 
@@ -20,9 +20,10 @@ from services.common.idempotency import (
     run_idempotent_request,
 )
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from services.common.safeguards import read_limited
 from services.common.schemas import BoundedDate
 from services.common.vocabulary import CurrencyCode, MirpsCountryCode, PillarCode, ThemeCode
-from services.pledges import imports, matching, reports, service
+from services.pledges import imports, jobs, matching, reports, service
 from services.pledges.models import IdempotencyRecord, OrganisationKind, PledgeKind, Visibility
 from services.pledges.reports import GapFilters, ReportFilters
 from services.pledges.repository import PledgeFilters
@@ -36,6 +37,7 @@ from services.pledges.schemas import (
     ExchangeRateCreate,
     ExchangeRateRead,
     GapsReport,
+    ImportJobRead,
     MatchingSuggestions,
     ObjectiveCreate,
     ObjectiveRead,
@@ -905,28 +907,42 @@ IMPORT_BODY: dict[str, Any] = {
 @router.post(
     "/imports",
     tags=["exports and imports"],
-    response_model=BulkResult,
-    responses=problem_responses(401, 403, 422),
+    status_code=202,
+    response_model=ImportJobRead,
+    responses=problem_responses(401, 403, 413, 422),
     openapi_extra=IMPORT_BODY,
-    summary="Import pledges and entries from CSV",
+    summary="Import pledges and entries from CSV (a background job)",
 )
 async def import_pledges(
     request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     principal: PrincipalDep,
     dry_run: Annotated[
         bool, Query(description="Check every row and report its errors; write nothing.")
     ] = False,
-    idempotency_key: IdempotencyKeyHeader = None,
-) -> JSONResponse:
-    """Take the export CSV back; any bad row (422, listing each) means nothing is written."""
-    content = await request.body()
-    return await idempotent(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        content,
-        lambda: imports.import_csv(session, principal, content, dry_run=dry_run),
-        status_code=200,
-    )
+) -> ImportJobRead:
+    """Queue the export CSV for import and answer 202 with the job; poll
+    GET /v1/imports/{id}. Rows whose `id` is stored with the same values are left alone
+    (re-importing an export is a no-op), changed pledges are updated; any bad row means
+    nothing is written and the job fails listing each. The file may be up to
+    PLEDGES_MAX_IMPORT_BYTES, read as a stream."""
+    limit = request.app.state.settings.max_import_bytes
+    content = await read_limited(request, limit)
+    job = await jobs.submit(session, principal, content, dry_run=dry_run)
+    background.add_task(jobs.launch, request.app, job.id)  # after the commit
+    return jobs.job_read(job)
+
+
+@router.get(
+    "/imports/{job_id}",
+    tags=["exports and imports"],
+    response_model=ImportJobRead,
+    responses=problem_responses(401, 404),
+    summary="An import job's state and progress",
+)
+async def get_import(
+    request: Request, job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> ImportJobRead:
+    """For the one who submitted it and the secretariat."""
+    return await jobs.get_job(session, request.app, principal, job_id)

@@ -15,3 +15,9 @@ class Settings(ServiceSettings):
         default=default_sqlite_url("pledges"),
         description="Database of the pledges service (PLEDGES_DATABASE_URL).",
     )
+    max_import_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        gt=0,
+        description="Largest CSV file POST /v1/imports accepts, in bytes (read as a stream; "
+        "the general body limit does not apply to imports) (PLEDGES_MAX_IMPORT_BYTES).",
+    )

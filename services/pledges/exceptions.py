@@ -77,3 +77,7 @@ class DuplicateExchangeRate(Conflict):
 
 class InvalidFile(Unprocessable):
     title, slug = "Invalid file", "invalid-file"
+
+
+class ImportJobNotFound(NotFound):
+    title, slug = "Import job not found", "import-job-not-found"
