@@ -23,7 +23,7 @@ from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, P
 from services.common.safeguards import read_limited
 from services.common.schemas import BoundedDate
 from services.common.vocabulary import CurrencyCode, MirpsCountryCode, PillarCode, ThemeCode
-from services.pledges import imports, jobs, matching, reports, service
+from services.pledges import iati, imports, jobs, matching, reports, service
 from services.pledges.models import IdempotencyRecord, OrganisationKind, PledgeKind, Visibility
 from services.pledges.reports import GapFilters, ReportFilters
 from services.pledges.repository import PledgeFilters
@@ -883,6 +883,41 @@ async def export_entries(session: SessionDep, principal: OptionalPrincipalDep) -
         await imports.export_entries(session, principal),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="entries.csv"'},
+    )
+
+
+@router.get(
+    "/exports/iati/activities.xml",
+    tags=["exports and imports"],
+    response_class=Response,
+    responses={
+        200: {
+            "description": "An IATI 2.03 `iati-activities` document: each pledge an "
+            "`iati-activity`, each ledger entry a `transaction` (type 2 commitment, "
+            "3 disbursement, 4 expenditure).",
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(401, 404, 422),
+    },
+    summary="Export pledges as IATI 2.03 activities",
+)
+async def export_iati(
+    request: Request,
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    reporting_org: Annotated[
+        uuid.UUID | None,
+        Query(description="Only the pledges of this contributing organisation (its id)."),
+    ] = None,
+) -> Response:
+    """The pledges the caller may see, valid against the IATI 2.03 activities schema;
+    restricted pledges only for those who may read them. No pledge selected is a 404
+    (the schema requires at least one activity in a document)."""
+    prefix = request.app.state.settings.iati_org_prefix
+    return Response(
+        await iati.export_activities(session, principal, reporting_org, prefix),
+        media_type="application/xml",
+        headers={"Content-Disposition": 'attachment; filename="activities.xml"'},
     )
 
 

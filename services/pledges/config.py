@@ -21,3 +21,9 @@ class Settings(ServiceSettings):
         description="Largest CSV file POST /v1/imports accepts, in bytes (read as a stream; "
         "the general body limit does not apply to imports) (PLEDGES_MAX_IMPORT_BYTES).",
     )
+    iati_org_prefix: str = Field(
+        default="XM-MIRPS",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,40}$",
+        description="Prefix of the IATI organisation identifiers of the IATI export: an "
+        "organisation is `<prefix>-<its id>` (PLEDGES_IATI_ORG_PREFIX).",
+    )

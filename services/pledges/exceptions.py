@@ -81,3 +81,9 @@ class InvalidFile(Unprocessable):
 
 class ImportJobNotFound(NotFound):
     title, slug = "Import job not found", "import-job-not-found"
+
+
+class NothingToExport(NotFound):
+    """The IATI 2.03 schema requires at least one iati-activity in a document."""
+
+    title, slug = "Nothing to export", "nothing-to-export"

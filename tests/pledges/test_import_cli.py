@@ -81,10 +81,12 @@ async def test_mirps_import_follows_the_job_to_the_end(
         args[1] = str(bad)
         failed = await asyncio.to_thread(runner.invoke, app, args)
         assert failed.exit_code == 1
-        assert "row 1: " in failed.output and "commitments would reach 101" in failed.output
+        assert "row 1: " in failed.output
+        assert "commitments would reach 101" in failed.output
         member = auth_headers("member", org_id="someone-else")["Authorization"][7:]
         refused = await asyncio.to_thread(
             runner.invoke, app, [*args[:4], "--token", member, "--poll", "0.05"]
         )
         assert refused.exit_code == 1
-        assert "row 1: " in refused.output and "contributing organisation" in refused.output
+        assert "row 1: " in refused.output
+        assert "contributing organisation" in refused.output
