@@ -956,7 +956,8 @@ async def import_pledges(
     dry_run: Annotated[
         bool, Query(description="Check every row and report its errors; write nothing.")
     ] = False,
-) -> ImportJobRead:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
     """Queue the export CSV for import and answer 202 with the job; poll
     GET /v1/imports/{id}. Rows whose `id` is stored with the same values are left alone
     (re-importing an export is a no-op), changed pledges are updated; any bad row means
@@ -964,9 +965,16 @@ async def import_pledges(
     PLEDGES_MAX_IMPORT_BYTES, read as a stream."""
     limit = request.app.state.settings.max_import_bytes
     content = await read_limited(request, limit)
-    job = await jobs.submit(session, principal, content, dry_run=dry_run)
-    background.add_task(jobs.launch, request.app, job.id)  # after the commit
-    return jobs.job_read(job)
+
+    async def submit() -> ImportJobRead:
+        job = await jobs.submit(session, principal, content, dry_run=dry_run)
+        background.add_task(jobs.launch, request.app, job.id)  # runs after the commit
+        return jobs.job_read(job)
+
+    # A retry with the same Idempotency-Key replays the first 202: no second job.
+    return await idempotent(
+        request, session, principal, idempotency_key, content, submit, status_code=202
+    )
 
 
 @router.get(

@@ -1634,9 +1634,12 @@ async def insert_entries(
     rollups once for them all."""
     pledge_ids = [pledge.id for pledge in pledges]
     figures = await rollups.figures_of(session, pledge_ids)
-    await repository.insert_entries(session, entries)
+    by_pledge: dict[uuid.UUID, list[LedgerEntry]] = {}
+    for entry in entries:
+        by_pledge.setdefault(entry.pledge_id, []).append(entry)
     for pledge in pledges:
-        await allocation.revalue_entries(session, pledge)
+        await allocation.value_new_entries(session, pledge, by_pledge.get(pledge.id, []))
+    await repository.insert_entries(session, entries)
     await rollups.apply_change(session, pledge_ids, figures)
 
 

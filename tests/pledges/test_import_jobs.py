@@ -243,3 +243,26 @@ async def test_imports_have_their_own_streamed_body_limit(
     assert declared.status_code == 413
     listed = await client.post("/v1/organisations", content="x" * 3000, headers=headers)
     assert listed.status_code == 413  # the general limit still holds elsewhere
+
+
+async def test_a_retried_submission_with_its_idempotency_key_makes_one_job(
+    ledger: Ledger,
+) -> None:
+    org = await ledger.organisation()
+    pledge = await ledger.pledge(org["id"])
+    content = "\n".join([ENTRY_HEADER, *_entries(pledge["id"], 2)]) + "\n"
+    headers = {**SECRETARIAT, "Content-Type": "text/csv", "Idempotency-Key": str(uuid.uuid4())}
+    first = await ledger.client.post("/v1/imports", content=content, headers=headers)
+    again = await ledger.client.post("/v1/imports", content=content, headers=headers)
+    assert first.status_code == again.status_code == 202
+    assert first.json()["id"] == again.json()["id"]
+    job = await imported(ledger, content, dry_run=True)  # a later job, to wait on
+    assert job["state"] == "succeeded"
+    for _ in range(500):
+        done = (
+            await ledger.client.get(f"/v1/imports/{first.json()['id']}", headers=SECRETARIAT)
+        ).json()
+        if done["state"] == "succeeded":
+            break
+        await asyncio.sleep(0.01)
+    assert (await _pledge(ledger, pledge["id"]))["totals"]["committed"] == "2.0000"
