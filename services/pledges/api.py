@@ -981,7 +981,7 @@ async def import_pledges(
     "/imports/{job_id}",
     tags=["exports and imports"],
     response_model=ImportJobRead,
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
     summary="An import job's state and progress",
 )
 async def get_import(

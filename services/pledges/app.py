@@ -26,7 +26,7 @@ INFO = ServiceInfo(
 @asynccontextmanager
 async def import_jobs(app: FastAPI) -> AsyncIterator[None]:
     """Import jobs run in this process: left-over ones are settled at start (see jobs)."""
-    await jobs.recover(app)
+    jobs.start(app)
     try:
         yield
     finally:

@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.auth import Principal
@@ -173,10 +174,25 @@ async def _import(
     }
 
 
-async def recover(app: FastAPI) -> None:
-    """At start-up: jobs a stopped process was running failed; queued ones run now."""
+def start(app: FastAPI) -> None:
+    """At start-up: settle the jobs of a stopped process in a task (start-up does not wait
+    on the database, which may be unavailable or not migrated yet)."""
     app.state.import_tasks = set()
     app.state.import_progress = {}
+    task = asyncio.create_task(_recover_or_warn(app), name="import-recovery")
+    app.state.import_tasks.add(task)
+    task.add_done_callback(app.state.import_tasks.discard)
+
+
+async def _recover_or_warn(app: FastAPI) -> None:
+    try:
+        await recover(app)
+    except SQLAlchemyError as exc:
+        log.warning("import jobs left by a stopped process were not settled: %s", exc)
+
+
+async def recover(app: FastAPI) -> None:
+    """Jobs a stopped process was running failed; queued ones run now."""
     sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
     async with sessionmaker() as session:
         await session.execute(

@@ -180,7 +180,11 @@ async def test_a_restart_fails_running_jobs_and_runs_queued_ones(
         await session.commit()
     await engine.dispose()
     client = await run_app(make_app(ledger.database_url))  # the "restarted" process
-    failed = (await client.get(f"/v1/imports/{running}", headers=SECRETARIAT)).json()
+    for _ in range(500):
+        failed = (await client.get(f"/v1/imports/{running}", headers=SECRETARIAT)).json()
+        if failed["state"] != "running":
+            break
+        await asyncio.sleep(0.01)
     assert (failed["state"], failed["detail"]) == ("failed", jobs.INTERRUPTED)
     for _ in range(500):
         resumed = (await client.get(f"/v1/imports/{queued}", headers=SECRETARIAT)).json()
@@ -230,6 +234,12 @@ async def test_imports_have_their_own_streamed_body_limit(
     assert 2048 < len(content) < 8192
     accepted = await client.post("/v1/imports", content=content, headers=headers)
     assert accepted.status_code == 202, accepted.text
+    for _ in range(1000):
+        job = (await client.get(f"/v1/imports/{accepted.json()['id']}", headers=headers)).json()
+        if job["state"] == "succeeded":
+            break
+        await asyncio.sleep(0.01)
+    assert job["rows_written"] == 80
     too_big = content + "\n".join(rows) * 2
 
     async def chunks() -> Any:  # no Content-Length: counted as it streams
