@@ -27,3 +27,9 @@ class Settings(ServiceSettings):
         description="Prefix of the IATI organisation identifiers of the IATI export: an "
         "organisation is `<prefix>-<its id>` (PLEDGES_IATI_ORG_PREFIX).",
     )
+    import_statement_timeout: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds one SQL statement of an import job may run (its bulk inserts "
+        "and rollup updates take longer than a request's; PLEDGES_IMPORT_STATEMENT_TIMEOUT).",
+    )

@@ -21,8 +21,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.auth import Principal
+from services.common.db import make_engine, make_sessionmaker
 from services.common.errors import DomainError
 from services.pledges import imports, service
+from services.pledges.config import Settings
 from services.pledges.exceptions import ImportJobNotFound
 from services.pledges.models import ImportJob, ImportState
 from services.pledges.schemas import ImportJobRead
@@ -118,7 +120,8 @@ async def launch(app: FastAPI, job_id: uuid.UUID) -> None:
 
 
 async def run(app: FastAPI, job_id: uuid.UUID) -> None:
-    sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    """The job, on its own engine (statements of an import may run longer)."""
+    sessionmaker: async_sessionmaker[AsyncSession] = app.state.import_sessionmaker
     async with sessionmaker() as session:
         job = await session.get(ImportJob, job_id)
         if job is None or job.state != ImportState.QUEUED.value:
@@ -179,6 +182,13 @@ def start(app: FastAPI) -> None:
     on the database, which may be unavailable or not migrated yet)."""
     app.state.import_tasks = set()
     app.state.import_progress = {}
+    settings: Settings = app.state.settings
+    engine = make_engine(
+        settings.database_url,
+        settings.model_copy(update={"db_statement_timeout": settings.import_statement_timeout}),
+    )
+    app.state.import_engine = engine
+    app.state.import_sessionmaker = make_sessionmaker(engine)
     task = asyncio.create_task(_recover_or_warn(app), name="import-recovery")
     app.state.import_tasks.add(task)
     task.add_done_callback(app.state.import_tasks.discard)
@@ -220,3 +230,4 @@ async def stop(app: FastAPI) -> None:
     for task in list(tasks):
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    await app.state.import_engine.dispose()
