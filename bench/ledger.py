@@ -445,8 +445,10 @@ async def time_import(
         raise RuntimeError(f"import refused: {response.text[:2000]}")
     job = response.json()
     while job["state"] not in ("succeeded", "failed"):
-        await asyncio.sleep(0.2)
-        job = (await client.get(f"/v1/imports/{job['id']}")).json()
+        await asyncio.sleep(0.5)
+        polled = await client.get(f"/v1/imports/{job['id']}")
+        if polled.status_code == 200:  # a poll may time out (503) on a loaded machine
+            job = polled.json()
     elapsed = time.perf_counter() - start
     if job["state"] != "succeeded":
         raise RuntimeError(f"import failed: {job['detail']} {job['errors'][:5]}")
