@@ -1,13 +1,16 @@
 """CSV export of pledges and ledger entries, and the import that takes the same CSV back.
 
 One layout serves both: a `record_type` column (`pledge` or `entry`) and the union of
-their fields; lists (recipient countries, objective ids) are `;`-separated. An import
-runs every row through the same service functions as the API — same authorisation,
-same ledger rules — each in its own savepoint, so every bad row is reported; a file
-with any bad row writes nothing, and `dry_run` writes nothing in any case. Pledges
-marked withdrawn are withdrawn after all rows are in, so their entries import first.
-Ids in the file are kept (so entries can name pledges of the same file); an id that
-already exists is an error for that row.
+their fields; lists (recipient countries, objective ids) are `;`-separated. A row's `id`
+is its external reference: a row stored with the same values is left alone (re-importing
+an export is a no-op), a changed pledge is updated, a changed entry is an error. Pledges
+go through the service functions the API uses, each in a savepoint; entries are grouped
+per pledge and checked by `service.record_entries` (one lock and one balance read per
+pledge), then inserted in bulk. Every bad row is reported by number; a file with any bad
+row writes nothing, and `dry_run` writes nothing in any case. Pledges marked withdrawn
+are withdrawn after all rows are in, so their entries import first. `write_rows` is the
+one write path of an import. Jobs (services.pledges.jobs) run `import_csv` in the
+background.
 """
 
 from __future__ import annotations
