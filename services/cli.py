@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import httpx
 import typer
+from rich.progress import MofNCompleteColumn, Progress
 
 from services.common.auth import Role, mint_token
 from services.common.db import make_engine, make_sessionmaker
@@ -327,6 +328,61 @@ def token(
             ttl_minutes=ttl,
         )
     )
+
+
+DEFAULT_PLEDGES_URL = "http://127.0.0.1:8001"
+FINISHED_STATES = ("succeeded", "failed")
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV to import.")],
+    url: Annotated[
+        str, typer.Option(envvar="MIRPS_PLEDGES_URL", help="Base URL of the pledges service.")
+    ] = DEFAULT_PLEDGES_URL,
+    token: Annotated[
+        str, typer.Option(envvar="MIRPS_TOKEN", help="Bearer token (see `mirps token`).")
+    ] = "",
+    dry_run: Annotated[bool, typer.Option(help="Check every row; write nothing.")] = False,
+    poll: Annotated[float, typer.Option(min=0.05, help="Seconds between polls.")] = 0.5,
+) -> None:
+    """Submit a CSV to POST /v1/imports and follow the job with a progress bar until done."""
+    headers = {"Content-Type": "text/csv"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    with httpx.Client(base_url=url, headers=headers, timeout=60.0) as client:
+        job = follow_import(client, file, dry_run=dry_run, poll=poll)
+    typer.echo(
+        f"{job['state']}: {job['rows_written']} written, {job['rows_unchanged']} unchanged, "
+        f"{len(job['errors'])} rows with errors of {job['rows_total']}"
+    )
+    for error in job["errors"][:50]:
+        typer.echo(f"  row {error['row']}: {'; '.join(error['errors'])}", err=True)
+    if job["state"] != "succeeded":
+        typer.echo(f"mirps: {job['detail']}", err=True)
+        raise typer.Exit(code=1)
+
+
+def follow_import(
+    client: httpx.Client, file: Path, *, dry_run: bool, poll: float
+) -> dict[str, Any]:
+    """POST the file (streamed), then poll the job, showing rows validated of the total."""
+    with file.open("rb") as body:
+        response = client.post("/v1/imports", params={"dry_run": dry_run}, content=body)
+    if response.status_code != 202:
+        _fail(f"import refused (HTTP {response.status_code}): {response.text[:2000]}")
+    job: dict[str, Any] = response.json()
+    columns = (*Progress.get_default_columns(), MofNCompleteColumn())
+    with Progress(*columns, transient=False) as progress:
+        task = progress.add_task(f"importing {file.name}", total=job["rows_total"])
+        while True:
+            progress.update(task, completed=job["rows_validated"], description=job["state"])
+            if job["state"] in FINISHED_STATES:
+                return job
+            time.sleep(poll)
+            polled = client.get(f"/v1/imports/{job['id']}")
+            polled.raise_for_status()
+            job = polled.json()
 
 
 rollups_app = typer.Typer(help="The pledges service's report rollups.", no_args_is_help=True)

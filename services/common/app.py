@@ -40,11 +40,13 @@ def build_service_app(
     settings: ServiceSettings,
     routers: Sequence[APIRouter] = (),
     running: Callable[[FastAPI], AbstractAsyncContextManager[object]] | None = None,
+    own_body_limit: frozenset[str] = frozenset(),
 ) -> FastAPI:
     """A FastAPI app with the platform's machinery; the service adds its routers.
 
     `running`, if given, is entered once the engine is up and left before it is disposed:
-    where a service keeps its own clients or background tasks.
+    where a service keeps its own clients or background tasks. `own_body_limit`: paths
+    whose routes enforce their own body limit (the general one does not apply).
     """
     configure_logging(settings.mirps.log_level)
 
@@ -77,7 +79,7 @@ def build_service_app(
     app.include_router(health_router)
     for router in routers:
         app.include_router(router)
-    install_body_limit(app, settings.mirps)
+    install_body_limit(app, settings.mirps, own_body_limit)
     install_rate_limit(app, settings.mirps, info.name, app.state.token_verifier)
     install_edge_limits(app, settings.mirps)
     app.add_middleware(RequestContextMiddleware)

@@ -39,12 +39,15 @@ class BodySizeLimitMiddleware:
     chunked body is counted as it arrives and refused as soon as it passes the limit.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, exempt_paths: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.exempt_paths = exempt_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") in self.exempt_paths:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)
@@ -95,9 +98,15 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def install_body_limit(app: FastAPI, settings: CommonSettings) -> None:
-    """Add it before the request-context middleware, so the 413 carries the request id."""
-    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+def install_body_limit(
+    app: FastAPI, settings: CommonSettings, exempt_paths: frozenset[str] = frozenset()
+) -> None:
+    """Add it before the request-context middleware, so the 413 carries the request id.
+
+    `exempt_paths` have their own limit, enforced by their route as it streams the body."""
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes, exempt_paths=exempt_paths
+    )
 
 
 class HeaderLimitMiddleware:
@@ -258,3 +267,19 @@ def install_cors(app: FastAPI, settings: CommonSettings) -> None:
         expose_headers=["ETag", "Location", "X-Request-ID"],
         max_age=600,
     )
+
+
+async def read_limited(request: Request, max_bytes: int) -> bytes:
+    """The request body, read as a stream and refused (413) once it passes `max_bytes` —
+    for routes with their own limit (see `install_body_limit`)."""
+    declared = _content_length(request.scope)
+    if declared is not None and declared > max_bytes:
+        raise BodyTooLarge(max_bytes)
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > max_bytes:
+            raise BodyTooLarge(max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -123,6 +123,23 @@ async def revalue_entries(session: AsyncSession, pledge: Pledge) -> None:
     await session.flush()
 
 
+async def value_new_entries(
+    session: AsyncSession, pledge: Pledge, new: Sequence[LedgerEntry]
+) -> None:
+    """`revalue_entries` for entries about to be inserted in bulk: their report values are
+    set before the insert, and only stored entries whose value changes are written."""
+    stored = list(
+        await session.scalars(select(LedgerEntry).where(LedgerEntry.pledge_id == pledge.id))
+    )
+    ordered = sorted([*stored, *new], key=lambda e: (e.period_date, e.recorded_at, e.id))
+    lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
+    values = report_values(ordered, {line.id: line_rate(line) for line in lines})
+    for entry in ordered:
+        if entry.report_usd != values[entry.id]:
+            entry.report_usd = values[entry.id]
+    await session.flush()
+
+
 def default_targets(
     countries: Sequence[str], objectives: Mapping[uuid.UUID, Objective]
 ) -> list[Target]:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StringConstraints
 
@@ -20,9 +20,10 @@ from services.common.idempotency import (
     run_idempotent_request,
 )
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from services.common.safeguards import read_limited
 from services.common.schemas import BoundedDate
 from services.common.vocabulary import CurrencyCode, MirpsCountryCode, PillarCode, ThemeCode
-from services.pledges import imports, matching, reports, service
+from services.pledges import iati, imports, jobs, matching, reports, service
 from services.pledges.models import IdempotencyRecord, OrganisationKind, PledgeKind, Visibility
 from services.pledges.reports import GapFilters, ReportFilters
 from services.pledges.repository import PledgeFilters
@@ -36,6 +37,7 @@ from services.pledges.schemas import (
     ExchangeRateCreate,
     ExchangeRateRead,
     GapsReport,
+    ImportJobRead,
     MatchingSuggestions,
     ObjectiveCreate,
     ObjectiveRead,
@@ -884,6 +886,41 @@ async def export_entries(session: SessionDep, principal: OptionalPrincipalDep) -
     )
 
 
+@router.get(
+    "/exports/iati/activities.xml",
+    tags=["exports and imports"],
+    response_class=Response,
+    responses={
+        200: {
+            "description": "An IATI 2.03 `iati-activities` document: each pledge an "
+            "`iati-activity`, each ledger entry a `transaction` (type 2 commitment, "
+            "3 disbursement, 4 expenditure).",
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(401, 404, 422),
+    },
+    summary="Export pledges as IATI 2.03 activities",
+)
+async def export_iati(
+    request: Request,
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    reporting_org: Annotated[
+        uuid.UUID | None,
+        Query(description="Only the pledges of this contributing organisation (its id)."),
+    ] = None,
+) -> Response:
+    """The pledges the caller may see, valid against the IATI 2.03 activities schema;
+    restricted pledges only for those who may read them. No pledge selected is a 404
+    (the schema requires at least one activity in a document)."""
+    prefix = request.app.state.settings.iati_org_prefix
+    return Response(
+        await iati.export_activities(session, principal, reporting_org, prefix),
+        media_type="application/xml",
+        headers={"Content-Disposition": 'attachment; filename="activities.xml"'},
+    )
+
+
 IMPORT_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -905,13 +942,15 @@ IMPORT_BODY: dict[str, Any] = {
 @router.post(
     "/imports",
     tags=["exports and imports"],
-    response_model=BulkResult,
-    responses=problem_responses(401, 403, 422),
+    status_code=202,
+    response_model=ImportJobRead,
+    responses=problem_responses(401, 403, 413, 422),
     openapi_extra=IMPORT_BODY,
-    summary="Import pledges and entries from CSV",
+    summary="Import pledges and entries from CSV (a background job)",
 )
 async def import_pledges(
     request: Request,
+    background: BackgroundTasks,
     session: SessionDep,
     principal: PrincipalDep,
     dry_run: Annotated[
@@ -919,14 +958,34 @@ async def import_pledges(
     ] = False,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
-    """Take the export CSV back; any bad row (422, listing each) means nothing is written."""
-    content = await request.body()
+    """Queue the export CSV for import and answer 202 with the job; poll
+    GET /v1/imports/{id}. Rows whose `id` is stored with the same values are left alone
+    (re-importing an export is a no-op), changed pledges are updated; any bad row means
+    nothing is written and the job fails listing each. The file may be up to
+    PLEDGES_MAX_IMPORT_BYTES, read as a stream."""
+    limit = request.app.state.settings.max_import_bytes
+    content = await read_limited(request, limit)
+
+    async def submit() -> ImportJobRead:
+        job = await jobs.submit(session, principal, content, dry_run=dry_run)
+        background.add_task(jobs.launch, request.app, job.id)  # runs after the commit
+        return jobs.job_read(job)
+
+    # A retry with the same Idempotency-Key replays the first 202: no second job.
     return await idempotent(
-        request,
-        session,
-        principal,
-        idempotency_key,
-        content,
-        lambda: imports.import_csv(session, principal, content, dry_run=dry_run),
-        status_code=200,
+        request, session, principal, idempotency_key, content, submit, status_code=202
     )
+
+
+@router.get(
+    "/imports/{job_id}",
+    tags=["exports and imports"],
+    response_model=ImportJobRead,
+    responses=problem_responses(401, 404, 422),
+    summary="An import job's state and progress",
+)
+async def get_import(
+    request: Request, job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> ImportJobRead:
+    """For the one who submitted it and the secretariat."""
+    return await jobs.get_job(session, request.app, principal, job_id)

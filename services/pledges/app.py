@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from services.common.app import ServiceInfo, build_service_app
+from services.pledges import jobs
 from services.pledges.api import router
 from services.pledges.config import Settings
 
@@ -19,6 +23,22 @@ INFO = ServiceInfo(
 )
 
 
+@asynccontextmanager
+async def import_jobs(app: FastAPI) -> AsyncIterator[None]:
+    """Import jobs run in this process: left-over ones are settled at start (see jobs)."""
+    jobs.start(app)
+    try:
+        yield
+    finally:
+        await jobs.stop(app)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """App factory: `uvicorn --factory services.pledges.app:create_app`."""
-    return build_service_app(INFO, settings or Settings(), [router])
+    return build_service_app(
+        INFO,
+        settings or Settings(),
+        [router],
+        running=import_jobs,
+        own_body_limit=frozenset({"/v1/imports"}),
+    )

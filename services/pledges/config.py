@@ -15,3 +15,21 @@ class Settings(ServiceSettings):
         default=default_sqlite_url("pledges"),
         description="Database of the pledges service (PLEDGES_DATABASE_URL).",
     )
+    max_import_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        gt=0,
+        description="Largest CSV file POST /v1/imports accepts, in bytes (read as a stream; "
+        "the general body limit does not apply to imports) (PLEDGES_MAX_IMPORT_BYTES).",
+    )
+    iati_org_prefix: str = Field(
+        default="XM-MIRPS",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,40}$",
+        description="Prefix of the IATI organisation identifiers of the IATI export: an "
+        "organisation is `<prefix>-<its id>` (PLEDGES_IATI_ORG_PREFIX).",
+    )
+    import_statement_timeout: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds one SQL statement of an import job may run (its bulk inserts "
+        "and rollup updates take longer than a request's; PLEDGES_IMPORT_STATEMENT_TIMEOUT).",
+    )

@@ -77,3 +77,13 @@ class DuplicateExchangeRate(Conflict):
 
 class InvalidFile(Unprocessable):
     title, slug = "Invalid file", "invalid-file"
+
+
+class ImportJobNotFound(NotFound):
+    title, slug = "Import job not found", "import-job-not-found"
+
+
+class NothingToExport(NotFound):
+    """The IATI 2.03 schema requires at least one iati-activity in a document."""
+
+    title, slug = "Nothing to export", "nothing-to-export"

@@ -1,13 +1,16 @@
 """CSV export of pledges and ledger entries, and the import that takes the same CSV back.
 
 One layout serves both: a `record_type` column (`pledge` or `entry`) and the union of
-their fields; lists (recipient countries, objective ids) are `;`-separated. An import
-runs every row through the same service functions as the API — same authorisation,
-same ledger rules — each in its own savepoint, so every bad row is reported; a file
-with any bad row writes nothing, and `dry_run` writes nothing in any case. Pledges
-marked withdrawn are withdrawn after all rows are in, so their entries import first.
-Ids in the file are kept (so entries can name pledges of the same file); an id that
-already exists is an error for that row.
+their fields; lists (recipient countries, objective ids) are `;`-separated. A row's `id`
+is its external reference: a row stored with the same values is left alone (re-importing
+an export is a no-op), a changed pledge is updated, a changed entry is an error. Pledges
+go through the service functions the API uses, each in a savepoint; entries are grouped
+per pledge and checked by `service.record_entries` (one lock and one balance read per
+pledge), then inserted in bulk. Every bad row is reported by number; a file with any bad
+row writes nothing, and `dry_run` writes nothing in any case. Pledges marked withdrawn
+are withdrawn after all rows are in, so their entries import first. `write_rows` is the
+one write path of an import. Jobs (services.pledges.jobs) run `import_csv` in the
+background.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import csv
 import io
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -29,7 +33,14 @@ from services.pledges import repository, service
 from services.pledges.exceptions import InvalidFile
 from services.pledges.models import LedgerEntry, Pledge
 from services.pledges.repository import PledgeFilters
-from services.pledges.schemas import BulkResult, EntryCreate, PledgeCreate, RowError, Withdrawal
+from services.pledges.schemas import (
+    BulkResult,
+    EntryCreate,
+    PledgeCreate,
+    PledgeUpdate,
+    RowError,
+    Withdrawal,
+)
 
 COLUMNS = (
     "record_type",
@@ -62,6 +73,8 @@ COLUMNS = (
     "note",
 )
 CHUNK = 1000
+Row = dict[str, str]
+NumberedRow = tuple[int, Row]
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -84,6 +97,48 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _pledge_row(pledge: Pledge, countries: Sequence[str], objectives: Sequence[Any]) -> Row:
+    return {
+        "record_type": "pledge",
+        "id": str(pledge.id),
+        "contributor_id": str(pledge.contributor_id),
+        "kind": pledge.kind,
+        "title_es": _text(pledge.title_es),
+        "title_en": _text(pledge.title_en),
+        "description_es": _text(pledge.description_es),
+        "description_en": _text(pledge.description_en),
+        "amount": _text(pledge.amount),
+        "currency": _text(pledge.currency),
+        "recipient_countries": ";".join(countries),
+        "regional": _text(pledge.regional),
+        "objective_ids": ";".join(str(o) for o in objectives),
+        "announced_on": pledge.announced_on.isoformat(),
+        "announced_at": _text(pledge.announced_at),
+        "funding_mechanism": _text(pledge.funding_mechanism),
+        "implementation_status": pledge.implementation_status,
+        "visibility": pledge.visibility,
+        "withdrawn": _text(pledge.withdrawn_at is not None),
+        "withdrawal_reason": _text(pledge.withdrawal_reason),
+    }
+
+
+def _entry_row(entry: LedgerEntry, *, show_note: bool) -> Row:
+    return {
+        "record_type": "entry",
+        "id": str(entry.id),
+        "pledge_id": str(entry.pledge_id),
+        "amount": _text(entry.amount),
+        "currency": entry.currency,
+        "entry_type": entry.entry_type,
+        "value_date": entry.value_date.isoformat(),
+        "recipient_country": entry.recipient_country,
+        "objective_id": _text(entry.objective_id),
+        "reverses_entry_id": _text(entry.reverses_entry_id),
+        "external_reference": _text(entry.external_reference),
+        "note": _text(entry.note) if show_note else "",
+    }
+
+
 async def export_pledges(session: AsyncSession, principal: Principal | None) -> str:
     """Every pledge the caller may see, as CSV rows of record_type `pledge`."""
     pledges = list(
@@ -97,31 +152,21 @@ async def export_pledges(session: AsyncSession, principal: Principal | None) -> 
     for chunk in _chunks(pledges):
         countries, objectives = await repository.pledge_links(session, [p.id for p in chunk])
         for pledge in chunk:
-            writer.writerow(
-                {
-                    "record_type": "pledge",
-                    "id": pledge.id,
-                    "contributor_id": pledge.contributor_id,
-                    "kind": pledge.kind,
-                    "title_es": _text(pledge.title_es),
-                    "title_en": _text(pledge.title_en),
-                    "description_es": _text(pledge.description_es),
-                    "description_en": _text(pledge.description_en),
-                    "amount": _text(pledge.amount),
-                    "currency": _text(pledge.currency),
-                    "recipient_countries": ";".join(countries[pledge.id]),
-                    "regional": _text(pledge.regional),
-                    "objective_ids": ";".join(str(o) for o in objectives[pledge.id]),
-                    "announced_on": pledge.announced_on,
-                    "announced_at": _text(pledge.announced_at),
-                    "funding_mechanism": _text(pledge.funding_mechanism),
-                    "implementation_status": pledge.implementation_status,
-                    "visibility": pledge.visibility,
-                    "withdrawn": _text(pledge.withdrawn_at is not None),
-                    "withdrawal_reason": _text(pledge.withdrawal_reason),
-                }
-            )
+            writer.writerow(_pledge_row(pledge, countries[pledge.id], objectives[pledge.id]))
     return out.getvalue()
+
+
+async def _parties(
+    session: AsyncSession, principal: Principal | None, pledge_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, bool]:
+    """The same rule as list_entries/get_entry: notes only for parties to the pledge."""
+    party: dict[uuid.UUID, bool] = {}
+    for chunk in _chunks(pledge_ids):
+        pledges = await session.scalars(select(Pledge).where(Pledge.id.in_(chunk)))
+        countries, _ = await repository.pledge_links(session, chunk)
+        for pledge in pledges:
+            party[pledge.id] = service.is_party_to(principal, pledge, countries[pledge.id])
+    return party
 
 
 async def export_entries(session: AsyncSession, principal: Principal | None) -> str:
@@ -139,31 +184,9 @@ async def export_entries(session: AsyncSession, principal: Principal | None) -> 
         .all()
     )
     out, writer = _writer()
-    # The same rule as list_entries/get_entry: notes only for parties to the pledge.
-    party: dict[uuid.UUID, bool] = {}
-    pledge_ids = list(dict.fromkeys(entry.pledge_id for entry in rows))
-    for chunk in _chunks(pledge_ids):
-        pledges = await session.scalars(select(Pledge).where(Pledge.id.in_(chunk)))
-        countries, _ = await repository.pledge_links(session, chunk)
-        for pledge in pledges:
-            party[pledge.id] = service.is_party_to(principal, pledge, countries[pledge.id])
+    party = await _parties(session, principal, list(dict.fromkeys(e.pledge_id for e in rows)))
     for entry in rows:
-        writer.writerow(
-            {
-                "record_type": "entry",
-                "id": entry.id,
-                "pledge_id": entry.pledge_id,
-                "amount": entry.amount,
-                "currency": entry.currency,
-                "entry_type": entry.entry_type,
-                "value_date": entry.value_date,
-                "recipient_country": entry.recipient_country,
-                "objective_id": _text(entry.objective_id),
-                "reverses_entry_id": _text(entry.reverses_entry_id),
-                "external_reference": _text(entry.external_reference),
-                "note": _text(entry.note) if party[entry.pledge_id] else "",
-            }
-        )
+        writer.writerow(_entry_row(entry, show_note=party[entry.pledge_id]))
     return out.getvalue()
 
 
@@ -218,35 +241,12 @@ def _entry_body(row: dict[str, str]) -> EntryCreate:
 
 
 def _uuid(value: str | None, column: str) -> uuid.UUID | None:
-    if value is None:
+    if not value:
         return None
     try:
         return uuid.UUID(value)
     except ValueError as exc:
         raise InvalidFile(f"{column}: '{value}' is not a UUID") from exc
-
-
-async def _import_row(
-    session: AsyncSession, principal: Principal, row: dict[str, str], withdrawals: list[Any]
-) -> None:
-    record_type = row.get("record_type")
-    if record_type == "pledge":
-        body = _pledge_body(row)
-        created = await service.create_pledge(
-            session, principal, body, pledge_id=_uuid(row.get("id"), "id")
-        )
-        if _flag(row.get("withdrawn")):
-            reason = row.get("withdrawal_reason") or "withdrawn (imported)"
-            withdrawals.append((created.id, Withdrawal(reason=reason)))
-    elif record_type == "entry":
-        pledge_id = _uuid(row.get("pledge_id"), "pledge_id")
-        if pledge_id is None:
-            raise InvalidFile("pledge_id: an entry row needs the pledge it belongs to")
-        await service.record_entry(
-            session, principal, pledge_id, _entry_body(row), entry_id=_uuid(row.get("id"), "id")
-        )
-    else:
-        raise InvalidFile(f"record_type: must be 'pledge' or 'entry', got '{record_type}'")
 
 
 def _row_errors(exc: Exception) -> list[str]:
@@ -257,31 +257,244 @@ def _row_errors(exc: Exception) -> list[str]:
     return [f"conflicts with existing data: {exc.__class__.__name__}"]
 
 
-async def import_csv(
-    session: AsyncSession, principal: Principal, content: bytes, *, dry_run: bool
-) -> BulkResult:
-    """Import pledges and entries from the export layout; all rows or none."""
-    rows = service.read_csv(content, ("record_type",))
-    errors: list[RowError] = []
-    withdrawals: list[tuple[uuid.UUID, Withdrawal]] = []
-    outer = await session.begin_nested()
+@dataclass
+class Progress:
+    """How far an import is; read by GET /v1/imports/{id} while it runs."""
+
+    total: int = 0
+    validated: int = 0
+    written: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class Plan:
+    """The file sorted out: what is new, what changed, what is already there."""
+
+    new_pledges: list[tuple[int, Row]] = field(default_factory=list)
+    changed_pledges: list[tuple[int, Row]] = field(default_factory=list)
+    entries: dict[uuid.UUID, list[tuple[int, EntryCreate, uuid.UUID | None]]] = field(
+        default_factory=dict
+    )
+    errors: dict[int, list[str]] = field(default_factory=dict)
+    unchanged: int = 0
+
+
+def _same(file_row: Row, stored: Row) -> bool:
+    """The file's row says what the stored record's export says, in the columns it carries
+    (an empty note is what the export shows to non-parties, so it compares as unknown)."""
+    for column, value in file_row.items():
+        if column not in COLUMNS or (column == "note" and not value):
+            continue
+        if (value or "") != stored.get(column, ""):
+            return False
+    return True
+
+
+async def _plan(session: AsyncSession, principal: Principal, rows: Sequence[NumberedRow]) -> Plan:
+    plan = Plan()
+    ids: dict[int, uuid.UUID | None] = {}
     for number, row in rows:
         try:
+            ids[number] = _uuid(row.get("id"), "id")
+            if row.get("record_type") not in ("pledge", "entry"):
+                raise InvalidFile(
+                    f"record_type: must be 'pledge' or 'entry', got '{row.get('record_type')}'"
+                )
+        except InvalidFile as exc:
+            plan.errors[number] = [exc.detail]
+    known = [i for i in ids.values() if i is not None]
+    pledges = await _stored_pledges(session, known)
+    entries = await _stored_entries(session, known)
+    for number, row in rows:
+        if number in plan.errors:
+            continue
+        _sort_row(plan, number, row, ids[number], pledges, entries)
+    return plan
+
+
+def _sort_row(
+    plan: Plan,
+    number: int,
+    row: Row,
+    row_id: uuid.UUID | None,
+    pledges: dict[uuid.UUID, Row],
+    entries: dict[uuid.UUID, Row],
+) -> None:
+    if row["record_type"] == "pledge":
+        if row_id in pledges:
+            if _same(row, pledges[row_id]):
+                plan.unchanged += 1
+            else:
+                plan.changed_pledges.append((number, row))
+        else:
+            plan.new_pledges.append((number, row))
+        return
+    if row_id in entries:
+        if _same(row, entries[row_id]):
+            plan.unchanged += 1
+        else:
+            plan.errors[number] = [
+                f"entry {row_id} already exists with other values; ledger entries do not "
+                "change: record a reversal and a new entry instead"
+            ]
+        return
+    try:
+        pledge_id = _uuid(row.get("pledge_id"), "pledge_id")
+        if pledge_id is None:
+            raise InvalidFile("pledge_id: an entry row needs the pledge it belongs to")
+        body = _entry_body(row)
+    except (ValidationError, DomainError) as exc:
+        plan.errors[number] = _row_errors(exc)
+        return
+    plan.entries.setdefault(pledge_id, []).append((number, body, row_id))
+
+
+async def _stored_pledges(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row]:
+    found: dict[uuid.UUID, Row] = {}
+    for chunk in _chunks(ids):
+        pledges = list(await session.scalars(select(Pledge).where(Pledge.id.in_(chunk))))
+        countries, objectives = await repository.pledge_links(session, [p.id for p in pledges])
+        for pledge in pledges:
+            found[pledge.id] = _pledge_row(pledge, countries[pledge.id], objectives[pledge.id])
+    return found
+
+
+async def _stored_entries(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row]:
+    found: dict[uuid.UUID, Row] = {}
+    for chunk in _chunks(ids):
+        for entry in await session.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(chunk))):
+            found[entry.id] = _entry_row(entry, show_note=True)
+    return found
+
+
+def _pledge_update(row: Row) -> PledgeUpdate:
+    created = _pledge_body(row)
+    values = created.model_dump(exclude={"contributor_id", "allocation"}, exclude_unset=False)
+    return PledgeUpdate.model_validate(
+        {k: v for k, v in values.items() if k in PledgeUpdate.model_fields}
+    )
+
+
+async def _write_pledges(
+    session: AsyncSession, principal: Principal, plan: Plan, progress: Progress
+) -> list[tuple[uuid.UUID, Withdrawal]]:
+    """New pledges and changed ones, through the service functions the API uses."""
+    withdrawals: list[tuple[uuid.UUID, Withdrawal]] = []
+    todo = [(True, n, r) for n, r in plan.new_pledges]
+    todo += [(False, n, r) for n, r in plan.changed_pledges]
+    for new, number, row in todo:
+        pledge_id = _uuid(row.get("id"), "id")
+        try:
             async with session.begin_nested():
-                await _import_row(session, principal, row, withdrawals)
+                if new:
+                    body = _pledge_body(row)
+                    created = await service.create_pledge(
+                        session, principal, body, pledge_id=pledge_id
+                    )
+                    pledge_id = created.id
+                else:
+                    assert pledge_id is not None
+                    await _change_pledge(session, principal, pledge_id, row)
         except (ValidationError, DomainError, IntegrityError) as exc:
-            errors.append(RowError(row=number, errors=_row_errors(exc)))
+            plan.errors[number] = _row_errors(exc)
+        else:
+            assert pledge_id is not None
+            if _flag(row.get("withdrawn")):
+                reason = row.get("withdrawal_reason") or "withdrawn (imported)"
+                withdrawals.append((pledge_id, Withdrawal(reason=reason)))
+        progress.validated += 1
+    return withdrawals
+
+
+async def _change_pledge(
+    session: AsyncSession, principal: Principal, pledge_id: uuid.UUID, row: Row
+) -> None:
+    pledge, _, _ = await service.visible_pledge(session, principal, pledge_id)
+    if row.get("contributor_id") and row["contributor_id"] != str(pledge.contributor_id):
+        raise InvalidFile("contributor_id: the contributor of a pledge does not change")
+    await service.update_pledge(session, principal, pledge_id, _pledge_update(row), "*")
+
+
+async def _write_entries(
+    session: AsyncSession, principal: Principal, plan: Plan, progress: Progress
+) -> None:
+    """Every pledge's new entries checked under one lock, then inserted in bulk."""
+    rates = service.RateCache(session)
+    pledges: list[Pledge] = []
+    entries: list[LedgerEntry] = []
+    for pledge_id, rows in plan.entries.items():
+        try:
+            batch = await service.record_entries(session, principal, pledge_id, rows, rates)
+        except DomainError as exc:
+            plan.errors.update({number: [exc.detail] for number, _, _ in rows})
+        else:
+            plan.errors.update(batch.errors)
+            entries.extend(batch.entries)
+            pledge = await session.get(Pledge, pledge_id)
+            assert pledge is not None
+            pledges.append(pledge)
+        progress.validated += len(rows)
+    if entries and not plan.errors:
+        await service.insert_entries(session, pledges, entries)
+
+
+async def write_rows(
+    session: AsyncSession, principal: Principal, plan: Plan, progress: Progress
+) -> int:
+    """The one write path of an import: pledges, then entries (set-based), then withdrawals.
+
+    Returns how many records were written; errors are added to `plan.errors`.
+    """
+    withdrawals = await _write_pledges(session, principal, plan, progress)
+    await _write_entries(session, principal, plan, progress)
     for pledge_id, withdrawal in withdrawals:
-        await service.withdraw_pledge(session, principal, pledge_id, withdrawal, "*")
-    if dry_run or errors:
+        pledge = await session.get(Pledge, pledge_id)
+        if pledge is not None and pledge.withdrawn_at is None:
+            await service.withdraw_pledge(session, principal, pledge_id, withdrawal, "*")
+    return (
+        len(plan.new_pledges)
+        + len(plan.changed_pledges)
+        + sum(len(rows) for rows in plan.entries.values())
+    )
+
+
+async def import_csv(
+    session: AsyncSession,
+    principal: Principal,
+    content: bytes,
+    *,
+    dry_run: bool,
+    progress: Progress | None = None,
+) -> BulkResult:
+    """Import pledges and entries from the export layout; all rows or none.
+
+    A row whose `id` is already stored with the same values is left alone (an unchanged
+    export imports as a no-op); a changed pledge is updated; a changed entry is an error.
+    """
+    progress = progress or Progress()
+    rows = service.read_csv(content, ("record_type",))
+    progress.total = len(rows)
+    plan = await _plan(session, principal, rows)
+    progress.unchanged = plan.unchanged
+    progress.validated = len(plan.errors) + plan.unchanged
+    outer = await session.begin_nested()
+    written = await write_rows(session, principal, plan, progress)
+    if dry_run or plan.errors:
         await outer.rollback()
     else:
         await outer.commit()
+    errors = [RowError(row=number, errors=plan.errors[number]) for number in sorted(plan.errors)]
     if errors and not dry_run:
         raise InvalidFile(
             f"{len(errors)} of {len(rows)} rows have errors; nothing was written",
             errors=[error.model_dump() for error in errors],
         )
+    progress.written = 0 if dry_run else written
     return BulkResult(
-        dry_run=dry_run, rows=len(rows), written=0 if dry_run else len(rows), errors=errors
+        dry_run=dry_run,
+        rows=len(rows),
+        written=progress.written,
+        unchanged=plan.unchanged,
+        errors=errors,
     )

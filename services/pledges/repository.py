@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, exists, false, func, insert, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, Role
@@ -416,3 +416,33 @@ async def reversal_of(session: AsyncSession, entry_id: uuid.UUID) -> uuid.UUID |
         select(LedgerEntry.id).where(LedgerEntry.reverses_entry_id == entry_id)
     )
     return found
+
+
+async def timelines(
+    session: AsyncSession, pledge_id: uuid.UUID
+) -> dict[uuid.UUID, list[tuple[date, str, Decimal]]]:
+    """`timeline` of every allocation line of a pledge, in one query."""
+    rows = await session.execute(
+        select(
+            LedgerEntry.allocation_line_id,
+            LedgerEntry.period_date,
+            LedgerEntry.effect,
+            func.sum(LedgerEntry.signed_pledge_amount).label("amount"),
+        )
+        .where(LedgerEntry.pledge_id == pledge_id)
+        .group_by(LedgerEntry.allocation_line_id, LedgerEntry.period_date, LedgerEntry.effect)
+    )
+    found: dict[uuid.UUID, list[tuple[date, str, Decimal]]] = defaultdict(list)
+    for row in rows:
+        found[row.allocation_line_id].append((row.period_date, row.effect, row.amount or ZERO))
+    return found
+
+
+_ENTRY_COLUMNS = [column.key for column in LedgerEntry.__table__.columns]
+
+
+async def insert_entries(session: AsyncSession, entries: Sequence[LedgerEntry]) -> None:
+    """One multi-row INSERT per thousand entries (executemany), no ORM unit of work."""
+    rows = [{key: getattr(entry, key) for key in _ENTRY_COLUMNS} for entry in entries]
+    for start in range(0, len(rows), 1000):
+        await session.execute(insert(LedgerEntry), rows[start : start + 1000])

@@ -23,6 +23,7 @@ from services.pledges.models import (
     EntryType,
     FundingMechanism,
     ImplementationStatus,
+    ImportState,
     OrganisationKind,
     PledgeKind,
     Visibility,
@@ -678,6 +679,9 @@ class BulkResult(BaseModel):
     dry_run: bool
     rows: int
     written: int
+    unchanged: int = Field(
+        default=0, description="Rows whose id is stored with the same values: left alone."
+    )
     errors: list[RowError]
 
 
@@ -927,3 +931,45 @@ class MatchingSuggestions(BaseModel):
     objective_id: uuid.UUID | None
     pledge_id: uuid.UUID | None
     items: list[MatchingSuggestion]
+
+
+class ImportJobRead(BaseModel):
+    """A bulk import: poll it until `state` is succeeded or failed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "0b7d0c1e-6f0a-4c55-9d0c-3c1f1d7a2b10",
+                "state": "running",
+                "dry_run": False,
+                "rows_total": 100000,
+                "rows_validated": 42000,
+                "rows_written": 0,
+                "rows_unchanged": 0,
+                "progress": 0.42,
+                "errors": [],
+                "detail": None,
+                "created_at": "2026-12-01T15:00:00Z",
+                "started_at": "2026-12-01T15:00:01Z",
+                "finished_at": None,
+            }
+        }
+    )
+
+    id: uuid.UUID
+    state: ImportState = Field(description="queued → running → succeeded or failed.")
+    dry_run: bool
+    rows_total: int = Field(description="Data rows in the file.")
+    rows_validated: int = Field(description="Rows checked so far.")
+    rows_written: int = Field(
+        description="Records written (0 until the job succeeds: all rows or none)."
+    )
+    rows_unchanged: int = Field(
+        description="Rows whose id is already stored with the same values (left alone)."
+    )
+    progress: float = Field(description="rows_validated / rows_total, from 0 to 1.")
+    errors: list[RowError] = Field(description="Every bad row, by its data row number.")
+    detail: str | None = Field(description="Why the job failed, when it did.")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

@@ -13,7 +13,7 @@ import csv
 import io
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -23,7 +23,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.errors import Conflict, Forbidden, Unprocessable
+from services.common.errors import Conflict, DomainError, Forbidden, Unprocessable
 from services.common.etag import check_if_match
 from services.common.filters import MAX_IDS
 from services.common.pagination import Page, keyset_page
@@ -1385,10 +1385,15 @@ def _on_line(exc: LedgerRuleViolated, line: AllocationLine) -> LedgerRuleViolate
 
 
 async def _reversal(
-    session: AsyncSession, principal: Principal, pledge: Pledge, body: EntryCreate
+    session: AsyncSession,
+    principal: Principal,
+    pledge: Pledge,
+    body: EntryCreate,
+    unsaved: LedgerEntry | None = None,
 ) -> LedgerEntry:
+    """A reversal of the stored entry `body` names (or of `unsaved`, one of a batch)."""
     assert body.reverses_entry_id is not None
-    original = await repository.entry(session, body.reverses_entry_id)
+    original = unsaved or await repository.entry(session, body.reverses_entry_id)
     if original is None or original.pledge_id != pledge.id:
         raise InvalidReference(
             f"entry {body.reverses_entry_id} is not an entry of pledge {pledge.id}",
@@ -1446,6 +1451,7 @@ async def _movement(
     countries_: Sequence[str],
     objectives: Sequence[uuid.UUID],
     body: EntryCreate,
+    rates: RateCache | None = None,
 ) -> LedgerEntry:
     assert body.amount is not None
     assert body.recipient_country is not None
@@ -1473,12 +1479,13 @@ async def _movement(
             f"({pledge.announced_on.isoformat()})",
             field="value_date",
         )
-    rate = await rate_for(session, body.amount.currency, body.value_date)
+    rates = rates or RateCache(session)
+    rate = await rates.on(body.amount.currency, body.value_date)
     amount_usd = converted_money(body.amount.amount * rate, "amount", "the amount in USD")
     if body.amount.currency == pledge.currency:
         pledge_amount = to_money(body.amount.amount)
     else:
-        pledge_rate = await rate_for(session, pledge.currency, body.value_date)
+        pledge_rate = await rates.on(pledge.currency, body.value_date)
         pledge_amount = converted_money(
             body.amount.amount * rate / pledge_rate,
             "amount",
@@ -1506,6 +1513,134 @@ async def _movement(
         recorded_by=principal.sub,
         recorded_at=utc_now(),
     )
+
+
+class RateCache:
+    """`rate_for`, remembered per currency and day (a bulk import asks the same many times)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.known: dict[tuple[str, date], Decimal] = {}
+
+    async def on(self, currency: str, day: date) -> Decimal:
+        key = (currency, day)
+        if key not in self.known:
+            self.known[key] = await rate_for(self.session, currency, day)
+        return self.known[key]
+
+
+@dataclass
+class _LineState:
+    """One allocation line while a batch is checked: its balances and its timeline."""
+
+    line: AllocationLine
+    sums: Balances
+    timeline: list[tuple[date, str, Decimal]]
+
+    def add(self, move: Movement, on: date) -> None:
+        field = {"commitment": "committed", "disbursement": "disbursed"}.get(
+            move.effect, "expended"
+        )
+        self.sums = replace(self.sums, **{field: getattr(self.sums, field) + move.pledge_amount})
+        self.timeline.append((on, move.effect, move.pledge_amount))
+
+
+@dataclass
+class EntryBatch:
+    """What `record_entries` made of a pledge's rows: the entries and the rows refused."""
+
+    entries: list[LedgerEntry]
+    errors: dict[int, list[str]]
+
+
+async def record_entries(
+    session: AsyncSession,
+    principal: Principal,
+    pledge_id: uuid.UUID,
+    rows: Sequence[tuple[int, EntryCreate, uuid.UUID | None]],
+    rates: RateCache,
+) -> EntryBatch:
+    """Check many new entries of one pledge, in order, under one lock and one balance read.
+
+    The same rules as `record_entry` (per allocation line, in time); a refused row counts
+    for nothing in the checks of the rows after it. Nothing is written: the caller inserts
+    `entries` in bulk (`insert_entries`), so the whole file can be refused at once.
+    """
+    pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
+    authorise_pledge_write(principal, pledge.contributor_id)
+    if pledge.amount is None or pledge.currency is None:
+        message = f"pledge {pledge_id} has no amount, so it has no financial ledger"
+        return EntryBatch([], {number: [message] for number, _, _ in rows})
+    lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
+    sums = await repository.line_balances(session, [line.id for line in lines])
+    timelines = await repository.timelines(session, pledge.id)
+    state = {
+        line.id: _LineState(line, sums.get(line.id, Balances()), timelines.get(line.id, []))
+        for line in lines
+    }
+    batch = EntryBatch([], {})
+    made: dict[uuid.UUID, LedgerEntry] = {}
+    for number, body, entry_id in rows:
+        try:
+            entry = await _batch_entry(
+                session, principal, pledge, (countries_, objectives), body, made, rates
+            )
+            if entry.allocation_line_id is None:
+                assert body.recipient_country is not None
+                line = allocation.line_for_entry(lines, body.recipient_country, body.objective_id)
+                entry.allocation_line_id = line.id
+            _check_on_line(pledge.currency, state[entry.allocation_line_id], entry)
+        except DomainError as exc:
+            batch.errors[number] = [exc.detail]
+            continue
+        entry.id = entry_id or entry.id
+        entry.report_usd = Decimal(0)  # set by revalue_entries once all are in
+        made[entry.id] = entry
+        batch.entries.append(entry)
+    return batch
+
+
+async def _batch_entry(
+    session: AsyncSession,
+    principal: Principal,
+    pledge: Pledge,
+    links: tuple[Sequence[str], Sequence[uuid.UUID]],
+    body: EntryCreate,
+    made: dict[uuid.UUID, LedgerEntry],
+    rates: RateCache,
+) -> LedgerEntry:
+    if body.entry_type != EntryType.REVERSAL:
+        return await _movement(session, principal, pledge, *links, body, rates)
+    assert body.reverses_entry_id is not None
+    if any(e.reverses_entry_id == body.reverses_entry_id for e in made.values()):
+        raise AlreadyReversed(f"entry {body.reverses_entry_id} is reversed twice in this file")
+    return await _reversal(session, principal, pledge, body, made.get(body.reverses_entry_id))
+
+
+def _check_on_line(currency: str, line: _LineState, entry: LedgerEntry) -> None:
+    move = Movement(entry.effect, entry.signed_pledge_amount)
+    try:
+        check_ledger_rules(line.line.amount, currency, line.sums, move)
+        check_timeline(currency, line.timeline, entry.period_date, move)
+    except LedgerRuleViolated as exc:
+        raise _on_line(exc, line.line) from exc
+    line.add(move, entry.period_date)
+
+
+async def insert_entries(
+    session: AsyncSession, pledges: Sequence[Pledge], entries: Sequence[LedgerEntry]
+) -> None:
+    """Insert checked entries in bulk, then revalue each pledge's entries and move the
+    rollups once for them all."""
+    pledge_ids = [pledge.id for pledge in pledges]
+    figures = await rollups.figures_of(session, pledge_ids)
+    by_pledge: dict[uuid.UUID, list[LedgerEntry]] = {}
+    for entry in entries:
+        by_pledge.setdefault(entry.pledge_id, []).append(entry)
+    for pledge in pledges:
+        await allocation.value_new_entries(session, pledge, by_pledge.get(pledge.id, []))
+    await repository.insert_entries(session, entries)
+    await rollups.apply_change(session, pledge_ids, figures)
 
 
 async def list_entries(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -95,6 +96,30 @@ class Ledger:
         return await self.client.post(
             f"/v1/pledges/{pledge_id}/entries", json=body, headers=SECRETARIAT
         )
+
+
+async def imported(
+    ledger: Ledger,
+    content: str | bytes,
+    headers: dict[str, str] | None = None,
+    *,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """POST /v1/imports (202), then poll the job until it has succeeded or failed."""
+    headers = headers or {**SECRETARIAT, "Content-Type": "text/csv"}
+    url = "/v1/imports?dry_run=true" if dry_run else "/v1/imports"
+    response = await ledger.client.post(url, content=content, headers=headers)
+    assert response.status_code == 202, response.text
+    job: dict[str, Any] = response.json()
+    assert job["state"] == "queued"
+    for _ in range(3000):
+        if job["state"] in ("succeeded", "failed"):
+            return job
+        await asyncio.sleep(0.01)
+        polled = await ledger.client.get(f"/v1/imports/{job['id']}", headers=headers)
+        assert polled.status_code == 200, polled.text
+        job = polled.json()
+    raise AssertionError(f"import job did not finish: {job}")
 
 
 # The ledger's tests race many writers on one pledge's row lock, on a machine that may be

@@ -7,7 +7,7 @@ import io
 import uuid
 
 from tests.conftest import auth_headers
-from tests.pledges.conftest import SECRETARIAT, Ledger
+from tests.pledges.conftest import SECRETARIAT, Ledger, imported
 
 CSV_HEADERS = {**SECRETARIAT, "Content-Type": "text/csv"}
 
@@ -34,9 +34,9 @@ async def test_export_imports_back_with_the_same_ledger(ledger: Ledger) -> None:
     combined = pledges_csv + entries_csv.split("\n", 1)[1]
     for old in {row["id"] for row in csv.DictReader(io.StringIO(combined))}:
         combined = combined.replace(old, str(uuid.uuid4()))
-    response = await ledger.client.post("/v1/imports", content=combined, headers=CSV_HEADERS)
-    assert response.status_code == 200, response.text
-    assert response.json() == {"dry_run": False, "rows": 5, "written": 5, "errors": []}
+    job = await imported(ledger, combined)
+    assert job["state"] == "succeeded", (job["detail"], job["errors"])
+    assert (job["rows_total"], job["rows_written"], job["errors"]) == (5, 5, [])
     pledges = (await ledger.client.get("/v1/pledges", headers=SECRETARIAT)).json()["items"]
     assert len(pledges) == 2
     assert pledges[0]["totals"] == pledges[1]["totals"]
@@ -56,22 +56,20 @@ async def test_a_file_with_a_bad_row_writes_nothing_and_dry_run_lists_each_error
         "announced_on"
     )
     content = "\n".join([header, good, bad_currency, other_org]) + "\n"
-    dry = await ledger.client.post("/v1/imports?dry_run=true", content=content, headers=CSV_HEADERS)
-    assert dry.status_code == 200, dry.text
-    report = dry.json()
-    assert report["written"] == 0
+    report = await imported(ledger, content, dry_run=True)
+    assert report["state"] == "succeeded"
+    assert report["rows_written"] == 0
     assert [error["row"] for error in report["errors"]] == [2, 3]
     assert "XXZ" in report["errors"][0]["errors"][0]
     assert await _count_pledges(ledger) == 0
-    real = await ledger.client.post("/v1/imports", content=content, headers=CSV_HEADERS)
-    assert real.status_code == 422
-    assert [error["row"] for error in real.json()["errors"]] == [2, 3]
+    real = await imported(ledger, content)
+    assert real["state"] == "failed"
+    assert real["detail"] == "2 of 3 rows have errors; nothing was written"
+    assert [error["row"] for error in real["errors"]] == [2, 3]
     assert await _count_pledges(ledger) == 0
     clean = "\n".join([header, good]) + "\n"
-    checked = await ledger.client.post(
-        "/v1/imports?dry_run=true", content=clean, headers=CSV_HEADERS
-    )
-    assert checked.json() == {"dry_run": True, "rows": 1, "written": 0, "errors": []}
+    checked = await imported(ledger, clean, dry_run=True)
+    assert (checked["state"], checked["rows_written"], checked["errors"]) == ("succeeded", 0, [])
     assert await _count_pledges(ledger) == 0
 
 
@@ -89,9 +87,10 @@ async def test_import_rows_are_authorised_like_the_api(ledger: Ledger) -> None:
         ]
     )
     member = {**auth_headers("member", org_id=mine["id"]), "Content-Type": "text/csv"}
-    response = await ledger.client.post("/v1/imports", content=content, headers=member)
-    assert response.status_code == 422
-    assert [error["row"] for error in response.json()["errors"]] == [2]
+    job = await imported(ledger, content, headers=member)
+    assert job["state"] == "failed"
+    assert [error["row"] for error in job["errors"]] == [2]
+    assert "contributing organisation" in job["errors"][0]["errors"][0]
     assert await _count_pledges(ledger) == 0
 
 
@@ -106,9 +105,9 @@ async def test_import_breaking_a_ledger_rule_is_reported_per_row(ledger: Ledger)
             f"entry,{pledge['id']},disbursement,1200,USD,2023-01-02,GTM",
         ]
     )
-    response = await ledger.client.post("/v1/imports", content=content, headers=CSV_HEADERS)
-    assert response.status_code == 422
-    errors = response.json()["errors"]
+    job = await imported(ledger, content)
+    assert job["state"] == "failed"
+    errors = job["errors"]
     assert errors[0]["row"] == 2
     assert "disbursements would reach 1200" in errors[0]["errors"][0]
     entries = await ledger.client.get(f"/v1/pledges/{pledge['id']}/entries")
