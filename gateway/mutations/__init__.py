@@ -7,8 +7,9 @@ import strawberry
 from gateway.mutations.events import EventMutations
 from gateway.mutations.pledges import PledgeMutations
 from gateway.mutations.practices import PracticeMutations
+from gateway.mutations.reference import ReferenceMutations
 
 
 @strawberry.type(description="Everything a client can write, through the services' rules.")
-class Mutation(PledgeMutations, PracticeMutations, EventMutations):
+class Mutation(PledgeMutations, ReferenceMutations, PracticeMutations, EventMutations):
     pass
