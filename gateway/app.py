@@ -16,6 +16,7 @@ from strawberry.fastapi import GraphQLRouter
 from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
 from gateway.context import Context
+from gateway.graphiql import mount_assets, self_hosted
 from gateway.schema import build_schema
 from services.common.auth import TokenVerifier
 from services.common.context import current_request_id
@@ -34,6 +35,11 @@ class JSONRouter(GraphQLRouter[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL, loading React and GraphiQL from the gateway rather than a CDN."""
+        return self_hosted(super().graphql_ide_html)
 
     def __init__(self, *args: Any, settings: GatewaySettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -218,6 +224,8 @@ def create_app(
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
     app.include_router(graphql, prefix="/graphql")
+    if settings.graphiql_enabled:
+        mount_assets(app)
 
     @app.get("/healthz", response_model=HealthStatus, tags=["health"])
     async def healthz() -> HealthStatus:
