@@ -16,6 +16,7 @@ from strawberry.fastapi import GraphQLRouter
 from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
 from gateway.context import Context
+from gateway.graphiql import mount_assets, self_hosted
 from gateway.schema import build_schema
 from services.common.auth import TokenVerifier
 from services.common.context import current_request_id
@@ -34,6 +35,11 @@ class JSONRouter(GraphQLRouter[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL, loading React and GraphiQL from the gateway rather than a CDN."""
+        return self_hosted(super().graphql_ide_html)
 
     def __init__(self, *args: Any, settings: GatewaySettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,9 +71,54 @@ class JSONRouter(GraphQLRouter[Context, None]):
         self, request: Request, context: Any = UNSET, root_value: Any = UNSET
     ) -> Any:
         try:
-            return await super().run(request, context=context, root_value=root_value)
+            response = await super().run(request, context=context, root_value=root_value)
         except HTTPException as exc:  # strawberry would answer in plain text
-            return bad_graphql_request(exc)
+            response = bad_graphql_request(exc)
+        if wants_graphql_response(request) and isinstance(response, Response):
+            return as_graphql_response(response)
+        return response
+
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def wants_graphql_response(request: Request) -> bool:
+    """The client accepts the GraphQL-over-HTTP media type (it then prefers it to JSON)."""
+    accept = request.headers.get("accept", "")
+    return any(part.split(";")[0].strip().lower() == GRAPHQL_RESPONSE for part in accept.split(","))
+
+
+def as_graphql_response(response: Response) -> Response:
+    """A JSON answer in `application/graphql-response+json`. A request error (syntax,
+    validation, a variable that does not coerce: `data` null and no error with a `path`)
+    loses its `data` entry and is a 400, as GraphQL over HTTP asks of that media type."""
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return response  # GraphiQL's page
+    body, status = bytes(response.body), response.status_code
+    parsed = _json_or_none(body)
+    if isinstance(parsed, dict) and _is_request_error(parsed):
+        parsed.pop("data", None)
+        body, status = orjson.dumps(parsed), 400 if status == 200 else status
+    headers = {
+        name: value
+        for name, value in response.headers.items()
+        if name.lower() not in {"content-length", "content-type"}
+    }
+    return Response(body, status_code=status, headers=headers, media_type=GRAPHQL_RESPONSE)
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _is_request_error(parsed: dict[str, Any]) -> bool:
+    errors = parsed.get("errors")
+    if parsed.get("data") is not None or not isinstance(errors, list) or not errors:
+        return False
+    return all(isinstance(error, dict) and "path" not in error for error in errors)
 
 
 def _decode(data: str | bytes) -> Any:
@@ -173,6 +224,8 @@ def create_app(
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
     )
     app.include_router(graphql, prefix="/graphql")
+    if settings.graphiql_enabled:
+        mount_assets(app)
 
     @app.get("/healthz", response_model=HealthStatus, tags=["health"])
     async def healthz() -> HealthStatus:

@@ -29,6 +29,13 @@ PillarsArg = Annotated[
 IdArg = Annotated[
     strawberry.ID, strawberry.argument(description="Global id, or the object's REST id.")
 ]
+NodeIdArg = Annotated[
+    strawberry.ID,
+    strawberry.argument(
+        description="Global id (the `id` of any Node). A REST id names no type: read it with "
+        "the type's own field, e.g. `pledge(id:)`, which takes either."
+    ),
+]
 DateFromArg = Annotated[
     date | None, strawberry.argument(description="Flows on or after this date.")
 ]

@@ -63,7 +63,14 @@ class BadUserInput(GatewayError):
 class UpstreamError(GatewayError):
     """A service refused the request with a problem+json document."""
 
-    def __init__(self, service: str, status: int, problem: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        service: str,
+        status: int,
+        problem: dict[str, Any],
+        input_argument: str | None = None,
+    ) -> None:
+        problem = in_graphql_terms(problem, input_argument)
         code = _CODE_BY_STATUS.get(status)
         if code is None:
             code = ErrorCode.SERVICE_UNAVAILABLE if status >= 500 else ErrorCode.BAD_USER_INPUT
@@ -76,6 +83,47 @@ class UpstreamError(GatewayError):
         }
         super().__init__(message, code, service=service, status=status, **members)
         self.status = status
+
+
+class Unauthenticated(GatewayError):
+    """The request carries an `Authorization` header without a token in it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, ErrorCode.UNAUTHENTICATED)
+
+
+def graphql_field(field: str, input_argument: str | None) -> str:
+    """A service's field name (`path.pledge_id`, `body.amount.currency`, `query.country`) as
+    the GraphQL client wrote it: `input.pledgeId`, `input.amount.currency`, `country`."""
+    location, _, rest = field.partition(".")
+    if location not in {"body", "path", "query"} or not rest:
+        return field
+    parts = [_camel(part) for part in rest.split(".")]
+    if location != "query" and input_argument:
+        parts.insert(0, input_argument)
+    return ".".join(parts)
+
+
+def _camel(name: str) -> str:
+    head, *tail = name.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in tail)
+
+
+def in_graphql_terms(problem: dict[str, Any], input_argument: str | None) -> dict[str, Any]:
+    """The problem with each bad field renamed to its GraphQL path, in `errors` and `detail`."""
+    errors = problem.get("errors")
+    if not isinstance(errors, list):
+        return problem
+    detail = str(problem.get("detail") or "")
+    renamed = []
+    for error in errors:
+        if not isinstance(error, dict) or not isinstance(error.get("field"), str):
+            renamed.append(error)
+            continue
+        field = graphql_field(error["field"], input_argument)
+        detail = detail.replace(f"{error['field']}:", f"{field}:")
+        renamed.append({**error, "field": field})
+    return {**problem, "errors": renamed, "detail": detail or problem.get("detail")}
 
 
 class ServiceUnavailable(GatewayError):

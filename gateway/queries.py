@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from datetime import date, datetime, time
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -123,16 +124,27 @@ def _joined(values: list[str] | None) -> str | None:
     return ",".join(values) if values else None
 
 
+REST_ID_HINT = (
+    "a REST id is read with its type's own field: organisation(id:), objective(id:), "
+    "pledge(id:), practice(id:), inventoryItem(id:) or event(id:)"
+)
+
+
 async def resolve_node(info: Info, id: str) -> relay.Node | None:
     """The object behind a global id, read through its type's loader."""
     try:
         global_id = relay.GlobalID.from_id(id)
     except ValueError as exc:
-        raise BadUserInput("`id` is not a global id of this graph", argument="id") from exc
+        raise BadUserInput(
+            f"`id` is not a global id of this graph; {REST_ID_HINT}", argument="id"
+        ) from exc
     node_type = info.schema.get_type_by_name(global_id.type_name)
     origin = getattr(node_type, "origin", None)
     if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
-        raise BadUserInput(f"no object type {global_id.type_name} in this graph", argument="id")
+        raise BadUserInput(
+            f"`id` names no object type of this graph ({global_id.type_name!r}); {REST_ID_HINT}",
+            argument="id",
+        )
     key = checked_rest_id(global_id.node_id, global_id.type_name, "id")
     nodes = origin.resolve_nodes(info=info, node_ids=[key], required=False)
     if inspect.isawaitable(nodes):
@@ -150,7 +162,12 @@ class DomainQuery:
         return [Country.of(code) for code in MIRPS_COUNTRIES]
 
     @strawberry.field(description="A country by its ISO 3166-1 alpha-3 code, e.g. GTM.")
-    def country(self, code: str) -> Country | None:
+    def country(
+        self,
+        code: Annotated[
+            str, strawberry.argument(description="ISO 3166-1 alpha-3 code, e.g. GTM (any case).")
+        ],
+    ) -> Country | None:
         return Country.of(code.upper()) if code.upper() in MIRPS_COUNTRIES else None
 
     @strawberry.field(description="The theme codes shared by all services, with labels.")
@@ -172,7 +189,16 @@ class DomainQuery:
         "objectives, activities, outcomes and their indicators' values (null for an "
         "unknown code)."
     )
-    async def strategy(self, info: Info, code: str = DEFAULT_STRATEGY) -> Strategy | None:
+    async def strategy(
+        self,
+        info: Info,
+        code: Annotated[
+            str,
+            strawberry.argument(
+                description="The strategy's code; the current strategy when left out."
+            ),
+        ] = DEFAULT_STRATEGY,
+    ) -> Strategy | None:
         return await strategy(info, code)
 
     # ------------------------------------------------------------ pledges service
@@ -183,14 +209,22 @@ class DomainQuery:
         info: Info,
         first: First = None,
         after: After = None,
-        kind: OrganisationKind | None = None,
-        sp_member: bool | None = None,
+        kind: Annotated[
+            OrganisationKind | None,
+            strawberry.argument(description="Only organisations of this kind."),
+        ] = None,
+        sp_member: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="True: only Support Platform members; false: only non-members."
+            ),
+        ] = None,
     ) -> OrganisationConnection | None:
         items, body, start, skip = await fetch_page(
             info.context,
             "pledges",
             "/v1/organisations",
-            {"kind": kind.value if kind else None, "sp_member": sp_member},
+            {"kind": str(kind.value) if kind else None, "sp_member": sp_member},
             first=first,
             after=after,
         )
@@ -228,13 +262,37 @@ class DomainQuery:
         info: Info,
         first: First = None,
         after: After = None,
-        contributor_id: strawberry.ID | None = None,
+        contributor_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only pledges by this organisation (global or REST id)."
+            ),
+        ] = None,
         country: CountryArg = None,
-        objective_id: strawberry.ID | None = None,
-        announced_at_event_id: strawberry.ID | None = None,
-        kind: PledgeKind | None = None,
-        visibility: Visibility | None = None,
-        include_withdrawn: bool = True,
+        objective_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only pledges linked to this objective (global or REST id)."
+            ),
+        ] = None,
+        announced_at_event_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only pledges announced at this event (global or REST id)."
+            ),
+        ] = None,
+        kind: Annotated[
+            PledgeKind | None, strawberry.argument(description="Only pledges of this kind.")
+        ] = None,
+        visibility: Annotated[
+            Visibility | None,
+            strawberry.argument(
+                description="Only pledges with this visibility (restricted ones need a role)."
+            ),
+        ] = None,
+        include_withdrawn: Annotated[
+            bool, strawberry.argument(description="False leaves withdrawn pledges out.")
+        ] = True,
     ) -> PledgeConnection | None:
         return await pledge_connection(
             info,
@@ -250,7 +308,7 @@ class DomainQuery:
             announced_at=rest_id(announced_at_event_id, "Event", "announcedAtEventId")
             if announced_at_event_id
             else None,
-            kind=kind.value if kind else None,
+            kind=str(kind.value) if kind else None,
             visibility=visibility.value if visibility else None,
             include_withdrawn=include_withdrawn,
         )
@@ -266,7 +324,10 @@ class DomainQuery:
         info: Info,
         first: First = None,
         after: After = None,
-        currency: str | None = None,
+        currency: Annotated[
+            str | None,
+            strawberry.argument(description="Only rates of this ISO 4217 currency, e.g. EUR."),
+        ] = None,
     ) -> ExchangeRateConnection | None:
         items, body, start, skip = await fetch_page(
             info.context,
@@ -284,11 +345,18 @@ class DomainQuery:
     async def funding_summary(
         self,
         info: Info,
-        group_by: list[SummaryDimension],
+        group_by: Annotated[
+            list[SummaryDimension],
+            strawberry.argument(
+                description="The dimensions to group by, in order (at most three)."
+            ),
+        ],
         date_from: DateFromArg = None,
         date_to: DateToArg = None,
         country: CountryArg = None,
-        kind: PledgeKind | None = None,
+        kind: Annotated[
+            PledgeKind | None, strawberry.argument(description="Only pledges of this kind.")
+        ] = None,
     ) -> SummaryReport | None:
         return await summary_report(
             info,
@@ -296,7 +364,7 @@ class DomainQuery:
             date_from=date_from,
             date_to=date_to,
             country=country,
-            kind=kind.value if kind else None,
+            kind=str(kind.value) if kind else None,
         )
 
     @strawberry.field(description="Resource gaps per objective (largest first) and per country.")
@@ -310,7 +378,11 @@ class DomainQuery:
         return await gap_report(info, country=country, pillar=pillar, theme=theme)
 
     @strawberry.field(description='The semi-annual public synthesis, e.g. period: "2023-H1".')
-    async def synthesis(self, info: Info, period: str) -> Synthesis | None:
+    async def synthesis(
+        self,
+        info: Info,
+        period: Annotated[str, strawberry.argument(description="The half-year, e.g. 2023-H1.")],
+    ) -> Synthesis | None:
         body = await info.context.upstream.get(
             "pledges", "/v1/reports/synthesis", {"period": period}
         )
@@ -328,16 +400,46 @@ class DomainQuery:
         first: First = None,
         after: After = None,
         q: QueryTextArg = None,
-        prefix: bool = False,
+        prefix: Annotated[
+            bool,
+            strawberry.argument(
+                description="True: the last word of `q` also matches as a prefix (search "
+                "as you type)."
+            ),
+        ] = False,
         theme: ThemesArg = None,
         country: CountriesArg = None,
-        population: list[str] | None = None,
-        origin: list[PracticeOrigin] | None = None,
+        population: Annotated[
+            list[str] | None,
+            strawberry.argument(
+                description="Population codes (see `populations`); any of them matches."
+            ),
+        ] = None,
+        origin: Annotated[
+            list[PracticeOrigin] | None,
+            strawberry.argument(description="Origins; any of them matches."),
+        ] = None,
         pillar: PillarsArg = None,
-        evidence: list[EvidenceLevel] | None = None,
-        status: list[PracticeStatus] | None = None,
-        organisation_id: list[str] | None = None,
-        sort: PracticeSort | None = None,
+        evidence: Annotated[
+            list[EvidenceLevel] | None,
+            strawberry.argument(description="Evidence levels; any of them matches."),
+        ] = None,
+        status: Annotated[
+            list[PracticeStatus] | None,
+            strawberry.argument(
+                description="Workflow statuses (drafts need a role); any of them matches."
+            ),
+        ] = None,
+        organisation_id: Annotated[
+            list[str] | None,
+            strawberry.argument(
+                description="Organisation REST ids named on the practice; any of them matches."
+            ),
+        ] = None,
+        sort: Annotated[
+            PracticeSort | None,
+            strawberry.argument(description="Order: relevance when `q` is given, else newest."),
+        ] = None,
     ) -> PracticeConnection | None:
         return await practice_connection(
             info,
@@ -369,8 +471,14 @@ class DomainQuery:
         after: After = None,
         country: CountriesArg = None,
         theme: ThemesArg = None,
-        kind: list[InventoryKind] | None = None,
-        severity: list[GapSeverity] | None = None,
+        kind: Annotated[
+            list[InventoryKind] | None,
+            strawberry.argument(description="Item kinds; any of them matches."),
+        ] = None,
+        severity: Annotated[
+            list[GapSeverity] | None,
+            strawberry.argument(description="Gap severities; any of them matches."),
+        ] = None,
     ) -> InventoryItemConnection | None:
         return await inventory_connection(
             info,
@@ -378,7 +486,7 @@ class DomainQuery:
             after,
             country=country,
             theme=theme,
-            kind=[item.value for item in kind] if kind else None,
+            kind=[str(item.value) for item in kind] if kind else None,
             severity=[item.value for item in severity] if severity else None,
         )
 
@@ -401,10 +509,18 @@ class DomainQuery:
         after: After = None,
         starts_from: StartsFromArg = None,
         starts_to: StartsToArg = None,
-        kind: list[EventKind] | None = None,
+        kind: Annotated[
+            list[EventKind] | None,
+            strawberry.argument(description="Event kinds; any of them matches."),
+        ] = None,
         theme: ThemesArg = None,
         country: CountriesArg = None,
-        status: list[EventStatus] | None = None,
+        status: Annotated[
+            list[EventStatus] | None,
+            strawberry.argument(
+                description="Event statuses (proposed ones need a role); any of them matches."
+            ),
+        ] = None,
     ) -> EventConnection | None:
         return await event_connection(
             info,
@@ -414,10 +530,10 @@ class DomainQuery:
                 "from": starts_from.isoformat() if starts_from else None,
                 "to": starts_to.isoformat() if starts_to else None,
             },
-            kind=_joined([item.value for item in kind] if kind else None),
+            kind=_joined([str(item.value) for item in kind] if kind else None),
             theme=_joined(theme),
             country=_joined(country),
-            status=_joined([item.value for item in status] if status else None),
+            status=_joined([str(item.value) for item in status] if status else None),
         )
 
     @strawberry.field(description="An event by id (global id or REST id).")
@@ -432,11 +548,29 @@ class DomainQuery:
     async def schedule_conflicts(
         self,
         info: Info,
-        starts_at: datetime,
-        ends_at: datetime,
-        timezone: str,
+        starts_at: Annotated[
+            datetime,
+            strawberry.argument(
+                description="Start of the proposed meeting (local time, in `timezone`)."
+            ),
+        ],
+        ends_at: Annotated[
+            datetime,
+            strawberry.argument(
+                description="End of the proposed meeting (local time, in `timezone`)."
+            ),
+        ],
+        timezone: Annotated[
+            str,
+            strawberry.argument(
+                description="IANA zone of the proposed times, e.g. America/Guatemala."
+            ),
+        ],
         countries: CountriesArg = None,
-        kinds: list[EventKind] | None = None,
+        kinds: Annotated[
+            list[EventKind] | None,
+            strawberry.argument(description="Only clashes with events of these kinds."),
+        ] = None,
     ) -> ConflictReport | None:
         body = await info.context.upstream.get(
             "events",
@@ -446,7 +580,7 @@ class DomainQuery:
                 "ends_at": ends_at.isoformat(),
                 "timezone": timezone,
                 "countries": _joined(countries),
-                "kinds": _joined([kind.value for kind in kinds] if kinds else None),
+                "kinds": _joined([str(kind.value) for kind in kinds] if kinds else None),
             },
         )
         return ConflictReport(
@@ -460,7 +594,11 @@ class DomainQuery:
         "groups' and kinds' meetings, each with the nearest clashes it avoided."
     )
     async def schedule_suggestions(
-        self, info: Info, input: SlotSuggestionInput
+        self,
+        info: Info,
+        input: Annotated[
+            SlotSuggestionInput, strawberry.argument(description="What a free slot must satisfy.")
+        ],
     ) -> list[SlotSuggestion] | None:
         request = rest_body(input, skip=frozenset({"working_hours_start", "working_hours_end"}))
         request["working_hours"] = {
@@ -484,7 +622,11 @@ class DomainQuery:
         ]
 
     @strawberry.field(description="A year's events grouped by month, with counts per kind.")
-    async def timeline(self, info: Info, year: int) -> Timeline | None:
+    async def timeline(
+        self,
+        info: Info,
+        year: Annotated[int, strawberry.argument(description="The calendar year.")],
+    ) -> Timeline | None:
         body = await info.context.upstream.get("events", "/v1/timeline", {"year": year})
         return Timeline.from_rest(body)
 
@@ -494,16 +636,23 @@ class DomainQuery:
         info: Info,
         first: First = None,
         after: After = None,
-        kind: OutcomeKind | None = None,
+        kind: Annotated[
+            OutcomeKind | None, strawberry.argument(description="Only outcomes of this kind.")
+        ] = None,
         country: CountryArg = None,
-        status: OutcomeStatus | None = None,
-        year: int | None = None,
+        status: Annotated[
+            OutcomeStatus | None, strawberry.argument(description="Only outcomes in this status.")
+        ] = None,
+        year: Annotated[
+            int | None,
+            strawberry.argument(description="Only outcomes of events held in this year."),
+        ] = None,
     ) -> EventOutcomeConnection | None:
         return await outcome_connection(
             info,
             first,
             after,
-            kind=kind.value if kind else None,
+            kind=str(kind.value) if kind else None,
             country=country,
             status=status.value if status else None,
             year=year,

@@ -35,7 +35,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway import fast_fields
-from gateway.arguments import IdArg
+from gateway.arguments import NodeIdArg
 from gateway.config import GatewaySettings
 from gateway.context import Context, Info
 from gateway.cost import QueryCostLimiter
@@ -80,8 +80,11 @@ async def _check(info: Info, service: str) -> ServiceHealth:
 
 @strawberry.type(description="Everything a client can read.")
 class Query(DomainQuery):
-    @strawberry.field(description="Any object by its global id (the `id` of a Node).")
-    async def node(self, info: Info, id: IdArg) -> relay.Node | None:
+    @strawberry.field(
+        description="Any object by its global id (the `id` of a Node). REST ids are refused "
+        "here with a BAD_USER_INPUT naming the fields that take them (`pledge(id:)`, …)."
+    )
+    async def node(self, info: Info, id: NodeIdArg) -> relay.Node | None:
         return await resolve_node(info, id)
 
     @strawberry.field(

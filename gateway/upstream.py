@@ -17,7 +17,7 @@ import httpx
 import orjson
 
 from gateway.clients import ServiceClients
-from gateway.errors import BadUserInput, ServiceUnavailable, UpstreamError
+from gateway.errors import BadUserInput, ServiceUnavailable, Unauthenticated, UpstreamError
 
 logger = logging.getLogger("mirps.gateway.upstream")
 
@@ -57,7 +57,8 @@ class Upstream:
         self._max_calls = max_calls
         self.calls = 0
         self._headers: dict[str, str] = {}
-        if authorization:
+        self._refused_token = _refused_authorization(authorization)
+        if authorization and not self._refused_token:
             self._headers["Authorization"] = authorization
         if request_id:
             self._headers["X-Request-ID"] = request_id
@@ -81,6 +82,8 @@ class Upstream:
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """One request to `service`; a 2xx response, or a GatewayError."""
+        if self._refused_token:
+            raise Unauthenticated(self._refused_token)
         self.calls += 1
         if self._max_calls is not None and self.calls > self._max_calls:
             raise BadUserInput(
@@ -109,7 +112,9 @@ class Upstream:
             raise ServiceUnavailable(service, "unreachable") from exc
         if response.is_success:
             return response
-        raise UpstreamError(service, response.status_code, _problem(response))
+        # Writes come from mutations, whose arguments travel in one `input` argument.
+        input_argument = None if method == "GET" else "input"
+        raise UpstreamError(service, response.status_code, _problem(response), input_argument)
 
     async def get(
         self, service: str, path: str, params: Mapping[str, ParamValue] | None = None
@@ -132,6 +137,22 @@ class Upstream:
         if not response.content:
             return None
         return _json(service, response)
+
+
+def _refused_authorization(authorization: str | None) -> str | None:
+    """Why an `Authorization` header is unusable (a scheme without a token, or blank), or None.
+
+    `Bearer ` with nothing after it cannot even be sent on (HTTP forbids a header value
+    ending in a space); it is the caller's mistake, not a service being down.
+    """
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if not scheme:
+        return "the Authorization header is empty: send `Bearer <token>` or leave it out"
+    if not token.strip():
+        return f"the Authorization header holds no token after `{scheme}`: send `Bearer <token>`"
+    return None
 
 
 def _json(service: str, response: httpx.Response) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -25,7 +25,15 @@ class LocalizedText:
     @strawberry.field(
         description="The text in `lang`, falling back to the other language when it is missing."
     )
-    def text(self, lang: Language = Language.ES) -> str:
+    def text(
+        self,
+        lang: Annotated[
+            Language,
+            strawberry.argument(
+                description="The language wanted; the other one when it is missing."
+            ),
+        ] = Language.ES,
+    ) -> str:
         preferred, other = (self.es, self.en) if lang is Language.ES else (self.en, self.es)
         return preferred or other or ""
 

@@ -16,8 +16,10 @@ import importlib
 import os
 import threading
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -191,3 +193,28 @@ async def run_app() -> AsyncIterator[Callable[[FastAPI], Awaitable[httpx.AsyncCl
     for manager, client in reversed(started):
         await client.aclose()
         await manager.__aexit__(None, None, None)
+
+
+def _backend_of(report: pytest.TestReport) -> str:
+    """The database backend a test ran on (its `[sqlite]`/`[postgresql]` id), or `no database`."""
+    params = report.nodeid.rpartition("[")[2].rstrip("]")
+    for name in BACKENDS:
+        if name in params.split("-"):
+            return name
+    return "no database"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Skips as one line per backend (with the commonest reason) instead of one per test:
+    `make test` without PostgreSQL skips every PostgreSQL variant for the same reason."""
+    skipped: list[pytest.TestReport] = terminalreporter.stats.get("skipped", [])
+    by_backend: dict[str, Counter[str]] = {}
+    for report in skipped:
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else "skipped"
+        reason = reason.removeprefix("Skipped: ")
+        by_backend.setdefault(_backend_of(report), Counter())[reason] += 1
+    for backend, reasons in sorted(by_backend.items()):
+        (reason, count), *others = reasons.most_common()
+        more = f" (+{sum(n for _, n in others)} for {len(others)} other reasons)" if others else ""
+        total = sum(reasons.values())
+        terminalreporter.write_line(f"SKIPPED {total} on {backend}: {count} because {reason}{more}")

@@ -5,10 +5,14 @@ from __future__ import annotations
 import strawberry
 
 from gateway.mutations.events import EventMutations
+from gateway.mutations.followups import FollowUpMutations
 from gateway.mutations.pledges import PledgeMutations
 from gateway.mutations.practices import PracticeMutations
+from gateway.mutations.reference import ReferenceMutations
 
 
 @strawberry.type(description="Everything a client can write, through the services' rules.")
-class Mutation(PledgeMutations, PracticeMutations, EventMutations):
+class Mutation(
+    PledgeMutations, ReferenceMutations, PracticeMutations, EventMutations, FollowUpMutations
+):
     pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -201,7 +202,16 @@ def _opaque_id(value: str, type_name: str, argument: str) -> str:
 @strawberry.type
 class EventMutations:
     @strawberry.mutation(description="Propose an event or a recurring series (status proposed).")
-    async def propose_event(self, info: Info, input: ProposeEventInput) -> EventPayload:
+    async def propose_event(
+        self,
+        info: Info,
+        input: Annotated[
+            ProposeEventInput,
+            strawberry.argument(
+                description="A new event or recurring series; it starts as proposed."
+            ),
+        ],
+    ) -> EventPayload:
         body = rest_body(input, skip=frozenset({"strict", "host_ids", "featured_practice_ids"}))
         body["hosts"] = [_opaque_id(value, "Organisation", "hostIds") for value in input.host_ids]
         body["featured_practice_ids"] = [
@@ -216,7 +226,16 @@ class EventMutations:
         return _event_payload(record)
 
     @strawberry.mutation(description="Move an event to new times (clash-checked; bumps SEQUENCE).")
-    async def move_event(self, info: Info, input: MoveEventInput) -> EventPayload:
+    async def move_event(
+        self,
+        info: Info,
+        input: Annotated[
+            MoveEventInput,
+            strawberry.argument(
+                description="New times for an event (a move); clash-checked like a new one."
+            ),
+        ],
+    ) -> EventPayload:
         key = rest_id(input.id, "Event")
         path = f"/v1/events/{key}"
         headers = precondition(input.expected_version)
@@ -230,7 +249,11 @@ class EventMutations:
 
     @strawberry.mutation(description="Move one occurrence of a series.")
     async def move_occurrence(
-        self, info: Info, input: MoveOccurrenceInput
+        self,
+        info: Info,
+        input: Annotated[
+            MoveOccurrenceInput, strawberry.argument(description="Move one occurrence of a series.")
+        ],
     ) -> MoveOccurrencePayload:
         key = rest_id(input.event_id, "Event", "eventId")
         recurrence = input.recurrence_id.isoformat()
@@ -250,7 +273,14 @@ class EventMutations:
         )
 
     @strawberry.mutation(description="Cancel one occurrence of a series, with the reason.")
-    async def cancel_occurrence(self, info: Info, input: CancelOccurrenceInput) -> Occurrence:
+    async def cancel_occurrence(
+        self,
+        info: Info,
+        input: Annotated[
+            CancelOccurrenceInput,
+            strawberry.argument(description="Cancel one occurrence of a series; the rest stays."),
+        ],
+    ) -> Occurrence:
         key = rest_id(input.event_id, "Event", "eventId")
         record = await info.context.upstream.send(
             SERVICE,
@@ -261,25 +291,62 @@ class EventMutations:
         return Occurrence.from_rest(record)
 
     @strawberry.mutation(description="Confirm a proposed event (proposed → scheduled).")
-    async def schedule_event(self, info: Info, input: EventTransitionInput) -> EventPayload:
+    async def schedule_event(
+        self,
+        info: Info,
+        input: Annotated[
+            EventTransitionInput,
+            strawberry.argument(description="A status step on an event (schedule, hold, report)."),
+        ],
+    ) -> EventPayload:
         return await _step(info, input.id, "schedule", input.expected_version, None)
 
     @strawberry.mutation(description="Record that a scheduled event took place (→ held).")
-    async def hold_event(self, info: Info, input: EventTransitionInput) -> EventPayload:
+    async def hold_event(
+        self,
+        info: Info,
+        input: Annotated[
+            EventTransitionInput,
+            strawberry.argument(description="A status step on an event (schedule, hold, report)."),
+        ],
+    ) -> EventPayload:
         return await _step(info, input.id, "hold", input.expected_version, None)
 
     @strawberry.mutation(description="Close a held event once reported (held → reported).")
-    async def report_event(self, info: Info, input: EventTransitionInput) -> EventPayload:
+    async def report_event(
+        self,
+        info: Info,
+        input: Annotated[
+            EventTransitionInput,
+            strawberry.argument(description="A status step on an event (schedule, hold, report)."),
+        ],
+    ) -> EventPayload:
         return await _step(info, input.id, "report", input.expected_version, None)
 
     @strawberry.mutation(description="Cancel a proposed or scheduled event, with the reason.")
-    async def cancel_event(self, info: Info, input: CancelEventInput) -> EventPayload:
+    async def cancel_event(
+        self,
+        info: Info,
+        input: Annotated[
+            CancelEventInput,
+            strawberry.argument(
+                description="Cancel a proposed or scheduled event, with the reason."
+            ),
+        ],
+    ) -> EventPayload:
         return await _step(
             info, input.id, "cancel", input.expected_version, {"reason": input.reason}
         )
 
     @strawberry.mutation(description="Register a person for a scheduled event.")
-    async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
+    async def register(
+        self,
+        info: Info,
+        input: Annotated[
+            RegisterInput,
+            strawberry.argument(description="Register a person for a scheduled event."),
+        ],
+    ) -> RegisterPayload:
         key = rest_id(input.event_id, "Event", "eventId")
         body = rest_body(input, skip=frozenset({"event_id", "organisation_id"}))
         if input.organisation_id is not None:
@@ -292,7 +359,14 @@ class EventMutations:
         return RegisterPayload(registration=Registration.from_rest(record))
 
     @strawberry.mutation(description="Record an outcome of a held event.")
-    async def record_outcome(self, info: Info, input: RecordOutcomeInput) -> RecordOutcomePayload:
+    async def record_outcome(
+        self,
+        info: Info,
+        input: Annotated[
+            RecordOutcomeInput,
+            strawberry.argument(description="Record what a held event produced."),
+        ],
+    ) -> RecordOutcomePayload:
         key = rest_id(input.event_id, "Event", "eventId")
         body = rest_body(input, skip=frozenset({"event_id", "organisation_id", "pledge_id"}))
         if input.organisation_id is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
@@ -196,7 +197,16 @@ def _pledge_links(body: dict[str, object]) -> dict[str, object]:
 @strawberry.type
 class PledgeMutations:
     @strawberry.mutation(description="Create a pledge (secretariat, or a member for its own org).")
-    async def create_pledge(self, info: Info, input: CreatePledgeInput) -> CreatePledgePayload:
+    async def create_pledge(
+        self,
+        info: Info,
+        input: Annotated[
+            CreatePledgeInput,
+            strawberry.argument(
+                description="A new pledge. Financial and material pledges need an amount."
+            ),
+        ],
+    ) -> CreatePledgePayload:
         body = _pledge_links(rest_body(input, skip=frozenset({"idempotency_key"})))
         record = await info.context.upstream.send(
             SERVICE, "POST", "/v1/pledges", body, headers=idempotency(input.idempotency_key)
@@ -204,7 +214,16 @@ class PledgeMutations:
         return CreatePledgePayload(pledge=Pledge.from_rest(record))
 
     @strawberry.mutation(description="Change a pledge's fields (its contributor cannot change).")
-    async def update_pledge(self, info: Info, input: UpdatePledgeInput) -> UpdatePledgePayload:
+    async def update_pledge(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdatePledgeInput,
+            strawberry.argument(
+                description="Fields of a pledge to change; fields left out keep their value."
+            ),
+        ],
+    ) -> UpdatePledgePayload:
         key = rest_id(input.id, "Pledge")
         body = _pledge_links(rest_body(input, skip=frozenset({"id", "expected_version"})))
         path = f"/v1/pledges/{key}"
@@ -214,7 +233,14 @@ class PledgeMutations:
 
     @strawberry.mutation(description="Withdraw a pledge, with the reason.")
     async def withdraw_pledge(
-        self, info: Info, input: WithdrawPledgeInput
+        self,
+        info: Info,
+        input: Annotated[
+            WithdrawPledgeInput,
+            strawberry.argument(
+                description="Withdraw a pledge: its undisbursed remainder stops counting."
+            ),
+        ],
     ) -> WithdrawPledgePayload:
         key = rest_id(input.id, "Pledge")
         headers = precondition(input.expected_version)
@@ -231,7 +257,15 @@ class PledgeMutations:
         description="Record a commitment, disbursement, expenditure or reversal on a pledge."
     )
     async def record_ledger_entry(
-        self, info: Info, input: RecordLedgerEntryInput
+        self,
+        info: Info,
+        input: Annotated[
+            RecordLedgerEntryInput,
+            strawberry.argument(
+                description="A ledger movement on a pledge. A reversal names the entry it "
+                "cancels and needs no amount."
+            ),
+        ],
     ) -> RecordLedgerEntryPayload:
         key = rest_id(input.pledge_id, "Pledge", "pledgeId")
         body = rest_body(input, skip=frozenset({"pledge_id", "idempotency_key"}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
@@ -168,7 +169,16 @@ async def _transition(
 @strawberry.type
 class PracticeMutations:
     @strawberry.mutation(description="Write a new practice (a draft only its authors see).")
-    async def create_practice(self, info: Info, input: CreatePracticeInput) -> PracticePayload:
+    async def create_practice(
+        self,
+        info: Info,
+        input: Annotated[
+            CreatePracticeInput,
+            strawberry.argument(
+                description="A new practice; it starts as a draft owned by the caller."
+            ),
+        ],
+    ) -> PracticePayload:
         record = await info.context.upstream.send(
             SERVICE, "POST", "/v1/practices", rest_body(input)
         )
@@ -177,7 +187,16 @@ class PracticeMutations:
     @strawberry.mutation(
         description="Edit a practice: authors their drafts, the secretariat published ones."
     )
-    async def update_practice(self, info: Info, input: UpdatePracticeInput) -> PracticePayload:
+    async def update_practice(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdatePracticeInput,
+            strawberry.argument(
+                description="Fields of a practice to change; fields left out keep their value."
+            ),
+        ],
+    ) -> PracticePayload:
         key = rest_id(input.id, "Practice")
         path = f"/v1/practices/{key}"
         headers = precondition(input.expected_version)
@@ -186,21 +205,49 @@ class PracticeMutations:
         return PracticePayload(practice=Practice.from_rest(record))
 
     @strawberry.mutation(description="Submit a draft for review (draft → submitted).")
-    async def submit_practice(self, info: Info, input: PracticeTransitionInput) -> PracticePayload:
+    async def submit_practice(
+        self,
+        info: Info,
+        input: Annotated[
+            PracticeTransitionInput,
+            strawberry.argument(description="A workflow step on a practice."),
+        ],
+    ) -> PracticePayload:
         return await _transition(info, input.id, "submit", input.expected_version)
 
     @strawberry.mutation(description="Send a submission back to its authors (submitted → draft).")
     async def request_practice_changes(
-        self, info: Info, input: RequestPracticeChangesInput
+        self,
+        info: Info,
+        input: Annotated[
+            RequestPracticeChangesInput,
+            strawberry.argument(
+                description="Send a submitted practice back to its authors, with comments."
+            ),
+        ],
     ) -> PracticePayload:
         return await _transition(
             info, input.id, "request-changes", input.expected_version, {"comment": input.comment}
         )
 
     @strawberry.mutation(description="Publish a submitted practice (secretariat).")
-    async def publish_practice(self, info: Info, input: PracticeTransitionInput) -> PracticePayload:
+    async def publish_practice(
+        self,
+        info: Info,
+        input: Annotated[
+            PracticeTransitionInput,
+            strawberry.argument(description="A workflow step on a practice."),
+        ],
+    ) -> PracticePayload:
         return await _transition(info, input.id, "publish", input.expected_version)
 
     @strawberry.mutation(description="Archive a published practice (secretariat).")
-    async def archive_practice(self, info: Info, input: PracticeTransitionInput) -> PracticePayload:
+    async def archive_practice(
+        self,
+        info: Info,
+        input: Annotated[
+            PracticeTransitionInput,
+            strawberry.argument(description="A workflow step on a practice."),
+        ],
+    ) -> PracticePayload:
         return await _transition(info, input.id, "archive", input.expected_version)

@@ -111,7 +111,9 @@ class Country(relay.Node):
         info: Info,
         first: First = None,
         after: After = None,
-        kind: PledgeKind | None = None,
+        kind: Annotated[
+            PledgeKind | None, strawberry.argument(description="Only pledges of this kind.")
+        ] = None,
     ) -> PledgeConnection | None:
         return await pledge_connection(
             info, first, after, country=self.code, kind=kind.value if kind else None
@@ -136,7 +138,10 @@ class Country(relay.Node):
         info: Info,
         first: First = None,
         after: After = None,
-        kind: InventoryKindRef | None = None,
+        kind: Annotated[
+            InventoryKindRef | None,
+            strawberry.argument(description="Only inventory items of this kind."),
+        ] = None,
         theme: ThemeArg = None,
     ) -> InventoryConnectionRef | None:
         from gateway.types.practices import inventory_connection
@@ -159,8 +164,12 @@ class Country(relay.Node):
         info: Info,
         first: First = None,
         after: After = None,
-        kind: EventKindRef | None = None,
-        status: EventStatusRef | None = None,
+        kind: Annotated[
+            EventKindRef | None, strawberry.argument(description="Only events of this kind.")
+        ] = None,
+        status: Annotated[
+            EventStatusRef | None, strawberry.argument(description="Only events in this status.")
+        ] = None,
         theme: ThemeArg = None,
         starts_from: StartsFromArg = None,
     ) -> EventConnectionRef | None:
@@ -192,7 +201,10 @@ class Country(relay.Node):
     async def summary(
         self,
         info: Info,
-        group_by: list[SummaryDimension] | None = None,
+        group_by: Annotated[
+            list[SummaryDimension] | None,
+            strawberry.argument(description="Dimensions to group by; pledge kind when left out."),
+        ] = None,
         date_from: DateFromArg = None,
         date_to: DateToArg = None,
     ) -> SummaryReport | None:

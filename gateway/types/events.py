@@ -38,65 +38,95 @@ SERVICE = "events"
 
 @strawberry.enum(description="What kind of event or meeting it is.")
 class EventKind(Enum):
-    LEARNING_EVENT = "learning_event"
-    WORKSHOP = "workshop"
-    FIELD_VISIT = "field_visit"
-    SP_QUARTERLY_MEETING = "sp_quarterly_meeting"
-    ANNUAL_MIRPS_MEETING = "annual_mirps_meeting"
-    TROIKA_MEETING = "troika_meeting"
-    WORKING_GROUP_MEETING = "working_group_meeting"
-    SOLIDARITY_EVENT = "solidarity_event"
-    GLOBAL_REFUGEE_FORUM = "global_refugee_forum"
-    SUMMIT = "summit"
-    OTHER = "other"
+    LEARNING_EVENT = strawberry.enum_value(
+        "learning_event", description="A peer-learning session on a practice or theme."
+    )
+    WORKSHOP = strawberry.enum_value("workshop", description="A hands-on technical workshop.")
+    FIELD_VISIT = strawberry.enum_value(
+        "field_visit", description="A visit to a programme or site in a MIRPS country."
+    )
+    SP_QUARTERLY_MEETING = strawberry.enum_value(
+        "sp_quarterly_meeting", description="The Support Platform's quarterly meeting."
+    )
+    ANNUAL_MIRPS_MEETING = strawberry.enum_value(
+        "annual_mirps_meeting", description="The annual MIRPS meeting of the eight countries."
+    )
+    TROIKA_MEETING = strawberry.enum_value(
+        "troika_meeting",
+        description="A meeting of the Support Platform's troika (past, current, next chair).",
+    )
+    WORKING_GROUP_MEETING = strawberry.enum_value(
+        "working_group_meeting", description="A meeting of one of the MIRPS working groups."
+    )
+    SOLIDARITY_EVENT = strawberry.enum_value(
+        "solidarity_event",
+        description="A solidarity event, where support is mobilised and pledges announced.",
+    )
+    GLOBAL_REFUGEE_FORUM = strawberry.enum_value(
+        "global_refugee_forum", description="A session at or for the Global Refugee Forum."
+    )
+    SUMMIT = strawberry.enum_value("summit", description="A summit of heads of state or ministers.")
+    OTHER = strawberry.enum_value("other", description="Any other event.")
 
 
 @strawberry.enum(description="How people attend.")
 class EventMode(Enum):
-    IN_PERSON = "in_person"
-    VIRTUAL = "virtual"
-    HYBRID = "hybrid"
+    IN_PERSON = strawberry.enum_value("in_person", description="At a venue only.")
+    VIRTUAL = strawberry.enum_value("virtual", description="Online only.")
+    HYBRID = strawberry.enum_value("hybrid", description="At a venue and online.")
 
 
 @strawberry.enum(
     description="Where an event is in its life: proposed → scheduled → held → reported."
 )
 class EventStatus(Enum):
-    PROPOSED = "proposed"
-    SCHEDULED = "scheduled"
-    HELD = "held"
-    REPORTED = "reported"
-    CANCELLED = "cancelled"
+    PROPOSED = strawberry.enum_value("proposed", description="Proposed, not yet public.")
+    SCHEDULED = strawberry.enum_value("scheduled", description="Confirmed and public.")
+    HELD = strawberry.enum_value("held", description="Took place; outcomes not yet reported.")
+    REPORTED = strawberry.enum_value(
+        "reported", description="Took place and its outcomes are reported."
+    )
+    CANCELLED = strawberry.enum_value("cancelled", description="Will not take place.")
 
 
 @strawberry.enum(description="The part a registered person plays.")
 class RegistrationRole(Enum):
-    PARTICIPANT = "participant"
-    SPEAKER = "speaker"
-    ORGANISER = "organiser"
+    PARTICIPANT = strawberry.enum_value("participant", description="Attends.")
+    SPEAKER = strawberry.enum_value("speaker", description="Speaks or presents.")
+    ORGANISER = strawberry.enum_value("organiser", description="Helps organise it.")
 
 
 @strawberry.enum(description="Where a registration stands.")
 class RegistrationStatus(Enum):
-    REGISTERED = "registered"
-    WAITLISTED = "waitlisted"
-    CANCELLED = "cancelled"
-    ATTENDED = "attended"
+    REGISTERED = strawberry.enum_value("registered", description="Has a seat.")
+    WAITLISTED = strawberry.enum_value(
+        "waitlisted", description="Waits for a seat (the event is full)."
+    )
+    CANCELLED = strawberry.enum_value(
+        "cancelled", description="Cancelled by the person or the organisers."
+    )
+    ATTENDED = strawberry.enum_value("attended", description="Attended (recorded after the event).")
 
 
 @strawberry.enum(description="What an event produced.")
 class OutcomeKind(Enum):
-    TAKEAWAY = "takeaway"
-    POLICY_ACTION = "policy_action"
-    RESOURCE_COMMITMENT = "resource_commitment"
-    TECHNICAL_COLLABORATION = "technical_collaboration"
+    TAKEAWAY = strawberry.enum_value("takeaway", description="A lesson or conclusion.")
+    POLICY_ACTION = strawberry.enum_value(
+        "policy_action", description="A policy step a government takes."
+    )
+    RESOURCE_COMMITMENT = strawberry.enum_value(
+        "resource_commitment", description="Money or resources committed."
+    )
+    TECHNICAL_COLLABORATION = strawberry.enum_value(
+        "technical_collaboration", description="A technical cooperation agreed."
+    )
 
 
 @strawberry.enum(description="How far an outcome has come.")
 class OutcomeStatus(Enum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
+    PLANNED = strawberry.enum_value("planned", description="Agreed, not started.")
+    IN_PROGRESS = strawberry.enum_value("in_progress", description="Under way.")
+    DONE = strawberry.enum_value("done", description="Completed.")
 
 
 @strawberry.type(description="A recurring series: RFC 5545 RRULE and exception dates.")
@@ -243,9 +273,17 @@ class Event(ResourceNode):
     async def occurrences(
         self,
         info: Info,
-        starts_from: datetime | None = None,
-        starts_to: datetime | None = None,
-        limit: int = 100,
+        starts_from: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only occurrences starting at or after this time."),
+        ] = None,
+        starts_to: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only occurrences starting before this time."),
+        ] = None,
+        limit: Annotated[
+            int, strawberry.argument(description="At most this many occurrences (at most 500).")
+        ] = 100,
     ) -> list[Occurrence] | None:
         # The occurrences of every event of the level in one call: the first `limit` of
         # each in time order, as the event's own list gives them.
@@ -409,9 +447,9 @@ class EventOutcome:
 
 @strawberry.enum(description="Where one occurrence of a series stands.")
 class OccurrenceStatus(Enum):
-    SCHEDULED = "scheduled"
-    MOVED = "moved"
-    CANCELLED = "cancelled"
+    SCHEDULED = strawberry.enum_value("scheduled", description="Takes place as the series says.")
+    MOVED = strawberry.enum_value("moved", description="Moved to another time.")
+    CANCELLED = strawberry.enum_value("cancelled", description="Does not take place.")
 
 
 @strawberry.type(description="One occurrence of an event (a series has many).")

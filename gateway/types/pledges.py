@@ -51,63 +51,90 @@ SERVICE = "pledges"
 
 @strawberry.enum(description="What kind of organisation it is.")
 class OrganisationKind(Enum):
-    STATE = "state"
-    MULTILATERAL_DEVELOPMENT_BANK = "multilateral_development_bank"
-    UN_AGENCY = "un_agency"
-    REGIONAL_ORGANISATION = "regional_organisation"
-    PRIVATE_SECTOR = "private_sector"
-    CIVIL_SOCIETY = "civil_society"
-    ACADEMIA = "academia"
-    OTHER = "other"
+    STATE = strawberry.enum_value("state", description="A government.")
+    MULTILATERAL_DEVELOPMENT_BANK = strawberry.enum_value(
+        "multilateral_development_bank",
+        description="A multilateral development bank, e.g. the IDB.",
+    )
+    UN_AGENCY = strawberry.enum_value(
+        "un_agency", description="A United Nations agency, e.g. UNHCR."
+    )
+    REGIONAL_ORGANISATION = strawberry.enum_value(
+        "regional_organisation", description="A regional organisation, e.g. the OAS."
+    )
+    PRIVATE_SECTOR = strawberry.enum_value(
+        "private_sector", description="A company or business association."
+    )
+    CIVIL_SOCIETY = strawberry.enum_value(
+        "civil_society", description="A non-governmental organisation."
+    )
+    ACADEMIA = strawberry.enum_value("academia", description="A university or research institute.")
+    OTHER = strawberry.enum_value("other", description="Any other organisation.")
 
 
 @strawberry.enum(description="What a pledge offers.")
 class PledgeKind(Enum):
-    FINANCIAL = "financial"
-    MATERIAL = "material"
-    TECHNICAL = "technical"
-    POLICY = "policy"
-    EMPLOYMENT = "employment"
+    FINANCIAL = strawberry.enum_value("financial", description="Money (needs an amount).")
+    MATERIAL = strawberry.enum_value("material", description="Goods (needs a valued amount).")
+    TECHNICAL = strawberry.enum_value("technical", description="Expertise or technical assistance.")
+    POLICY = strawberry.enum_value("policy", description="A policy change or commitment.")
+    EMPLOYMENT = strawberry.enum_value(
+        "employment", description="Jobs or livelihood opportunities."
+    )
 
 
 @strawberry.enum(description="How a pledge's money flows.")
 class FundingMechanism(Enum):
-    GRANT = "grant"
-    LOAN = "loan"
-    IN_KIND = "in_kind"
-    TRUST_FUND = "trust_fund"
-    OTHER = "other"
+    GRANT = strawberry.enum_value("grant", description="Non-repayable funds.")
+    LOAN = strawberry.enum_value("loan", description="Repayable funds.")
+    IN_KIND = strawberry.enum_value("in_kind", description="Goods or services instead of money.")
+    TRUST_FUND = strawberry.enum_value("trust_fund", description="Through a pooled trust fund.")
+    OTHER = strawberry.enum_value("other", description="Any other mechanism.")
 
 
 @strawberry.enum(description="How far the pledge's implementation has come (every kind).")
 class ImplementationStatus(Enum):
-    PLANNING = "planning"
-    IN_PROGRESS = "in_progress"
-    FULFILLED = "fulfilled"
+    PLANNING = strawberry.enum_value("planning", description="Being prepared.")
+    IN_PROGRESS = strawberry.enum_value("in_progress", description="Being carried out.")
+    FULFILLED = strawberry.enum_value("fulfilled", description="Carried out in full.")
 
 
 @strawberry.enum(description="Who may see a pledge: everyone, or its parties only.")
 class Visibility(Enum):
-    PUBLIC = "public"
-    RESTRICTED = "restricted"
+    PUBLIC = strawberry.enum_value("public", description="Everyone may see it.")
+    RESTRICTED = strawberry.enum_value(
+        "restricted", description="Only its parties and the secretariat."
+    )
 
 
 @strawberry.enum(description="Financial status, derived from the ledger (never set by hand).")
 class FinancialStatus(Enum):
-    ANNOUNCED = "announced"
-    PARTIALLY_COMMITTED = "partially_committed"
-    FULLY_COMMITTED = "fully_committed"
-    PARTIALLY_DISBURSED = "partially_disbursed"
-    FULLY_DISBURSED = "fully_disbursed"
-    WITHDRAWN = "withdrawn"
+    ANNOUNCED = strawberry.enum_value("announced", description="Announced; nothing committed yet.")
+    PARTIALLY_COMMITTED = strawberry.enum_value(
+        "partially_committed", description="Part of the amount is committed."
+    )
+    FULLY_COMMITTED = strawberry.enum_value(
+        "fully_committed", description="The whole amount is committed."
+    )
+    PARTIALLY_DISBURSED = strawberry.enum_value(
+        "partially_disbursed", description="Part of the amount is disbursed."
+    )
+    FULLY_DISBURSED = strawberry.enum_value(
+        "fully_disbursed", description="The whole amount is disbursed."
+    )
+    WITHDRAWN = strawberry.enum_value(
+        "withdrawn", description="Withdrawn; its undisbursed remainder no longer counts."
+    )
 
 
 @strawberry.enum(description="The kind of movement a ledger entry records.")
 class EntryType(Enum):
-    COMMITMENT = "commitment"
-    DISBURSEMENT = "disbursement"
-    EXPENDITURE = "expenditure"
-    REVERSAL = "reversal"
+    COMMITMENT = strawberry.enum_value(
+        "commitment", description="Money formally committed to a recipient."
+    )
+    DISBURSEMENT = strawberry.enum_value("disbursement", description="Money paid out.")
+    EXPENDITURE = strawberry.enum_value("expenditure", description="Money spent by the recipient.")
+    REVERSAL = strawberry.enum_value("reversal", description="Cancels an earlier entry.")
 
 
 # ---------------------------------------------------------------- organisations
@@ -157,9 +184,11 @@ class Organisation(ResourceNode):
         info: Info,
         first: First = None,
         after: After = None,
-        kind: PledgeKind | None = None,
+        kind: Annotated[
+            PledgeKind | None, strawberry.argument(description="Only pledges of this kind.")
+        ] = None,
     ) -> PledgeConnection | None:
-        kind_filter = kind.value if kind else None
+        kind_filter = str(kind.value) if kind else None
         if after is None:
             records = await info.context.loaders.children(
                 "pledges_by_contributor", self.key, {"kind": kind_filter}
@@ -283,7 +312,10 @@ class Objective(ResourceNode):
         info: Info,
         first: First = None,
         after: After = None,
-        same_country: bool = False,
+        same_country: Annotated[
+            bool,
+            strawberry.argument(description="True: only practices from the objective's country."),
+        ] = False,
     ) -> PracticeConnectionRef | None:
         from gateway.types.practices import (
             Practice,

@@ -39,47 +39,60 @@ SERVICE = "practices"
 
 @strawberry.enum(description="Where a practice is in its review workflow.")
 class PracticeStatus(Enum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    PUBLISHED = "published"
-    ARCHIVED = "archived"
+    DRAFT = strawberry.enum_value("draft", description="Being written; only its authors see it.")
+    SUBMITTED = strawberry.enum_value("submitted", description="Waiting for review.")
+    PUBLISHED = strawberry.enum_value("published", description="In the public catalogue.")
+    ARCHIVED = strawberry.enum_value("archived", description="Withdrawn from the catalogue.")
 
 
 @strawberry.enum(
     description="Whose practice it is: a MIRPS country's or a Support Platform member's."
 )
 class PracticeOrigin(Enum):
-    MIRPS_COUNTRY = "mirps_country"
-    SP_MEMBER = "sp_member"
+    MIRPS_COUNTRY = strawberry.enum_value(
+        "mirps_country", description="A MIRPS country's own practice."
+    )
+    SP_MEMBER = strawberry.enum_value(
+        "sp_member", description="A Support Platform member's practice."
+    )
 
 
 @strawberry.enum(description="How strong the evidence behind a practice is.")
 class EvidenceLevel(Enum):
-    PROMISING = "promising"
-    GOOD = "good"
-    BEST = "best"
+    PROMISING = strawberry.enum_value("promising", description="Early results.")
+    GOOD = strawberry.enum_value("good", description="Results shown in one context.")
+    BEST = strawberry.enum_value("best", description="Results shown and replicated.")
 
 
 @strawberry.enum(description="What an inventory item describes.")
 class InventoryKind(Enum):
-    SERVICE = "service"
-    PROGRAMME = "programme"
-    GAP = "gap"
+    SERVICE = strawberry.enum_value("service", description="A service offered to people.")
+    PROGRAMME = strawberry.enum_value("programme", description="A programme run in the country.")
+    GAP = strawberry.enum_value("gap", description="A need nothing covers yet.")
+
+
+@strawberry.enum(description="What a published change to a practice did.")
+class PracticeChange(Enum):
+    PUBLISHED = strawberry.enum_value("published", description="First made public.")
+    EDITED = strawberry.enum_value("edited", description="Its public record was edited.")
+    ARCHIVED = strawberry.enum_value("archived", description="Withdrawn from the catalogue.")
 
 
 @strawberry.enum(description="How severe a reported gap is.")
 class GapSeverity(Enum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
+    LOW = strawberry.enum_value("low", description="Minor (weight 1 in the practice-gap score).")
+    MEDIUM = strawberry.enum_value("medium", description="Significant (weight 2).")
+    HIGH = strawberry.enum_value("high", description="Serious (weight 3).")
+    CRITICAL = strawberry.enum_value("critical", description="The most severe (weight 5).")
 
 
 @strawberry.enum(description="Order of a practice search.")
 class PracticeSort(Enum):
-    RELEVANCE = "relevance"
-    NEWEST = "newest"
-    TITLE = "title"
+    RELEVANCE = strawberry.enum_value(
+        "relevance", description="Best match for the search words first."
+    )
+    NEWEST = strawberry.enum_value("newest", description="Most recently published first.")
+    TITLE = strawberry.enum_value("title", description="By title, A to Z.")
 
 
 @strawberry.type(
@@ -285,7 +298,7 @@ class Practice(ResourceNode):
 @strawberry.type(description="The public record of a practice after one published change.")
 class PracticeVersion:
     number: int = strawberry.field(description="1 for the first publication, then +1.")
-    kind: str = strawberry.field(description="published, edited or archived.")
+    kind: PracticeChange = strawberry.field(description="What the change did.")
     changed_fields: list[str] = strawberry.field(description="Fields that changed.")
     changed_by: str | None = strawberry.field(description="Who (hidden from anonymous).")
     changed_at: datetime | None = strawberry.field(description="When.")
@@ -295,7 +308,7 @@ class PracticeVersion:
     def from_rest(cls, data: Record) -> PracticeVersion:
         return cls(
             number=int(data.get("number", 0)),
-            kind=str(data.get("kind")),
+            kind=PracticeChange(data.get("kind")),
             changed_fields=[str(name) for name in data.get("changed_fields", [])],
             changed_by=data.get("changed_by"),
             changed_at=to_datetime(data.get("changed_at")),

@@ -12,7 +12,8 @@ import strawberry
 from gateway.arguments import CountryArg, DateFromArg, DateToArg, PillarArg, ThemeArg
 from gateway.context import Info
 from gateway.loaders import Record
-from gateway.types.base import to_date, to_datetime
+from gateway.types.base import to_date, to_datetime, to_enum
+from gateway.types.pledges import OrganisationKind, PledgeKind
 from gateway.values import LocalizedText, Money, VocabularyTerm, pillar, theme
 
 if TYPE_CHECKING:
@@ -33,14 +34,18 @@ def _decimal(value: Any) -> Decimal | None:
 
 @strawberry.enum(description="A dimension the summary report can group by.")
 class SummaryDimension(Enum):
-    COUNTRY = "country"
-    CONTRIBUTOR = "contributor"
-    CONTRIBUTOR_KIND = "contributor_kind"
-    PLEDGE_KIND = "pledge_kind"
-    FUNDING_MECHANISM = "funding_mechanism"
-    OBJECTIVE = "objective"
-    PILLAR = "pillar"
-    YEAR = "year"
+    COUNTRY = strawberry.enum_value("country", description="Recipient country.")
+    CONTRIBUTOR = strawberry.enum_value("contributor", description="The pledging organisation.")
+    CONTRIBUTOR_KIND = strawberry.enum_value(
+        "contributor_kind", description="The pledging organisation's kind."
+    )
+    PLEDGE_KIND = strawberry.enum_value("pledge_kind", description="The pledge's kind.")
+    FUNDING_MECHANISM = strawberry.enum_value(
+        "funding_mechanism", description="How the money flows."
+    )
+    OBJECTIVE = strawberry.enum_value("objective", description="The action-plan objective funded.")
+    PILLAR = strawberry.enum_value("pillar", description="The MIRPS pillar of that objective.")
+    YEAR = strawberry.enum_value("year", description="The year of the entry's value date.")
 
 
 @strawberry.type(description="Pledged, committed and disbursed, in USD.")
@@ -122,7 +127,7 @@ async def summary_report(
         SERVICE,
         "/v1/reports/summary",
         {
-            "group_by": ",".join(dimension.value for dimension in group_by),
+            "group_by": ",".join(str(dimension.value) for dimension in group_by),
             "date_from": date_from.isoformat() if date_from else None,
             "date_to": date_to.isoformat() if date_to else None,
             "country": country,
@@ -226,7 +231,7 @@ async def gap_report(
 @strawberry.type(description="A pledge announced in the synthesis period.")
 class NewPledge:
     title: LocalizedText | None = strawberry.field(description="Its title.")
-    kind: str = strawberry.field(description="Its kind.")
+    kind: PledgeKind = strawberry.field(description="What the pledge offers.")
     announced_on: date | None = strawberry.field(description="When it was announced.")
     amount: Money | None = strawberry.field(description="Its amount in USD, if it has one.")
     pledge_rest_id: strawberry.Private[str]
@@ -241,7 +246,7 @@ class NewPledge:
 @strawberry.type(description="An organisation whose first pledge came in the synthesis period.")
 class NewPartner:
     name: str = strawberry.field(description="Its name.")
-    kind: str = strawberry.field(description="Its kind.")
+    kind: OrganisationKind = strawberry.field(description="What kind of organisation it is.")
     first_pledge_on: date | None = strawberry.field(description="Its first pledge's date.")
     organisation_rest_id: strawberry.Private[str]
 
@@ -292,7 +297,7 @@ class Synthesis:
             new_pledges=[
                 NewPledge(
                     title=LocalizedText.from_rest(item.get("title")),
-                    kind=str(item.get("kind")),
+                    kind=PledgeKind(item.get("kind")),
                     announced_on=to_date(item.get("announced_on")),
                     amount=Money.usd(item.get("amount_usd")),
                     pledge_rest_id=str(item.get("id")),
@@ -302,7 +307,7 @@ class Synthesis:
             new_partners=[
                 NewPartner(
                     name=str(item.get("name")),
-                    kind=str(item.get("kind")),
+                    kind=OrganisationKind(item.get("kind")),
                     first_pledge_on=to_date(item.get("first_pledge_on")),
                     organisation_rest_id=str(item.get("id")),
                 )
@@ -322,7 +327,7 @@ class Synthesis:
 @strawberry.type(description="A pledge-objective pair for pre-matching, with score and reasons.")
 class MatchingSuggestion:
     score: Decimal | None = strawberry.field(description="0-100; higher fits better.")
-    pledge_kind: str | None = strawberry.field(description="The pledge's kind.")
+    pledge_kind: PledgeKind | None = strawberry.field(description="What the pledge offers.")
     unallocated: Money | None = strawberry.field(
         description="What the pledge has not yet committed, USD (null when it has no amount)."
     )
@@ -359,7 +364,7 @@ class MatchingSuggestion:
 
         return cls(
             score=_decimal(row.get("score")),
-            pledge_kind=row.get("pledge_kind"),
+            pledge_kind=to_enum(PledgeKind, row.get("pledge_kind")),
             unallocated=Money.usd(row.get("unallocated_usd")),
             objective_gap=Money.usd(row.get("objective_gap_usd")),
             reasons=[str(reason) for reason in row.get("reasons", [])],

@@ -642,11 +642,11 @@ async def test_practices_with_their_versions_and_transitions_cost_one_call_each(
 
     nodes = {node["restId"]: node for node in data["practices"]["nodes"]}
     assert nodes[edited["id"]]["versions"] == [
-        {"number": 1, "kind": "published"},
-        {"number": 2, "kind": "edited"},
+        {"number": 1, "kind": "PUBLISHED"},
+        {"number": 2, "kind": "EDITED"},
     ]
     for practice in practices[1:]:
-        assert nodes[practice["id"]]["versions"] == [{"number": 1, "kind": "published"}]
+        assert nodes[practice["id"]]["versions"] == [{"number": 1, "kind": "PUBLISHED"}]
     for practice in practices:
         steps = [step["toStatus"] for step in nodes[practice["id"]]["transitions"]]
         assert steps == ["SUBMITTED", "PUBLISHED"]
