@@ -197,6 +197,8 @@ async def country(client: GatewayClient, lang: Lang, code: str, today: date) -> 
     page.context["pledges"] = found.get("pledges") or {}
     page.context["practices"] = found.get("practices") or {}
     page.context["events"] = ((found.get("events") or {}).get("nodes")) or []
+    # null (not []) when the results service did not answer: the section says so.
+    page.context["indicators"] = found.get("indicators")
     return page
 
 

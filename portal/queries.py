@@ -70,6 +70,7 @@ COUNTRY = f"""query Country($code: String!, $today: Date!) {{
     events(first: 10, startsFrom: $today) {{
       nodes {{ title {TEXT} kind status startsAt timezone city mode }}
     }}
+    indicators {{ id name {TEXT} unit target latest {{ value period stale }} }}
   }}
 }}"""
 
