@@ -87,6 +87,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "announced_on": ("Anunciado el", "Announced on"),
     "upcoming": ("Próximos eventos", "Upcoming events"),
     "none_upcoming": ("No hay eventos próximos.", "No upcoming events."),
+    "recent": ("Eventos recientes", "Recent events"),
+    "recent_note": (
+        "Los últimos eventos que ya comenzaron, del más reciente al más antiguo.",
+        "The latest events that have already started, most recent first.",
+    ),
     "indicators": ("Indicadores", "Indicators"),
     "indicators_elsewhere": (
         "Los indicadores regionales de la estrategia están en su página de progreso:",

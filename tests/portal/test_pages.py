@@ -344,3 +344,65 @@ async def test_a_country_page_says_indicators_are_not_available_when_results_is_
     assert "indicators are not available: the results service" in english.text
     assert "Los indicadores del país no están disponibles" in spanish.text
     assert 'id="missing-notice"' in english.text
+
+
+def _event(title: str, starts_at: str) -> dict[str, Any]:
+    return {
+        "title": {"es": f"{title} (es)", "en": title},
+        "kind": "LEARNING_EVENT",
+        "status": "SCHEDULED",
+        "startsAt": starts_at,
+        "endsAt": starts_at,
+        "timezone": "America/Panama",
+        "mode": "VIRTUAL",
+        "city": None,
+        "country": None,
+        "themes": [],
+    }
+
+
+PAST = [_event(f"Event {n}", f"2023-{n:02d}-10T10:00:00") for n in range(1, 13)]
+
+
+def _events_answer(
+    upcoming: list[dict[str, Any]], past: list[dict[str, Any]], total: int
+) -> Handler:
+    return lambda body: {
+        "data": {
+            "events": {"totalCount": len(upcoming), "nodes": upcoming},
+            "recent": {"totalCount": total, "nodes": past},
+        }
+    }
+
+
+async def test_with_nothing_to_come_the_events_page_shows_the_most_recent_past_ones() -> None:
+    (spanish, english) = await get(_events_answer([], PAST, len(PAST)), "/es/events", "/en/events")
+    assert "No upcoming events." in english.text
+    assert "No hay eventos próximos." in spanish.text
+    assert '<h2 id="recent-heading">Recent events</h2>' in english.text
+    assert "Eventos recientes" in spanish.text
+    shown = english.text.split('id="recent-list"', 1)[1].split("</table>", 1)[0]
+    # The ten most recent, most recent first; the two oldest left out.
+    assert shown.index("Event 12") < shown.index("Event 11") < shown.index("Event 3")
+    assert "Event 2<" not in shown
+    assert "Event 1<" not in shown
+
+
+async def test_upcoming_events_come_alone_and_a_partial_past_is_not_called_recent() -> None:
+    upcoming = [_event("Next meeting", "2030-01-10T10:00:00")]
+    (page,) = await get(_events_answer(upcoming, PAST, len(PAST)), "/en/events")
+    assert "Next meeting" in page.text
+    assert "Recent events" not in page.text
+    # 40 past events but only the 12 oldest in the answer: those are not the recent ones.
+    (page,) = await get(_events_answer([], PAST, 40), "/en/events")
+    assert "No upcoming events." in page.text
+    assert "Recent events" not in page.text
+
+
+async def test_a_country_with_nothing_to_come_lists_its_recent_events() -> None:
+    answer = _country_answer([])
+    answer["country"]["pastEvents"] = {"totalCount": 2, "nodes": PAST[:2]}
+    (page,) = await get(lambda b: {"data": answer}, "/en/countries/GTM")
+    recent = page.text.split('id="recent-events"', 1)[1].split("</ul>", 1)[0]
+    assert recent.index("Event 2") < recent.index("Event 1")
+    assert "Recent events" in page.text
