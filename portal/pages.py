@@ -302,8 +302,8 @@ def recent(connection: dict[str, Any] | None, before: date) -> list[dict[str, An
     Events come oldest first, so a page that does not hold them all does not hold the most
     recent ones: then nothing is shown rather than older events labelled recent.
     """
-    every = (connection or {}).get("nodes") or []
-    if (connection or {}).get("totalCount", 0) > len(every):
+    if not connection or (connection.get("pageInfo") or {}).get("hasNextPage", True):
         return []
+    every = connection.get("nodes") or []
     started = [node for node in every if (node.get("startsAt") or "")[:10] < before.isoformat()]
     return started[::-1][:RECENT_SHOWN]

@@ -74,7 +74,8 @@ COUNTRY = f"""query Country($code: String!, $today: Date!) {{
       nodes {{ title {TEXT} kind status startsAt timezone city mode }}
     }}
     pastEvents: events(first: {RECENT_WINDOW}) {{
-      totalCount nodes {{ title {TEXT} kind status startsAt endsAt timezone city mode }}
+      pageInfo {{ hasNextPage }}
+      nodes {{ title {TEXT} kind status startsAt endsAt timezone city mode }}
     }}
     indicators {{ id name {TEXT} unit target latest {{ value period stale }} }}
   }}
@@ -147,7 +148,7 @@ EVENTS = f"""query Events($today: Date!) {{
     }}
   }}
   recent: events(startsTo: $today, first: {RECENT_WINDOW}) {{
-    totalCount
+    pageInfo {{ hasNextPage }}
     nodes {{{EVENT_FIELDS}
     }}
   }}
