@@ -87,10 +87,24 @@ WORDS: dict[str, tuple[str, str]] = {
     "announced_on": ("Anunciado el", "Announced on"),
     "upcoming": ("Próximos eventos", "Upcoming events"),
     "none_upcoming": ("No hay eventos próximos.", "No upcoming events."),
+    "recent": ("Eventos recientes", "Recent events"),
+    "recent_note": (
+        "Los últimos eventos que ya comenzaron, del más reciente al más antiguo.",
+        "The latest events that have already started, most recent first.",
+    ),
     "indicators": ("Indicadores", "Indicators"),
     "indicators_elsewhere": (
-        "Los indicadores de la estrategia no se desglosan por país; véase el progreso de la estrategia.",
-        "The strategy's indicators are not broken down by country; see the strategy's progress.",
+        "Los indicadores regionales de la estrategia están en su página de progreso:",
+        "The strategy's regional indicators are on its progress page:",
+    ),
+    "indicator_period": ("Periodo", "Period"),
+    "no_country_indicators": (
+        "No hay indicadores del Plan de Acción Nacional registrados para este país.",
+        "No National Action Plan indicators are recorded for this country.",
+    ),
+    "country_indicators_unavailable": (
+        "Los indicadores del país no están disponibles: el servicio de resultados no responde.",
+        "The country's indicators are not available: the results service is not answering.",
     ),
     "not_available": ("No disponible", "Not available"),
     "strategy_unavailable": (

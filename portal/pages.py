@@ -197,6 +197,9 @@ async def country(client: GatewayClient, lang: Lang, code: str, today: date) -> 
     page.context["pledges"] = found.get("pledges") or {}
     page.context["practices"] = found.get("practices") or {}
     page.context["events"] = ((found.get("events") or {}).get("nodes")) or []
+    page.context["recent"] = recent(found.get("pastEvents"), today)
+    # null (not []) when the results service did not answer: the section says so.
+    page.context["indicators"] = found.get("indicators")
     return page
 
 
@@ -285,5 +288,22 @@ async def events(client: GatewayClient, lang: Lang, starts_from: date) -> Page:
     answer = await client.query(queries.EVENTS, {"today": starts_from.isoformat()})
     page = Page("events.html", word("events", lang), missing=answer.missing_services)
     page.context["events"] = ((answer.data.get("events") or {}).get("nodes")) or []
+    page.context["recent"] = recent(answer.data.get("recent"), starts_from)
     page.context["starts_from"] = starts_from
     return page
+
+
+RECENT_SHOWN = 10
+
+
+def recent(connection: dict[str, Any] | None, before: date) -> list[dict[str, Any]]:
+    """The last events that started before `before`, most recent first.
+
+    Events come oldest first, so a page that does not hold them all does not hold the most
+    recent ones: then nothing is shown rather than older events labelled recent.
+    """
+    if not connection or (connection.get("pageInfo") or {}).get("hasNextPage", True):
+        return []
+    every = connection.get("nodes") or []
+    started = [node for node in every if (node.get("startsAt") or "")[:10] < before.isoformat()]
+    return started[::-1][:RECENT_SHOWN]

@@ -42,6 +42,9 @@ def period_alias(period: str) -> str:
     return "p" + period.replace("-", "")
 
 
+# How many events a page reads to find the most recent past ones (they come oldest first).
+RECENT_WINDOW = 50
+
 COUNTRY = f"""query Country($code: String!, $today: Date!) {{
   country(code: $code) {{
     code name {TEXT}
@@ -70,6 +73,11 @@ COUNTRY = f"""query Country($code: String!, $today: Date!) {{
     events(first: 10, startsFrom: $today) {{
       nodes {{ title {TEXT} kind status startsAt timezone city mode }}
     }}
+    pastEvents: events(first: {RECENT_WINDOW}) {{
+      pageInfo {{ hasNextPage }}
+      nodes {{ title {TEXT} kind status startsAt endsAt timezone city mode }}
+    }}
+    indicators {{ id name {TEXT} unit target latest {{ value period stale }} }}
   }}
 }}"""
 
@@ -126,13 +134,22 @@ PRACTICES = f"""query Practices($q: String, $theme: [String!], $country: [String
   countries {{ code name {TEXT} }}
 }}"""
 
+EVENT_FIELDS = f"""
+      title {TEXT} kind status startsAt endsAt timezone mode city
+      country {{ name {TEXT} }}
+      themes {{ name {TEXT} }}"""
+
+# `recent`: the events that started before the date, oldest first; when there is nothing to
+# come, the page shows the last of them (only if the page holds them all, see pages.recent).
 EVENTS = f"""query Events($today: Date!) {{
   events(startsFrom: $today, first: 50) {{
     totalCount
-    nodes {{
-      title {TEXT} kind status startsAt endsAt timezone mode city
-      country {{ name {TEXT} }}
-      themes {{ name {TEXT} }}
+    nodes {{{EVENT_FIELDS}
+    }}
+  }}
+  recent: events(startsTo: $today, first: {RECENT_WINDOW}) {{
+    pageInfo {{ hasNextPage }}
+    nodes {{{EVENT_FIELDS}
     }}
   }}
 }}"""

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field
 
 from services.common.auth import (
     OptionalPrincipalDep,
@@ -20,11 +20,12 @@ from services.common.errors import problem_responses
 from services.common.etag import IfMatchHeader, set_etag
 from services.common.filters import IdsQuery, Values
 from services.common.idempotency import IdempotencyKeyHeader, run_idempotent_request
+from services.common.inputs import Line
 from services.common.schemas import BoundedDate
 from services.common.vocabulary import MirpsCountryCode
 from services.results import framework, repository, service
 from services.results.models import IdempotencyRecord, Indicator, Milestone
-from services.results.periods import HALF_YEAR_PATTERN
+from services.results.periods import HALF_YEAR_PATTERN, check_period
 from services.results.queries import QUERIES, Upstream
 from services.results.schemas import (
     ElementCreate,
@@ -52,8 +53,17 @@ T = TypeVar("T")
 
 DEFAULT_STRATEGY = "sp-2022-2023"
 StrategyQuery = Annotated[
-    str, Query(max_length=40, description="Strategy code.", examples=[DEFAULT_STRATEGY])
+    Line, Query(max_length=40, description="Strategy code.", examples=[DEFAULT_STRATEGY])
 ]
+StrategyCode = Annotated[
+    Line, Path(max_length=40, description="Strategy code.", examples=[DEFAULT_STRATEGY])
+]
+HalfYearPath = Annotated[
+    str,
+    Path(pattern=HALF_YEAR_PATTERN, description="Half-year.", examples=["2023-H1"]),
+    AfterValidator(check_period),
+]
+MilestoneCode = Annotated[Line, Path(max_length=40, description="Milestone code.")]
 AsOfQuery = Annotated[
     BoundedDate | None, Query(description="Progress as on this date; default today.")
 ]
@@ -134,7 +144,10 @@ async def create_strategy(
     responses=problem_responses(404, 422),
 )
 async def get_strategy(
-    code: str, session: SessionDep, principal: OptionalPrincipalDep, as_of: AsOfQuery = None
+    code: StrategyCode,
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    as_of: AsOfQuery = None,
 ) -> FrameworkRead:
     """The strategy's whole framework: objectives, activities, outcomes, indicators, values."""
     owner = await service.strategy(session, code)
@@ -150,7 +163,7 @@ async def get_strategy(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def add_element(
-    code: str, data: ElementCreate, session: SessionDep, _: SecretariatDep
+    code: StrategyCode, data: ElementCreate, session: SessionDep, _: SecretariatDep
 ) -> ElementRead:
     """Add an objective, an activity (under an objective) or an outcome (under an activity)."""
     owner = await service.strategy(session, code)
@@ -187,7 +200,7 @@ async def list_queries() -> Items[QueryRead]:
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def create_indicator(
-    code: str, data: IndicatorCreate, session: SessionDep, principal: SecretariatDep
+    code: StrategyCode, data: IndicatorCreate, session: SessionDep, principal: SecretariatDep
 ) -> IndicatorRead:
     """Add an indicator to an outcome (secretariat); a target needs a period."""
     owner = await service.strategy(session, code)
@@ -204,13 +217,13 @@ async def create_indicator(
 async def list_indicators(
     session: SessionDep,
     principal: OptionalPrincipalDep,
-    strategy: Annotated[str | None, Query(max_length=40, description="Strategy code.")] = None,
+    strategy: Annotated[Line | None, Query(max_length=40, description="Strategy code.")] = None,
     country: Annotated[
         Values[MirpsCountryCode] | None,
         Query(description="National Action Plan indicators of these countries."),
     ] = None,
     objective_id: Annotated[
-        Values[Annotated[str, StringConstraints(max_length=100)]] | None,
+        Values[Annotated[Line, Field(max_length=100)]] | None,
         Query(description="Indicators tracking these country objectives (pledges service ids)."),
     ] = None,
     ids: IdsQuery = None,
@@ -372,7 +385,7 @@ def _milestone_read(record: Milestone) -> MilestoneRead:
     response_model=Items[MilestoneRead],
     responses=problem_responses(404, 422),
 )
-async def list_milestones(code: str, session: SessionDep) -> Items[MilestoneRead]:
+async def list_milestones(code: StrategyCode, session: SessionDep) -> Items[MilestoneRead]:
     """The workplan's milestones by due date, with status planned, done or late."""
     owner = await service.strategy(session, code)
     return Items(items=[_milestone_read(m) for m in await repository.milestones(session, owner.id)])
@@ -386,7 +399,7 @@ async def list_milestones(code: str, session: SessionDep) -> Items[MilestoneRead
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def create_milestone(
-    code: str, data: MilestoneCreate, session: SessionDep, _: SecretariatDep
+    code: StrategyCode, data: MilestoneCreate, session: SessionDep, _: SecretariatDep
 ) -> MilestoneRead:
     """Add a milestone linked to outcomes (secretariat)."""
     owner = await service.strategy(session, code)
@@ -400,7 +413,11 @@ async def create_milestone(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def update_milestone(
-    code: str, milestone_code: str, data: MilestoneUpdate, session: SessionDep, _: SecretariatDep
+    code: StrategyCode,
+    milestone_code: MilestoneCode,
+    data: MilestoneUpdate,
+    session: SessionDep,
+    _: SecretariatDep,
 ) -> MilestoneRead:
     """Mark a milestone done (or not done again) (secretariat)."""
     owner = await service.strategy(session, code)
@@ -472,9 +489,7 @@ async def get_progress(
 async def get_snapshot(
     request: Request,
     session: SessionDep,
-    period: Annotated[
-        str, Path(pattern=HALF_YEAR_PATTERN, description="Half-year.", examples=["2023-H1"])
-    ],
+    period: HalfYearPath,
     strategy: StrategyQuery = DEFAULT_STRATEGY,
 ) -> Response:
     """The semi-annual progress report (Outcome 1.1.2): the frozen one once the secretariat
@@ -494,9 +509,7 @@ async def get_snapshot(
 async def freeze_snapshot(
     session: SessionDep,
     _: SecretariatDep,
-    period: Annotated[
-        str, Path(pattern=HALF_YEAR_PATTERN, description="Half-year.", examples=["2023-H1"])
-    ],
+    period: HalfYearPath,
     strategy: StrategyQuery = DEFAULT_STRATEGY,
 ) -> ProgressReport:
     """Freeze a closed half-year's report as on its last day (secretariat); 409 while the

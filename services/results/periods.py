@@ -6,8 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-PERIOD_PATTERN = r"^\d{4}(-H[12]|/\d{4})?$"
-HALF_YEAR_PATTERN = r"^\d{4}-H[12]$"
+from services.common.schemas import MAX_YEAR, MIN_YEAR
+
+# ASCII digits only (`\d` also matches other scripts' digits, which int() would accept).
+PERIOD_PATTERN = r"^[0-9]{4}(-H[12]|/[0-9]{4})?$"
+HALF_YEAR_PATTERN = r"^[0-9]{4}-H[12]$"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -33,8 +36,12 @@ class Period:
 
 def parse_period(label: str) -> Period:
     """The period a label names, or ValueError saying which labels are understood."""
-    if not re.match(PERIOD_PATTERN, label):
+    # fullmatch: re.match's $ would let a final newline by.
+    if not re.fullmatch(PERIOD_PATTERN, label):
         raise ValueError(f"'{label}' is not a period: use 2023, 2023-H1 or 2022/2023")
+    years = [int(year) for year in re.findall("[0-9]{4}", label)]
+    if not all(MIN_YEAR <= year <= MAX_YEAR for year in years):
+        raise ValueError(f"'{label}': years run from {MIN_YEAR} to {MAX_YEAR}")
     if "-H" in label:
         year, half = int(label[:4]), int(label[-1])
         if half == 1:

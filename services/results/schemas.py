@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from services.common.inputs import Line, WebUrl
 from services.common.schemas import BoundedDate, DecimalString, LocalizedText
 from services.common.vocabulary import MirpsCountryCode
 from services.results.periods import check_period
@@ -30,6 +31,7 @@ Code = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"^
 IndicatorCode = Annotated[
     str, StringConstraints(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z.\-_]+$")
 ]
+OrganisationName = Annotated[Line, Field(min_length=1, max_length=200)]
 Value = Annotated[Decimal, Field(max_digits=20, decimal_places=4, allow_inf_nan=False)]
 
 
@@ -117,7 +119,7 @@ class StrategyCreate(BaseModel):
         description="Stable code, e.g. sp-2022-2023."
     )
     title: LocalizedText
-    chair: str | None = Field(default=None, max_length=200, description="The Chair's name.")
+    chair: Line | None = Field(default=None, max_length=200, description="The Chair's name.")
     starts_on: BoundedDate
     ends_on: BoundedDate
 
@@ -216,11 +218,9 @@ class IndicatorCreate(BaseModel):
         default=None, description="2023, 2023-H1 or 2022/2023; required with a target."
     )
     disaggregation: list[Disaggregation] = Field(default_factory=list, max_length=2)
-    responsible_organisations: list[Annotated[str, StringConstraints(max_length=200)]] = Field(
-        default_factory=list, max_length=20
-    )
+    responsible_organisations: list[OrganisationName] = Field(default_factory=list, max_length=20)
     source: Source
-    query: str | None = Field(
+    query: Line | None = Field(
         default=None,
         max_length=60,
         description="For a computed indicator: the named query (GET /v1/queries lists them).",
@@ -228,7 +228,7 @@ class IndicatorCreate(BaseModel):
     country: MirpsCountryCode | None = Field(
         default=None, description="For a National Action Plan indicator: its country."
     )
-    objective_id: str | None = Field(
+    objective_id: Line | None = Field(
         default=None,
         max_length=100,
         description="The country objective (National Action Plan; an objective id of the "
@@ -274,9 +274,7 @@ class IndicatorUpdate(BaseModel):
     name: LocalizedText | None = None
     baseline: Value | None = None
     target: Value | None = None
-    responsible_organisations: list[Annotated[str, StringConstraints(max_length=200)]] | None = (
-        Field(default=None, max_length=20)
-    )
+    responsible_organisations: list[OrganisationName] | None = Field(default=None, max_length=20)
 
 
 class MeasurementRead(BaseModel):
@@ -380,10 +378,10 @@ class MeasurementCreate(BaseModel):
 
     value: Value
     period: PeriodLabel
-    evidence_url: (
-        Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://[^\s]+$")] | None
-    ) = Field(default=None, description="An http(s) link to the evidence.")
-    evidence_reference: str | None = Field(
+    evidence_url: WebUrl | None = Field(
+        default=None, max_length=2000, description="An http(s) link to the evidence."
+    )
+    evidence_reference: Line | None = Field(
         default=None, max_length=500, description="A document reference, e.g. an official note."
     )
 
@@ -512,7 +510,7 @@ class GovernanceRoleCreate(BaseModel):
     )
 
     role: GovernanceRoleName
-    holder: str = Field(min_length=1, max_length=200)
+    holder: Line = Field(min_length=1, max_length=200)
     starts_on: BoundedDate
     ends_on: BoundedDate | None = None
 

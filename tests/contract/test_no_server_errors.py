@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import pytest
 import schemathesis
@@ -25,22 +26,33 @@ from schemathesis.core.failures import FailureGroup
 from services.common.migrations import upgrade_to_head
 from tests.conftest import TEST_COMMON_SETTINGS, Databases, auth_headers
 from tests.e2e.runner import free_port_block
+from tests.results.conftest import UPSTREAMS, DownTransport
 
-SERVICES = ("pledges", "practices", "events")
-# Generated requests per operation: ~100 operations x 2 backends stay near a minute.
-EXAMPLES_PER_OPERATION = 25
+SERVICES = ("pledges", "practices", "events", "results")
+# Generated requests per operation: ~100 operations x 2 backends stay near a minute; the
+# results service's ~20 operations get a smaller share (its inputs are few and small).
+EXAMPLES_PER_OPERATION = {"pledges": 25, "practices": 25, "events": 25, "results": 10}
 SECRETARIAT = auth_headers("secretariat", sub="schemathesis")
 
 
+class ServiceUnderTest(NamedTuple):
+    name: str
+    url: str
+
+
 @pytest.fixture(params=SERVICES)
-def service_url(request: pytest.FixtureRequest, databases: Databases) -> Iterator[str]:
+def service(request: pytest.FixtureRequest, databases: Databases) -> Iterator[ServiceUnderTest]:
     """The service on a fresh migrated database, served by uvicorn on a free port."""
     name: str = request.param
     module = importlib.import_module(f"services.{name}.app")
     config = importlib.import_module(f"services.{name}.config")
     database_url = databases.create(f"{name}_contract")
     upgrade_to_head(name, database_url)
-    app = module.create_app(config.Settings(database_url=database_url, mirps=TEST_COMMON_SETTINGS))
+    settings = config.Settings(database_url=database_url, mirps=TEST_COMMON_SETTINGS)
+    # The results service reads the other three; here they are down (never whatever else
+    # listens on their default ports), which it must also answer without a 5xx.
+    extra = {"transports": dict.fromkeys(UPSTREAMS, DownTransport())} if name == "results" else {}
+    app = module.create_app(settings, **extra)
     port = free_port_block(1)
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name=f"uvicorn-{name}", daemon=True)
@@ -51,12 +63,13 @@ def service_url(request: pytest.FixtureRequest, databases: Databases) -> Iterato
         assert thread.is_alive(), "the service stopped while starting"
         assert time.monotonic() < deadline, "the service did not start within 30 s"
         time.sleep(0.05)
-    yield base
+    yield ServiceUnderTest(name, base)
     server.should_exit = True
     thread.join(10)
 
 
-def test_no_operation_answers_a_server_error(service_url: str) -> None:
+def test_no_operation_answers_a_server_error(service: ServiceUnderTest) -> None:
+    service_url = service.url
     schema = schemathesis.openapi.from_url(f"{service_url}/openapi.json")
     failures: list[str] = []
     statuses: Counter[int] = Counter()
@@ -65,7 +78,7 @@ def test_no_operation_answers_a_server_error(service_url: str) -> None:
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
+            max_examples=EXAMPLES_PER_OPERATION[service.name],
             derandomize=True,
             database=None,
             deadline=None,

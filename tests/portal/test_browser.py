@@ -37,6 +37,7 @@ PAGES = (
     "/{lang}/strategy",
     "/{lang}/practices",
     "/{lang}/events?from=2022-01-01",
+    "/{lang}/events",  # today: nothing to come in the 2023 demo, so its recent events
 )
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -112,6 +113,19 @@ def test_every_page_in_both_languages_is_clean_local_and_accessible(
     assert violations == {}
     assert console_errors == []
     assert off_machine == []
+
+
+def test_the_default_calendar_and_a_country_show_recent_events_and_indicators(
+    page: Page, portal: str
+) -> None:
+    page.goto(portal + "/en/events")
+    assert page.locator("#recent-list tbody tr").count() > 0
+    assert page.locator("#missing-notice").count() == 0
+    page.goto(portal + "/es/countries/GTM")
+    assert page.locator("#missing-notice").count() == 0
+    assert page.locator("#indicators-unavailable").count() == 0
+    assert "Indicadores" in page.inner_text("main")
+    assert page.locator("#recent-events li").count() > 0
 
 
 def test_the_language_switch_keeps_the_page(page: Page, portal: str) -> None:

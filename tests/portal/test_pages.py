@@ -274,3 +274,135 @@ async def test_a_reader_past_the_quota_gets_429_with_the_ratelimit_headers() -> 
     assert pages[0].headers["RateLimit-Policy"] == '"2-per-60s";q=2;w=60'
     assert pages[2].headers["content-type"] == "application/problem+json"
     assert int(pages[2].headers["Retry-After"]) > 0
+
+
+def _country_answer(indicators: list[dict[str, Any]] | None) -> dict[str, Any]:
+    return {
+        "country": {
+            "code": "GTM",
+            "name": {"es": "Guatemala", "en": "Guatemala"},
+            "gaps": None,
+            "pledges": {"totalCount": 0, "nodes": []},
+            "practices": {"totalCount": 0, "nodes": []},
+            "events": {"nodes": []},
+            "indicators": indicators,
+        }
+    }
+
+
+GTM_INDICATOR = {
+    "id": "ind-gtm",
+    "name": {"es": "Personas con empleo formal", "en": "People in formal jobs"},
+    "unit": "count",
+    "target": "1000",
+    "latest": {"value": "640", "period": "2023-H1", "stale": False},
+}
+
+
+async def test_a_country_page_shows_its_indicators_from_the_same_request() -> None:
+    calls: list[dict[str, Any]] = []
+    app = create_app(
+        PortalSettings(),
+        transport=fake_gateway(lambda b: {"data": _country_answer([GTM_INDICATOR])}, calls),
+    )
+    async with LifespanManager(app):
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://portal")
+        async with client:
+            spanish = await client.get("/es/countries/GTM")
+            english = await client.get("/en/countries/GTM")
+    assert len(calls) == 1  # one gateway request for the page, in both languages
+    assert "indicators" in calls[0]["query"]
+    assert "Personas con empleo formal" in spanish.text
+    assert "Periodo" in spanish.text
+    row = english.text.split('id="indicators"', 1)[1].split("</table>", 1)[0]
+    for shown in ("People in formal jobs", "640", "2023-H1", "1000"):
+        assert shown in row, shown
+    assert "missing-notice" not in english.text
+
+
+async def test_a_country_without_indicators_says_so() -> None:
+    (page,) = await get(lambda b: {"data": _country_answer([])}, "/en/countries/GTM")
+    assert "No National Action Plan indicators are recorded for this country." in page.text
+
+
+async def test_a_country_page_says_indicators_are_not_available_when_results_is_down() -> None:
+    def handler(body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "data": _country_answer(None),
+            "errors": [
+                {
+                    "message": "the results service is unavailable (connection refused)",
+                    "path": ["country", "indicators"],
+                    "extensions": {"code": "SERVICE_UNAVAILABLE", "service": "results"},
+                }
+            ],
+        }
+
+    (spanish, english) = await get(handler, "/es/countries/GTM", "/en/countries/GTM")
+    assert spanish.status_code == english.status_code == 200
+    assert 'id="indicators-unavailable"' in english.text
+    assert "indicators are not available: the results service" in english.text
+    assert "Los indicadores del país no están disponibles" in spanish.text
+    assert 'id="missing-notice"' in english.text
+
+
+def _event(title: str, starts_at: str) -> dict[str, Any]:
+    return {
+        "title": {"es": f"{title} (es)", "en": title},
+        "kind": "LEARNING_EVENT",
+        "status": "SCHEDULED",
+        "startsAt": starts_at,
+        "endsAt": starts_at,
+        "timezone": "America/Panama",
+        "mode": "VIRTUAL",
+        "city": None,
+        "country": None,
+        "themes": [],
+    }
+
+
+PAST = [_event(f"Event {n}", f"2023-{n:02d}-10T10:00:00") for n in range(1, 13)]
+
+
+def _events_answer(
+    upcoming: list[dict[str, Any]], past: list[dict[str, Any]], more: bool = False
+) -> Handler:
+    return lambda body: {
+        "data": {
+            "events": {"totalCount": len(upcoming), "nodes": upcoming},
+            "recent": {"pageInfo": {"hasNextPage": more}, "nodes": past},
+        }
+    }
+
+
+async def test_with_nothing_to_come_the_events_page_shows_the_most_recent_past_ones() -> None:
+    (spanish, english) = await get(_events_answer([], PAST), "/es/events", "/en/events")
+    assert "No upcoming events." in english.text
+    assert "No hay eventos próximos." in spanish.text
+    assert '<h2 id="recent-heading">Recent events</h2>' in english.text
+    assert "Eventos recientes" in spanish.text
+    shown = english.text.split('id="recent-list"', 1)[1].split("</table>", 1)[0]
+    # The ten most recent, most recent first; the two oldest left out.
+    assert shown.index("Event 12") < shown.index("Event 11") < shown.index("Event 3")
+    assert "Event 2<" not in shown
+    assert "Event 1<" not in shown
+
+
+async def test_upcoming_events_come_alone_and_a_partial_past_is_not_called_recent() -> None:
+    upcoming = [_event("Next meeting", "2030-01-10T10:00:00")]
+    (page,) = await get(_events_answer(upcoming, PAST), "/en/events")
+    assert "Next meeting" in page.text
+    assert "Recent events" not in page.text
+    # More past events than the answer holds: its oldest ones are not the recent ones.
+    (page,) = await get(_events_answer([], PAST, more=True), "/en/events")
+    assert "No upcoming events." in page.text
+    assert "Recent events" not in page.text
+
+
+async def test_a_country_with_nothing_to_come_lists_its_recent_events() -> None:
+    answer = _country_answer([])
+    answer["country"]["pastEvents"] = {"pageInfo": {"hasNextPage": False}, "nodes": PAST[:2]}
+    (page,) = await get(lambda b: {"data": answer}, "/en/countries/GTM")
+    recent = page.text.split('id="recent-events"', 1)[1].split("</ul>", 1)[0]
+    assert recent.index("Event 2") < recent.index("Event 1")
+    assert "Recent events" in page.text
