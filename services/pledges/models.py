@@ -30,6 +30,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from services.common.db import UTCDateTime, naming_metadata
+from services.common.documents import DocumentColumns
 from services.common.idempotency import IdempotencyRecordMixin
 
 
@@ -456,3 +457,13 @@ class IdempotencyRecord(IdempotencyRecordMixin, Base):
     """Idempotency-Key rows of this service (see services.common.idempotency)."""
 
     __tablename__ = "idempotency_keys"
+
+
+class PledgeDocument(DocumentColumns, Base):
+    """Documents attached to a pledge (services.common.documents)."""
+
+    __tablename__ = "pledge_documents"
+
+    parent_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pledges.id", ondelete="CASCADE"), index=True
+    )
