@@ -19,7 +19,7 @@ from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
 import filetype
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import JSON, CheckConstraint, Integer, String, func, select
@@ -31,6 +31,7 @@ from starlette.datastructures import FormData, UploadFile
 from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep, UTCDateTime
 from services.common.errors import Conflict, DomainError, NotFound, problem_responses
+from services.common.filters import MAX_IDS, Ids
 from services.common.inputs import WebUrl
 from services.common.pagination import CursorQuery, LimitQuery, Page, keyset_page
 from services.common.schemas import LocalizedText
@@ -96,6 +97,23 @@ class DocumentParent(Protocol):
     ) -> None: ...
 
 
+async def readable_parents(
+    parent: DocumentParent,
+    session: AsyncSession,
+    principal: Principal | None,
+    parent_ids: list[uuid.UUID],
+) -> list[uuid.UUID]:
+    """The ids among `parent_ids` whose record the caller may see (the others are absent)."""
+    readable = []
+    for parent_id in dict.fromkeys(parent_ids):
+        try:
+            await parent.check_readable(session, principal, parent_id)
+        except NotFound:
+            continue
+        readable.append(parent_id)
+    return readable
+
+
 # --- schemas ------------------------------------------------------------------------------
 
 
@@ -131,6 +149,7 @@ class DocumentOut(BaseModel):
     """A document attached to a record: an upload (with its download URL) or a link."""
 
     id: uuid.UUID
+    parent_id: uuid.UUID = Field(description="Id of the record the document is attached to.")
     kind: DocumentKind
     title: LocalizedText
     media_type: str | None = Field(description="Detected media type of an upload; null for links.")
@@ -261,6 +280,13 @@ async def _read_limited(upload: UploadFile, max_bytes: int) -> bytes:
 
 # --- the routes ---------------------------------------------------------------------------
 
+ParentIdsQuery = Annotated[
+    Ids,
+    Query(
+        description=f"Ids of the records, comma-separated or repeated (at most {MAX_IDS}).",
+        examples=["3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11,8b1e2c44-1d3a-4f0e-8f7a-2a5b6c7d8e90"],
+    ),
+]
 ParentId = Annotated[uuid.UUID, Path(description="Id of the record the documents belong to.")]
 IfNoneMatchHeader = Annotated[
     str | None,
@@ -281,6 +307,7 @@ _UPLOAD_SCHEMA: dict[str, Any] = {
 def _present(row: Any, base_path: str) -> DocumentOut:
     return DocumentOut(
         id=row.id,
+        parent_id=row.parent_id,
         kind=DocumentKind(row.kind),
         title=LocalizedText.model_validate(row.title),
         media_type=row.media_type,
@@ -509,6 +536,42 @@ def documents_router(
         await session.flush()
         unused = key if key is not None and not await _still_used(session, model, key) else None
         return Response(status_code=204, background=_forget_after_commit(request, model, unused))
+
+    return router
+
+
+def documents_batch_router(*, model: type[Any], parent: DocumentParent, noun: str) -> APIRouter:
+    """`GET /v1/documents?parent_id=a,b,c`: the documents of many records in one call."""
+    router = APIRouter(prefix="/v1/documents", tags=["documents"])
+
+    @router.get(
+        "",
+        response_model=Page[DocumentOut],
+        responses=problem_responses(401, 422),
+        summary=f"Documents of several {noun}s",
+    )
+    async def list_documents_of(
+        parent_id: ParentIdsQuery,
+        session: SessionDep,
+        principal: OptionalPrincipalDep,
+        limit: LimitQuery = 50,
+        cursor: CursorQuery = None,
+    ) -> Page[DocumentOut]:
+        """Batch read (the gateway's): the documents of each record the caller may see,
+        by record then oldest first; records not visible are simply absent."""
+        readable = await readable_parents(parent, session, principal, parent_id)
+        items, next_cursor = await keyset_page(
+            session,
+            select(model).where(model.parent_id.in_(readable)),
+            order_by=[model.parent_id.expression, model.created_at.expression, model.id.expression],
+            sort_key=lambda row: (row.parent_id, row.created_at, row.id),
+            cursor=cursor,
+            limit=limit,
+        )
+        return Page(
+            items=[_present(row, f"/v1/{noun}s/{row.parent_id}/documents") for row in items],
+            next_cursor=next_cursor,
+        )
 
     return router
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.common.app import ServiceInfo, build_service_app
+from services.events import documents
 from services.events.api import router
 from services.events.config import Settings
-from services.events.documents import router as documents_router
 
 INFO = ServiceInfo(
     name="events",
@@ -33,4 +33,4 @@ INFO = ServiceInfo(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """App factory: `uvicorn --factory services.events.app:create_app`."""
-    return build_service_app(INFO, settings or Settings(), [router, documents_router])
+    return build_service_app(INFO, settings or Settings(), [router, *documents.routers])

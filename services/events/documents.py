@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.documents import documents_router
+from services.common.documents import documents_batch_router, documents_router
 from services.events import service
 from services.events.models import EventDocument
 
@@ -27,4 +27,7 @@ class EventParent:
         service.require_organiser(principal, event)
 
 
-router = documents_router(collection="events", model=EventDocument, parent=EventParent())
+PARENT = EventParent()
+router = documents_router(collection="events", model=EventDocument, parent=PARENT)
+batch_router = documents_batch_router(model=EventDocument, parent=PARENT, noun="event")
+routers = (router, batch_router)

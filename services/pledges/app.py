@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.common.app import ServiceInfo, build_service_app
+from services.pledges import documents
 from services.pledges.api import router
 from services.pledges.config import Settings
-from services.pledges.documents import router as documents_router
 
 INFO = ServiceInfo(
     name="pledges",
@@ -22,4 +22,4 @@ INFO = ServiceInfo(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """App factory: `uvicorn --factory services.pledges.app:create_app`."""
-    return build_service_app(INFO, settings or Settings(), [router, documents_router])
+    return build_service_app(INFO, settings or Settings(), [router, *documents.routers])

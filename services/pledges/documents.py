@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.documents import documents_router
+from services.common.documents import documents_batch_router, documents_router
 from services.pledges import service
 from services.pledges.models import PledgeDocument
 
@@ -28,4 +28,7 @@ class PledgeParent:
         service.authorise_pledge_write(principal, pledge.contributor_id)
 
 
-router = documents_router(collection="pledges", model=PledgeDocument, parent=PledgeParent())
+PARENT = PledgeParent()
+router = documents_router(collection="pledges", model=PledgeDocument, parent=PARENT)
+batch_router = documents_batch_router(model=PledgeDocument, parent=PARENT, noun="pledge")
+routers = (router, batch_router)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.common.app import ServiceInfo, build_service_app
+from services.practices import documents
 from services.practices.api import router
 from services.practices.config import Settings
-from services.practices.documents import router as documents_router
 
 INFO = ServiceInfo(
     name="practices",
@@ -30,4 +30,4 @@ INFO = ServiceInfo(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """App factory: `uvicorn --factory services.practices.app:create_app`."""
-    return build_service_app(INFO, settings or Settings(), [router, documents_router])
+    return build_service_app(INFO, settings or Settings(), [router, *documents.routers])

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.documents import documents_router
+from services.common.documents import documents_batch_router, documents_router
 from services.practices import service
 from services.practices.exceptions import NotYourPractice
 from services.practices.models import PracticeDocument
@@ -30,4 +30,7 @@ class PracticeParent:
             )
 
 
-router = documents_router(collection="practices", model=PracticeDocument, parent=PracticeParent())
+PARENT = PracticeParent()
+router = documents_router(collection="practices", model=PracticeDocument, parent=PARENT)
+batch_router = documents_batch_router(model=PracticeDocument, parent=PARENT, noun="practice")
+routers = (router, batch_router)

@@ -301,3 +301,28 @@ async def test_a_restricted_pledges_documents_are_never_seen_by_others(
         listed = await client.get(created.json()["content_url"], headers=outsider)
         assert listed.status_code == 404
     assert len((await client.get(path, headers=donor)).json()["items"]) == 1
+
+
+async def test_the_batch_read_returns_only_documents_of_visible_records(
+    services: Services, tmp_path: Path
+) -> None:
+    client = await services.start("events", documents_dir=tmp_path)
+    public_id = await public_event(client)
+    proposed = await create_event(client)
+    for event_id in (public_id, proposed["id"]):
+        created = await client.post(
+            f"/v1/events/{event_id}/documents", headers=HOST_MEMBER, **upload()
+        )
+        assert created.status_code == 201
+
+    both = f"{public_id},{proposed['id']}"
+    anonymous = await client.get("/v1/documents", params={"parent_id": both})
+    organiser = await client.get("/v1/documents", params={"parent_id": both}, headers=HOST_MEMBER)
+
+    assert [item["parent_id"] for item in anonymous.json()["items"]] == [public_id]
+    assert {item["parent_id"] for item in organiser.json()["items"]} == {
+        public_id,
+        proposed["id"],
+    }
+    too_many = ",".join([public_id] * 201)
+    assert (await client.get("/v1/documents", params={"parent_id": too_many})).status_code == 422
