@@ -187,6 +187,39 @@ class DocumentIsALink(Conflict):
     title, slug = "Document is a link", "document-is-a-link"
 
 
+def new_document(
+    model: type[Any],
+    parent_id: uuid.UUID,
+    created_by: str,
+    kind: DocumentKind,
+    title: LocalizedText,
+    **source: Any,
+) -> Any:
+    """A document row; `source` is the upload's columns (content_key, media_type, size_bytes,
+    filename) or a link's `url`."""
+    return model(
+        id=uuid.uuid4(),
+        parent_id=parent_id,
+        kind=kind.value,
+        title=title.model_dump(exclude_none=True),
+        created_by=created_by,
+        created_at=datetime.now(UTC),
+        **source,
+    )
+
+
+async def store_upload(
+    storage: DocumentStorage, content: bytes, media_type: str, filename: str | None
+) -> dict[str, Any]:
+    """Put an upload's bytes in storage: the upload columns of its document row."""
+    return {
+        "content_key": await storage.put(content),
+        "media_type": media_type,
+        "size_bytes": len(content),
+        "filename": safe_filename(filename),
+    }
+
+
 def _field_error(field: str, message: str, kind: str) -> list[dict[str, str]]:
     return [{"field": field, "message": message, "type": kind}]
 
@@ -402,23 +435,18 @@ def documents_router(
         scanner sees it before it is stored (422 when it refuses it)."""
         await parent.check_writable(session, principal, parent_id)
         content_type = request.headers.get("content-type", "").lower()
-        row = model(
-            id=uuid.uuid4(),
-            parent_id=parent_id,
-            created_by=principal.sub,
-            created_at=datetime.now(UTC),
-        )
         if content_type.startswith("multipart/form-data"):
-            await _store_upload(request, row)
+            fields, source = await _checked_upload(request)
+            kind, title = fields.kind, fields.title
         else:
             link = _validated(DocumentLinkCreate, await _json_body(request), "body")
-            row.kind, row.url = link.kind.value, link.url
-            row.title = link.title.model_dump(exclude_none=True)
+            kind, title, source = link.kind, link.title, {"url": link.url}
+        row = new_document(model, parent_id, principal.sub, kind, title, **source)
         session.add(row)
         await session.flush()
         return _present(row, base_path(parent_id))
 
-    async def _store_upload(request: Request, row: Any) -> None:
+    async def _checked_upload(request: Request) -> tuple[DocumentUploadFields, dict[str, Any]]:
         settings: DocumentSettings = request.app.state.settings
         async with request.form(max_files=1, max_fields=10) as form:
             fields, upload = _upload_fields(form)
@@ -430,11 +458,8 @@ def documents_router(
                 f"the scanner refused the file: {refusal}",
                 errors=_field_error("body.file", refusal, "refused"),
             )
-        row.kind = fields.kind.value
-        row.title = fields.title.model_dump(exclude_none=True)
-        row.content_key = await _storage(request).put(content)
-        row.media_type, row.size_bytes = media_type, len(content)
-        row.filename = safe_filename(upload.filename)
+        source = await store_upload(_storage(request), content, media_type, upload.filename)
+        return fields, source
 
     @router.get(
         "",
