@@ -22,6 +22,7 @@ import filetype
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.config import JsonDict
 from sqlalchemy import JSON, CheckConstraint, Integer, String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -67,22 +68,6 @@ class DocumentColumns:
     @classmethod
     def __table_args__(cls) -> tuple[Any, ...]:
         return (CheckConstraint("(content_key IS NULL) <> (url IS NULL)", name="upload_or_link"),)
-
-
-class DocumentRow(Protocol):
-    """What the shared code reads and writes of a service's document model."""
-
-    id: Mapped[uuid.UUID]
-    parent_id: Mapped[uuid.UUID]
-    kind: Mapped[str]
-    title: Mapped[dict[str, Any]]
-    content_key: Mapped[str | None]
-    media_type: Mapped[str | None]
-    size_bytes: Mapped[int | None]
-    filename: Mapped[str | None]
-    url: Mapped[str | None]
-    created_by: Mapped[str]
-    created_at: Mapped[datetime]
 
 
 class DocumentParent(Protocol):
@@ -145,8 +130,28 @@ class DocumentUploadFields(BaseModel):
     title: LocalizedText
 
 
+_EXAMPLE_ID = "7d0c3f2e-5b1a-4c8e-9f3d-2a6b8c0e1f4a"
+_EXAMPLE_PARENT = "3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11"
+DOCUMENT_EXAMPLE: JsonDict = {
+    "id": _EXAMPLE_ID,
+    "parent_id": _EXAMPLE_PARENT,
+    "kind": "minutes",
+    "title": {"es": "Acta de la reunión", "en": "Minutes of the meeting"},
+    "media_type": "application/pdf",
+    "size_bytes": 48213,
+    "filename": "acta-2023-05.pdf",
+    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "url": None,
+    "content_url": f"/v1/events/{_EXAMPLE_PARENT}/documents/{_EXAMPLE_ID}/content",
+    "created_by": "secretariat-rosa",
+    "created_at": "2023-05-10T14:00:00Z",
+}
+
+
 class DocumentOut(BaseModel):
     """A document attached to a record: an upload (with its download URL) or a link."""
+
+    model_config = ConfigDict(json_schema_extra={"example": DOCUMENT_EXAMPLE})
 
     id: uuid.UUID
     parent_id: uuid.UUID = Field(description="Id of the record the document is attached to.")
@@ -162,6 +167,24 @@ class DocumentOut(BaseModel):
     )
     created_by: str = Field(description="Token subject of who attached it.")
     created_at: datetime
+
+
+class DocumentPage(Page[DocumentOut]):
+    """A page of documents."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"items": [DOCUMENT_EXAMPLE], "next_cursor": None}}
+    )
+
+
+def add_link_schema(schema: dict[str, Any]) -> None:
+    """Put DocumentLinkCreate (the JSON body of an attach, declared by hand beside the
+    multipart one) and what it refers to in the OpenAPI components."""
+    link = DocumentLinkCreate.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, definition in link.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    components.setdefault("DocumentLinkCreate", link)
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -327,6 +350,7 @@ IfNoneMatchHeader = Annotated[
 ]
 _UPLOAD_SCHEMA: dict[str, Any] = {
     "type": "object",
+    "example": {"kind": "minutes", "title_es": "Acta de la reunión", "file": "(the bytes)"},
     "required": ["file", "kind"],
     "properties": {
         "file": {"type": "string", "format": "binary", "description": "The document's bytes."},
@@ -415,7 +439,9 @@ def documents_router(
                 "required": True,
                 "content": {
                     "multipart/form-data": {"schema": _UPLOAD_SCHEMA},
-                    "application/json": {"schema": DocumentLinkCreate.model_json_schema()},
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/DocumentLinkCreate"}
+                    },
                 },
             }
         },
@@ -463,7 +489,7 @@ def documents_router(
 
     @router.get(
         "",
-        response_model=Page[DocumentOut],
+        response_model=DocumentPage,
         responses=problem_responses(401, 404, 422),
         summary=f"List a {noun}'s documents",
     )
@@ -473,7 +499,7 @@ def documents_router(
         principal: OptionalPrincipalDep,
         limit: LimitQuery = 50,
         cursor: CursorQuery = None,
-    ) -> Page[DocumentOut]:
+    ) -> DocumentPage:
         """The documents of a record the caller may see, oldest first."""
         await parent.check_readable(session, principal, parent_id)
         items, next_cursor = await keyset_page(
@@ -485,7 +511,7 @@ def documents_router(
             limit=limit,
         )
         path = base_path(parent_id)
-        return Page(items=[_present(row, path) for row in items], next_cursor=next_cursor)
+        return DocumentPage(items=[_present(row, path) for row in items], next_cursor=next_cursor)
 
     @router.get(
         "/{document_id}",
@@ -507,7 +533,10 @@ def documents_router(
         "/{document_id}/content",
         response_class=Response,
         responses={
-            200: {"description": "The document's bytes.", "content": {"*/*": {}}},
+            200: {
+                "description": "The document's bytes.",
+                "content": {"*/*": {"example": "%PDF-1.7 …"}},
+            },
             304: {"description": "Unchanged: your copy (If-None-Match) is current."},
             **problem_responses(401, 404, 409, 422),
         },
@@ -571,7 +600,7 @@ def documents_batch_router(*, model: type[Any], parent: DocumentParent, noun: st
 
     @router.get(
         "",
-        response_model=Page[DocumentOut],
+        response_model=DocumentPage,
         responses=problem_responses(401, 422),
         summary=f"Documents of several {noun}s",
     )
@@ -581,7 +610,7 @@ def documents_batch_router(*, model: type[Any], parent: DocumentParent, noun: st
         principal: OptionalPrincipalDep,
         limit: LimitQuery = 50,
         cursor: CursorQuery = None,
-    ) -> Page[DocumentOut]:
+    ) -> DocumentPage:
         """Batch read (the gateway's): the documents of each record the caller may see,
         by record then oldest first; records not visible are simply absent."""
         readable = await readable_parents(parent, session, principal, parent_id)
@@ -593,7 +622,7 @@ def documents_batch_router(*, model: type[Any], parent: DocumentParent, noun: st
             cursor=cursor,
             limit=limit,
         )
-        return Page(
+        return DocumentPage(
             items=[_present(row, f"/v1/{noun}s/{row.parent_id}/documents") for row in items],
             next_cursor=next_cursor,
         )
