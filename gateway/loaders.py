@@ -107,6 +107,11 @@ CHILDREN: Mapping[str, Children] = {
         prime_as="pledge",
     ),
     "outcomes_by_event": Children("events", "/v1/outcomes", "event_id", one_id("event_id")),
+    "documents_by_event": Children("events", "/v1/documents", "parent_id", one_id("parent_id")),
+    "documents_by_practice": Children(
+        "practices", "/v1/documents", "parent_id", one_id("parent_id")
+    ),
+    "documents_by_pledge": Children("pledges", "/v1/documents", "parent_id", one_id("parent_id")),
     "registrations_by_event": Children(
         "events", "/v1/registrations", "event_id", one_id("event_id")
     ),

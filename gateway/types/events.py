@@ -19,6 +19,7 @@ from gateway.connections import (
 from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import is_uuid, to_datetime, to_enum
+from gateway.types.documents import Document, documents_of
 from gateway.types.nodes import ResourceNode
 from gateway.values import LocalizedText, VocabularyTerm, themes
 
@@ -148,6 +149,13 @@ class RegistrationCounts:
 @strawberry.type(description="A learning event, meeting, summit or forum.")
 class Event(ResourceNode):
     loader_name = "event"
+
+    @strawberry.field(
+        description="Minutes, materials and reports of the event (uploads or links); "
+        "public when the event is. One call per service for a whole level."
+    )
+    async def documents(self, info: Info) -> list[Document]:
+        return await documents_of(info, "documents_by_event", self.key)
 
     @strawberry.field(description="What kind of event it is.")
     def kind(self) -> EventKind | None:

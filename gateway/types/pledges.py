@@ -24,6 +24,7 @@ from gateway.connections import (
 from gateway.context import Info
 from gateway.loaders import Record, build_now, each_id, one_id
 from gateway.types.base import to_date, to_datetime, to_enum
+from gateway.types.documents import Document, documents_of
 from gateway.types.nodes import ResourceNode
 from gateway.values import LocalizedText, Money, VocabularyTerm, pillar, theme
 
@@ -403,6 +404,13 @@ class AllocationLine:
 @strawberry.type(description="A contribution announced by an organisation, tracked to delivery.")
 class Pledge(ResourceNode):
     loader_name = "pledge"
+
+    @strawberry.field(
+        description="Documents attached to the pledge (uploads or links); "
+        "a restricted pledge's only for its parties. One call per service for a whole level."
+    )
+    async def documents(self, info: Info) -> list[Document]:
+        return await documents_of(info, "documents_by_pledge", self.key)
 
     @strawberry.field(description="The pledging organisation.")
     def contributor(self, info: Info) -> Organisation | None:

@@ -21,6 +21,7 @@ from gateway.connections import (
 from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import is_uuid, to_date, to_datetime, to_enum
+from gateway.types.documents import Document, documents_of
 from gateway.types.nodes import ResourceNode
 from gateway.values import LocalizedText, VocabularyTerm, pillar, theme, themes
 from services.common.vocabulary import populations
@@ -154,6 +155,13 @@ class Evidence:
 @strawberry.type(description="A good practice from a MIRPS country or a Support Platform member.")
 class Practice(ResourceNode):
     loader_name = "practice"
+
+    @strawberry.field(
+        description="Materials attached to the practice (uploads or links); "
+        "a draft's only for who may see the draft. One call per service for a whole level."
+    )
+    async def documents(self, info: Info) -> list[Document]:
+        return await documents_of(info, "documents_by_practice", self.key)
 
     @strawberry.field(description="Review workflow status.")
     def status(self) -> PracticeStatus | None:

@@ -22,6 +22,7 @@ from services.common.observability import instrument_app, trace_engine
 from services.common.ratelimit import close_rate_limiter, install_rate_limit
 from services.common.safeguards import install_body_limit, install_cors, install_edge_limits
 from services.common.settings import ServiceSettings
+from services.common.storage import DocumentSettings, make_storage
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ def build_service_app(
     )
     app.state.settings = settings
     app.state.service_name = info.name
+    if isinstance(settings, DocumentSettings):
+        app.state.document_storage = make_storage(settings, info.name)
     app.state.token_verifier = TokenVerifier(settings.mirps)
     install_error_handlers(app)
     install_database_error_handlers(app)

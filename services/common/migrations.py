@@ -99,3 +99,50 @@ def run_migrations(metadata: MetaData) -> None:
             await engine.dispose()
 
     asyncio.run(run())
+
+
+# --- shared revisions --------------------------------------------------------------------
+# A step that several services take in the same shape. Each function is frozen once a
+# revision calls it: a later change to a documents table is a new revision, not an edit here.
+
+
+def create_documents_table(table: str, parent_table: str) -> None:
+    """The documents table of revision `<service>_documents` (services.common.documents)."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        table,
+        sa.Column("parent_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("title", sa.JSON(), nullable=False),
+        sa.Column("content_key", sa.String(length=64), nullable=True),
+        sa.Column("media_type", sa.String(length=100), nullable=True),
+        sa.Column("size_bytes", sa.Integer(), nullable=True),
+        sa.Column("filename", sa.String(length=255), nullable=True),
+        sa.Column("url", sa.String(length=2000), nullable=True),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "(content_key IS NULL) <> (url IS NULL)", name=op.f(f"ck_{table}_upload_or_link")
+        ),
+        sa.ForeignKeyConstraint(
+            ["parent_id"],
+            [f"{parent_table}.id"],
+            name=op.f(f"fk_{table}_parent_id_{parent_table}"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
+    )
+    for column in ("content_key", "parent_id"):
+        op.create_index(op.f(f"ix_{table}_{column}"), table, [column], unique=False)
+
+
+def drop_documents_table(table: str) -> None:
+    """Undo `create_documents_table`."""
+    from alembic import op
+
+    for column in ("parent_id", "content_key"):
+        op.drop_index(op.f(f"ix_{table}_{column}"), table_name=table)
+    op.drop_table(table)

@@ -236,6 +236,10 @@ def document_edge_responses(app: FastAPI) -> None:
             return app.openapi_schema
         schema = build()
         file_problems_under_their_media_type(schema)
+        if "/v1/documents" in schema.get("paths", {}):
+            from services.common.documents import add_link_schema
+
+            add_link_schema(schema)
         edge = _edge_responses(schema)
         for path, path_item in schema.get("paths", {}).items():
             for operation in path_item.values():

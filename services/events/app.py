@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.common.app import ServiceInfo, build_service_app
+from services.events import documents
 from services.events.api import router
 from services.events.config import Settings
 
@@ -25,10 +26,11 @@ INFO = ServiceInfo(
         {"name": "registrations", "description": "Registration with capacity and waitlist."},
         {"name": "outcomes", "description": "What events produced (Outcomes 3.3.1 to 3.3.3)."},
         {"name": "calendars", "description": "iCalendar (RFC 5545) feeds."},
+        {"name": "documents", "description": "Minutes and materials: uploads or links."},
     ),
 )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """App factory: `uvicorn --factory services.events.app:create_app`."""
-    return build_service_app(INFO, settings or Settings(), [router])
+    return build_service_app(INFO, settings or Settings(), [router, *documents.routers])

@@ -19,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.demo_ids import demo_id
+from services.common.documents import DocumentKind, new_document, store_upload
+from services.common.schemas import LocalizedText
+from services.common.storage import DocumentStorage, make_storage
 from services.events import repository, service
+from services.events.config import Settings
+from services.events.models import EventDocument
 from services.events.schemas import (
     CancelEvent,
     EventCreate,
@@ -404,8 +409,40 @@ def _outcomes() -> dict[int, list[OutcomeCreate]]:
     }
 
 
-async def load_demo(session: AsyncSession) -> bool:
-    """Load the illustrative 2022-2023 timeline when the events tables are empty."""
+# Minutes of the employment working group's May meeting: an uploaded (Markdown) document.
+EMPLOYMENT_MINUTES = """# Grupo de trabajo de empleo y medios de vida: acta (ILUSTRATIVA)
+
+Reunión virtual del 9 de mayo de 2023. Acta de demostración: los acuerdos y cifras son
+inventados para mostrar la plataforma.
+
+- Se revisó el avance de los compromisos de contratación de empresas en dos países MIRPS.
+- Próxima reunión: 13 de junio de 2023.
+"""
+
+
+async def _attach_minutes(
+    session: AsyncSession, storage: DocumentStorage, event_id: uuid.UUID
+) -> None:
+    source = await store_upload(
+        storage,
+        EMPLOYMENT_MINUTES.encode(),
+        "text/markdown",
+        "acta-grupo-empleo-2023-05.md",
+    )
+    title = LocalizedText(
+        es="Acta de la reunión de mayo de 2023 (ilustrativa)",
+        en="Minutes of the May 2023 meeting (illustrative)",
+    )
+    session.add(
+        new_document(
+            EventDocument, event_id, SECRETARIAT.sub, DocumentKind.MINUTES, title, **source
+        )
+    )
+
+
+async def load_demo(session: AsyncSession, storage: DocumentStorage | None = None) -> bool:
+    """Load the illustrative 2022-2023 timeline when the events tables are empty; the
+    minutes' bytes go to `storage` (by default the one the events settings name)."""
     if await repository.has_events(session):
         return False
     for series in _working_groups():
@@ -414,6 +451,7 @@ async def load_demo(session: AsyncSession) -> bool:
             session, SECRETARIAT, event.id, EventStatus.SCHEDULED, if_match=None
         )
         if series.working_group == "employment":
+            await _attach_minutes(session, storage or make_storage(Settings(), "events"), event.id)
             # The June meeting moves a day because of the Cities Summit follow-up.
             await service.move_occurrence(
                 session,

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.db import UTCDateTime, naming_metadata
+from services.common.documents import DocumentColumns
 from services.common.idempotency import IdempotencyRecordMixin
 
 
@@ -204,3 +205,13 @@ class IdempotencyRecord(IdempotencyRecordMixin, Base):
     """Idempotency-Key rows of this service (see services.common.idempotency)."""
 
     __tablename__ = "idempotency_keys"
+
+
+class EventDocument(DocumentColumns, Base):
+    """Minutes, materials and reports of an event (services.common.documents)."""
+
+    __tablename__ = "event_documents"
+
+    parent_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )

@@ -133,7 +133,7 @@ def _can_see(principal: Principal | None, event: LearningEvent) -> bool:
     return event.status != EventStatus.PROPOSED.value or is_organiser(principal, event)
 
 
-def _require_organiser(principal: Principal, event: LearningEvent) -> None:
+def require_organiser(principal: Principal, event: LearningEvent) -> None:
     if not is_organiser(principal, event):
         raise Forbidden(
             "only the secretariat and members of the event's host organisations may change it"
@@ -359,7 +359,7 @@ async def update_event(
 ) -> tuple[LearningEvent, list[Clash]]:
     """Change an event; a new time is checked for clashes like a new event."""
     event = await visible_event(session, principal, event_id)
-    _require_organiser(principal, event)
+    require_organiser(principal, event)
     check_if_match(if_match, event.version)
     given = data.model_fields_set
     before = {name: getattr(event, name) for name in _SEQUENCE_FIELDS}
@@ -477,7 +477,7 @@ async def transition(
 ) -> LearningEvent:
     """Move an event along proposed → scheduled → held → reported, or cancel it."""
     event = await visible_event(session, principal, event_id)
-    _require_organiser(principal, event)
+    require_organiser(principal, event)
     if if_match is not None:
         check_if_match(if_match, event.version)
     allowed = TRANSITIONS[target]
@@ -561,7 +561,7 @@ async def _series_occurrence(
     session: AsyncSession, principal: Principal, event_id: uuid.UUID, recurrence_id: datetime
 ) -> tuple[LearningEvent, Occurrence]:
     event = await visible_event(session, principal, event_id)
-    _require_organiser(principal, event)
+    require_organiser(principal, event)
     if event.rrule is None:
         raise Conflict("this event is not a series; move it with PATCH /v1/events/{id}")
     if event.status not in _MOVABLE:
@@ -940,7 +940,7 @@ async def mark_attended(
 ) -> Registration:
     """Organisers record who came."""
     registration, event = await _registration_and_event(session, principal, registration_id)
-    _require_organiser(principal, event)
+    require_organiser(principal, event)
     if registration.status != RegistrationStatus.REGISTERED.value:
         raise Conflict(
             f"only a registered person can be marked attended (this one is {registration.status})",

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.common.app import ServiceInfo, build_service_app
-from services.pledges import jobs
+from services.pledges import documents, jobs
 from services.pledges.api import router
 from services.pledges.config import Settings
 
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_service_app(
         INFO,
         settings or Settings(),
-        [router],
+        [router, *documents.routers],
         running=import_jobs,
         own_body_limit=frozenset({"/v1/imports"}),
     )

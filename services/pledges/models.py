@@ -31,6 +31,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from services.common.db import UTCDateTime, naming_metadata
+from services.common.documents import DocumentColumns
 from services.common.idempotency import IdempotencyRecordMixin
 
 
@@ -487,3 +488,13 @@ class ImportJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PledgeDocument(DocumentColumns, Base):
+    """Documents attached to a pledge (services.common.documents)."""
+
+    __tablename__ = "pledge_documents"
+
+    parent_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pledges.id", ondelete="CASCADE"), index=True
+    )

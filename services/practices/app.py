@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.common.app import ServiceInfo, build_service_app
+from services.practices import documents
 from services.practices.api import router
 from services.practices.config import Settings
 
@@ -20,6 +21,7 @@ INFO = ServiceInfo(
         {"name": "practices", "description": "Good practices: search, read, write."},
         {"name": "practice workflow", "description": "draft → submitted → published → archived."},
         {"name": "inventory", "description": "Services, programmes and gaps per country."},
+        {"name": "documents", "description": "Materials attached to practices: uploads or links."},
         {"name": "priorities", "description": "Learning-event topics from the gaps."},
         {"name": "taxonomies", "description": "Themes, populations and MIRPS pillars."},
     ),
@@ -28,4 +30,4 @@ INFO = ServiceInfo(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """App factory: `uvicorn --factory services.practices.app:create_app`."""
-    return build_service_app(INFO, settings or Settings(), [router])
+    return build_service_app(INFO, settings or Settings(), [router, *documents.routers])

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.common.settings import ServiceSettings, default_sqlite_url
+from services.common.settings import default_sqlite_url
+from services.common.storage import DocumentSettings
 
 
-class Settings(ServiceSettings):
+class Settings(DocumentSettings):
     model_config = SettingsConfigDict(env_prefix="PRACTICES_", extra="ignore")
 
     database_url: str = Field(

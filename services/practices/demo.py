@@ -19,8 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, Role
 from services.common.demo_ids import demo_id
+from services.common.documents import DocumentKind, new_document
+from services.common.schemas import LocalizedText
 from services.practices import schemas, service
-from services.practices.models import InventoryItem, Practice, PracticeStatus
+from services.practices.models import (
+    InventoryItem,
+    Practice,
+    PracticeDocument,
+    PracticeStatus,
+)
 
 SECRETARIAT = Principal(sub="demo-secretariat", roles=frozenset({Role.SECRETARIAT}))
 
@@ -615,6 +622,7 @@ async def load_demo(session: AsyncSession) -> bool:
         return False
     for demo in PRACTICES:
         await _load_practice(session, demo)
+    session.add(_material(PRACTICES[0].practice_id))
     for entry in INVENTORY:
         await service.create_inventory_item(
             session,
@@ -633,6 +641,23 @@ async def load_demo(session: AsyncSession) -> bool:
             ),
         )
     return True
+
+
+def _material(practice_id: uuid.UUID) -> PracticeDocument:
+    """A practice's material: a link (illustrative address) to its presentation."""
+    title = LocalizedText(
+        es="Presentación de la práctica (material ilustrativo)",
+        en="Presentation of the practice (illustrative material)",
+    )
+    document: PracticeDocument = new_document(
+        PracticeDocument,
+        practice_id,
+        SECRETARIAT.sub,
+        DocumentKind.MATERIAL,
+        title,
+        url="https://example.org/mirps/demo/presentacion-practica.pdf",
+    )
+    return document
 
 
 async def _load_practice(session: AsyncSession, demo: DemoPractice) -> None:

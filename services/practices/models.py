@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.db import UTCDateTime, naming_metadata
+from services.common.documents import DocumentColumns
 from services.common.idempotency import IdempotencyRecordMixin
 
 
@@ -263,3 +264,13 @@ class IdempotencyRecord(IdempotencyRecordMixin, Base):
     """Idempotency-Key rows of this service (see services.common.idempotency)."""
 
     __tablename__ = "idempotency_keys"
+
+
+class PracticeDocument(DocumentColumns, Base):
+    """Materials attached to a practice (services.common.documents)."""
+
+    __tablename__ = "practice_documents"
+
+    parent_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("practice.id", ondelete="CASCADE"), index=True
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ import pytest
 import yaml
 
 from services.cli import PORTAL_PORT_OFFSET, SERVICE_PORT_OFFSETS
+from services.common.storage import DocumentSettings
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = tuple(SERVICE_PORT_OFFSETS)
@@ -27,6 +29,12 @@ PROCESSES = {
     "portal": ("portal.app:create_app", GATEWAY_PORT + PORTAL_PORT_OFFSET),
 }
 IMAGE_UID = 10001
+# The services that keep uploaded documents (their settings carry the storage settings).
+DOCUMENT_SERVICES = tuple(
+    service
+    for service in SERVICES
+    if issubclass(importlib.import_module(f"services.{service}.config").Settings, DocumentSettings)
+)
 OVERLAYS = ("dev", "production")
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import POSTGRES_URL
 from tests.deploy.config_reference import settings_classes, settings_of
 from tests.deploy.conftest import (
+    DOCUMENT_SERVICES,
     GATEWAY_PORT,
     IMAGE_UID,
     PROCESSES,
@@ -278,3 +279,16 @@ def test_results_reads_the_other_services_and_refreshes_on_a_schedule(
     assert compose["services"]["gateway"]["depends_on"]["results"] == {
         "condition": "service_healthy"
     }
+
+
+def test_documents_are_kept_on_a_named_volume_the_image_user_owns(
+    compose: dict[str, Any],
+) -> None:
+    assert "documents" in compose["volumes"]
+    for service in DOCUMENT_SERVICES:
+        definition = compose["services"][service]
+        assert "documents:/var/lib/mirps/documents" in definition["volumes"]
+        folder = definition["environment"][f"{service.upper()}_DOCUMENTS_DIR"]
+        assert folder == f"/var/lib/mirps/documents/{service}"
+    dockerfile = (REPO / "deploy" / "Dockerfile").read_text()
+    assert f"chown {IMAGE_UID}:{IMAGE_UID} /var/lib/mirps/documents" in dockerfile

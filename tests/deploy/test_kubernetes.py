@@ -9,6 +9,7 @@ import pytest
 
 from tests.deploy.config_reference import settings_classes, settings_of
 from tests.deploy.conftest import (
+    DOCUMENT_SERVICES,
     IMAGE_UID,
     OVERLAYS,
     PROCESSES,
@@ -254,3 +255,28 @@ def test_results_may_reach_the_services_it_measures_and_nothing_else_new(
     assert {p["port"] for p in rule["ports"]} == {PROCESSES[u][1] for u in upstreams}
     into_services = policies["services-from-gateway-and-ingress"]["spec"]["ingress"][0]["from"]
     assert {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "results"}}} in into_services
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_documents_go_to_s3_with_keys_from_an_optional_secret(
+    rendered: Rendered, overlay: str
+) -> None:
+    documents = rendered[overlay]
+    assert set(DOCUMENT_SERVICES) == {"pledges", "practices", "events"}
+    (settings,) = of_kind(documents, "ConfigMap").values()
+    deployments = of_kind(documents, "Deployment")
+    for service in DOCUMENT_SERVICES:
+        prefix = f"{service.upper()}_DOCUMENTS_"
+        assert settings["data"][f"{prefix}BACKEND"] == "s3"
+        assert settings["data"][f"{prefix}S3_BUCKET"]
+        (app,) = deployments[service]["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e for e in app["env"]}
+        for variable, key in (
+            ("S3_ACCESS_KEY_ID", "access-key-id"),
+            ("S3_SECRET_ACCESS_KEY", "secret-access-key"),
+        ):
+            assert env[prefix + variable]["valueFrom"]["secretKeyRef"] == {
+                "name": "mirps-documents-s3",
+                "key": key,
+                "optional": True,
+            }
