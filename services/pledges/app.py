@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.common.app import ServiceInfo, build_service_app
 from services.pledges.api import router
+from services.pledges.changes import outbox, webhooks
 from services.pledges.config import Settings
 
 INFO = ServiceInfo(
@@ -21,4 +22,6 @@ INFO = ServiceInfo(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """App factory: `uvicorn --factory services.pledges.app:create_app`."""
-    return build_service_app(INFO, settings or Settings(), [router])
+    return build_service_app(
+        INFO, settings or Settings(), [router, outbox.router(), webhooks.router()]
+    )

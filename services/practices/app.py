@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.common.app import ServiceInfo, build_service_app
 from services.practices.api import router
+from services.practices.changes import outbox, webhooks
 from services.practices.config import Settings
 
 INFO = ServiceInfo(
@@ -28,4 +29,6 @@ INFO = ServiceInfo(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """App factory: `uvicorn --factory services.practices.app:create_app`."""
-    return build_service_app(INFO, settings or Settings(), [router])
+    return build_service_app(
+        INFO, settings or Settings(), [router, outbox.router(), webhooks.router()]
+    )
