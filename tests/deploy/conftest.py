@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from services.cli import PORTAL_PORT_OFFSET, SERVICE_PORT_OFFSETS
+from services.cli import PORTAL_PORT_OFFSET, SERVICE_PORT_OFFSETS, WORKER_PORT_OFFSET, WORKER_TARGET
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = tuple(SERVICE_PORT_OFFSETS)
@@ -25,6 +25,7 @@ PROCESSES = {
         for service, offset in SERVICE_PORT_OFFSETS.items()
     },
     "portal": ("portal.app:create_app", GATEWAY_PORT + PORTAL_PORT_OFFSET),
+    "worker": (WORKER_TARGET, GATEWAY_PORT + WORKER_PORT_OFFSET),
 }
 IMAGE_UID = 10001
 OVERLAYS = ("dev", "production")
