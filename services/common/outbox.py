@@ -35,13 +35,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import JSON, BigInteger, Integer, String, Uuid, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.common.auth import OptionalPrincipalDep, Principal
 from services.common.db import SessionDep, UTCDateTime
+from services.common.errors import problem_responses
 from services.common.filters import Values
 
 TYPE_PREFIX = "org.mirps."
@@ -136,8 +137,28 @@ def may_read(principal: Principal | None, audience: dict[str, Any]) -> bool:
     return any(principal.is_focal_point_for(c) for c in audience.get("countries", ()))
 
 
+EXAMPLE_EVENT: dict[str, Any] = {
+    "specversion": "1.0",
+    "id": "0b7e1c0e-7f4b-4e55-9d1a-5c1f0b2b5d0e",
+    "source": "/mirps/pledges",
+    "type": "org.mirps.pledge.status_changed",
+    "time": "2026-12-01T15:24:49.514000Z",
+    "subject": "pledges/83fc1920-2289-4dc4-85b1-6f6093437867",
+    "datacontenttype": "application/json",
+    "position": 1042,
+    "data": {
+        "id": "83fc1920-2289-4dc4-85b1-6f6093437867",
+        "contributor_id": "5f0c4a53-52a4-4f4c-9a51-0f2d8f0e3b10",
+        "changed": ["implementation_status"],
+        "implementation_status": ["planning", "in_progress"],
+    },
+}
+
+
 class CloudEvent(BaseModel):
     """A change, as a CloudEvents 1.0 envelope (JSON format) with its feed position."""
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_EVENT})
 
     specversion: str = Field("1.0", examples=["1.0"])
     id: str = Field(description="Unique per event; a consumer de-duplicates on it.")
@@ -158,6 +179,10 @@ class CloudEvent(BaseModel):
 
 class ChangePage(BaseModel):
     """One page of the change feed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"items": [EXAMPLE_EVENT], "next": 1042}}
+    )
 
     items: list[CloudEvent]
     next: int = Field(
@@ -251,7 +276,7 @@ class Outbox:
         router = APIRouter(prefix="/v1", tags=["changes"])
         outbox = self
 
-        @router.get("/changes", response_model=ChangePage)
+        @router.get("/changes", response_model=ChangePage, responses=problem_responses(401, 422))
         async def changes(
             session: SessionDep,
             principal: OptionalPrincipalDep,

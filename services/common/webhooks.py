@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import JSON, BigInteger, Integer, String, Text, Uuid, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -226,14 +226,32 @@ class SubscriptionCreate(BaseModel):
 class SubscriptionUpdate(BaseModel):
     """Change the URL or the event types, or re-enable (`"status": "active"`) or pause."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"status": "active"}})
 
     url: WebUrl | None = None
     event_types: list[EventType] | None = Field(default=None, max_length=50)
     status: Annotated[str, Field(pattern="^(active|disabled)$")] | None = None
 
 
+EXAMPLE_SUBSCRIPTION: dict[str, Any] = {
+    "id": "9d1f6c1e-3c41-4c52-8f0e-2a7d8b6f4e21",
+    "organisation_id": "5f0c4a53-52a4-4f4c-9a51-0f2d8f0e3b10",
+    "url": "https://partner.example.org/mirps/webhooks",
+    "event_types": ["org.mirps.pledge.status_changed"],
+    "status": "active",
+    "disabled_reason": None,
+    "cursor": 1042,
+    "created_at": "2026-12-01T15:00:00Z",
+    "updated_at": "2026-12-01T15:00:00Z",
+    "version": 1,
+}
+
+
 class SubscriptionRead(BaseModel):
+    """A webhook subscription (its secret is never shown again after creation)."""
+
+    model_config = ConfigDict(json_schema_extra={"example": EXAMPLE_SUBSCRIPTION})
+
     id: uuid.UUID
     organisation_id: str | None
     url: str
@@ -247,19 +265,55 @@ class SubscriptionRead(BaseModel):
 
 
 class SubscriptionWithSecret(SubscriptionRead):
+    """A subscription with its signing secret: the answer to creation and rotation."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {**EXAMPLE_SUBSCRIPTION, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+        }
+    )
+
     secret: str = Field(
         description="The signing secret (`whsec_…`, Standard Webhooks). Shown only when the "
         "subscription is created and when its secret is rotated."
     )
 
 
+class SubscriptionList(BaseModel):
+    """Subscriptions, oldest first."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"items": [EXAMPLE_SUBSCRIPTION]}})
+
+    items: list[SubscriptionRead]
+
+
 class Replay(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"after": 1000}})
 
     after: int = Field(ge=0, description="Deliver again every matching event after this position.")
 
 
 class DeliveryRead(BaseModel):
+    """One event queued for a subscription: its attempts and their outcome."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": "2b0e6c8a-8f7d-4a44-9b0a-7a3e1d2c5f60",
+                "position": 1042,
+                "event_id": "0b7e1c0e-7f4b-4e55-9d1a-5c1f0b2b5d0e",
+                "event_type": "org.mirps.pledge.status_changed",
+                "state": "pending",
+                "attempts": 2,
+                "next_attempt_at": "2026-12-01T15:06:05Z",
+                "last_status": 500,
+                "last_error": "HTTP 500",
+                "last_attempt_at": "2026-12-01T15:05:05Z",
+                "delivered_at": None,
+            }
+        }
+    )
+
     id: uuid.UUID
     position: int
     event_id: uuid.UUID
@@ -380,22 +434,26 @@ class Webhooks:
 
     async def remove(
         self, session: AsyncSession, principal: Principal, subscription_id: uuid.UUID
-    ) -> None:
+    ) -> SubscriptionRead:
         row = await self.get(session, principal, subscription_id)
+        removed = SubscriptionRead.model_validate(row, from_attributes=True)
         delivery: Any = self.delivery
         await session.execute(delete(delivery).where(delivery.subscription_id == row.id))
         await session.delete(row)
         await session.flush()
+        return removed
 
-    async def listed(self, session: AsyncSession, principal: Principal) -> list[SubscriptionRead]:
+    async def listed(self, session: AsyncSession, principal: Principal) -> SubscriptionList:
         model: Any = self.subscription
         query = select(model).order_by(model.created_at, model.id).limit(MAX_SUBSCRIPTIONS_LISTED)
         if not principal.is_secretariat:
             if principal.acting_org_id is None:
-                return []
+                return SubscriptionList(items=[])
             query = query.where(model.organisation_id == principal.acting_org_id)
         rows = (await session.scalars(query)).all()
-        return [SubscriptionRead.model_validate(row, from_attributes=True) for row in rows]
+        return SubscriptionList(
+            items=[SubscriptionRead.model_validate(row, from_attributes=True) for row in rows]
+        )
 
     async def deliveries(
         self,
@@ -404,17 +462,19 @@ class Webhooks:
         subscription_id: uuid.UUID,
         before: int | None,
         limit: int,
-    ) -> list[DeliveryRead]:
+    ) -> DeliveryLog:
         row = await self.get(session, principal, subscription_id)
         model: Any = self.delivery
         query = select(model).where(model.subscription_id == row.id)
         if before is not None:
             query = query.where(model.position < before)
         query = query.order_by(model.position.desc(), model.created_at.desc()).limit(limit)
-        return [
-            DeliveryRead.model_validate(d, from_attributes=True)
-            for d in (await session.scalars(query)).all()
-        ]
+        return DeliveryLog(
+            items=[
+                DeliveryRead.model_validate(d, from_attributes=True)
+                for d in (await session.scalars(query)).all()
+            ]
+        )
 
     def owner_audience(self, row: WebhookSubscriptionMixin) -> Audience:
         """Who hears that a subscription was disabled: its organisation and its creator."""
@@ -443,10 +503,8 @@ def webhook_router(hooks: Webhooks) -> APIRouter:
         """Subscribe a URL to this service's events (its secret is in the answer, once)."""
         return await hooks.create(session, principal, body, allow=_allow(request))
 
-    @router.get("", response_model=list[SubscriptionRead], responses=problems)
-    async def list_subscriptions(
-        session: SessionDep, principal: PrincipalDep
-    ) -> list[SubscriptionRead]:
+    @router.get("", response_model=SubscriptionList, responses=problem_responses(401))
+    async def list_subscriptions(session: SessionDep, principal: PrincipalDep) -> SubscriptionList:
         """The caller's organisation's subscriptions (every one, for the secretariat)."""
         return await hooks.listed(session, principal)
 
@@ -454,7 +512,7 @@ def webhook_router(hooks: Webhooks) -> APIRouter:
     async def get_subscription(
         subscription_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
     ) -> SubscriptionRead:
-        """One subscription."""
+        """One subscription, with its status and how far its events have been queued."""
         row = await hooks.get(session, principal, subscription_id)
         return SubscriptionRead.model_validate(row, from_attributes=True)
 
@@ -476,13 +534,12 @@ def webhook_router(hooks: Webhooks) -> APIRouter:
             session, principal, subscription_id, body, if_match, allow=_allow(request)
         )
 
-    @router.delete("/{subscription_id}", status_code=204, responses=problems)
+    @router.delete("/{subscription_id}", response_model=SubscriptionRead, responses=problems)
     async def delete_subscription(
         subscription_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
-    ) -> Response:
-        """Stop and forget a subscription, with its delivery log."""
-        await hooks.remove(session, principal, subscription_id)
-        return Response(status_code=204)
+    ) -> SubscriptionRead:
+        """Stop and forget a subscription and its delivery log; answers what was removed."""
+        return await hooks.remove(session, principal, subscription_id)
 
     @router.post(
         "/{subscription_id}/secret-rotation",
@@ -502,9 +559,7 @@ def webhook_router(hooks: Webhooks) -> APIRouter:
         """Deliver again every matching event after a feed position."""
         return await hooks.replay(session, principal, subscription_id, body.after)
 
-    @router.get(
-        "/{subscription_id}/deliveries", response_model=list[DeliveryRead], responses=problems
-    )
+    @router.get("/{subscription_id}/deliveries", response_model=DeliveryLog, responses=problems)
     async def deliveries(
         subscription_id: uuid.UUID,
         session: SessionDep,
@@ -513,8 +568,18 @@ def webhook_router(hooks: Webhooks) -> APIRouter:
             int | None, Query(ge=0, description="Only deliveries of positions below this.")
         ] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    ) -> list[DeliveryRead]:
+    ) -> DeliveryLog:
         """The delivery log, newest position first: attempts, last status, last error."""
         return await hooks.deliveries(session, principal, subscription_id, before, limit)
 
     return router
+
+
+class DeliveryLog(BaseModel):
+    """A subscription's deliveries, newest position first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"items": [DeliveryRead.model_json_schema()["example"]]}}
+    )
+
+    items: list[DeliveryRead]

@@ -115,7 +115,7 @@ class Rig:
             f"/v1/webhook-subscriptions/{subscription_id}/deliveries", headers=SECRETARIAT
         )
         assert response.status_code == 200, response.text
-        entries: list[dict[str, Any]] = response.json()
+        entries: list[dict[str, Any]] = response.json()["items"]
         return entries
 
 
@@ -294,10 +294,10 @@ async def test_subscriptions_belong_to_their_organisation(rig: Rig, receiver: Re
     assert (await rig.ledger.client.get(path, headers=theirs)).status_code == 404
     assert (await rig.ledger.client.delete(path, headers=theirs)).status_code == 404
     listed = await rig.ledger.client.get("/v1/webhook-subscriptions", headers=theirs)
-    assert listed.json() == []
+    assert listed.json() == {"items": []}
     listed = await rig.ledger.client.get("/v1/webhook-subscriptions", headers=SECRETARIAT)
-    assert [s["id"] for s in listed.json()] == [created["id"]]
-    assert "secret" not in listed.json()[0]
+    assert [s["id"] for s in listed.json()["items"]] == [created["id"]]
+    assert "secret" not in listed.json()["items"][0]
     anonymous = await rig.ledger.client.post(
         "/v1/webhook-subscriptions", json={"url": receiver.url}
     )
@@ -307,7 +307,8 @@ async def test_subscriptions_belong_to_their_organisation(rig: Rig, receiver: Re
         "/v1/webhook-subscriptions", json={"url": receiver.url}, headers=focal
     )
     assert refused.status_code == 403
-    assert (await rig.ledger.client.delete(path, headers=mine)).status_code == 204
+    assert (await rig.ledger.client.delete(path, headers=mine)).status_code == 200
+    assert (await rig.ledger.client.get(path, headers=mine)).status_code == 404
 
 
 async def test_private_targets_are_refused_in_production(
