@@ -35,6 +35,9 @@ RESULTS_UPSTREAMS = ("pledges", "practices", "events")
 UP_REFRESH_SECONDS = "300"
 # The public portal reads only the gateway.
 PORTAL_PORT_OFFSET = 5
+# The webhook worker answers health probes only.
+WORKER_PORT_OFFSET = 6
+WORKER_TARGET = "services.worker:create_app"
 STARTUP_TIMEOUT_SECONDS = 60.0
 RUN_STATE_FILE = "run.json"
 
@@ -120,6 +123,7 @@ def _process_table(base_port: int) -> dict[str, tuple[str, int]]:
     for service, offset in SERVICE_PORT_OFFSETS.items():
         table[service] = (f"services.{service}.app:create_app", base_port + offset)
     table["portal"] = ("portal.app:create_app", base_port + PORTAL_PORT_OFFSET)
+    table["worker"] = (WORKER_TARGET, base_port + WORKER_PORT_OFFSET)
     return table
 
 
@@ -203,12 +207,34 @@ def up(
     typer.echo(f"gateway   {urls['gateway']}/graphql")
     for service in SERVICE_PORT_OFFSETS:
         typer.echo(f"{service:<9} {urls[service]}/docs")
+    typer.echo(f"worker    {urls['worker']}/healthz (webhook deliveries)")
     typer.echo("Ctrl-C stops everything; `mirps health` shows each process and its restarts.")
     while not stopping:
         supervisor.tick()
         time.sleep(0.3)
     typer.echo("stopping…")
     supervisor.stop_all()
+
+
+@app.command()
+def worker(
+    port: Annotated[int, typer.Option(help="Port of its health endpoints.")] = 8006,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+) -> None:
+    """Deliver webhooks from every service's outbox until stopped (run several on PostgreSQL).
+
+    Reads each service's database from its own variables (PLEDGES_DATABASE_URL, …).
+    """
+    import uvicorn
+
+    uvicorn.run(
+        WORKER_TARGET,
+        factory=True,
+        host=host,
+        port=port,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
 
 
 def _uvicorn_command(target: str, host: str, port: int) -> list[str]:

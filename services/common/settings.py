@@ -74,9 +74,21 @@ class CommonSettings(BaseSettings):
         description="Turn OpenTelemetry tracing on (exporter from the standard OTEL_* variables).",
     )
 
+    webhook_private_targets: bool | None = Field(
+        default=None,
+        description="Whether webhooks may go to loopback, private, link-local or reserved "
+        "addresses. Unset: allowed in development and test, refused in production.",
+    )
+
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def allows_private_webhook_targets(self) -> bool:
+        if self.webhook_private_targets is not None:
+            return self.webhook_private_targets
+        return not self.is_production
 
     @field_validator("rate_limit")
     @classmethod

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.common.app import ServiceInfo, build_service_app
 from services.events import documents
 from services.events.api import router
+from services.events.changes import outbox, webhooks
 from services.events.config import Settings
 
 INFO = ServiceInfo(
@@ -33,4 +34,8 @@ INFO = ServiceInfo(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """App factory: `uvicorn --factory services.events.app:create_app`."""
-    return build_service_app(INFO, settings or Settings(), [router, *documents.routers])
+    return build_service_app(
+        INFO,
+        settings or Settings(),
+        [router, *documents.routers, outbox.router(), webhooks.router()],
+    )

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, Unprocessable
 from services.common.etag import check_if_match
-from services.events import repository
+from services.events import changes, repository
 from services.events.exceptions import (
     DuplicateRegistration,
     EventNotFound,
@@ -345,6 +345,7 @@ async def create_event(
     session.add(event)
     await session.flush()
     await repository.replace_occurrences(session, event.id, occurrences)
+    await changes.event_changed(session, event, "created")
     return event, clashes
 
 
@@ -432,6 +433,7 @@ async def update_event(
     await session.flush()
     if "capacity" in given:
         await _promote_waitlisted(session, event)
+    await changes.event_changed(session, event, "rescheduled" if timing else "updated")
     return event, clashes
 
 
@@ -493,6 +495,7 @@ async def transition(
         event.cancellation_reason = cancellation.reason
     _touch(event, bump=True)
     await session.flush()
+    await changes.event_changed(session, event, target.value)
     return event
 
 
@@ -599,6 +602,7 @@ async def move_occurrence(
     occurrence.cancellation_reason = None
     _touch(event, bump=True)
     await session.flush()
+    await changes.occurrence_changed(session, event, occurrence, "moved")
     return event, occurrence, clashes
 
 
@@ -615,6 +619,7 @@ async def cancel_occurrence(
     occurrence.cancellation_reason = data.reason
     _touch(event, bump=True)
     await session.flush()
+    await changes.occurrence_changed(session, event, occurrence, "cancelled")
     return event, occurrence
 
 
@@ -814,6 +819,7 @@ async def register(
     """
     event = await visible_event(session, principal, event_id)
     organiser = is_organiser(principal, event)
+    hosts = host_ids(event)
     organisation_id = data.organisation_id or principal.org_id
     if not organiser and organisation_id is not None and organisation_id != principal.org_id:
         raise Forbidden("you may register people of your own organisation only")
@@ -857,6 +863,7 @@ async def register(
         await session.flush()
     except IntegrityError as exc:  # the unique (event, e-mail) constraint, as a last guard
         raise DuplicateRegistration(_UNSEEN_DUPLICATE) from exc
+    await changes.registration_changed(session, hosts, registration, "created")
     return registration
 
 
@@ -917,6 +924,7 @@ async def cancel_registration(
 ) -> Registration:
     """Cancel a registration; a freed place goes to the first person on the waitlist."""
     registration, event = await _registration_and_event(session, principal, registration_id)
+    hosts = host_ids(event)
     locked = await repository.lock_event(session, event.id)
     assert locked is not None
     await session.refresh(registration)
@@ -932,6 +940,7 @@ async def cancel_registration(
     registration.updated_at = now()
     await session.flush()
     await _promote_waitlisted(session, locked)
+    await changes.registration_changed(session, hosts, registration, "cancelled")
     return registration
 
 
@@ -951,6 +960,7 @@ async def mark_attended(
     registration.status = RegistrationStatus.ATTENDED.value
     registration.updated_at = now()
     await session.flush()
+    await changes.registration_changed(session, host_ids(event), registration, "attended")
     return registration
 
 
@@ -1085,6 +1095,7 @@ async def create_outcome(
     )
     session.add(outcome)
     await session.flush()
+    await changes.outcome_changed(session, event, outcome, "created")
     return outcome
 
 
@@ -1128,6 +1139,7 @@ async def update_outcome(
         outcome.pledge_id = data.pledge_id
     outcome.updated_at = now()
     await session.flush()
+    await changes.outcome_changed(session, event, outcome, "updated")
     return outcome
 
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from services.common.app import ServiceInfo, build_service_app
 from services.pledges import documents, jobs
 from services.pledges.api import router
+from services.pledges.changes import outbox, webhooks
 from services.pledges.config import Settings
 
 INFO = ServiceInfo(
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_service_app(
         INFO,
         settings or Settings(),
-        [router, *documents.routers],
+        [router, *documents.routers, outbox.router(), webhooks.router()],
         running=import_jobs,
         own_body_limit=frozenset({"/v1/imports"}),
     )

@@ -29,7 +29,7 @@ from services.common.filters import MAX_IDS
 from services.common.pagination import Page, keyset_page
 from services.common.schemas import LocalizedText, Money
 from services.common.vocabulary import MIRPS_COUNTRIES, countries
-from services.pledges import allocation, repository, rollups
+from services.pledges import allocation, changes, repository, rollups
 from services.pledges.exceptions import (
     AlreadyReversed,
     DuplicateExchangeRate,
@@ -202,6 +202,7 @@ async def add_exchange_rate(
     )
     session.add(rate)
     await session.flush()
+    await changes.exchange_rates_recorded(session, [rate.currency])
     return _rate_read(rate)
 
 
@@ -272,6 +273,8 @@ async def upload_exchange_rates(
         )
         await session.flush()
         written = len(parsed)
+        if written:
+            await changes.exchange_rates_recorded(session, [rate.currency for _, rate in parsed])
     return BulkResult(dry_run=dry_run, rows=len(rows), written=written, errors=errors)
 
 
@@ -383,6 +386,7 @@ async def create_organisation(
     )
     session.add(organisation)
     await session.flush()
+    await changes.organisation_changed(session, organisation, "created")
     return organisation_read(organisation)
 
 
@@ -407,13 +411,14 @@ async def update_organisation(
     # Its kind is a report dimension of all its pledges.
     pledge_ids = await repository.pledge_ids_of(session, organisation.id)
     figures = await rollups.figures_of(session, pledge_ids)
-    changes = body.model_dump(mode="json", exclude_unset=True)
-    if "sp_member_since" in changes:
-        changes["sp_member_since"] = body.sp_member_since
-    for field, value in changes.items():
+    updates = body.model_dump(mode="json", exclude_unset=True)
+    if "sp_member_since" in updates:
+        updates["sp_member_since"] = body.sp_member_since
+    for field, value in updates.items():
         setattr(organisation, field, value)
     organisation.updated_at = utc_now()
     await rollups.apply_change(session, pledge_ids, figures)
+    await changes.organisation_changed(session, organisation, "updated")
     return organisation_read(organisation)
 
 
@@ -504,6 +509,7 @@ async def create_objective(
     await _cost(session, objective, body.requirement)
     session.add(objective)
     await session.flush()
+    await changes.objective_changed(session, objective, "created")
     return objective_read(objective)
 
 
@@ -544,6 +550,7 @@ async def update_objective(
         await _cost(session, objective, body.requirement)
     objective.updated_at = utc_now()
     await session.flush()
+    await changes.objective_changed(session, objective, "updated")
     return objective_read(objective)
 
 
@@ -778,15 +785,17 @@ def _snapshot(
     }
 
 
-def _record_change(
+async def _record_change(
     session: AsyncSession,
-    pledge_id: uuid.UUID,
+    pledge: Pledge,
     principal: Principal,
     action: str,
     before: dict[str, Any],
     after: dict[str, Any],
+    countries_: Sequence[str],
 ) -> None:
-    changes = {
+    """Keep the change in the pledge's history and emit it on the change feed."""
+    changed = {
         field: [before.get(field), value]
         for field, value in after.items()
         if before.get(field) != value
@@ -794,13 +803,14 @@ def _record_change(
     session.add(
         PledgeChange(
             id=uuid.uuid4(),
-            pledge_id=pledge_id,
+            pledge_id=pledge.id,
             action=action,
             changed_by=principal.sub,
             changed_at=utc_now(),
-            changes=changes,
+            changes=changed,
         )
     )
+    await changes.pledge_changed(session, pledge, action, changed, countries_)
 
 
 async def create_pledge(
@@ -853,7 +863,7 @@ async def create_pledge(
     repository.add_links(session, pledge.id, body.recipient_countries, body.objective_ids)
     lines = await _allocate(session, pledge, body.allocation, body.recipient_countries, linked)
     after = _snapshot(pledge, body.recipient_countries, body.objective_ids, lines)
-    _record_change(session, pledge.id, principal, "created", {}, after)
+    await _record_change(session, pledge, principal, "created", {}, after, body.recipient_countries)
     await rollups.apply_change(session, [pledge.id], {})
     # A new pledge has no ledger yet: no need to read its balances back.
     return _pledge_read(
@@ -1020,13 +1030,14 @@ async def update_pledge(
     stated = _stated_lines(pledge, body, old_lines)
     pledge.allocation_stated = bool(stated)
     lines = await _allocate(session, pledge, stated, new_countries, linked)
-    _record_change(
+    await _record_change(
         session,
-        pledge.id,
+        pledge,
         principal,
         "updated",
         before,
         _snapshot(pledge, new_countries, new_objectives, lines),
+        new_countries,
     )
     await rollups.apply_change(session, [pledge.id], figures)
     return (await pledge_reads(session, [pledge]))[0]
@@ -1071,7 +1082,7 @@ async def reallocate(
     pledge.allocation_stated = bool(body.lines)
     pledge.updated_at = utc_now()
     after = _snapshot(pledge, countries_, objectives, lines)
-    _record_change(session, pledge.id, principal, "reallocated", before, after)
+    await _record_change(session, pledge, principal, "reallocated", before, after, countries_)
     await rollups.apply_change(session, [pledge.id], figures)
     return await _read_one(session, pledge, countries_, objectives)
 
@@ -1108,13 +1119,14 @@ async def withdraw_pledge(
     pledge.withdrawn_on = pledge.withdrawn_at.date()
     pledge.withdrawal_reason = body.reason
     pledge.updated_at = pledge.withdrawn_at
-    _record_change(
+    await _record_change(
         session,
-        pledge.id,
+        pledge,
         principal,
         "withdrawn",
         {"withdrawn": False, "withdrawal_reason": None},
         {"withdrawn": True, "withdrawal_reason": body.reason},
+        countries_,
     )
     await rollups.apply_change(session, [pledge.id], figures)
     return await _read_one(session, pledge, countries_, objective_ids)
@@ -1366,6 +1378,7 @@ async def record_entry(
     session.add(entry)
     await allocation.revalue_entries(session, pledge)
     await rollups.apply_change(session, [pledge.id], figures)
+    await changes.entry_recorded(session, pledge, entry, countries_)
     return entry_read(entry, show_private=True)
 
 

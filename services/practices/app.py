@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.common.app import ServiceInfo, build_service_app
 from services.practices import documents
 from services.practices.api import router
+from services.practices.changes import outbox, webhooks
 from services.practices.config import Settings
 
 INFO = ServiceInfo(
@@ -30,4 +31,8 @@ INFO = ServiceInfo(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """App factory: `uvicorn --factory services.practices.app:create_app`."""
-    return build_service_app(INFO, settings or Settings(), [router, *documents.routers])
+    return build_service_app(
+        INFO,
+        settings or Settings(),
+        [router, *documents.routers, outbox.router(), webhooks.router()],
+    )

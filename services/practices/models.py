@@ -30,6 +30,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from services.common.db import UTCDateTime, naming_metadata
 from services.common.documents import DocumentColumns
 from services.common.idempotency import IdempotencyRecordMixin
+from services.common.outbox import OutboxEventMixin
+from services.common.webhooks import WebhookDeliveryMixin, WebhookSubscriptionMixin
 
 
 class Base(DeclarativeBase):
@@ -274,3 +276,15 @@ class PracticeDocument(DocumentColumns, Base):
     parent_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("practice.id", ondelete="CASCADE"), index=True
     )
+
+
+class OutboxEvent(OutboxEventMixin, Base):
+    """One change of this service, as its change feed and webhooks serve it."""
+
+
+class WebhookSubscription(WebhookSubscriptionMixin, Base):
+    """An organisation's subscription to this service's events."""
+
+
+class WebhookDelivery(WebhookDeliveryMixin, Base):
+    """One event queued for, or delivered to, one subscription."""

@@ -15,7 +15,7 @@ from services.common.errors import Forbidden
 from services.common.etag import check_if_match
 from services.common.schemas import LocalizedText
 from services.common.vocabulary import MIRPS_COUNTRIES, themes
-from services.practices import repository, schemas
+from services.practices import changes, repository, schemas
 from services.practices.exceptions import (
     InconsistentInventoryItem,
     InconsistentPractice,
@@ -448,6 +448,7 @@ async def create_practice(
     _check_consistent(practice)
     repository.add(session, practice)
     await repository.flush(session)
+    await changes.practice_changed(session, practice, "created")
     return practice
 
 
@@ -477,8 +478,7 @@ async def update_practice(
             current_status=practice.status,
         )
     check_if_match(if_match, practice.version)
-    changes = _changes(data)
-    _apply(practice, changes)
+    _apply(practice, _changes(data))
     if not principal.is_secretariat:
         _check_may_author(principal, practice.origin, practice.country)
     _check_consistent(practice)
@@ -486,6 +486,7 @@ async def update_practice(
     await repository.flush(session)
     if practice.status == PracticeStatus.PUBLISHED:
         await _record_version(session, practice, principal, VersionKind.EDITED)
+    await changes.practice_changed(session, practice, "updated")
     return practice
 
 
@@ -516,6 +517,7 @@ async def transition(
             allowed_actions=allowed,
         )
     at = now()
+    was = practice.status
     repository.add(
         session,
         PracticeTransition(
@@ -544,6 +546,7 @@ async def transition(
         await _record_version(session, practice, principal, VersionKind.PUBLISHED)
     elif to_status == PracticeStatus.ARCHIVED:
         await _record_version(session, practice, principal, VersionKind.ARCHIVED)
+    await changes.practice_changed(session, practice, str(to_status), was)
     return practice
 
 
@@ -693,6 +696,7 @@ async def create_inventory_item(
     _apply_inventory(item, _inventory_changes(data))
     repository.add(session, item)
     await repository.flush(session)
+    await changes.inventory_item_changed(session, item, "created")
     return item
 
 
@@ -707,12 +711,13 @@ async def update_inventory_item(
     item = await get_inventory_item(session, item_id)
     _check_inventory_writer(principal, item.country)
     check_if_match(if_match, item.version)
-    changes = _inventory_changes(data)
-    if changes.get("country") not in (None, item.country):
-        _check_inventory_writer(principal, changes["country"])
-    _apply_inventory(item, changes)
+    updates = _inventory_changes(data)
+    if updates.get("country") not in (None, item.country):
+        _check_inventory_writer(principal, updates["country"])
+    _apply_inventory(item, updates)
     item.updated_at = now()
     await repository.flush(session)
+    await changes.inventory_item_changed(session, item, "updated")
     return item
 
 
@@ -726,6 +731,7 @@ async def delete_inventory_item(
         check_if_match(if_match, item.version)
     await repository.delete(session, item)
     await repository.flush(session)
+    await changes.inventory_item_changed(session, item, "deleted")
 
 
 # --- priorities --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.common.app import ServiceInfo, build_service_app
 from services.results import repository, service
 from services.results.api import router
+from services.results.changes import outbox, webhooks
 from services.results.config import Settings
 from services.results.queries import Upstream
 
@@ -102,4 +103,4 @@ def create_app(
             for client in app.state.upstream.values():
                 await client.aclose()
 
-    return build_service_app(INFO, settings, [router], running)
+    return build_service_app(INFO, settings, [router, outbox.router(), webhooks.router()], running)

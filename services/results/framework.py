@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.schemas import LocalizedText
-from services.results import progress, repository, service
+from services.results import changes, progress, repository, service
 from services.results.exceptions import AlreadyExists, PeriodOpen
 from services.results.models import (
     FrameworkElement,
@@ -252,6 +252,7 @@ async def freeze(session: AsyncSession, owner: Strategy, period: str) -> Progres
         )
     )
     await session.flush()
+    await changes.snapshot_frozen(session, owner.code, period)
     return report
 
 

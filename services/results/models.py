@@ -28,6 +28,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.db import UTCDateTime, naming_metadata
 from services.common.idempotency import IdempotencyRecordMixin
+from services.common.outbox import OutboxEventMixin
+from services.common.webhooks import WebhookDeliveryMixin, WebhookSubscriptionMixin
 
 
 class Base(DeclarativeBase):
@@ -176,3 +178,15 @@ class IdempotencyRecord(IdempotencyRecordMixin, Base):
     """Idempotency-Key rows of this service (see services.common.idempotency)."""
 
     __tablename__ = "idempotency_keys"
+
+
+class OutboxEvent(OutboxEventMixin, Base):
+    """One change of this service, as its change feed and webhooks serve it."""
+
+
+class WebhookSubscription(WebhookSubscriptionMixin, Base):
+    """An organisation's subscription to this service's events."""
+
+
+class WebhookDelivery(WebhookDeliveryMixin, Base):
+    """One event queued for, or delivered to, one subscription."""

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal, Role
 from services.common.errors import Conflict, Forbidden
 from services.common.etag import check_if_match
-from services.results import progress, repository
+from services.results import changes, progress, repository
 from services.results.exceptions import (
     AlreadyExists,
     AlreadyValidated,
@@ -80,6 +80,7 @@ async def create_strategy(session: AsyncSession, data: StrategyCreate) -> Strate
     )
     session.add(record)
     await session.flush()
+    await changes.changed(session, "strategy", "created", record.id, code=record.code)
     return record
 
 
@@ -102,6 +103,7 @@ async def add_element(
     )
     session.add(record)
     await session.flush()
+    await changes.changed(session, "framework_element", "created", record.id, code=record.code)
     return record
 
 
@@ -159,6 +161,7 @@ async def create_indicator(
     )
     session.add(record)
     await session.flush()
+    await changes.changed(session, "indicator", "created", record.id, code=record.code)
     return record
 
 
@@ -167,18 +170,19 @@ async def update_indicator(
 ) -> Indicator:
     """Change an indicator's name, baseline, target or responsible organisations."""
     check_if_match(if_match, record.version)
-    changes = data.model_dump(exclude_unset=True)
-    if "name" in changes:
+    given = data.model_dump(exclude_unset=True)
+    if "name" in given:
         if data.name is None:
             raise InvalidField("name", "an indicator keeps a name")
         record.name = data.name.model_dump()
-    if "baseline" in changes:
+    if "baseline" in given:
         record.baseline = _text(data.baseline)
-    if "target" in changes:
+    if "target" in given:
         record.target = _text(data.target)
-    if "responsible_organisations" in changes:
+    if "responsible_organisations" in given:
         record.responsible_organisations = list(data.responsible_organisations or [])
     await session.flush()
+    await changes.changed(session, "indicator", "updated", record.id, code=record.code)
     return record
 
 
@@ -266,6 +270,7 @@ async def report(
     )
     session.add(measurement)
     await session.flush()
+    await changes.measurement_changed(session, record, measurement, "reported")
     return measurement
 
 
@@ -309,6 +314,7 @@ async def validate(
     measurement.reviewed_by = principal.sub
     measurement.reviewed_at = now()
     await session.flush()
+    await changes.measurement_changed(session, record, measurement, "validated")
     return measurement
 
 
@@ -332,21 +338,24 @@ async def measure(
         await _mark_stale(session, record, str(exc))
         return str(exc)
     existing = await repository.measurements(session, [record.id])
-    for result in results:
-        _store(session, record, result, existing)
+    stored = [_store(session, record, result, existing) for result in results]
     await session.flush()
+    if any(stored):
+        periods = [r.period.label for r, new in zip(results, stored, strict=True) if new]
+        await changes.changed(session, "indicator", "measured", record.id, periods=periods)
     return None
 
 
 def _store(
     session: AsyncSession, record: Indicator, result: Result, existing: Sequence[Measurement]
-) -> None:
+) -> bool:
+    """Keep a computed value; True when it is new (not the same inputs checked again)."""
     stamp = now()
     same_period = [m for m in existing if m.period == result.period.label]
     latest = same_period[-1] if same_period else None
     if latest is not None and latest.inputs_hash == result.inputs_hash:
         latest.checked_at, latest.stale, latest.error = stamp, False, None
-        return
+        return False
     session.add(
         Measurement(
             indicator_id=record.id,
@@ -363,6 +372,7 @@ def _store(
             stale=False,
         )
     )
+    return True
 
 
 async def _mark_stale(session: AsyncSession, record: Indicator, error: str) -> None:
@@ -372,6 +382,7 @@ async def _mark_stale(session: AsyncSession, record: Indicator, error: str) -> N
     for measurement in latest_per_period.values():
         measurement.stale, measurement.error = True, error
     await session.flush()
+    await changes.changed(session, "indicator", "stale", record.id, code=record.code)
 
 
 async def refresh_all(session: AsyncSession, upstream: Upstream) -> dict[str, str]:
@@ -412,6 +423,7 @@ async def create_milestone(
     )
     session.add(record)
     await session.flush()
+    await changes.changed(session, "milestone", "created", record.id, code=record.code)
     return record
 
 
@@ -425,6 +437,7 @@ async def set_milestone_done(
         raise MilestoneNotFound(f"milestone '{code}' does not exist")
     record.done_on = done_on
     await session.flush()
+    await changes.changed(session, "milestone", "updated", record.id, code=record.code)
     return record
 
 
@@ -434,4 +447,6 @@ async def add_governance_role(session: AsyncSession, data: GovernanceRoleCreate)
     )
     session.add(record)
     await session.flush()
+    # The holder is a person or an office: the event names the role only.
+    await changes.changed(session, "governance_role", "created", record.id, role=record.role)
     return record

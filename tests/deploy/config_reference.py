@@ -47,6 +47,9 @@ def settings_classes() -> list[tuple[str, type[BaseSettings]]]:
     from portal.config import PortalSettings
 
     classes.append(("portal", PortalSettings))
+    from services.worker import WorkerSettings
+
+    classes.append(("webhook worker", WorkerSettings))
     return classes
 
 

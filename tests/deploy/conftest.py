@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from services.cli import PORTAL_PORT_OFFSET, SERVICE_PORT_OFFSETS
+from services.cli import PORTAL_PORT_OFFSET, SERVICE_PORT_OFFSETS, WORKER_PORT_OFFSET, WORKER_TARGET
 from services.common.storage import DocumentSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,6 +27,7 @@ PROCESSES = {
         for service, offset in SERVICE_PORT_OFFSETS.items()
     },
     "portal": ("portal.app:create_app", GATEWAY_PORT + PORTAL_PORT_OFFSET),
+    "worker": (WORKER_TARGET, GATEWAY_PORT + WORKER_PORT_OFFSET),
 }
 IMAGE_UID = 10001
 # The services that keep uploaded documents (their settings carry the storage settings).

@@ -31,7 +31,7 @@ from tests.deploy.conftest import (
 )
 
 INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(:?[-?])?([^}]*)\}")
-APP_SERVICES = (*SERVICES, "gateway", "portal")
+APP_SERVICES = (*SERVICES, "gateway", "portal", "worker")
 
 
 def validate_against_compose_spec(path: Path) -> subprocess.CompletedProcess[str]:
@@ -151,6 +151,23 @@ def test_portal_reads_only_the_gateway_and_waits_for_it(compose: dict[str, Any])
     assert portal["networks"] == ["apps"]  # no route to PostgreSQL
     assert f"127.0.0.1:{port}/readyz" in portal["healthcheck"]["test"][-1]
     assert portal["ports"] == [f"${{MIRPS_PORTAL_PORT:-{port}}}:{port}"]
+
+
+def test_the_worker_reads_every_service_database_and_waits_for_the_migrations(
+    compose: dict[str, Any],
+) -> None:
+    worker = compose["services"]["worker"]
+    target, port = PROCESSES["worker"]
+    assert worker["command"][:3] == ["uvicorn", "--factory", target]
+    assert option(worker["command"], "--port") == str(port)
+    assert f"127.0.0.1:{port}/readyz" in worker["healthcheck"]["test"][-1]
+    for service in SERVICES:
+        url = make_url(interpolated(worker["environment"][f"{service.upper()}_DATABASE_URL"]))
+        assert (url.host, url.database, url.username) == ("postgres", service, service)
+        assert worker["depends_on"][f"migrate-{service}"] == {
+            "condition": "service_completed_successfully"
+        }
+    assert set(worker["networks"]) == {"data", "apps"}  # its databases, and the internet
 
 
 def test_only_the_gateway_and_the_portal_are_published(compose: dict[str, Any]) -> None:

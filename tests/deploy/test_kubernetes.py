@@ -280,3 +280,22 @@ def test_documents_go_to_s3_with_keys_from_an_optional_secret(
                 "key": key,
                 "optional": True,
             }
+
+
+def test_the_worker_reads_every_service_database_and_may_call_out(
+    rendered: Rendered, overlay: str
+) -> None:
+    documents = rendered[overlay]
+    (worker,) = of_kind(documents, "Deployment")["worker"]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in worker["env"]}
+    for service in SERVICES:
+        assert env[f"{service.upper()}_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
+            "name": f"mirps-{service}-database",
+            "key": "url",
+        }
+    policies = of_kind(documents, "NetworkPolicy")
+    database = policies["services-to-postgresql"]["spec"]["podSelector"]["matchExpressions"][0]
+    assert "worker" in database["values"]
+    out = policies["worker-to-webhook-targets"]["spec"]
+    assert out["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "worker"}
+    assert {p["port"] for p in out["egress"][0]["ports"]} == {80, 443}

@@ -66,7 +66,7 @@ class RunningPlatform:
 
 
 def start_platform(data_dir: Path, *extra: str) -> RunningPlatform:
-    base = free_port_block(6)
+    base = free_port_block(7)
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / "mirps-up.log"
     env = {**os.environ, "MIRPS_ENVIRONMENT": "development"}

@@ -45,7 +45,15 @@ def test_up_runs_every_process_and_restarts_a_crashed_one(tmp_path) -> None:
     platform = start_platform(tmp_path / "data")
     try:
         pids = platform.pids()
-        assert set(pids) == {"portal", "gateway", "pledges", "practices", "events", "results"}
+        assert set(pids) == {
+            "portal",
+            "gateway",
+            "pledges",
+            "practices",
+            "events",
+            "results",
+            "worker",
+        }
         printed = platform.log.read_text()
         portal_line = f"portal    http://127.0.0.1:{platform.base_port + 5}/"
         assert printed.index(portal_line) < printed.index("gateway   http://"), "portal first"

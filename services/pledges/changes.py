@@ -1,0 +1,112 @@
+"""The pledges service's outbox: which event each write emits, and who may read it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.outbox import PUBLIC, Audience, Outbox
+from services.common.webhooks import Webhooks
+from services.pledges.models import (
+    LedgerEntry,
+    Objective,
+    Organisation,
+    OutboxEvent,
+    Pledge,
+    Visibility,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+
+outbox = Outbox(OutboxEvent, "pledges")
+webhooks = Webhooks(outbox, WebhookSubscription, WebhookDelivery)
+
+# History action -> event type; an update that moves implementation_status is a
+# status change, one that restricts a public pledge a tombstone for the public.
+PLEDGE_TYPES = {
+    "created": "pledge.created",
+    "updated": "pledge.updated",
+    "reallocated": "pledge.reallocated",
+    "withdrawn": "pledge.withdrawn",
+}
+
+
+def pledge_audience(pledge: Pledge, countries: Sequence[str]) -> Audience:
+    """Anyone for a public pledge; else its contributor's people and its countries' focal points."""
+    if pledge.visibility == Visibility.PUBLIC.value:
+        return PUBLIC
+    return Audience(organisations=[str(pledge.contributor_id)], countries=countries)
+
+
+async def pledge_changed(
+    session: AsyncSession,
+    pledge: Pledge,
+    action: str,
+    changes: dict[str, list[Any]],
+    countries: Sequence[str],
+) -> None:
+    """One event for a pledge's create, update, reallocation or withdrawal."""
+    type_ = PLEDGE_TYPES[action]
+    audience = pledge_audience(pledge, countries)
+    data: dict[str, Any] = {
+        "id": str(pledge.id),
+        "contributor_id": str(pledge.contributor_id),
+        "changed": sorted(changes),
+    }
+    visibility = changes.get("visibility")
+    if visibility and visibility[0] == Visibility.PUBLIC.value and audience is not PUBLIC:
+        # Readers of the public feed must learn it is gone from their view, and no more.
+        type_, audience = "pledge.restricted", PUBLIC
+        data = {"id": str(pledge.id), "tombstone": True}
+    elif action == "withdrawn":
+        data["tombstone"] = True
+    elif "implementation_status" in changes and action == "updated":
+        type_ = "pledge.status_changed"
+        data["implementation_status"] = changes["implementation_status"]
+    await outbox.record(session, type_, f"pledges/{pledge.id}", data, audience)
+
+
+async def entry_recorded(
+    session: AsyncSession, pledge: Pledge, entry: LedgerEntry, countries: Sequence[str]
+) -> None:
+    await outbox.record(
+        session,
+        "pledge.entry_recorded",
+        f"pledges/{pledge.id}/entries/{entry.id}",
+        {"id": str(entry.id), "pledge_id": str(pledge.id), "entry_type": entry.entry_type},
+        pledge_audience(pledge, countries),
+    )
+
+
+async def organisation_changed(
+    session: AsyncSession, organisation: Organisation, action: str
+) -> None:
+    await outbox.record(
+        session,
+        f"organisation.{action}",
+        f"organisations/{organisation.id}",
+        {"id": str(organisation.id), "name": organisation.name, "kind": organisation.kind},
+        PUBLIC,
+    )
+
+
+async def objective_changed(session: AsyncSession, objective: Objective, action: str) -> None:
+    await outbox.record(
+        session,
+        f"objective.{action}",
+        f"objectives/{objective.id}",
+        {"id": str(objective.id), "country": objective.country},
+        PUBLIC,
+    )
+
+
+async def exchange_rates_recorded(session: AsyncSession, currencies: Sequence[str]) -> None:
+    await outbox.record(
+        session,
+        "exchange_rates.recorded",
+        "exchange-rates",
+        {"currencies": sorted(set(currencies))},
+        PUBLIC,
+    )
