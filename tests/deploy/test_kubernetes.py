@@ -282,6 +282,7 @@ def test_documents_go_to_s3_with_keys_from_an_optional_secret(
             }
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_the_worker_reads_every_service_database_and_may_call_out(
     rendered: Rendered, overlay: str
 ) -> None:
