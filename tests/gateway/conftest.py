@@ -198,7 +198,11 @@ class Stack:
 
 
 def gateway_settings(**overrides: Any) -> GatewaySettings:
-    return GatewaySettings(**{"mirps": TEST_COMMON_SETTINGS, **overrides})
+    """The gateway's settings in tests: no response cache unless a test turns it on (tests
+    read what they have just written, anonymously)."""
+    return GatewaySettings(
+        **{"mirps": TEST_COMMON_SETTINGS, "response_cache_seconds": 0, **overrides}
+    )
 
 
 async def start_stack(
