@@ -161,6 +161,13 @@ def up(
     port: Annotated[int, typer.Option(help="Gateway port; services take the next four.")] = 8000,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Load the demo data set.")] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="uvicorn worker processes per service and gateway (see docs/guides/speed.md).",
+        ),
+    ] = 1,
 ) -> None:
     """Migrate and run the four services and the gateway on SQLite, until Ctrl-C."""
     table = _process_table(port)
@@ -186,7 +193,7 @@ def up(
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     commands = {
-        name: _uvicorn_command(target, host, process_port)
+        name: _uvicorn_command(target, host, process_port, 1 if name == "portal" else workers)
         for name, (target, process_port) in table.items()
     }
     supervisor = Supervisor(
@@ -210,7 +217,9 @@ def up(
     supervisor.stop_all()
 
 
-def _uvicorn_command(target: str, host: str, port: int) -> list[str]:
+def _uvicorn_command(target: str, host: str, port: int, workers: int = 1) -> list[str]:
+    """The command of one process; with `workers` > 1, uvicorn forks that many workers
+    sharing the port (one event loop each: a process uses at most one core)."""
     return [
         sys.executable,
         "-m",
@@ -224,6 +233,7 @@ def _uvicorn_command(target: str, host: str, port: int) -> list[str]:
         "--no-access-log",
         "--timeout-graceful-shutdown",
         "10",
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]
 
 
