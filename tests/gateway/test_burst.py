@@ -17,9 +17,11 @@ import uvicorn
 
 from gateway.app import create_app as create_gateway
 from services.cli import port_is_free
-from tests.conftest import auth_headers
+from services.pledges.app import create_app as create_pledges
+from services.pledges.config import Settings
+from tests.conftest import TEST_COMMON_SETTINGS, auth_headers
 from tests.e2e.runner import free_port_block
-from tests.gateway.conftest import gateway_settings, make_service_app
+from tests.gateway.conftest import gateway_settings
 
 SECRETARIAT = auth_headers("secretariat", sub="secretariat-1")
 RunApp = Callable[..., Awaitable[httpx.AsyncClient]]
@@ -32,7 +34,16 @@ QUERY = "query($id: ID!) { pledge(id: $id) { title { en } contributor { name } }
 async def pledges_url(database_url_for: Callable[[str], Awaitable[str]]) -> AsyncIterator[str]:
     """The pledges service, served by uvicorn on a free port until the test ends."""
     port = free_port_block(1)
-    app = make_service_app("pledges", await database_url_for("pledges"))
+    # The database waits are generous: the test is about the gateway's transport, not the
+    # service's pool on a busy CI machine (which answers 503 after 1 s by default).
+    settings = Settings(
+        database_url=await database_url_for("pledges"),
+        mirps=TEST_COMMON_SETTINGS,
+        db_pool_timeout=30,
+        db_statement_timeout=30,
+        db_connect_timeout=30,
+    )
+    app = create_pledges(settings)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )

@@ -84,7 +84,7 @@ async def test_a_persisted_query_is_sent_once_then_by_its_hash(cached: Stack) ->
     assert unknown.json()["errors"][0]["message"] == "PersistedQueryNotFound"
     assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
     registered = await ask(cached, {"query": PLEDGES, **by_hash}, SECRETARIAT)
-    assert len(registered.json()["data"]["pledges"]["nodes"]) == 1
+    assert len(registered.json()["data"]["pledges"]["nodes"]) == 1, registered.text
     answered = await ask(cached, by_hash, SECRETARIAT)
     assert answered.json() == registered.json()
     # By GET too, with the extensions in the query string (a CDN can cache that URL).
