@@ -1,28 +1,32 @@
 """Benchmark of the GraphQL gateway over the real services on PostgreSQL.
 
     .venv/bin/python bench/gateway.py
-    .venv/bin/python bench/gateway.py --pledges 2000 --requests 300 --concurrency 16
+    .venv/bin/python bench/gateway.py --pledges 500 --requests 60 --rounds 3 --levels 1,10,50
 
 1. Creates three throw-away databases (`mirps_bench_gw_<service>`) on the server of
    --admin-url, migrates them, loads each service's demo data, then scales the ledger up
    through the REST APIs: --organisations organisations, --objectives objectives,
    --events scheduled events and --pledges pledges, each pledge linked to a contributor,
    one or two objectives and an event.
-2. Starts the three services and two gateways with uvicorn: one gateway on httpx's own
-   transport, one on the aiohttp transport (`GATEWAY_HTTP_TRANSPORT`).
-3. Times, sequentially (p50/p95) and with --concurrency clients in parallel (req/s):
+2. Starts the three services and three gateways with uvicorn: one on httpx's own
+   transport, one on the aiohttp transport (`GATEWAY_HTTP_TRANSPORT`), both without the
+   response cache, and one (aiohttp) with its anonymous response cache on (2 s).
+3. At each concurrency of --levels (1, 10 and 50 by default), in interleaved rounds, times
+   p50/p95, req/s, errors and the gateway process's CPU ms per request of:
    - the frontend query: 50 pledges with contributor, objectives and event, through each
-     gateway;
-   - the same data by direct REST, as a good client would fetch it: the page of pledges,
-     then the organisations, objectives and events by `?ids=` in parallel; and as the
-     gateway does it: the page with `?include=contributor`, then the objectives and events;
-   - `{ __typename }` through the gateway, the floor.
-   The number of upstream calls the frontend query costs (3 in two rounds: the page of
-   pledges with contributors embedded, then the objectives and the events side by side) is
-   asserted by the test suite (tests/gateway/test_batching.py), not here.
+     gateway, and the same data by direct REST (the page, then organisations, objectives
+     and events by `?ids=` in parallel);
+   - one pledge with the same fields through each gateway, and by direct REST as the
+     gateway plans it (the pledge with its contributor embedded, then its objectives and
+     its event side by side).
+   - the 50-pledge query, anonymous and repeated, through the gateway with the cache.
+   It prints each gateway's p50 over direct REST's, per query and concurrency, and the
+   cached gateway's req/s over the uncached one's.
+   The upstream calls each query costs are asserted by the test suite
+   (tests/gateway/test_batching.py, tests/gateway/test_call_plans.py), not here.
 
-Targets (issue 6): gateway p50 <= 2 x the direct REST total.
-Not run by the test suite.
+Targets (issue 18): gateway p50 <= 1.5 x direct REST; 0 errors; one pledge at
+concurrency 50 >= 60 req/s per gateway process. Not run by the test suite.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -251,51 +256,127 @@ async def direct_rest_embedded(client: httpx.AsyncClient, urls: dict[str, str]) 
     return len(items)
 
 
-async def graphql(client: httpx.AsyncClient, url: str, query: str) -> int:
-    response = await client.post(f"{url}/graphql", json={"query": query})
+SINGLE_QUERY = """
+query One($id: ID!) {
+  pledge(id: $id) {
+    id title { es en } kind amount { amount currency amountUsd } financialStatus
+    contributor { name acronym kind }
+    objectives { title { es } country { code } requirement { amount currency } }
+    announcedAt { title { es } startsAt kind }
+  }
+}
+"""
+
+
+async def direct_rest_one(client: httpx.AsyncClient, urls: dict[str, str], pledge_id: str) -> int:
+    """One pledge as the gateway reads it: the pledge with its contributor, then its
+    objectives and its event side by side (three calls in two rounds)."""
+    response = await client.get(
+        f"{urls['pledges']}/v1/pledges", params={"ids": pledge_id, "include": "contributor"}
+    )
+    response.raise_for_status()
+    (item,) = response.json()["items"]
+    responses = await asyncio.gather(
+        client.get(
+            f"{urls['pledges']}/v1/objectives", params={"ids": ",".join(item["objective_ids"])}
+        ),
+        client.get(f"{urls['events']}/v1/events", params={"ids": item["announced_at"]}),
+    )
+    for response in responses:
+        response.raise_for_status()
+    return 1
+
+
+async def graphql(
+    client: httpx.AsyncClient, url: str, query: str, variables: dict[str, Any] | None = None
+) -> int:
+    response = await client.post(f"{url}/graphql", json={"query": query, "variables": variables})
     body = response.json()
     if body.get("errors"):
         raise RuntimeError(body["errors"])
-    edges = (body["data"].get("pledges") or {}).get("edges", [])
+    data = body["data"]
+    if "pledge" in data:
+        return 1 if data["pledge"] else 0
+    edges = (data.get("pledges") or {}).get("edges", [])
     return len(edges)
 
 
-async def measure(
-    targets: dict[str, Callable[[], Awaitable[int]]], args: argparse.Namespace
-) -> dict[str, dict[str, float]]:
-    """p50/p95 (sequential) and req/s (concurrent) per target, in interleaved rounds.
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of process `pid` so far (Linux /proc; 0 without a pid)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    Interleaving spreads the machine's noise (a shared, busy host) over every target
-    instead of penalising whichever runs during a busy spell.
-    """
-    latencies: dict[str, list[float]] = {name: [] for name in targets}
-    elapsed: dict[str, float] = dict.fromkeys(targets, 0.0)
-    for call in targets.values():
-        for _ in range(10):
-            await call()
-    per_round = max(1, args.requests // args.rounds)
+
+@dataclass
+class Target:
+    name: str
+    call: Callable[[], Awaitable[int]]
+    pid: int | None = None  # the gateway process whose CPU time is charged to the target
+
+
+@dataclass
+class Result:
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+    errors: int = 0
+    cpu: float = 0.0
+
+
+async def timed(call: Callable[[], Awaitable[int]], result: Result) -> None:
+    started = time.perf_counter()
+    try:
+        await call()
+    except Exception:  # the bench counts failures instead of stopping
+        result.errors += 1
+    result.latencies.append((time.perf_counter() - started) * 1000)
+
+
+async def measure(
+    targets: list[Target], concurrency: int, args: argparse.Namespace
+) -> dict[str, Result]:
+    """p50/p95, req/s, errors and gateway CPU per request at one concurrency, per target,
+    in interleaved rounds (which spreads a shared machine's noise over every target)."""
+    results = {target.name: Result() for target in targets}
+    per_round = max(concurrency, args.requests // args.rounds)
     for _ in range(args.rounds):
-        for name, call in targets.items():
-            for _ in range(per_round):
-                started = time.perf_counter()
-                await call()
-                latencies[name].append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            await gather_limited(per_round, args.concurrency, lambda _, call=call: call())
-            elapsed[name] += time.perf_counter() - started
-    results = {}
-    for name, values in latencies.items():
-        values.sort()
-        results[name] = {
-            "p50": statistics.median(values),
-            "p95": values[max(0, int(len(values) * 0.95) - 1)],
-            "rps": len(values) / elapsed[name],
-        }
+        for target in targets:
+            result = results[target.name]
+            cpu, started = cpu_seconds(target.pid), time.perf_counter()
+            await gather_limited(
+                per_round, concurrency, lambda _, t=target, r=result: timed(t.call, r)
+            )
+            result.elapsed += time.perf_counter() - started
+            result.cpu += cpu_seconds(target.pid) - cpu
+    for target in targets:
+        result = results[target.name]
+        values = sorted(result.latencies)
+        count = len(values)
+        cpu_ms = f"{result.cpu * 1000 / count:6.2f}" if target.pid else "     -"
         print(
-            f"{name:<44} p50 {results[name]['p50']:7.2f} ms  p95 {results[name]['p95']:7.2f} ms"
-            f"  {results[name]['rps']:7.1f} req/s at concurrency {args.concurrency}"
+            f"c={concurrency:<3} {target.name:<46} p50 {statistics.median(values):7.2f} ms"
+            f"  p95 {values[max(0, int(count * 0.95) - 1)]:7.2f} ms"
+            f"  {count / result.elapsed:7.1f} req/s  errors {result.errors:3d}"
+            f"  CPU {cpu_ms} ms/req"
         )
     return results
+
+
+def report_ratios(concurrency: int, results: dict[str, Result]) -> None:
+    """Each gateway's p50 against direct REST fetching the same data, in the same run."""
+    for kind in ("50 pledges", "one pledge"):
+        floor = statistics.median(results[f"direct REST, {kind}"].latencies)
+        for name in ("httpx", "aiohttp"):
+            ratio = statistics.median(results[f"gateway, {kind} ({name})"].latencies) / floor
+            print(f"c={concurrency:<3} {kind} ({name}): gateway p50 / REST p50 = {ratio:.2f}")
+    cached, uncached = (
+        results[f"gateway, 50 pledges ({name})"] for name in ("cached, anonymous", "aiohttp")
+    )
+    speedup = (len(cached.latencies) / cached.elapsed) / (
+        len(uncached.latencies) / uncached.elapsed
+    )
+    print(f"c={concurrency:<3} 50 pledges from the cache: {speedup:.1f}x the uncached req/s")
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -303,7 +384,8 @@ async def run(args: argparse.Namespace) -> None:
     for service in SERVICES:
         await asyncio.to_thread(upgrade_to_head, service, database_urls[service])
         print(f"{service}: {await load_demo(service, database_urls[service])}")
-    ports = {name: free_port() for name in (*SERVICES, "gateway_httpx", "gateway_aiohttp")}
+    gateways = ("gateway_httpx", "gateway_aiohttp", "gateway_cached")
+    ports = {name: free_port() for name in (*SERVICES, *gateways)}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     # Throughput is measured without the per-caller rate limit (one subject sends it all).
     env = dict(
@@ -313,47 +395,61 @@ async def run(args: argparse.Namespace) -> None:
         env[f"{service.upper()}_DATABASE_URL"] = database_urls[service]
         env[f"GATEWAY_{service.upper()}_URL"] = urls[service]
     processes = [start(f"services.{s}.app:create_app", ports[s], env) for s in SERVICES]
-    for transport in ("httpx", "aiohttp"):
-        gateway_env = dict(env, GATEWAY_HTTP_TRANSPORT=transport)
-        processes.append(
-            start("gateway.app:create_app", ports[f"gateway_{transport}"], gateway_env)
+    pids: dict[str, int] = {}
+    # The transports are compared without the response cache; a third gateway has it on.
+    for name, transport, cache in (
+        ("httpx", "httpx", "0"),
+        ("aiohttp", "aiohttp", "0"),
+        ("cached", "aiohttp", "2"),
+    ):
+        gateway_env = dict(
+            env, GATEWAY_HTTP_TRANSPORT=transport, GATEWAY_RESPONSE_CACHE_SECONDS=cache
         )
+        process = start("gateway.app:create_app", ports[f"gateway_{name}"], gateway_env)
+        processes.append(process)
+        pids[name] = process.pid
     try:
         wait_healthy(list(urls.values()))
         started = time.perf_counter()
         await scale_up(urls, args)
         print(f"scaled up in {time.perf_counter() - started:.1f} s")
-        limits = httpx.Limits(max_connections=args.concurrency * 2)
+        limits = httpx.Limits(max_connections=max(args.levels) * 2)
         # The benchmark's own client uses the aiohttp transport, so that the client's cost
         # is small and the same for REST and GraphQL.
         transport = AiohttpTransport(limits=limits)
         async with httpx.AsyncClient(timeout=30, transport=transport) as client:
-            gateway_httpx, gateway_aiohttp = urls["gateway_httpx"], urls["gateway_aiohttp"]
-            results = await measure(
-                {
-                    "direct REST (1 page + 3 batch reads)": lambda: direct_rest(client, urls),
-                    "direct REST (page with include + 2 batch reads)": lambda: direct_rest_embedded(
-                        client, urls
+            page = await client.get(f"{urls['pledges']}/v1/pledges", params={"limit": 1})
+            one = {"id": page.json()["items"][0]["id"]}
+            targets = [
+                Target("direct REST, 50 pledges", lambda: direct_rest(client, urls)),
+                Target("direct REST, one pledge", lambda: direct_rest_one(client, urls, one["id"])),
+            ]
+            for name in ("httpx", "aiohttp"):
+                url = urls[f"gateway_{name}"]
+                targets += [
+                    Target(
+                        f"gateway, 50 pledges ({name})",
+                        lambda url=url: graphql(client, url, FRONTEND_QUERY),
+                        pids[name],
                     ),
-                    "gateway, 50 pledges (httpx transport)": lambda: graphql(
-                        client, gateway_httpx, FRONTEND_QUERY
+                    Target(
+                        f"gateway, one pledge ({name})",
+                        lambda url=url: graphql(client, url, SINGLE_QUERY, one),
+                        pids[name],
                     ),
-                    "gateway, 50 pledges (aiohttp transport)": lambda: graphql(
-                        client, gateway_aiohttp, FRONTEND_QUERY
-                    ),
-                    "gateway, { __typename } (httpx)": lambda: graphql(
-                        client, gateway_httpx, "{ __typename }"
-                    ),
-                    "gateway, { __typename } (aiohttp)": lambda: graphql(
-                        client, gateway_aiohttp, "{ __typename }"
-                    ),
-                },
-                args,
+                ]
+            targets.append(
+                Target(
+                    "gateway, 50 pledges (cached, anonymous)",
+                    lambda: graphql(client, urls["gateway_cached"], FRONTEND_QUERY),
+                    pids["cached"],
+                )
             )
-        rest = results["direct REST (1 page + 3 batch reads)"]["p50"]
-        for name in ("httpx", "aiohttp"):
-            ratio = results[f"gateway, 50 pledges ({name} transport)"]["p50"] / rest
-            print(f"{name}: gateway p50 / direct REST p50 = {ratio:.2f} (target <= 2)")
+            for target in targets:  # warm up
+                for _ in range(5):
+                    await target.call()
+            for concurrency in args.levels:
+                report_ratios(concurrency, await measure(targets, concurrency, args))
     finally:
         for process in processes:
             process.terminate()
@@ -378,8 +474,13 @@ def main() -> None:
     parser.add_argument("--objectives", type=int, default=60)
     parser.add_argument("--events", type=int, default=30)
     parser.add_argument("--pledges", type=int, default=1000)
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=100, help="Per target and level.")
+    parser.add_argument(
+        "--levels",
+        type=lambda text: [int(value) for value in text.split(",")],
+        default=[1, 10, 50],
+        help="Concurrency levels, comma-separated.",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="Interleaved measuring rounds.")
     parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards.")
     asyncio.run(run(parser.parse_args()))

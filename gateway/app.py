@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request, Response
 from strawberry import UNSET
 from strawberry.fastapi import GraphQLRouter
 
+from gateway.caching import PersistedQueries, ResponseCache
 from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
 from gateway.context import Context
@@ -26,6 +27,8 @@ from services.common.logging import RequestContextMiddleware, configure_logging
 from services.common.observability import instrument_app, instrument_upstreams
 from services.common.ratelimit import close_rate_limiter, install_rate_limit
 from services.common.safeguards import install_body_limit, install_cors, install_edge_limits
+
+CACHE_HIT = {"X-Cache": "hit"}
 
 
 class JSONRouter(GraphQLRouter[Context, None]):
@@ -44,6 +47,10 @@ class JSONRouter(GraphQLRouter[Context, None]):
     def __init__(self, *args: Any, settings: GatewaySettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.settings = settings
+        self.persisted = PersistedQueries(settings.persisted_queries)
+        self.answers = ResponseCache(
+            settings.response_cache_seconds, settings.response_cache_entries
+        )
 
     def parse_json(self, data: str | bytes) -> Any:
         """The request body: one operation (a JSON object), or a batch when batching is on."""
@@ -56,6 +63,7 @@ class JSONRouter(GraphQLRouter[Context, None]):
                     "the body must be a JSON object with `query` and, optionally, `variables`",
                 )
             check_sizes(operation, self.settings)
+            self.persisted.resolve(operation)
         return parsed
 
     def parse_query_params(self, params: Any) -> dict[str, Any]:
@@ -65,18 +73,46 @@ class JSONRouter(GraphQLRouter[Context, None]):
             if parsed.get(key):
                 parsed[key] = _decode(parsed[key])
         check_sizes(parsed, self.settings)
+        self.persisted.resolve(parsed)
         return parsed
 
     async def run(  # type: ignore[override]
         self, request: Request, context: Any = UNSET, root_value: Any = UNSET
     ) -> Any:
         try:
-            response = await super().run(request, context=context, root_value=root_value)
+            key = await self._cache_key(request)
+            cached = None if key is None else self.answers.get(key)
+            if cached is not None:
+                response = Response(cached, media_type="application/json", headers=CACHE_HIT)
+            else:
+                response = await super().run(request, context=context, root_value=root_value)
+                if key is not None and isinstance(response, Response):
+                    self.answers.keep(key, response.status_code, bytes(response.body))
         except HTTPException as exc:  # strawberry would answer in plain text
             response = bad_graphql_request(exc)
         if wants_graphql_response(request) and isinstance(response, Response):
             return as_graphql_response(response)
         return response
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL for a browser's plain GET, not for a persisted query sent by its hash."""
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
+    async def _cache_key(self, request: Request) -> bytes | None:
+        """The response cache's key for an anonymous query (None: not cacheable)."""
+        if not self.answers.enabled or "authorization" in request.headers:
+            return None
+        if request.method == "GET":
+            operation = self.parse_query_params(request.query_params)
+        elif request.method == "POST" and request.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
+            operation = self.parse_json(await request.body())
+        else:
+            return None
+        return self.answers.key(operation, request.headers)
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"

@@ -13,10 +13,13 @@ SERVICE_NAMES = ("pledges", "practices", "events", "results")
 
 
 def _transport(settings: GatewaySettings, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
-    """The network transport: httpx's own, or aiohttp's (`GATEWAY_HTTP_TRANSPORT=aiohttp`).
+    """The network transport: aiohttp's (the default), or httpx's own
+    (`GATEWAY_HTTP_TRANSPORT=httpx`).
 
-    bench/gateway.py measures both; on the project's stack neither was clearly faster, so
-    httpx's own stays the default.
+    bench/gateway.py measures both at concurrency 1, 10 and 50: alike at 1 and 10, but at
+    50 httpx's pool spent most of the gateway's CPU on its own bookkeeping and answered
+    some requests with `ReadError` on pooled connections, where aiohttp served about twice
+    the requests with none (docs/guides/speed.md).
     """
     if settings.http_transport == "aiohttp":
         transport: httpx.AsyncBaseTransport = AiohttpTransport(limits=limits)

@@ -71,9 +71,25 @@ class GatewaySettings(BaseSettings):
         description="Operations one HTTP request may batch; 0 turns batching off.",
     )
     http_transport: Literal["httpx", "aiohttp"] = Field(
-        default="httpx",
-        description="Transport of the clients to the services: httpx's own or aiohttp's "
-        "(see bench/gateway.py for how they compare).",
+        default="aiohttp",
+        description="Transport of the clients to the services: aiohttp's (the default: it "
+        "holds at 50 concurrent queries with no error) or httpx's own (see "
+        "docs/guides/speed.md for how they compare).",
+    )
+    response_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Seconds an answer to a query asked without a token is reused for the "
+        "same document and variables (0 turns the cache off). Answers with errors, "
+        "mutations and requests with a token are never cached.",
+    )
+    response_cache_entries: int = Field(
+        default=1000, ge=1, description="Most anonymous answers the response cache holds."
+    )
+    persisted_queries: int = Field(
+        default=5000,
+        ge=1,
+        description="Most persisted-query documents (by SHA-256) the gateway remembers.",
     )
     mirps: CommonSettings = Field(default_factory=CommonSettings)
 

@@ -88,6 +88,11 @@ def node_fields(info: Info) -> set[str]:
     return names
 
 
+def object_fields(info: Info) -> set[str]:
+    """The fields the query reads on a single object (`pledge(id:) { ... }`)."""
+    return {child.name for field in info.selected_fields for child in _fields(field.selections)}
+
+
 def encode_cursor(service_cursor: str | None, skip: int) -> str:
     raw = json.dumps([service_cursor, skip], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")

@@ -1,10 +1,11 @@
-"""Per-request DataLoaders: every batch of ids of one resource is ONE `?ids=` call.
+"""Per-request loaders: every batch of ids of one resource is ONE `?ids=` call.
 
 The resolvers of one level of a query all ask their loader before the loader
-dispatches, so 50 pledges asking for their contributor cost one call to the
-organisations endpoint, not 50. Loaders live in the request's Context (never at module
-level): they cache what the caller may see, and a cache shared between callers would
-leak one caller's data to another.
+dispatches (gateway/levels.py: once the level is complete, not when the event loop turns),
+so 50 pledges asking for their contributor cost one call to the organisations endpoint,
+not 50, and the same query always costs the same calls. Loaders live in the request's
+Context (never at module level): they cache what the caller may see, and a cache shared
+between callers would leak one caller's data to another.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from strawberry.dataloader import DataLoader
-
 from gateway.errors import GatewayError
+from gateway.levels import LevelLoader, Levels
 from gateway.types.base import is_uuid
 from gateway.upstream import ParamValue, Upstream
 
@@ -204,7 +204,8 @@ def matches_loader(
     matches: Matches,
     filters: Mapping[str, ParamValue],
     prime: Callable[[str, Record], None],
-) -> DataLoader[MatchKey, list[Record]]:
+    levels: Levels,
+) -> LevelLoader[MatchKey, list[Record]]:
     """A loader answering each tuple of values with the records matching all of them."""
 
     async def load(keys: list[MatchKey]) -> Sequence[list[Record] | BaseException]:
@@ -240,7 +241,7 @@ def matches_loader(
                 break
         return [list(grouped[key]) for key in keys]
 
-    return DataLoader(load_fn=load, max_batch_size=matches.max_batch)
+    return LevelLoader(load, levels, matches.max_batch)
 
 
 def children_loader(
@@ -248,7 +249,8 @@ def children_loader(
     children: Children,
     filters: Mapping[str, ParamValue],
     prime: Callable[[str, Record], None],
-) -> DataLoader[str, list[Record]]:
+    levels: Levels,
+) -> LevelLoader[str, list[Record]]:
     """A loader answering each parent id with its children, in the service's order."""
 
     async def load(keys: list[str]) -> Sequence[list[Record] | BaseException]:
@@ -277,10 +279,12 @@ def children_loader(
                 break
         return [list(grouped.get(key, [])) for key in keys]
 
-    return DataLoader(load_fn=load, max_batch_size=children.max_batch)
+    return LevelLoader(load, levels, children.max_batch)
 
 
-def batch_loader(upstream: Upstream, resource: Resource) -> DataLoader[str, Record | None]:
+def batch_loader(
+    upstream: Upstream, resource: Resource, levels: Levels
+) -> LevelLoader[str, Record | None]:
     """A loader answering each key with its record, or None when absent or invisible."""
 
     async def load(keys: list[str]) -> Sequence[Record | BaseException | None]:
@@ -301,7 +305,7 @@ def batch_loader(upstream: Upstream, resource: Resource) -> DataLoader[str, Reco
         found = {str(item[resource.key]): item for item in _items(page, resource.list_key)}
         return [found.get(key) for key in keys]
 
-    return DataLoader(load_fn=load, max_batch_size=resource.max_batch)
+    return LevelLoader(load, levels, resource.max_batch)
 
 
 def _items(page: Any, list_key: str) -> Iterable[Record]:
@@ -318,14 +322,15 @@ class Loaders:
 
     def __init__(self, upstream: Upstream) -> None:
         self._upstream = upstream
-        self._loaders: dict[str, DataLoader[str, Record | None]] = {}
-        self._children: dict[str, DataLoader[str, list[Record]]] = {}
-        self._matches: dict[str, DataLoader[MatchKey, list[Record]]] = {}
+        self._levels = Levels(upstream.in_flight)
+        self._loaders: dict[str, LevelLoader[str, Record | None]] = {}
+        self._children: dict[str, LevelLoader[str, list[Record]]] = {}
+        self._matches: dict[str, LevelLoader[MatchKey, list[Record]]] = {}
 
-    def __getitem__(self, name: str) -> DataLoader[str, Record | None]:
+    def __getitem__(self, name: str) -> LevelLoader[str, Record | None]:
         loader = self._loaders.get(name)
         if loader is None:
-            loader = batch_loader(self._upstream, RESOURCES[name])
+            loader = batch_loader(self._upstream, RESOURCES[name], self._levels)
             self._loaders[name] = loader
         return loader
 
@@ -350,12 +355,12 @@ class Loaders:
         loader = self[name]
         futures = [loader.load(key) for key in keys]
         if all(_finished(future) for future in futures):
-            found = [cast("asyncio.Future[Record | None]", future).result() for future in futures]
+            found = [future.result() for future in futures]
             return [record for record in found if record is not None]
         return self._many_later(futures)
 
     @staticmethod
-    async def _many_later(futures: list[Awaitable[Record | None]]) -> list[Record]:
+    async def _many_later(futures: Sequence[Awaitable[Record | None]]) -> list[Record]:
         records = await asyncio.gather(*futures)
         return [record for record in records if record is not None]
 
@@ -385,7 +390,9 @@ class Loaders:
         key = name + json.dumps(filters, sort_keys=True, default=str)
         loader = self._children.get(key)
         if loader is None:
-            loader = children_loader(self._upstream, CHILDREN[name], filters, self.prime)
+            loader = children_loader(
+                self._upstream, CHILDREN[name], filters, self.prime, self._levels
+            )
             self._children[key] = loader
         return await loader.load(str(parent))
 
@@ -400,7 +407,9 @@ class Loaders:
         key = name + json.dumps(filters, sort_keys=True, default=str)
         loader = self._matches.get(key)
         if loader is None:
-            loader = matches_loader(self._upstream, MATCHES[name], filters, self.prime)
+            loader = matches_loader(
+                self._upstream, MATCHES[name], filters, self.prime, self._levels
+            )
             self._matches[key] = loader
         return await loader.load(tuple(None if value is None else str(value) for value in values))
 

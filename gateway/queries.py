@@ -57,6 +57,7 @@ from gateway.types.pledges import (
     PledgeKind,
     Visibility,
     objective_connection,
+    pledge_by_id,
     pledge_connection,
 )
 from gateway.types.practices import (
@@ -316,7 +317,7 @@ class DomainQuery:
     @strawberry.field(description="A pledge by id (global id or REST id).")
     async def pledge(self, info: Info, id: IdArg) -> Pledge | None:
         key = rest_id(id, "Pledge")
-        return Pledge.build(await info.context.loaders.one("pledge", key))
+        return Pledge.build(await pledge_by_id(info, key))
 
     @strawberry.field(description="Exchange rates to USD, by currency and date.")
     async def exchange_rates(

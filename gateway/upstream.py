@@ -18,6 +18,7 @@ import orjson
 
 from gateway.clients import ServiceClients
 from gateway.errors import BadUserInput, ServiceUnavailable, Unauthenticated, UpstreamError
+from gateway.levels import Calls
 
 logger = logging.getLogger("mirps.gateway.upstream")
 
@@ -56,6 +57,7 @@ class Upstream:
         self._clients = clients
         self._max_calls = max_calls
         self.calls = 0
+        self.in_flight = Calls()
         self._headers: dict[str, str] = {}
         self._refused_token = _refused_authorization(authorization)
         if authorization and not self._refused_token:
@@ -92,6 +94,7 @@ class Upstream:
                 maximum=self._max_calls,
             )
         client = self._clients[service]
+        self.in_flight.started()
         try:
             response = await client.request(
                 method,
@@ -110,6 +113,8 @@ class Upstream:
         except httpx.TransportError as exc:
             logger.warning("%s %s %s unreachable", service, method, path, exc_info=exc)
             raise ServiceUnavailable(service, "unreachable") from exc
+        finally:
+            self.in_flight.finished()
         if response.is_success:
             return response
         # Writes come from mutations, whose arguments travel in one `input` argument.

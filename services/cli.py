@@ -38,6 +38,9 @@ PORTAL_PORT_OFFSET = 5
 # The webhook worker answers health probes only.
 WORKER_PORT_OFFSET = 6
 WORKER_TARGET = "services.worker:create_app"
+# Processes that `--workers` does not multiply: the portal (its cache is per process) and
+# the webhook worker (replicas are for PostgreSQL; on SQLite one delivers).
+SINGLE_PROCESS = frozenset({"portal", "worker"})
 STARTUP_TIMEOUT_SECONDS = 60.0
 RUN_STATE_FILE = "run.json"
 
@@ -166,6 +169,13 @@ def up(
     port: Annotated[int, typer.Option(help="Gateway port; services take the next four.")] = 8000,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Load the demo data set.")] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="uvicorn worker processes per service and gateway (see docs/guides/speed.md).",
+        ),
+    ] = 1,
 ) -> None:
     """Migrate and run the four services and the gateway on SQLite, until Ctrl-C."""
     table = _process_table(port)
@@ -191,7 +201,7 @@ def up(
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     commands = {
-        name: _uvicorn_command(target, host, process_port)
+        name: _uvicorn_command(target, host, process_port, 1 if name in SINGLE_PROCESS else workers)
         for name, (target, process_port) in table.items()
     }
     supervisor = Supervisor(
@@ -237,7 +247,9 @@ def worker(
     )
 
 
-def _uvicorn_command(target: str, host: str, port: int) -> list[str]:
+def _uvicorn_command(target: str, host: str, port: int, workers: int = 1) -> list[str]:
+    """The command of one process; with `workers` > 1, uvicorn forks that many workers
+    sharing the port (one event loop each: a process uses at most one core)."""
     return [
         sys.executable,
         "-m",
@@ -251,6 +263,7 @@ def _uvicorn_command(target: str, host: str, port: int) -> list[str]:
         "--no-access-log",
         "--timeout-graceful-shutdown",
         "10",
+        *(["--workers", str(workers)] if workers > 1 else []),
     ]
 
 

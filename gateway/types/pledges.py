@@ -20,10 +20,11 @@ from gateway.connections import (
     fetch_page,
     grouped_connection,
     node_fields,
+    object_fields,
 )
 from gateway.context import Info
 from gateway.loaders import Record, build_now, each_id, one_id
-from gateway.types.base import to_date, to_datetime, to_enum
+from gateway.types.base import is_uuid, to_date, to_datetime, to_enum
 from gateway.types.documents import Document, documents_of
 from gateway.types.nodes import ResourceNode
 from gateway.values import LocalizedText, Money, VocabularyTerm, pillar, theme
@@ -750,6 +751,25 @@ async def pledge_connection(
         )
     )
     return connection(PledgeConnection, items, body, start, skip, Pledge.from_rest)
+
+
+async def pledge_by_id(info: Info, key: str | None) -> Record | None:
+    """One pledge, read with the page plan: its contributor embedded when the query reads it.
+
+    Without it the contributor is one more call after the pledge arrives (4 calls for the
+    frontend's pledge page instead of the list's 3); the objectives and the event are still
+    read side by side, each one batch call.
+    """
+    loaders = info.context.loaders
+    embedded, _ = page_plan(info, object_fields(info))
+    if key is None or not embedded or not is_uuid(key):
+        return await loaders.one("pledge", key)
+    body = await info.context.upstream.get(
+        SERVICE, "/v1/pledges", {"ids": key, "limit": 1, **include_filter(embedded)}
+    )
+    items: list[Record] = body.get("items") or []
+    prime_embedded(info, items)
+    return next((item for item in items if str(item.get("id")) == key), None)
 
 
 async def grouped_pledges(

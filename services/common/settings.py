@@ -128,7 +128,8 @@ class ServiceSettings(BaseSettings):
 
     The three database timeouts bound a request's wait on a stalled server to at most
     pool + statement (+0.5 s client grace) + connect seconds, 4.5 s with the defaults: a
-    pooled connection is pinged (one statement) and, if that fails, a new one is opened.
+    pooled connection idle for longer than `db_ping_after_idle` is pinged (one round trip)
+    and, if that fails, replaced by a new one; a connection in steady use is not pinged.
 
     Subclasses set `env_prefix` (PLEDGES_, PRACTICES_, EVENTS_) and the default URL.
     """
@@ -153,6 +154,19 @@ class ServiceSettings(BaseSettings):
         gt=0,
         description="Seconds one SQL statement may run: PostgreSQL's statement_timeout, and "
         "the client's own limit when the server does not answer at all (then a 503).",
+    )
+    db_ping_after_idle: float = Field(
+        default=10.0,
+        ge=0,
+        description="Seconds a pooled PostgreSQL connection may sit idle before it is pinged "
+        "on checkout (0: ping every checkout). A connection in steady use is not pinged; one "
+        "found dead is replaced before the request uses it.",
+    )
+    db_pool_recycle: float = Field(
+        default=1800.0,
+        gt=0,
+        description="Seconds after which a pooled PostgreSQL connection is closed and reopened "
+        "(bounds how long a connection lives behind a proxy or firewall that drops idle ones).",
     )
     mirps: CommonSettings = Field(default_factory=CommonSettings)
 

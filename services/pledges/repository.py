@@ -245,6 +245,29 @@ async def pledge_links(
     return countries, objectives
 
 
+async def pledge_with_links(
+    session: AsyncSession, pledge_id: uuid.UUID
+) -> tuple[Pledge, list[str], list[uuid.UUID]] | None:
+    """A pledge with its recipient countries and linked objectives, in one query.
+
+    One row per (country, objective) pair: a pledge has a handful of each, so the product
+    stays small and the visibility check costs one round trip instead of three.
+    """
+    rows = (
+        await session.execute(
+            select(Pledge, PledgeCountry.country, PledgeObjective.objective_id)
+            .outerjoin(PledgeCountry, PledgeCountry.pledge_id == Pledge.id)
+            .outerjoin(PledgeObjective, PledgeObjective.pledge_id == Pledge.id)
+            .where(Pledge.id == pledge_id)
+        )
+    ).all()
+    if not rows:
+        return None
+    countries = sorted({row.country for row in rows if row.country is not None})
+    objectives = sorted({row.objective_id for row in rows if row.objective_id is not None})
+    return rows[0][0], countries, objectives
+
+
 @dataclass(frozen=True)
 class Balances:
     """Sums of a pledge's entries per effect, in the pledge's currency and in USD."""

@@ -697,10 +697,12 @@ async def visible_pledge(
     session: AsyncSession, principal: Principal | None, pledge_id: uuid.UUID, *, lock: bool = False
 ) -> tuple[Pledge, list[str], list[uuid.UUID]]:
     """The pledge if the caller may read it (404 otherwise, so its existence does not leak)."""
-    if lock:
-        pledge = await repository.pledge_for_update(session, pledge_id)
-    else:
-        pledge = await session.get(Pledge, pledge_id)
+    if not lock:
+        found = await repository.pledge_with_links(session, pledge_id)
+        if found is not None and can_see_pledge(principal, found[0], found[1]):
+            return found
+        raise PledgeNotFound(f"pledge {pledge_id} does not exist")
+    pledge = await repository.pledge_for_update(session, pledge_id)
     if pledge is not None:
         countries_, objectives = await repository.pledge_links(session, [pledge.id])
         if can_see_pledge(principal, pledge, countries_[pledge.id]):

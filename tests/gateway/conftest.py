@@ -7,6 +7,7 @@ what was forwarded. Data is created through the services' own REST APIs.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import uuid
 from collections.abc import Awaitable, Callable
@@ -34,9 +35,13 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
         self.requests: list[httpx.Request] = []
+        # Seconds each answer waits, drawn per request (None: none), like a real network.
+        self.delay: Callable[[], float] | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if self.delay is not None:
+            await asyncio.sleep(self.delay())
         await request.aread()
         response = await self.client.send(request)
         headers = [
@@ -193,7 +198,11 @@ class Stack:
 
 
 def gateway_settings(**overrides: Any) -> GatewaySettings:
-    return GatewaySettings(**{"mirps": TEST_COMMON_SETTINGS, **overrides})
+    """The gateway's settings in tests: no response cache unless a test turns it on (tests
+    read what they have just written, anonymously)."""
+    return GatewaySettings(
+        **{"mirps": TEST_COMMON_SETTINGS, "response_cache_seconds": 0, **overrides}
+    )
 
 
 async def start_stack(

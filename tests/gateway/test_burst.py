@@ -1,0 +1,88 @@
+"""A burst of 50 concurrent queries through the gateway's default transport: no error.
+
+The pledges service runs under uvicorn on a free port (real sockets, keep-alive, the
+server closing idle connections), the gateway in-process with its default upstream
+transport. At concurrency 50 httpx's own pool answered some requests with `ReadError` on
+pooled connections (issue 18): each such answer is a SERVICE_UNAVAILABLE error here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+import uvicorn
+
+from gateway.app import create_app as create_gateway
+from services.cli import port_is_free
+from services.pledges.app import create_app as create_pledges
+from services.pledges.config import Settings
+from tests.conftest import TEST_COMMON_SETTINGS, auth_headers
+from tests.e2e.runner import free_port_block
+from tests.gateway.conftest import gateway_settings
+
+SECRETARIAT = auth_headers("secretariat", sub="secretariat-1")
+RunApp = Callable[..., Awaitable[httpx.AsyncClient]]
+BURST = 50
+
+QUERY = "query($id: ID!) { pledge(id: $id) { title { en } contributor { name } } }"
+
+
+@pytest.fixture
+async def pledges_url(database_url_for: Callable[[str], Awaitable[str]]) -> AsyncIterator[str]:
+    """The pledges service, served by uvicorn on a free port until the test ends."""
+    port = free_port_block(1)
+    # The database waits are generous: the test is about the gateway's transport, not the
+    # service's pool on a busy CI machine (which answers 503 after 1 s by default).
+    settings = Settings(
+        database_url=await database_url_for("pledges"),
+        mirps=TEST_COMMON_SETTINGS,
+        db_pool_timeout=30,
+        db_statement_timeout=30,
+        db_connect_timeout=30,
+    )
+    app = create_pledges(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "the pledges service did not start"
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+    assert port_is_free("127.0.0.1", port)
+
+
+async def test_fifty_concurrent_queries_get_fifty_answers_without_error(
+    pledges_url: str, run_app: RunApp
+) -> None:
+    async with httpx.AsyncClient(base_url=pledges_url, headers=SECRETARIAT) as rest:
+        organisation = (
+            await rest.post("/v1/organisations", json={"name": "Org burst", "kind": "state"})
+        ).json()
+        pledge = await rest.post(
+            "/v1/pledges",
+            json={
+                "contributor_id": organisation["id"],
+                "kind": "financial",
+                "title": {"en": "Support"},
+                "amount": {"amount": "1000", "currency": "USD"},
+                "recipient_countries": ["GTM"],
+                "announced_on": "2022-09-28",
+            },
+        )
+        assert pledge.status_code == 201, pledge.text
+    gateway = await run_app(create_gateway(gateway_settings(pledges_url=pledges_url)))
+    body = {"query": QUERY, "variables": {"id": pledge.json()["id"]}}
+
+    for _ in range(2):  # the second burst reuses the pooled connections of the first
+        answers = await asyncio.gather(*(gateway.post("/graphql", json=body) for _ in range(BURST)))
+        assert [answer.status_code for answer in answers] == [200] * BURST
+        errors = [answer.json().get("errors") for answer in answers if answer.json().get("errors")]
+        assert errors == []
+        names = {answer.json()["data"]["pledge"]["contributor"]["name"] for answer in answers}
+        assert names == {"Org burst"}
