@@ -652,9 +652,18 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
     new_count = int(
         await session.scalar(select(func.count()).select_from(Pledge).where(in_period)) or 0
     )
+    # Only the columns listed (no ORM entities): a half-year can hold thousands of pledges.
     new_pledges = (
-        await session.scalars(
-            select(Pledge)
+        await session.execute(
+            select(
+                Pledge.id,
+                Pledge.contributor_id,
+                Pledge.kind,
+                Pledge.title_es,
+                Pledge.title_en,
+                Pledge.announced_on,
+                Pledge.amount_usd,
+            )
             .where(in_period, Pledge.visibility == Visibility.PUBLIC.value)
             .order_by(Pledge.announced_on, Pledge.id)
         )

@@ -16,19 +16,51 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-from services.pledges.allocation import equal_split, line_usd, usd_delta
 from services.pledges.models import MONEY, RATE
 
 revision: str = "pledges_0005"
 down_revision: str | None = "pledges_0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# Frozen copies of the allocation arithmetic as it was at this revision (not imported
+# from services.pledges.allocation), so a later change there never changes what this
+# migration does to an existing database.
+UNIT = Decimal("0.0001")
+CENT = Decimal("0.01")
+
+
+def equal_split(amount: Decimal, parts: int) -> list[Decimal]:
+    """`amount` in `parts` shares that differ by at most 0.0001 and sum to it exactly."""
+    base = (amount / parts).quantize(UNIT, rounding=ROUND_DOWN)
+    extra = int((amount - base * parts) / UNIT)
+    return [base + UNIT if index < extra else base for index in range(parts)]
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+def usd_delta(before: Decimal, after: Decimal, rate: Decimal) -> Decimal:
+    """What a line's USD figure (whole cents) gains when its sum goes from `before` to
+    `after`."""
+    return _cents(after * rate) - _cents(before * rate)
+
+
+def line_usd(amounts: Sequence[Decimal], rate: Decimal) -> list[Decimal]:
+    """The lines' USD figures: the running sum at `rate` in cents, differenced."""
+    figures, running = [], Decimal(0)
+    for amount in amounts:
+        figures.append(usd_delta(running, running + amount, rate))
+        running += amount
+    return figures
+
 
 lines_table = sa.table(
     "allocation_lines",
