@@ -136,7 +136,8 @@ class Recurrence(BaseModel):
     exdates: list[BoundedDateTime] = Field(
         default_factory=list,
         max_length=500,
-        description="Starts of occurrences that do not take place, as local times.",
+        description="Starts of occurrences that do not take place: sent as local times in "
+        "the event's `timezone` (or with an offset), answered with the zone's offset.",
     )
 
 

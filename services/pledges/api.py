@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StringConstraints
 
 from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
+from services.common.csvsafe import with_bom
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, set_etag
@@ -852,6 +853,15 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
+BomQuery = Annotated[
+    bool,
+    Query(
+        description="Start the file with a UTF-8 byte order mark, so Excel reads accents "
+        "right; imports accept the file either way."
+    ),
+]
+
+
 @router.get(
     "/exports/pledges",
     tags=["exports and imports"],
@@ -859,11 +869,13 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     responses={**CSV_RESPONSE, **problem_responses(401)},
     summary="Export pledges as CSV",
 )
-async def export_pledges(session: SessionDep, principal: OptionalPrincipalDep) -> Response:
+async def export_pledges(
+    session: SessionDep, principal: OptionalPrincipalDep, bom: BomQuery = False
+) -> Response:
     """The pledges the caller may see, one CSV row each, in the layout imports accept."""
     return Response(
-        await imports.export_pledges(session, principal),
-        media_type="text/csv",
+        with_bom(await imports.export_pledges(session, principal), bom=bom),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="pledges.csv"'},
     )
 
@@ -875,11 +887,13 @@ async def export_pledges(session: SessionDep, principal: OptionalPrincipalDep) -
     responses={**CSV_RESPONSE, **problem_responses(401)},
     summary="Export ledger entries as CSV",
 )
-async def export_entries(session: SessionDep, principal: OptionalPrincipalDep) -> Response:
+async def export_entries(
+    session: SessionDep, principal: OptionalPrincipalDep, bom: BomQuery = False
+) -> Response:
     """The ledger entries of the pledges the caller may see, in the layout imports accept."""
     return Response(
-        await imports.export_entries(session, principal),
-        media_type="text/csv",
+        with_bom(await imports.export_entries(session, principal), bom=bom),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="entries.csv"'},
     )
 

@@ -12,7 +12,6 @@ already exists is an error for that row.
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections.abc import Iterable, Sequence
@@ -24,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.csvsafe import SafeDictWriter
 from services.common.errors import DomainError
 from services.pledges import repository, service
 from services.pledges.exceptions import InvalidFile
@@ -43,6 +43,8 @@ COLUMNS = (
     "description_en",
     "amount",
     "currency",
+    "amount_usd",  # export only: the amount at rate_to_usd (imports recompute it)
+    "rate_to_usd",  # export only: USD per unit on the announcement or value date
     "recipient_countries",
     "regional",
     "objective_ids",
@@ -71,7 +73,7 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 def _writer() -> tuple[io.StringIO, Any]:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", extrasaction="raise")
+    writer = SafeDictWriter(out, fieldnames=COLUMNS, lineterminator="\n", extrasaction="raise")
     writer.writeheader()
     return out, writer
 
@@ -109,6 +111,8 @@ async def export_pledges(session: AsyncSession, principal: Principal | None) -> 
                     "description_en": _text(pledge.description_en),
                     "amount": _text(pledge.amount),
                     "currency": _text(pledge.currency),
+                    "amount_usd": _text(pledge.amount_usd),
+                    "rate_to_usd": _text(pledge.rate_to_usd),
                     "recipient_countries": ";".join(countries[pledge.id]),
                     "regional": _text(pledge.regional),
                     "objective_ids": ";".join(str(o) for o in objectives[pledge.id]),
@@ -155,6 +159,8 @@ async def export_entries(session: AsyncSession, principal: Principal | None) -> 
                 "pledge_id": entry.pledge_id,
                 "amount": entry.amount,
                 "currency": entry.currency,
+                "amount_usd": entry.amount_usd,
+                "rate_to_usd": entry.rate_to_usd,
                 "entry_type": entry.entry_type,
                 "value_date": entry.value_date,
                 "recipient_country": entry.recipient_country,

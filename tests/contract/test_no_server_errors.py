@@ -9,24 +9,18 @@ no input makes a service fail.
 
 from __future__ import annotations
 
-import importlib
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
-from services.common.migrations import upgrade_to_head
-from tests.conftest import TEST_COMMON_SETTINGS, Databases, auth_headers
-from tests.e2e.runner import free_port_block
+from tests.conftest import Databases, auth_headers
+from tests.contract.conftest import SERVICES, served
 
-SERVICES = ("pledges", "practices", "events")
 # Generated requests per operation: ~100 operations x 2 backends stay near a minute.
 EXAMPLES_PER_OPERATION = 25
 SECRETARIAT = auth_headers("secretariat", sub="schemathesis")
@@ -35,25 +29,8 @@ SECRETARIAT = auth_headers("secretariat", sub="schemathesis")
 @pytest.fixture(params=SERVICES)
 def service_url(request: pytest.FixtureRequest, databases: Databases) -> Iterator[str]:
     """The service on a fresh migrated database, served by uvicorn on a free port."""
-    name: str = request.param
-    module = importlib.import_module(f"services.{name}.app")
-    config = importlib.import_module(f"services.{name}.config")
-    database_url = databases.create(f"{name}_contract")
-    upgrade_to_head(name, database_url)
-    app = module.create_app(config.Settings(database_url=database_url, mirps=TEST_COMMON_SETTINGS))
-    port = free_port_block(1)
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{name}", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "the service stopped while starting"
-        assert time.monotonic() < deadline, "the service did not start within 30 s"
-        time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(10)
+    with served(request.param, databases) as base:
+        yield base
 
 
 def test_no_operation_answers_a_server_error(service_url: str) -> None:
