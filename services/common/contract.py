@@ -128,13 +128,13 @@ def _finish_operation(operation: dict[str, Any], dependant: Dependant | None) ->
             _as_problem(responses["401"])
 
 
-def finish_document(app: FastAPI, schema: dict[str, Any]) -> None:
+def finish_document(app: FastAPI, document: dict[str, Any]) -> None:
     """Problems, security and the 400 for malformed bodies, on every operation."""
     dependants = _dependants_by_operation(app)
-    for path, path_item in schema.get("paths", {}).items():
+    for path, path_item in document.get("paths", {}).items():
         for method, operation in path_item.items():
             _finish_operation(operation, dependants.get((path, method)))
-    components = schema.setdefault("components", {})
+    components = document.setdefault("components", {})
     components.setdefault("securitySchemes", {})[BEARER] = {
         "type": "http",
         "scheme": "bearer",
@@ -144,6 +144,56 @@ def finish_document(app: FastAPI, schema: dict[str, Any]) -> None:
     schemas = components.get("schemas", {})
     for name in _FASTAPI_VALIDATION_SCHEMAS:  # replaced by Problem above
         schemas.pop(name, None)
+    for schema in schemas.values():
+        if isinstance(schema.get("example"), dict):
+            _complete_example(schema["example"], schema, schemas)
+    for media in _media_types(document):
+        if "example" in media and "schema" in media:
+            _complete_example(media["example"], media["schema"], schemas)
+
+
+def _media_types(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            for response in operation.get("responses", {}).values():
+                yield from response.get("content", {}).values()
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "null" or any(
+        option.get("type") == "null" for option in schema.get("anyOf", [])
+    )
+
+
+def _resolve(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref", "")
+    resolved: dict[str, Any] = schemas.get(ref.rsplit("/", 1)[-1], schema) if ref else schema
+    return resolved
+
+
+def _complete_example(example: Any, schema: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Examples are written with their null members left out; the service sends them as null
+    (they are required and nullable), so the document shows them so — in nested objects and
+    list items too."""
+    schema = _resolve(schema, schemas)
+    if isinstance(example, list):
+        for item in example:
+            _complete_example(item, schema.get("items", {}), schemas)
+        return
+    if not isinstance(example, dict):
+        return
+    properties = schema.get("properties", {})
+    for name in schema.get("required", []):
+        if name not in example and _nullable(properties.get(name, {})):
+            example[name] = None
+    for name, value in example.items():
+        member = properties.get(name, {})
+        options = [member, *member.get("anyOf", [])]
+        for option in options:
+            resolved = _resolve(option, schemas)
+            if resolved.get("type") in ("object", "array") or "properties" in resolved:
+                _complete_example(value, resolved, schemas)
+                break
 
 
 def allowed_methods(app: FastAPI, path: str) -> list[str]:

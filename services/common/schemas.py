@@ -73,6 +73,20 @@ def _iso_only(value: object) -> object:
 BoundedDateTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_within_years)]
 """A datetime in years 1900 to 2200 (else a 422 naming the field)."""
 BoundedDate = Annotated[date, BeforeValidator(_iso_only), AfterValidator(_within_years)]
+
+LocalDateTime = Annotated[
+    BoundedDateTime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$",
+            "examples": ["2023-03-14T10:00:00"],
+        }
+    ),
+]
+"""A BoundedDateTime that may come without an offset (a wall-clock time in a zone the
+request names); `format: date-time` would demand the offset, so a pattern says what is
+accepted."""
 """A date in years 1900 to 2200 (else a 422 naming the field)."""
 
 
