@@ -621,11 +621,15 @@ async def schedule_conflicts(
         Query(description="Local end in `timezone`.", examples=["2023-03-14T12:00:00"]),
     ],
     timezone: Annotated[TimezoneName, Query()],
-    countries: Annotated[
+    country: Annotated[
         Values[str] | None,
         Query(description="Only events involving one of these countries (or regional ones)."),
     ] = None,
-    kinds: Annotated[Values[str] | None, Query(description="Only these event kinds.")] = None,
+    kind: Annotated[Values[str] | None, Query(description="Only these event kinds.")] = None,
+    countries: Annotated[
+        Values[str] | None, Query(deprecated=True, description="Use `country`.")
+    ] = None,
+    kinds: Annotated[Values[str] | None, Query(deprecated=True, description="Use `kind`.")] = None,
 ) -> ConflictsOut:
     """Everything that overlaps a proposed slot, series occurrences included, compared in UTC."""
     start, end, clashes = await service.conflicts(
@@ -634,8 +638,8 @@ async def schedule_conflicts(
         starts_at=starts_at,
         ends_at=ends_at,
         timezone=timezone,
-        countries=_codes(countries, "countries", country_codes.check),
-        kinds=_codes(kinds, "kinds", _enum_check(EventKind)),
+        countries=_codes((country or []) + (countries or []), "country", country_codes.check),
+        kinds=_codes((kind or []) + (kinds or []), "kind", _enum_check(EventKind)),
     )
     return ConflictsOut(starts_at_utc=start, ends_at_utc=end, items=clashes)
 

@@ -730,18 +730,24 @@ async def summary_report(
         ),
     ],
     date_from: Annotated[
-        BoundedDate | None, Query(description="Flows on or after this date.")
+        BoundedDate | None, Query(alias="from", description="Flows on or after this date.")
     ] = None,
     date_to: Annotated[
-        BoundedDate | None, Query(description="Flows on or before this date.")
+        BoundedDate | None, Query(alias="to", description="Flows on or before this date.")
+    ] = None,
+    old_from: Annotated[
+        BoundedDate | None, Query(alias="date_from", deprecated=True, description="Use `from`.")
+    ] = None,
+    old_to: Annotated[
+        BoundedDate | None, Query(alias="date_to", deprecated=True, description="Use `to`.")
     ] = None,
     country: Annotated[MirpsCountryCode | None, Query(description="Only this country.")] = None,
     kind: Annotated[PledgeKind | None, Query(description="Only pledges of this kind.")] = None,
 ) -> SummaryReport:
     """USD totals grouped by one or two dimensions, summed by the database."""
     filters = ReportFilters(
-        date_from=date_from,
-        date_to=date_to,
+        date_from=date_from or old_from,
+        date_to=date_to or old_to,
         country=country,
         kind=kind.value if kind else None,
         viewer=principal,

@@ -199,3 +199,33 @@ async def test_the_docs_pages_work_offline(page: str) -> None:
             response = await client.get(url)
             assert response.status_code == 200, url
             assert len(response.content) > 1000 or url.endswith(".png"), url
+
+
+def test_old_parameter_names_are_declared_deprecated() -> None:
+    deprecated = {
+        (path, parameter["name"])
+        for name in ("pledges", "events")
+        for path, _, operation in operations(make_app(name).openapi())
+        for parameter in operation.get("parameters", [])
+        if parameter.get("deprecated")
+    }
+    assert deprecated == {
+        ("/v1/reports/summary", "date_from"),
+        ("/v1/reports/summary", "date_to"),
+        ("/v1/schedule/conflicts", "countries"),
+        ("/v1/schedule/conflicts", "kinds"),
+    }
+
+
+async def test_the_new_names_and_the_old_ones_answer_alike(
+    database_url_for: Callable[[str], Awaitable[str]], run_app: RunApp
+) -> None:
+    client = await run_app(make_app("pledges", await database_url_for("pledges")))
+    new = await client.get("/v1/reports/summary?group_by=year&from=2023-01-01&to=2023-12-31")
+    old = await client.get(
+        "/v1/reports/summary?group_by=year&date_from=2023-01-01&date_to=2023-12-31"
+    )
+    assert new.status_code == old.status_code == 200, new.text
+    assert new.json() == old.json()
+    bad = await client.get("/v1/reports/summary?group_by=year&from=0.5")
+    assert bad.status_code == 422
