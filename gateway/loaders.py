@@ -38,6 +38,9 @@ class Resource:
     max_batch: int = 100
     # Where the records are in the answer (`items` for a page, a report's own name).
     list_key: str = "items"
+    # Whether the read takes `limit` (a page); a report answers the whole batch at once,
+    # and a service refuses a parameter its operation does not declare.
+    paged: bool = True
 
 
 # Every resource the graph resolves by id.
@@ -49,11 +52,11 @@ RESOURCES: Mapping[str, Resource] = {
     "inventory_item": Resource("practices", "/v1/inventory-items"),
     "event": Resource("events", "/v1/events"),
     "registration_counts": Resource(
-        "events", "/v1/registration-counts", key="event_id", ids_param="event_ids"
+        "events", "/v1/registration-counts", key="event_id", ids_param="event_ids", paged=False
     ),
     # The gap report reads a batch of objectives' rows with `?ids=` too.
     "objective_gap": Resource(
-        "pledges", "/v1/reports/gaps", key="objective_id", list_key="objectives"
+        "pledges", "/v1/reports/gaps", key="objective_id", list_key="objectives", paged=False
     ),
 }
 
@@ -78,6 +81,8 @@ class Children:
     prime_as: str | None = None
     page_size: int = 200
     max_batch: int = 100
+    # Whether the list takes `limit`/`cursor`; an unpaged one answers every match at once.
+    paged: bool = True
 
 
 def one_id(field: str) -> Callable[[Record], list[str]]:
@@ -138,10 +143,10 @@ CHILDREN: Mapping[str, Children] = {
         "events", "/v1/events", "host", each_id("hosts"), uuid_keys=False, prime_as="event"
     ),
     "indicators_by_country": Children(
-        "results", "/v1/indicators", "country", one_id("country"), uuid_keys=False
+        "results", "/v1/indicators", "country", one_id("country"), uuid_keys=False, paged=False
     ),
     "indicators_by_objective": Children(
-        "results", "/v1/indicators", "objective_id", one_id("objective_id")
+        "results", "/v1/indicators", "objective_id", one_id("objective_id"), paged=False
     ),
     "practices_by_organisation": Children(
         "practices",
@@ -258,12 +263,9 @@ def children_loader(
         grouped: dict[str, list[Record]] = {key: [] for key in wanted}
         cursor: str | None = None
         while wanted:
-            params: dict[str, ParamValue] = {
-                **filters,
-                children.param: ",".join(wanted),
-                "limit": children.page_size,
-                "cursor": cursor,
-            }
+            params: dict[str, ParamValue] = {**filters, children.param: ",".join(wanted)}
+            if children.paged:
+                params |= {"limit": children.page_size, "cursor": cursor}
             try:
                 page = await upstream.get(children.service, children.path, params)
             except GatewayError as error:
@@ -293,10 +295,9 @@ def batch_loader(
         wanted = [key for key in dict.fromkeys(keys) if is_uuid(key)]
         if not wanted:
             return [None for _ in keys]
-        params: dict[str, ParamValue] = {
-            resource.ids_param: ",".join(wanted),
-            "limit": len(wanted),
-        }
+        params: dict[str, ParamValue] = {resource.ids_param: ",".join(wanted)}
+        if resource.paged:
+            params["limit"] = len(wanted)
         try:
             page = await upstream.get(resource.service, resource.path, params)
         except GatewayError as error:

@@ -580,8 +580,8 @@ class DomainQuery:
                 "starts_at": starts_at.isoformat(),
                 "ends_at": ends_at.isoformat(),
                 "timezone": timezone,
-                "countries": _joined(countries),
-                "kinds": _joined([str(kind.value) for kind in kinds] if kinds else None),
+                "country": _joined(countries),
+                "kind": _joined([str(kind.value) for kind in kinds] if kinds else None),
             },
         )
         return ConflictReport(

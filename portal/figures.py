@@ -6,15 +6,16 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 import matplotlib
 from matplotlib.figure import Figure as Canvas
 
+from services.common.csvsafe import neutralise
+
 # Okabe-Ito colours: told apart by people with the common colour-vision deficiencies.
 SERIES_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7")
-FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -41,17 +42,6 @@ class Figure:
         for row in self.rows:
             writer.writerow([neutralise(cell) for cell in row])
         return out.getvalue()
-
-
-def neutralise(cell: str) -> str:
-    """A cell safe to open in a spreadsheet: numbers stay numbers, formula-like text gets a '."""
-    if not cell.startswith(FORMULA_LEADERS):
-        return cell
-    try:
-        Decimal(cell)
-    except InvalidOperation:
-        return "'" + cell
-    return cell
 
 
 @lru_cache(maxsize=256)

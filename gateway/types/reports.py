@@ -128,8 +128,8 @@ async def summary_report(
         "/v1/reports/summary",
         {
             "group_by": ",".join(str(dimension.value) for dimension in group_by),
-            "date_from": date_from.isoformat() if date_from else None,
-            "date_to": date_to.isoformat() if date_to else None,
+            "from": date_from.isoformat() if date_from else None,
+            "to": date_to.isoformat() if date_to else None,
             "country": country,
             "kind": kind,
         },

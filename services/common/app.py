@@ -7,9 +7,16 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from services.common.auth import TokenVerifier
+from services.common.conditional import install_conditional_requests
+from services.common.contract import (
+    install_contract,
+    operation_id,
+    refuse_unknown_query_parameters,
+)
 from services.common.db import make_engine, make_sessionmaker
 from services.common.errors import (
     install_database_error_handlers,
@@ -64,13 +71,19 @@ def build_service_app(
             await engine.dispose()
             await close_rate_limiter(app)
 
-    app = FastAPI(
+    # Swagger UI at /docs and ReDoc at /redoc load their scripts from the service itself
+    # (fastapi-offline's pinned copies, under /static-offline-docs), never from a CDN.
+    app = FastAPIOffline(
         title=info.title,
         description=info.description,
         version=info.version,
         lifespan=lifespan,
         responses=problem_responses(503),  # any operation, when the database is unavailable
         openapi_tags=[*info.tags, {"name": "health", "description": "Liveness and readiness."}],
+        generate_unique_id_function=operation_id,
+        # One schema per model: `Money` in and out, not `Money-Input` and `Money-Output`.
+        separate_input_output_schemas=False,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.settings = settings
     app.state.service_name = info.name
@@ -82,6 +95,8 @@ def build_service_app(
     app.include_router(health_router)
     for router in routers:
         app.include_router(router)
+    install_contract(app)
+    install_conditional_requests(app)
     install_body_limit(app, settings.mirps, own_body_limit)
     install_rate_limit(app, settings.mirps, info.name, app.state.token_verifier)
     install_edge_limits(app, settings.mirps)

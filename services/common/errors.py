@@ -219,7 +219,7 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, detail=detail, headers=exc.headers)
 
 
-async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _field_errors(exc)
     summary = "; ".join(f"{error['field']}: {error['message']}" for error in errors)
@@ -313,4 +313,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StaleDataError, _on_stale_data)
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)

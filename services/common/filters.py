@@ -35,6 +35,8 @@ def parse_ids(raw: Any) -> Any:
     values = split_values(raw)
     if not isinstance(values, list):
         return values
+    if not values:
+        raise ValueError("give at least one id (or leave out `ids` to list)")
     if len(values) > MAX_IDS:
         raise ValueError(f"at most {MAX_IDS} ids per request, got {len(values)}")
     ids: list[uuid.UUID] = []

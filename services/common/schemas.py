@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Self, TypeVar
@@ -9,19 +10,38 @@ from typing import Annotated, Self, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
+    WithJsonSchema,
     model_validator,
 )
 
 from services.common.inputs import Text
 from services.common.vocabulary import CurrencyCode
 
-# Decimal on the wire is always a string ("1250000.00"), never a JSON number.
+
+def _not_a_json_number(value: object) -> object:
+    """A JSON number is refused: 0.1 as a float is not 0.1, and money must be exact."""
+    if isinstance(value, int | float):
+        raise ValueError(f'give the decimal as a string, e.g. "{value}", not as a JSON number')
+    return value
+
+
+# Decimal on the wire is always a string ("1250000.00"), never a JSON number, both ways.
 DecimalString = Annotated[
     Decimal,
+    BeforeValidator(_not_a_json_number),
     PlainSerializer(lambda value: format(value, "f"), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^-?[0-9]{1,18}(\.[0-9]{1,10})?$",
+            "description": "A decimal string, never a JSON number.",
+            "examples": ["1250000.00"],
+        }
+    ),
 ]
 
 
@@ -39,9 +59,34 @@ def _within_years(value: _Day) -> _Day:
     return value
 
 
-BoundedDateTime = Annotated[datetime, AfterValidator(_within_years)]
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)\s*")
+
+
+def _iso_only(value: object) -> object:
+    """Pydantic would read `0.5` or `1700000000` as seconds since 1970: refused, since a
+    client sending a number most likely did not mean a time in 1970."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("give an ISO 8601 date or date-time, e.g. 2023-03-01T10:00:00")
+    return value
+
+
+BoundedDateTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_within_years)]
 """A datetime in years 1900 to 2200 (else a 422 naming the field)."""
-BoundedDate = Annotated[date, AfterValidator(_within_years)]
+BoundedDate = Annotated[date, BeforeValidator(_iso_only), AfterValidator(_within_years)]
+
+LocalDateTime = Annotated[
+    BoundedDateTime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$",
+            "examples": ["2023-03-14T10:00:00"],
+        }
+    ),
+]
+"""A BoundedDateTime that may come without an offset (a wall-clock time in a zone the
+request names); `format: date-time` would demand the offset, so a pattern says what is
+accepted."""
 """A date in years 1900 to 2200 (else a 422 naming the field)."""
 
 
@@ -78,6 +123,10 @@ class Money(BaseModel):
     )
 
     amount: DecimalString = Field(
-        ge=0, max_digits=18, decimal_places=4, description='Decimal string, e.g. "1250000.00".'
+        ge=0,
+        max_digits=18,
+        decimal_places=4,
+        description='Decimal string, e.g. "1250000.00".',
+        json_schema_extra={"pattern": r"^[0-9]{1,14}(\.[0-9]{1,4})?$"},
     )
     currency: CurrencyCode = Field(description="ISO 4217 code, e.g. EUR.")

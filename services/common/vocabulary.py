@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import pycountry
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 
 MIRPS_COUNTRIES: tuple[str, ...] = ("BLZ", "CRI", "SLV", "GTM", "HND", "MEX", "PAN")
 
@@ -148,11 +148,23 @@ populations = Vocabulary(
     ],
 )
 
-CountryCode = Annotated[str, AfterValidator(countries.check)]
-CurrencyCode = Annotated[str, AfterValidator(currencies.check)]
-PillarCode = Annotated[str, AfterValidator(pillars.check)]
-ThemeCode = Annotated[str, AfterValidator(themes.check)]
-PopulationCode = Annotated[str, AfterValidator(populations.check)]
+
+def declared(vocabulary: Vocabulary | tuple[str, ...], kind: str) -> WithJsonSchema:
+    """The vocabulary as an OpenAPI enum, so a generator knows the codes a service accepts."""
+    return WithJsonSchema({"type": "string", "enum": list(vocabulary), "title": kind})
+
+
+CountryCode = Annotated[
+    str, AfterValidator(countries.check), declared(countries, "ISO 3166-1 alpha-3 code")
+]
+CurrencyCode = Annotated[
+    str, AfterValidator(currencies.check), declared(currencies, "ISO 4217 code")
+]
+PillarCode = Annotated[str, AfterValidator(pillars.check), declared(pillars, "MIRPS pillar")]
+ThemeCode = Annotated[str, AfterValidator(themes.check), declared(themes, "MIRPS theme")]
+PopulationCode = Annotated[
+    str, AfterValidator(populations.check), declared(populations, "Population group")
+]
 
 
 def _check_mirps_country(code: str) -> str:
@@ -162,4 +174,6 @@ def _check_mirps_country(code: str) -> str:
     return canonical
 
 
-MirpsCountryCode = Annotated[str, AfterValidator(_check_mirps_country)]
+MirpsCountryCode = Annotated[
+    str, AfterValidator(_check_mirps_country), declared(MIRPS_COUNTRIES, "MIRPS country")
+]

@@ -14,6 +14,7 @@ from pydantic import BaseModel, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
+from services.common.conditional import set_feed_headers
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, etag_for, set_etag
@@ -237,11 +238,13 @@ async def calendar_feed(
     )
     data = await service.calendar_data(session, principal, filters, at_most=MAX_FEED_EVENTS)
     name = "MIRPS — eventos" if lang == "es" else "MIRPS — events"
-    return Response(
+    response = Response(
         calendar.render(data, lang=lang, name=name),
         media_type=CALENDAR_MEDIA_TYPE,
         headers={"Content-Disposition": 'inline; filename="mirps-events.ics"'},
     )
+    set_feed_headers(response, (event.updated_at for event in data.events))
+    return response
 
 
 @router.get(
@@ -264,13 +267,15 @@ async def event_calendar(
 ) -> Response:
     """One event (and its moved or cancelled occurrences) as an iCalendar file."""
     data = await service.event_calendar_data(session, principal, event_id)
-    return Response(
+    response = Response(
         calendar.render(
             data, lang=lang, name=calendar.text_in(data.events[0].title, lang) or "MIRPS"
         ),
         media_type=CALENDAR_MEDIA_TYPE,
         headers={"Content-Disposition": f'inline; filename="{event_id}.ics"'},
     )
+    set_feed_headers(response, (event.updated_at for event in data.events))
+    return response
 
 
 # --- events ---------------------------------------------------------------------------
@@ -616,11 +621,15 @@ async def schedule_conflicts(
         Query(description="Local end in `timezone`.", examples=["2023-03-14T12:00:00"]),
     ],
     timezone: Annotated[TimezoneName, Query()],
-    countries: Annotated[
+    country: Annotated[
         Values[str] | None,
         Query(description="Only events involving one of these countries (or regional ones)."),
     ] = None,
-    kinds: Annotated[Values[str] | None, Query(description="Only these event kinds.")] = None,
+    kind: Annotated[Values[str] | None, Query(description="Only these event kinds.")] = None,
+    countries: Annotated[
+        Values[str] | None, Query(deprecated=True, description="Use `country`.")
+    ] = None,
+    kinds: Annotated[Values[str] | None, Query(deprecated=True, description="Use `kind`.")] = None,
 ) -> ConflictsOut:
     """Everything that overlaps a proposed slot, series occurrences included, compared in UTC."""
     start, end, clashes = await service.conflicts(
@@ -629,8 +638,8 @@ async def schedule_conflicts(
         starts_at=starts_at,
         ends_at=ends_at,
         timezone=timezone,
-        countries=_codes(countries, "countries", country_codes.check),
-        kinds=_codes(kinds, "kinds", _enum_check(EventKind)),
+        countries=_codes((country or []) + (countries or []), "country", country_codes.check),
+        kinds=_codes((kind or []) + (kinds or []), "kind", _enum_check(EventKind)),
     )
     return ConflictsOut(starts_at_utc=start, ends_at_utc=end, items=clashes)
 

@@ -7,11 +7,11 @@ from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic.config import JsonDict
 
 from services.common.inputs import Line, Text, WebUrl
-from services.common.schemas import BoundedDate, BoundedDateTime, LocalizedText
+from services.common.schemas import BoundedDate, LocalDateTime, LocalizedText
 from services.common.vocabulary import CountryCode, ThemeCode
 from services.events.recurrence import MAX_DURATION, check_zone
 
@@ -133,10 +133,11 @@ class Recurrence(BaseModel):
         description="RFC 5545 RRULE without DTSTART (the event's start is DTSTART). "
         "FREQ is DAILY, WEEKLY, MONTHLY or YEARLY; UNTIL is in UTC (ends in Z).",
     )
-    exdates: list[BoundedDateTime] = Field(
+    exdates: list[LocalDateTime] = Field(
         default_factory=list,
         max_length=500,
-        description="Starts of occurrences that do not take place, as local times.",
+        description="Starts of occurrences that do not take place: sent as local times in "
+        "the event's `timezone` (or with an offset), answered with the zone's offset.",
     )
 
 
@@ -205,8 +206,8 @@ class EventCreate(EventFields):
         },
     )
 
-    starts_at: BoundedDateTime = Field(description=_LOCAL_TIME)
-    ends_at: BoundedDateTime = Field(description=_LOCAL_TIME)
+    starts_at: LocalDateTime = Field(description=_LOCAL_TIME)
+    ends_at: LocalDateTime = Field(description=_LOCAL_TIME)
     timezone: TimezoneName
     recurrence: Recurrence | None = None
 
@@ -230,8 +231,8 @@ class EventUpdate(BaseModel):
     kind: EventKind | None = None
     title: LocalizedText | None = None
     description: LocalizedText | None = None
-    starts_at: BoundedDateTime | None = Field(default=None, description=_LOCAL_TIME)
-    ends_at: BoundedDateTime | None = Field(default=None, description=_LOCAL_TIME)
+    starts_at: LocalDateTime | None = Field(default=None, description=_LOCAL_TIME)
+    ends_at: LocalDateTime | None = Field(default=None, description=_LOCAL_TIME)
     timezone: TimezoneName | None = None
     mode: EventMode | None = None
     location: Location | None = None
@@ -373,8 +374,8 @@ class OccurrenceMove(BaseModel):
         },
     )
 
-    starts_at: BoundedDateTime = Field(description=_LOCAL_TIME)
-    ends_at: BoundedDateTime = Field(description=_LOCAL_TIME)
+    starts_at: LocalDateTime = Field(description=_LOCAL_TIME)
+    ends_at: LocalDateTime = Field(description=_LOCAL_TIME)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -398,7 +399,13 @@ def _wall_clock_time(value: time) -> time:
     return value
 
 
-WallClockTime = Annotated[time, AfterValidator(_wall_clock_time)]
+WallClockTime = Annotated[
+    time,
+    AfterValidator(_wall_clock_time),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "examples": ["09:00"]}
+    ),
+]
 
 
 class WorkingHours(BaseModel):

@@ -161,7 +161,11 @@ def _event_fields(event: LearningEvent) -> dict[str, Any]:
     recurrence = (
         Recurrence(
             rrule=event.rrule,
-            exdates=[datetime.fromisoformat(value) for value in event.exdates],
+            # Stored as wall-clock times; emitted with the zone's offset, as `date-time` says.
+            exdates=[
+                datetime.fromisoformat(value).replace(tzinfo=zone(event.timezone))
+                for value in event.exdates
+            ],
         )
         if event.rrule
         else None

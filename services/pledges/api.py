@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StringConstraints
 
 from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
+from services.common.csvsafe import with_bom
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, set_etag
@@ -731,18 +732,24 @@ async def summary_report(
         ),
     ],
     date_from: Annotated[
-        BoundedDate | None, Query(description="Flows on or after this date.")
+        BoundedDate | None, Query(alias="from", description="Flows on or after this date.")
     ] = None,
     date_to: Annotated[
-        BoundedDate | None, Query(description="Flows on or before this date.")
+        BoundedDate | None, Query(alias="to", description="Flows on or before this date.")
+    ] = None,
+    old_from: Annotated[
+        BoundedDate | None, Query(alias="date_from", deprecated=True, description="Use `from`.")
+    ] = None,
+    old_to: Annotated[
+        BoundedDate | None, Query(alias="date_to", deprecated=True, description="Use `to`.")
     ] = None,
     country: Annotated[MirpsCountryCode | None, Query(description="Only this country.")] = None,
     kind: Annotated[PledgeKind | None, Query(description="Only pledges of this kind.")] = None,
 ) -> SummaryReport:
     """USD totals grouped by one or two dimensions, summed by the database."""
     filters = ReportFilters(
-        date_from=date_from,
-        date_to=date_to,
+        date_from=date_from or old_from,
+        date_to=date_to or old_to,
         country=country,
         kind=kind.value if kind else None,
         viewer=principal,
@@ -854,6 +861,15 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
+BomQuery = Annotated[
+    bool,
+    Query(
+        description="Start the file with a UTF-8 byte order mark, so Excel reads accents "
+        "right; imports accept the file either way."
+    ),
+]
+
+
 @router.get(
     "/exports/pledges",
     tags=["exports and imports"],
@@ -861,11 +877,13 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     responses={**CSV_RESPONSE, **problem_responses(401)},
     summary="Export pledges as CSV",
 )
-async def export_pledges(session: SessionDep, principal: OptionalPrincipalDep) -> Response:
+async def export_pledges(
+    session: SessionDep, principal: OptionalPrincipalDep, bom: BomQuery = False
+) -> Response:
     """The pledges the caller may see, one CSV row each, in the layout imports accept."""
     return Response(
-        await imports.export_pledges(session, principal),
-        media_type="text/csv",
+        with_bom(await imports.export_pledges(session, principal), bom=bom),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="pledges.csv"'},
     )
 
@@ -877,11 +895,13 @@ async def export_pledges(session: SessionDep, principal: OptionalPrincipalDep) -
     responses={**CSV_RESPONSE, **problem_responses(401)},
     summary="Export ledger entries as CSV",
 )
-async def export_entries(session: SessionDep, principal: OptionalPrincipalDep) -> Response:
+async def export_entries(
+    session: SessionDep, principal: OptionalPrincipalDep, bom: BomQuery = False
+) -> Response:
     """The ledger entries of the pledges the caller may see, in the layout imports accept."""
     return Response(
-        await imports.export_entries(session, principal),
-        media_type="text/csv",
+        with_bom(await imports.export_entries(session, principal), bom=bom),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="entries.csv"'},
     )
 

@@ -21,6 +21,17 @@ INFO = ServiceInfo(
         "linked to National Action Plan objectives, with resource gaps, a public "
         "semi-annual synthesis and pledge matching."
     ),
+    tags=(
+        {"name": "countries", "description": "The MIRPS countries and their codes."},
+        {"name": "organisations", "description": "Contributors and implementing partners."},
+        {"name": "objectives", "description": "National Action Plan objectives and needs."},
+        {"name": "pledges", "description": "Pledges: what a contributor announced, and to what."},
+        {"name": "ledger", "description": "Commitments, disbursements and expenditure."},
+        {"name": "exchange rates", "description": "Rates to USD by currency and day."},
+        {"name": "reports", "description": "Summaries, resource gaps and the public synthesis."},
+        {"name": "matching", "description": "Suggested pledges for unfunded objectives."},
+        {"name": "exports and imports", "description": "CSV exports and pledge imports."},
+    ),
 )
 
 

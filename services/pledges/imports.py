@@ -15,7 +15,6 @@ background.
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections.abc import Iterable, Sequence
@@ -28,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.csvsafe import SafeDictWriter
 from services.common.errors import DomainError
 from services.pledges import repository, service
 from services.pledges.exceptions import InvalidFile
@@ -54,6 +54,8 @@ COLUMNS = (
     "description_en",
     "amount",
     "currency",
+    "amount_usd",  # export only: the amount at rate_to_usd (imports recompute it)
+    "rate_to_usd",  # export only: USD per unit on the announcement or value date
     "recipient_countries",
     "regional",
     "objective_ids",
@@ -84,7 +86,7 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 def _writer() -> tuple[io.StringIO, Any]:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", extrasaction="raise")
+    writer = SafeDictWriter(out, fieldnames=COLUMNS, lineterminator="\n", extrasaction="raise")
     writer.writeheader()
     return out, writer
 
@@ -152,7 +154,13 @@ async def export_pledges(session: AsyncSession, principal: Principal | None) -> 
     for chunk in _chunks(pledges):
         countries, objectives = await repository.pledge_links(session, [p.id for p in chunk])
         for pledge in chunk:
-            writer.writerow(_pledge_row(pledge, countries[pledge.id], objectives[pledge.id]))
+            writer.writerow(
+                {
+                    **_pledge_row(pledge, countries[pledge.id], objectives[pledge.id]),
+                    "amount_usd": _text(pledge.amount_usd),
+                    "rate_to_usd": _text(pledge.rate_to_usd),
+                }
+            )
     return out.getvalue()
 
 
@@ -186,7 +194,13 @@ async def export_entries(session: AsyncSession, principal: Principal | None) -> 
     out, writer = _writer()
     party = await _parties(session, principal, list(dict.fromkeys(e.pledge_id for e in rows)))
     for entry in rows:
-        writer.writerow(_entry_row(entry, show_note=party[entry.pledge_id]))
+        writer.writerow(
+            {
+                **_entry_row(entry, show_note=party[entry.pledge_id]),
+                "amount_usd": _text(entry.amount_usd),
+                "rate_to_usd": _text(entry.rate_to_usd),
+            }
+        )
     return out.getvalue()
 
 

@@ -28,7 +28,6 @@ who have a public pledge by its end (first_pledge_on: their first public pledge)
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections.abc import Sequence
@@ -57,6 +56,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.common.auth import Principal, Role
+from services.common.csvsafe import SafeWriter
 from services.common.errors import Unprocessable
 from services.common.schemas import LocalizedText
 from services.pledges.models import (
@@ -766,7 +766,7 @@ SYNTHESIS_CSV_HEADER = ("section", "key", "pledged_usd", "committed_usd", "disbu
 def synthesis_csv(report: SynthesisReport) -> str:
     """The synthesis as one flat CSV table: a section column, then key and figures."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(SYNTHESIS_CSV_HEADER)
 
     def figures(section: str, key: str, totals: Any) -> None:

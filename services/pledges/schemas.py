@@ -223,6 +223,7 @@ class ObjectiveRead(BaseModel):
 
 # ---------------------------------------------------------------- pledges
 
+ALLOCATION_LINE_ID = "5b2d8e14-3c6f-4a9b-8d1e-7f0a2c4e6b8d"
 PLEDGE_EXAMPLE: dict[str, Any] = {
     "contributor_id": ORG_ID,
     "kind": "financial",
@@ -421,6 +422,19 @@ class PledgeRead(BaseModel):
                 "withdrawn": False,
                 "withdrawn_at": None,
                 "withdrawal_reason": None,
+                "allocation": [
+                    {
+                        "id": ALLOCATION_LINE_ID,
+                        "country": "GTM",
+                        "objective_id": OBJECTIVE_ID,
+                        "amount": "5000000.0000",
+                        "amount_usd": "5005000.0000",
+                        "committed": "2000000.0000",
+                        "disbursed": "1000000.0000",
+                        "expended": "0.0000",
+                    }
+                ],
+                "allocation_stated": False,
                 "financial_status": "partially_committed",
                 "totals": {
                     "committed": "2000000.0000",
@@ -588,6 +602,7 @@ class EntryRead(BaseModel):
                 "pledge_amount": "2000000.0000",
                 "recipient_country": "GTM",
                 "objective_id": OBJECTIVE_ID,
+                "allocation_line_id": ALLOCATION_LINE_ID,
                 "reverses_entry_id": None,
                 "reversed_by_entry_id": None,
                 "external_reference": "AECID-2023-0042",
@@ -733,6 +748,8 @@ class SummaryReport(BaseModel):
                         "pledged_usd": "5350000.00",
                         "committed_usd": "2140000.00",
                         "disbursed_usd": "1070000.00",
+                        "pledges": 2,
+                        "contributors": 1,
                     }
                 ],
                 "totals": {

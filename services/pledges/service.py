@@ -23,6 +23,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.csvsafe import restore
 from services.common.errors import Conflict, DomainError, Forbidden, Unprocessable
 from services.common.etag import check_if_match
 from services.common.filters import MAX_IDS
@@ -302,7 +303,11 @@ def read_csv(content: bytes, required: Sequence[str]) -> list[tuple[int, dict[st
             rows.append(
                 (
                     number,
-                    {key: value for key, value in row.items() if key and value not in ("", None)},
+                    {
+                        key: restore(value)
+                        for key, value in row.items()
+                        if key and value not in ("", None)
+                    },
                 )
             )
     except csv.Error as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections import defaultdict
@@ -13,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.csvsafe import SafeWriter
 from services.common.schemas import LocalizedText
 from services.results import changes, progress, repository, service
 from services.results.exceptions import AlreadyExists, PeriodOpen
@@ -259,7 +259,7 @@ async def freeze(session: AsyncSession, owner: Strategy, period: str) -> Progres
 def report_csv(report: ProgressReport) -> str:
     """One row per indicator, with its outcome's and objective's status."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(
         [
             "strategy",

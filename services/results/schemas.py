@@ -16,6 +16,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from services.common.inputs import Line, WebUrl
 from services.common.schemas import BoundedDate, DecimalString, LocalizedText
@@ -130,19 +131,18 @@ class StrategyCreate(BaseModel):
         return self
 
 
+STRATEGY_EXAMPLE: JsonDict = {
+    "id": "7a1c3e5f-9b2d-4f6a-8c0e-1d3f5b7a9c2e",
+    "code": "sp-2022-2023",
+    "title": {"es": "Estrategia 2022-2023", "en": "2022-2023 strategy"},
+    "chair": "United States",
+    "starts_on": "2022-09-01",
+    "ends_on": "2023-12-31",
+}
+
+
 class StrategyRead(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                "id": "7a1c3e5f-9b2d-4f6a-8c0e-1d3f5b7a9c2e",
-                "code": "sp-2022-2023",
-                "title": {"es": "Estrategia 2022-2023", "en": "2022-2023 strategy"},
-                "chair": "United States",
-                "starts_on": "2022-09-01",
-                "ends_on": "2023-12-31",
-            }
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"example": STRATEGY_EXAMPLE})
 
     id: uuid.UUID
     code: str
@@ -434,6 +434,10 @@ class ObjectiveRead(BaseModel):
 
 class FrameworkRead(StrategyRead):
     """A strategy with its whole results framework, indicators and their values."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {**STRATEGY_EXAMPLE, "status": "on_track", "objectives": []}}
+    )
 
     status: Status
     objectives: list[ObjectiveRead]

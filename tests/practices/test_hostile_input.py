@@ -26,7 +26,7 @@ async def test_control_characters_and_bad_urls_in_a_practice_are_a_422(
     response = await client.post("/v1/practices", json=practice_body(**fields), headers=MEMBER_A)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    listed = await client.get("/v1/practices", params={"statuses": "draft"}, headers=MEMBER_A)
+    listed = await client.get("/v1/practices", params={"status": "draft"}, headers=MEMBER_A)
     assert listed.status_code == 200
     assert listed.json()["items"] == []
 
