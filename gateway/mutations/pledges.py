@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
 import strawberry
@@ -17,8 +18,10 @@ from gateway.types.pledges import (
     LedgerEntry,
     Pledge,
     PledgeKind,
+    PledgeStage,
     Visibility,
 )
+from gateway.types.reports import ProgressUpdate
 
 SERVICE = "pledges"
 
@@ -52,6 +55,11 @@ class CreatePledgeInput:
     )
     implementation_status: ImplementationStatus = strawberry.field(
         default=ImplementationStatus.PLANNING, description="Implementation status."
+    )
+    stage: PledgeStage = strawberry.field(
+        default=PledgeStage.ANNOUNCED,
+        description="CULTIVATING: not yet announced (announcedOn is the expected date); "
+        "announce it with announcePledge.",
     )
     visibility: Visibility = strawberry.field(
         default=Visibility.PUBLIC, description="Who may see the pledge."
@@ -121,6 +129,43 @@ class WithdrawPledgeInput:
     )
 
 
+@strawberry.input(description="A figure of a progress update, e.g. people_hired: 120.")
+class ProgressFigureInput:
+    label: str = strawberry.field(description="What is counted (lower_snake_case).")
+    value: Decimal = strawberry.field(description="The figure, as a decimal string.")
+
+
+@strawberry.input(description="A dated narrative update on an announced pledge's progress.")
+class AddProgressUpdateInput:
+    pledge_id: strawberry.ID = strawberry.field(description="The pledge.")
+    reported_on: date = strawberry.field(description="The day it reports on.")
+    narrative: LocalizedTextInput = strawberry.field(
+        description="What was done, in Spanish and/or English."
+    )
+    figures: list[ProgressFigureInput] = strawberry.field(
+        default_factory=list, description="Optional figures (at most 20)."
+    )
+
+
+@strawberry.type(description="The progress update recorded.")
+class AddProgressUpdatePayload:
+    progress_update: ProgressUpdate = strawberry.field(description="The new update.")
+
+
+@strawberry.input(description="Announce a cultivating pledge at an event, on a date.")
+class AnnouncePledgeInput:
+    id: strawberry.ID = strawberry.field(description="The cultivating pledge.")
+    announced_on: date = strawberry.field(description="The day it is announced.")
+    announced_at_event_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The event where it is announced (e.g. the GRF)."
+    )
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The version you read (STALE_VERSION when it changed); leave it out to "
+        "announce the pledge as it is now.",
+    )
+
+
 @strawberry.input(
     description="A ledger movement on a pledge. A reversal names the entry it cancels and "
     "needs no amount."
@@ -163,6 +208,11 @@ class UpdatePledgePayload:
 @strawberry.type(description="The pledge after its withdrawal.")
 class WithdrawPledgePayload:
     pledge: Pledge = strawberry.field(description="The withdrawn pledge.")
+
+
+@strawberry.type(description="The pledge after its announcement.")
+class AnnouncePledgePayload:
+    pledge: Pledge = strawberry.field(description="The announced pledge.")
 
 
 @strawberry.type(description="The entry recorded, and its pledge with the new balances.")
@@ -252,6 +302,41 @@ class PledgeMutations:
             headers=headers,
         )
         return WithdrawPledgePayload(pledge=Pledge.from_rest(record))
+
+    @strawberry.mutation(
+        description="Announce a cultivating pledge (it then counts in reports); a withdrawn "
+        "or already announced pledge is a conflict."
+    )
+    async def announce_pledge(
+        self, info: Info, input: AnnouncePledgeInput
+    ) -> AnnouncePledgePayload:
+        key = rest_id(input.id, "Pledge")
+        body = _pledge_links(rest_body(input, skip=frozenset({"id", "expected_version"})))
+        record = await info.context.upstream.send(
+            SERVICE,
+            "POST",
+            f"/v1/pledges/{key}/announce",
+            body,
+            headers=precondition(input.expected_version),
+        )
+        return AnnouncePledgePayload(pledge=Pledge.from_rest(record))
+
+    @strawberry.mutation(
+        description="Report progress on an announced pledge (whoever may write the pledge)."
+    )
+    async def add_progress_update(
+        self, info: Info, input: AddProgressUpdateInput
+    ) -> AddProgressUpdatePayload:
+        key = rest_id(input.pledge_id, "Pledge", "pledgeId")
+        body = {
+            "reported_on": input.reported_on.isoformat(),
+            "narrative": rest_body(input.narrative),
+            "figures": {figure.label: str(figure.value) for figure in input.figures},
+        }
+        record = await info.context.upstream.send(
+            SERVICE, "POST", f"/v1/pledges/{key}/updates", body
+        )
+        return AddProgressUpdatePayload(progress_update=ProgressUpdate.from_rest(record))
 
     @strawberry.mutation(
         description="Record a commitment, disbursement, expenditure or reversal on a pledge."

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from gateway.types.countries import Country
     from gateway.types.events import Event, EventConnection
     from gateway.types.practices import Practice, PracticeConnection
-    from gateway.types.reports import MatchingSuggestion, ObjectiveGap
+    from gateway.types.reports import MatchingSuggestion, ObjectiveGap, ProgressUpdate
     from gateway.types.results import Indicator
 
 CountryRef = Annotated["Country", strawberry.lazy("gateway.types.countries")]
@@ -43,6 +43,7 @@ PracticeConnectionRef = Annotated["PracticeConnection", strawberry.lazy("gateway
 PracticeRef = Annotated["Practice", strawberry.lazy("gateway.types.practices")]
 ObjectiveGapRef = Annotated["ObjectiveGap", strawberry.lazy("gateway.types.reports")]
 MatchingSuggestionRef = Annotated["MatchingSuggestion", strawberry.lazy("gateway.types.reports")]
+ProgressUpdateRef = Annotated["ProgressUpdate", strawberry.lazy("gateway.types.reports")]
 IndicatorRef = Annotated["Indicator", strawberry.lazy("gateway.types.results")]
 
 SERVICE = "pledges"
@@ -99,6 +100,25 @@ class ImplementationStatus(Enum):
     PLANNING = strawberry.enum_value("planning", description="Being prepared.")
     IN_PROGRESS = strawberry.enum_value("in_progress", description="Being carried out.")
     FULFILLED = strawberry.enum_value("fulfilled", description="Carried out in full.")
+
+
+@strawberry.enum(
+    description="National: of one country's National Action Plan; regional: of the "
+    "Regional Action Plan (no country)."
+)
+class ObjectiveScope(Enum):
+    NATIONAL = "national"
+    REGIONAL = "regional"
+
+
+@strawberry.enum(
+    description="Where a pledge stands before implementation: cultivating (seen only by its "
+    "contributor, the secretariat and its countries' focal points; counted in no report) or "
+    "announced."
+)
+class PledgeStage(Enum):
+    CULTIVATING = "cultivating"
+    ANNOUNCED = "announced"
 
 
 @strawberry.enum(description="Who may see a pledge: everyone, or its parties only.")
@@ -243,11 +263,16 @@ class Organisation(ResourceNode):
 class Objective(ResourceNode):
     loader_name = "objective"
 
-    @strawberry.field(description="The country whose plan it belongs to.")
-    def country(self) -> CountryRef:
+    @strawberry.field(description="The country whose plan it belongs to; null if regional.")
+    def country(self) -> CountryRef | None:
         from gateway.types.countries import Country
 
-        return Country.of(str(self.data["country"]))
+        code = self.data.get("country")
+        return None if code is None else Country.of(str(code))
+
+    @strawberry.field(description="National (one country's plan) or regional.")
+    def scope(self) -> ObjectiveScope | None:
+        return to_enum(ObjectiveScope, self.data.get("scope"))
 
     @strawberry.field(description="The MIRPS pillar.")
     def pillar(self) -> VocabularyTerm | None:
@@ -467,9 +492,13 @@ class Pledge(ResourceNode):
     def funding_mechanism(self) -> FundingMechanism | None:
         return to_enum(FundingMechanism, self.data.get("funding_mechanism"))
 
-    @strawberry.field(description="Implementation status.")
+    @strawberry.field(description="Implementation status (null while cultivating).")
     def implementation_status(self) -> ImplementationStatus | None:
         return to_enum(ImplementationStatus, self.data.get("implementation_status"))
+
+    @strawberry.field(description="Cultivating (private, counted nowhere) or announced.")
+    def stage(self) -> PledgeStage | None:
+        return to_enum(PledgeStage, self.data.get("stage"))
 
     @strawberry.field(description="Who may see the pledge.")
     def visibility(self) -> Visibility | None:
@@ -558,6 +587,15 @@ class Pledge(ResourceNode):
         from gateway.types.reports import matching_suggestions
 
         return await matching_suggestions(info, pledge_id=self.key)
+
+    @strawberry.field(
+        description="Dated narrative progress updates, latest first (public when the pledge is)."
+    )
+    async def progress_updates(self, info: Info) -> list[ProgressUpdateRef]:
+        from gateway.types.reports import ProgressUpdate
+
+        items = await info.context.upstream.get(SERVICE, f"/v1/pledges/{self.key}/updates")
+        return [ProgressUpdate.from_rest(item) for item in items]
 
     @strawberry.field(
         description="Every change to the pledge, oldest first (secretariat and owner only; "

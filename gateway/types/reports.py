@@ -186,13 +186,19 @@ class CountryGap:
     coverage_percent: Decimal | None = strawberry.field(
         description="Committed as a percentage of the requirements."
     )
-    country_code: strawberry.Private[str]
+    country_code: strawberry.Private[str | None]
 
-    @strawberry.field(description="The country.")
-    def country(self) -> CountryRef:
+    @strawberry.field(description="The country; null for the regional row.")
+    def country(self) -> CountryRef | None:
         from gateway.types.countries import Country
 
-        return Country.of(self.country_code)
+        return None if self.country_code is None else Country.of(self.country_code)
+
+    @strawberry.field(
+        description="True for the regional row: the Regional Action Plan's objectives."
+    )
+    def regional(self) -> bool:
+        return self.country_code is None
 
     @classmethod
     def from_rest(cls, row: Record) -> CountryGap:
@@ -202,7 +208,7 @@ class CountryGap:
             disbursed=Money.usd(row.get("disbursed_usd")),
             gap=Money.usd(row.get("gap_usd")),
             coverage_percent=_decimal(row.get("coverage_percent")),
-            country_code=str(row.get("country")),
+            country_code=None if row.get("country") is None else str(row["country"]),
         )
 
 
@@ -258,6 +264,52 @@ class NewPartner:
         return Organisation.build(record)
 
 
+@strawberry.type(
+    description="A dated narrative update on a pledge's progress (the GRF's pledge update "
+    "form); public when the pledge is."
+)
+class ProgressUpdate:
+    reported_on: date | None = strawberry.field(description="The day it reports on.")
+    narrative: LocalizedText | None = strawberry.field(
+        description="What was done, in Spanish and/or English."
+    )
+    implementation_status: str | None = strawberry.field(
+        description="The pledge's implementation status when it was recorded."
+    )
+    figures: list[ProgressFigure] = strawberry.field(
+        description="Optional figures, e.g. people_hired: 120."
+    )
+    recorded_at: datetime | None = strawberry.field(description="When it was recorded.")
+    pledge_rest_id: strawberry.Private[str]
+
+    @strawberry.field(description="The pledge it reports on.")
+    async def pledge(self, info: Info) -> PledgeRef | None:
+        from gateway.types.pledges import Pledge
+
+        return Pledge.build(await info.context.loaders.one("pledge", self.pledge_rest_id))
+
+    @classmethod
+    def from_rest(cls, item: Record) -> ProgressUpdate:
+        figures = item.get("figures") or {}
+        return cls(
+            reported_on=to_date(item.get("reported_on")),
+            narrative=LocalizedText.from_rest(item.get("narrative")),
+            implementation_status=item.get("implementation_status"),
+            figures=[
+                ProgressFigure(label=str(label), value=Decimal(str(value)))
+                for label, value in sorted(figures.items())
+            ],
+            recorded_at=to_datetime(item.get("recorded_at")),
+            pledge_rest_id=str(item.get("pledge_id")),
+        )
+
+
+@strawberry.type(description="One figure of a progress update.")
+class ProgressFigure:
+    label: str = strawberry.field(description="What is counted (lower_snake_case).")
+    value: Decimal = strawberry.field(description="The figure, as a decimal string.")
+
+
 @strawberry.type(description="The semi-annual public synthesis of support mobilised.")
 class Synthesis:
     period: str = strawberry.field(description="The half-year, e.g. 2023-H1.")
@@ -276,6 +328,9 @@ class Synthesis:
         description="Breakdown per contributor kind."
     )
     largest_gaps: list[ObjectiveGap] = strawberry.field(description="The largest gaps.")
+    recent_updates: list[ProgressUpdate] = strawberry.field(
+        description="Progress updates on public pledges reported in the period, latest first."
+    )
     rates_as_of: date | None = strawberry.field(description="Exchange-rate date used.")
     as_of: datetime | None = strawberry.field(description="When the figures were computed.")
     restated: bool = strawberry.field(
@@ -318,6 +373,9 @@ class Synthesis:
                 SummaryRow.from_rest(row) for row in body.get("by_contributor_kind", [])
             ],
             largest_gaps=[ObjectiveGap.from_rest(row) for row in body.get("largest_gaps", [])],
+            recent_updates=[
+                ProgressUpdate.from_rest(item) for item in body.get("recent_updates", [])
+            ],
             rates_as_of=to_date(body.get("rates_as_of")),
             as_of=to_datetime(body.get("as_of")),
             restated=bool(body.get("restated")),

@@ -25,11 +25,18 @@ from services.common.safeguards import read_limited
 from services.common.schemas import BoundedDate
 from services.common.vocabulary import CurrencyCode, MirpsCountryCode, PillarCode, ThemeCode
 from services.pledges import iati, imports, jobs, matching, reports, service
-from services.pledges.models import IdempotencyRecord, OrganisationKind, PledgeKind, Visibility
+from services.pledges.models import (
+    IdempotencyRecord,
+    OrganisationKind,
+    PledgeKind,
+    PledgeStage,
+    Visibility,
+)
 from services.pledges.reports import GapFilters, ReportFilters
 from services.pledges.repository import PledgeFilters
 from services.pledges.schemas import (
     AllocationUpdate,
+    Announcement,
     BulkResult,
     CountryRead,
     Dimension,
@@ -52,6 +59,8 @@ from services.pledges.schemas import (
     PledgeListItem,
     PledgeRead,
     PledgeUpdate,
+    ProgressUpdateCreate,
+    ProgressUpdateRead,
     SummaryReport,
     SynthesisReport,
     Withdrawal,
@@ -310,6 +319,10 @@ async def list_pledges(
     ] = None,
     kind: Annotated[PledgeKind | None, Query(description="Only this kind.")] = None,
     visibility: Annotated[Visibility | None, Query(description="Only this visibility.")] = None,
+    stage: Annotated[
+        PledgeStage | None,
+        Query(description="Only this stage (cultivating pledges are listed to their parties)."),
+    ] = None,
     include_withdrawn: Annotated[bool, Query(description="false hides withdrawn pledges.")] = True,
     ids: IdsQuery = None,
     include: Annotated[
@@ -331,6 +344,7 @@ async def list_pledges(
         announced_at=announced_at,
         kind=kind.value if kind else None,
         visibility=visibility.value if visibility else None,
+        stage=stage.value if stage is not None else None,
         include_withdrawn=include_withdrawn,
         ids=ids,
     )
@@ -421,6 +435,28 @@ async def withdraw_pledge(
     return updated
 
 
+@router.post(
+    "/pledges/{pledge_id}/announce",
+    tags=["pledges"],
+    response_model=PledgeRead,
+    responses=UPDATE_ERRORS,
+    summary="Announce a cultivating pledge",
+)
+async def announce_pledge(
+    pledge_id: uuid.UUID,
+    body: Announcement,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> PledgeRead:
+    """Announce a cultivating pledge at an event and date (409 if withdrawn or already
+    announced); from then on it is public per its visibility and counts in reports."""
+    updated = await service.announce_pledge(session, principal, pledge_id, body, if_match)
+    set_etag(response, updated.version)
+    return updated
+
+
 @router.put(
     "/pledges/{pledge_id}/allocation",
     tags=["pledges"],
@@ -489,6 +525,36 @@ async def pledge_history_of(
 ) -> Page[PledgeChangeRead]:
     """Several pledges' changes in one list (secretariat and each contributor's own people)."""
     return await service.pledge_history_of(session, principal, pledge_id, cursor, limit)
+
+
+@router.post(
+    "/pledges/{pledge_id}/updates",
+    tags=["pledges"],
+    status_code=201,
+    response_model=ProgressUpdateRead,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Report progress on a pledge",
+)
+async def add_progress_update(
+    pledge_id: uuid.UUID, body: ProgressUpdateCreate, session: SessionDep, principal: PrincipalDep
+) -> ProgressUpdateRead:
+    """A dated narrative update (es/en, optional figures) on an announced pledge, by whoever
+    may write it; kept in the pledge's history and public when the pledge is."""
+    return await service.add_progress_update(session, principal, pledge_id, body)
+
+
+@router.get(
+    "/pledges/{pledge_id}/updates",
+    tags=["pledges"],
+    response_model=list[ProgressUpdateRead],
+    responses=problem_responses(404, 422),
+    summary="Read a pledge's progress updates",
+)
+async def list_progress_updates(
+    pledge_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipalDep
+) -> list[ProgressUpdateRead]:
+    """A pledge's progress updates, latest first (whoever may see the pledge)."""
+    return await service.list_progress_updates(session, principal, pledge_id)
 
 
 # ---------------------------------------------------------------- ledger entries

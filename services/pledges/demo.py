@@ -33,6 +33,20 @@ from services.pledges.schemas import (
 )
 
 SECRETARIAT = Principal(sub="demo-secretariat", roles=frozenset({"secretariat"}))
+# The 2023 Global Refugee Forum of the events service's demo data (its timeline's 13th).
+GRF_2023 = str(demo_id("event", "timeline-12"))
+
+
+def illustrative_note(contributor: str) -> dict[str, str]:
+    """The label every demo pledge carries in its own description: its figures are
+    invented, whatever organisation it is attached to."""
+    return {
+        "es": f"Cifras ilustrativas de demostración: no registran lo que {contributor} "
+        "prometió ni pagó.",
+        "en": f"Illustrative demo figures: not a record of what {contributor} pledged or paid.",
+    }
+
+
 # The solidarity event of the events service's demo data (same demo id there).
 SOLIDARITY_EVENT_2022 = str(demo_id("event", "solidarity-event-2022"))
 ANNOUNCED_ON = date(2022, 9, 21)
@@ -392,6 +406,32 @@ ENTRIES: list[tuple[str, str, str, str, date, str]] = [
 ]
 
 
+async def _cultivating_pledge(session: AsyncSession) -> None:
+    """The Honduran government's policy pledge being cultivated for the 2023 GRF: seen
+    only by the secretariat and Honduras' focal points, counted nowhere until announced."""
+    await service.create_pledge(
+        session,
+        SECRETARIAT,
+        PledgeCreate.model_validate(
+            {
+                "contributor_id": demo_id("organisation", "sedh-hnd"),
+                "kind": "policy",
+                "stage": "cultivating",
+                "title": {
+                    "es": "Acceso de personas refugiadas al servicio nacional de empleo",
+                    "en": "Refugees' access to the national employment service",
+                },
+                "description": illustrative_note("the Government of Honduras"),
+                "recipient_countries": ["HND"],
+                "announced_on": date(2023, 12, 13),
+                "announced_at": GRF_2023,
+                "visibility": "restricted",
+            }
+        ),
+        pledge_id=demo_id("pledge", "sedh-hnd-grf-2023"),
+    )
+
+
 async def _is_loaded(session: AsyncSession) -> bool:
     return bool(await session.scalar(select(func.count()).select_from(Organisation)))
 
@@ -467,6 +507,7 @@ async def load_demo(session: AsyncSession) -> bool:
             "contributor_id": organisations[contributor],
             "kind": kind,
             "title": {"en": title},
+            "description": illustrative_note(contributor),
             "recipient_countries": countries,
             "regional": not countries,
             "objective_ids": [objectives[(recipient, pillar)] for recipient in countries],
@@ -489,6 +530,7 @@ async def load_demo(session: AsyncSession) -> bool:
             pledge_id=demo_id("pledge", pledge_slug(contributor, numbers[contributor])),
         )
         pledges.setdefault(contributor, created_pledge.id)
+    await _cultivating_pledge(session)
     for contributor, entry_type, amount, currency, value_date, country in ENTRIES:
         await service.record_entry(
             session,

@@ -25,7 +25,7 @@ class PledgeParent:
         pledge, _countries, _objectives = await service.visible_pledge(
             session, principal, parent_id
         )
-        service.authorise_pledge_write(principal, pledge.contributor_id)
+        await service.authorise_pledge_write(session, principal, pledge.contributor_id)
 
 
 PARENT = PledgeParent()

@@ -67,6 +67,14 @@ class PledgeWithdrawn(Conflict):
     title, slug = "Pledge withdrawn", "pledge-withdrawn"
 
 
+class PledgeAlreadyAnnounced(Conflict):
+    title, slug = "Pledge already announced", "pledge-already-announced"
+
+
+class PledgeNotAnnounced(Conflict):
+    title, slug = "Pledge not announced", "pledge-not-announced"
+
+
 class AlreadyReversed(Conflict):
     title, slug = "Entry already reversed", "already-reversed"
 

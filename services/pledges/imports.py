@@ -31,7 +31,7 @@ from services.common.csvsafe import SafeDictWriter
 from services.common.errors import DomainError
 from services.pledges import repository, service
 from services.pledges.exceptions import InvalidFile
-from services.pledges.models import LedgerEntry, Pledge
+from services.pledges.models import LedgerEntry, Pledge, PledgeStage
 from services.pledges.repository import PledgeFilters
 from services.pledges.schemas import (
     BulkResult,
@@ -142,12 +142,12 @@ def _entry_row(entry: LedgerEntry, *, show_note: bool) -> Row:
 
 
 async def export_pledges(session: AsyncSession, principal: Principal | None) -> str:
-    """Every pledge the caller may see, as CSV rows of record_type `pledge`."""
+    """Every announced pledge the caller may see, as CSV rows of record_type `pledge`
+    (cultivating pledges are in no export)."""
+    announced = PledgeFilters(stage=PledgeStage.ANNOUNCED.value)
     pledges = list(
         await session.scalars(
-            repository.pledges_query(principal, PledgeFilters()).order_by(
-                Pledge.created_at, Pledge.id
-            )
+            repository.pledges_query(principal, announced).order_by(Pledge.created_at, Pledge.id)
         )
     )
     out, writer = _writer()

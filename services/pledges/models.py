@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     Dialect,
     ForeignKey,
@@ -181,6 +182,13 @@ class ImplementationStatus(StrEnum):
     FULFILLED = "fulfilled"
 
 
+class PledgeStage(StrEnum):
+    """Before the implementation statuses: cultivated in private, then announced."""
+
+    CULTIVATING = "cultivating"
+    ANNOUNCED = "announced"
+
+
 class Visibility(StrEnum):
     PUBLIC = "public"
     RESTRICTED = "restricted"
@@ -210,8 +218,17 @@ class Organisation(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class ObjectiveScope(StrEnum):
+    """National: of one country's National Action Plan; regional: of the Regional Action
+    Plan (no country)."""
+
+    NATIONAL = "national"
+    REGIONAL = "regional"
+
+
 class Objective(Base):
-    """A costed objective of a country's National Action Plan."""
+    """A costed objective of a country's National Action Plan, or of the Regional Action
+    Plan (no country)."""
 
     __tablename__ = "objectives"
     __table_args__ = (
@@ -220,7 +237,8 @@ class Objective(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    country: Mapped[str] = mapped_column(String(3))
+    # None: a regional objective (its scope is derived, never stored apart).
+    country: Mapped[str | None] = mapped_column(String(3))
     pillar: Mapped[str] = mapped_column(String(40))
     theme: Mapped[str] = mapped_column(String(60), index=True)
     title_es: Mapped[str | None] = mapped_column(Text)
@@ -264,6 +282,8 @@ class Pledge(Base):
     announced_on: Mapped[date] = mapped_column(Date, index=True)
     announced_at: Mapped[str | None] = mapped_column(String(100), index=True)
     funding_mechanism: Mapped[str | None] = mapped_column(String(20))
+    # The pledge's life: "cultivating" (a PledgeStage: seen only by its parties, counted
+    # nowhere) until it is announced, then an ImplementationStatus.
     implementation_status: Mapped[str] = mapped_column(String(20))
     visibility: Mapped[str] = mapped_column(String(20))
     # False: the allocation is the equal split over objectives (else countries), redone
@@ -278,6 +298,19 @@ class Pledge(Base):
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def stage(self) -> str:
+        return (
+            PledgeStage.CULTIVATING.value
+            if self.implementation_status == PledgeStage.CULTIVATING.value
+            else PledgeStage.ANNOUNCED.value
+        )
+
+
+def announced_pledge() -> ColumnElement[bool]:
+    """SQL: the pledge is announced (a cultivating pledge counts nowhere)."""
+    return Pledge.implementation_status != PledgeStage.CULTIVATING.value
 
 
 class PledgeCountry(Base):
@@ -337,6 +370,28 @@ class PledgeChange(Base):
     changed_by: Mapped[str] = mapped_column(String(200))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ProgressUpdate(Base):
+    """A dated narrative update on a pledge (the GRF's pledge update form): what was done,
+    in Spanish and/or English, the pledge's status at the time and optional figures.
+    Public when the pledge is; never changed (a correction is a new update)."""
+
+    __tablename__ = "progress_updates"
+    __table_args__ = (
+        Index("ix_progress_updates_pledge_id_reported_on", "pledge_id", "reported_on"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    pledge_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pledges.id", ondelete="CASCADE"))
+    reported_on: Mapped[date] = mapped_column(Date, index=True)
+    narrative_es: Mapped[str | None] = mapped_column(Text)
+    narrative_en: Mapped[str | None] = mapped_column(Text)
+    implementation_status: Mapped[str] = mapped_column(String(20))
+    # Label → decimal string, e.g. {"people_hired": "120"}.
+    figures: Mapped[dict[str, str]] = mapped_column(JSON)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class LedgerEntry(Base):

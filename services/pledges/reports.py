@@ -71,8 +71,10 @@ from services.pledges.models import (
     Organisation,
     Pledge,
     PledgeChange,
+    ProgressUpdate,
     ReportRollup,
     Visibility,
+    announced_pledge,
 )
 from services.pledges.schemas import (
     CountryGap,
@@ -81,6 +83,7 @@ from services.pledges.schemas import (
     GapsReport,
     NewPartner,
     NewPledge,
+    ProgressUpdateRead,
     SummaryReport,
     SummaryRow,
     SynthesisReport,
@@ -155,6 +158,8 @@ def all_flows(
 ) -> Any:
     """Every flow with its date, USD measures and dimensions (see the module docstring)."""
     withdrawn = Pledge.withdrawn_on.is_not(None)
+    # A cultivating pledge counts nowhere until it is announced.
+    announced = announced_pledge()
 
     def dims(when: Any) -> list[Any]:
         return line_dimensions(viewer, when)
@@ -170,7 +175,7 @@ def all_flows(
         .select_from(AllocationLine)
         .join(Pledge, Pledge.id == AllocationLine.pledge_id)
         .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .where(~withdrawn)
+        .where(~withdrawn, announced)
     )
     is_commitment = LedgerEntry.effect == EntryType.COMMITMENT.value
     is_disbursement = LedgerEntry.effect == EntryType.DISBURSEMENT.value
@@ -194,7 +199,7 @@ def all_flows(
         .join(AllocationLine, AllocationLine.id == LedgerEntry.allocation_line_id)
         .join(Pledge, Pledge.id == LedgerEntry.pledge_id)
         .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .where(LedgerEntry.effect != EntryType.EXPENDITURE.value)
+        .where(LedgerEntry.effect != EntryType.EXPENDITURE.value, announced)
     )
     filtered = []
     for part in (announcements, entries):
@@ -365,7 +370,7 @@ def counts_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> S
         select(*line_dimensions(filters.viewer, Pledge.announced_on))
         .join(Pledge, Pledge.id == AllocationLine.pledge_id)
         .join(Organisation, Organisation.id == Pledge.contributor_id)
-        .where(Pledge.withdrawn_on.is_(None))
+        .where(Pledge.withdrawn_on.is_(None), announced_pledge())
     )
     if filters.date_from is not None:
         lines = lines.where(Pledge.announced_on >= filters.date_from)
@@ -576,11 +581,12 @@ async def gaps(session: AsyncSession, filters: GapFilters, limit: int | None = N
     """
     objective_rows = (await session.execute(gaps_report_statement(filters))).all()
     objectives = [_gap_row(row) for row in objective_rows]
-    per_country: dict[str, list[GapRow]] = {}
+    per_country: dict[str | None, list[GapRow]] = {}
     for row in objectives:
         per_country.setdefault(row.country, []).append(row)
     countries = []
-    for country in sorted(per_country):
+    # The countries in order, then the regional row (the Regional Action Plan's objectives).
+    for country in sorted(per_country, key=lambda c: (c is None, c or "")):
         rows = per_country[country]
         requirement = sum((r.requirement_usd for r in rows), ZERO)
         committed = sum((r.committed_usd for r in rows), ZERO)
@@ -648,7 +654,8 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
     before = _totals(
         await grouped_figures(session, [], ReportFilters(date_to=previous_end), counts=False)
     )
-    in_period = and_(Pledge.announced_on >= starts_on, Pledge.announced_on <= ends_on)
+    announced = announced_pledge()
+    in_period = and_(Pledge.announced_on >= starts_on, Pledge.announced_on <= ends_on, announced)
     new_count = int(
         await session.scalar(select(func.count()).select_from(Pledge).where(in_period)) or 0
     )
@@ -678,6 +685,7 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
             func.min(Pledge.announced_on).label("first_on"),
             func.min(case((public, Pledge.announced_on), else_=null())).label("first_public_on"),
         )
+        .where(announced)
         .group_by(Pledge.contributor_id)
         .subquery("first_pledges")
     )
@@ -691,6 +699,20 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
                 first_pledges.c.first_public_on <= ends_on,
             )
             .order_by(Organisation.name, Organisation.id)
+        )
+    ).all()
+    updates = (
+        await session.scalars(
+            select(ProgressUpdate)
+            .join(Pledge, Pledge.id == ProgressUpdate.pledge_id)
+            .where(
+                ProgressUpdate.reported_on >= starts_on,
+                ProgressUpdate.reported_on <= ends_on,
+                Pledge.visibility == Visibility.PUBLIC.value,
+                announced,
+            )
+            .order_by(ProgressUpdate.reported_on.desc(), ProgressUpdate.id)
+            .limit(20)
         )
     ).all()
     by_country = await summary(session, [Dimension.COUNTRY], ReportFilters(date_to=ends_on))
@@ -726,6 +748,7 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
             NewPartner(id=o.id, name=o.name, kind=o.kind, first_pledge_on=first_on)
             for o, first_on in partners
         ],
+        recent_updates=[progress_update_read(u) for u in updates],
         by_country=by_country.rows,
         by_contributor_kind=by_kind.rows,
         largest_gaps=[row for row in largest.objectives if row.gap_usd > 0],
@@ -738,6 +761,19 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
             "value date (the latest rate on or before it), then to USD at the pledge's "
             "rate, so exchange-rate moves never make committed exceed pledged."
         ),
+    )
+
+
+def progress_update_read(update: ProgressUpdate) -> ProgressUpdateRead:
+    """A progress update as the API shows it (in a pledge's updates and the synthesis)."""
+    return ProgressUpdateRead(
+        id=update.id,
+        pledge_id=update.pledge_id,
+        reported_on=update.reported_on,
+        narrative=LocalizedText(es=update.narrative_es, en=update.narrative_en),
+        implementation_status=update.implementation_status,
+        figures={label: Decimal(value) for label, value in update.figures.items()},
+        recorded_at=update.recorded_at,
     )
 
 

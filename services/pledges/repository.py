@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, false, func, insert, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, insert, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, Role
@@ -21,11 +21,15 @@ from services.pledges.models import (
     LedgerEntry,
     Objective,
     Organisation,
+    OrganisationKind,
     Pledge,
     PledgeChange,
     PledgeCountry,
     PledgeObjective,
+    PledgeStage,
+    ProgressUpdate,
     Visibility,
+    announced_pledge,
 )
 
 ZERO = Decimal("0.0000")
@@ -138,8 +142,9 @@ def exchange_rates_query(currency: str | None) -> Select[Any]:
 
 
 def visible_pledges(principal: Principal | None) -> ColumnElement[bool]:
-    """Which pledges the caller may read: public ones, plus restricted ones it is party to."""
-    public = Pledge.visibility == Visibility.PUBLIC.value
+    """Which pledges the caller may read: announced public ones, plus restricted or
+    cultivating ones it is party to."""
+    public = and_(Pledge.visibility == Visibility.PUBLIC.value, announced_pledge())
     if principal is None:
         return public
     if principal.is_secretariat:
@@ -157,6 +162,14 @@ def visible_pledges(principal: Principal | None) -> ColumnElement[bool]:
                 PledgeCountry.country.in_(sorted(principal.countries)),
             )
         )
+        # Its own country's government's pledges (see service.speaks_for_government).
+        clauses.append(
+            exists().where(
+                Organisation.id == Pledge.contributor_id,
+                Organisation.kind == OrganisationKind.STATE.value,
+                Organisation.country.in_(sorted(principal.countries)),
+            )
+        )
     return or_(*clauses)
 
 
@@ -168,6 +181,7 @@ class PledgeFilters:
     announced_at: Sequence[str] | None = None
     kind: str | None = None
     visibility: str | None = None
+    stage: str | None = None
     include_withdrawn: bool = True
     ids: Sequence[uuid.UUID] | None = None
 
@@ -195,6 +209,10 @@ def pledges_query(principal: Principal | None, filters: PledgeFilters) -> Select
         statement = statement.where(Pledge.kind == filters.kind)
     if filters.visibility is not None:
         statement = statement.where(Pledge.visibility == filters.visibility)
+    if filters.stage is not None:
+        announced = announced_pledge()
+        cultivating = filters.stage == PledgeStage.CULTIVATING.value
+        statement = statement.where(~announced if cultivating else announced)
     if not filters.include_withdrawn:
         statement = statement.where(Pledge.withdrawn_at.is_(None))
     if filters.ids is not None:
@@ -385,6 +403,15 @@ async def history(session: AsyncSession, pledge_id: uuid.UUID) -> list[PledgeCha
         select(PledgeChange)
         .where(PledgeChange.pledge_id == pledge_id)
         .order_by(PledgeChange.changed_at, PledgeChange.id)
+    )
+    return list(result)
+
+
+async def progress_updates(session: AsyncSession, pledge_id: uuid.UUID) -> list[ProgressUpdate]:
+    result = await session.scalars(
+        select(ProgressUpdate)
+        .where(ProgressUpdate.pledge_id == pledge_id)
+        .order_by(ProgressUpdate.reported_on.desc(), ProgressUpdate.recorded_at.desc())
     )
     return list(result)
 

@@ -6,9 +6,9 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.common.inputs import Line, Text, WebUrl
 from services.common.schemas import BoundedDate, DecimalString, LocalizedText, Money
@@ -24,8 +24,10 @@ from services.pledges.models import (
     FundingMechanism,
     ImplementationStatus,
     ImportState,
+    ObjectiveScope,
     OrganisationKind,
     PledgeKind,
+    PledgeStage,
     Visibility,
 )
 
@@ -156,7 +158,14 @@ class ObjectiveCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": OBJECTIVE_EXAMPLE})
 
-    country: MirpsCountryCode = Field(description="The MIRPS country whose plan it belongs to.")
+    scope: ObjectiveScope = Field(
+        default=ObjectiveScope.NATIONAL,
+        description="national: of one country's National Action Plan (country required); "
+        "regional: of the Regional Action Plan (no country; the secretariat records it).",
+    )
+    country: MirpsCountryCode | None = Field(
+        default=None, description="The MIRPS country whose plan it belongs to (national)."
+    )
     pillar: PillarCode = Field(description="MIRPS pillar.")
     theme: ThemeCode = Field(description="Theme (same codes as the practices catalogue).")
     title: LocalizedText
@@ -169,6 +178,10 @@ class ObjectiveCreate(BaseModel):
     def _period_in_order(self) -> Self:
         if self.start_year > self.end_year:
             raise ValueError("start_year must not be after end_year")
+        if self.scope == ObjectiveScope.NATIONAL and self.country is None:
+            raise ValueError("country: a national objective needs its country")
+        if self.scope == ObjectiveScope.REGIONAL and self.country is not None:
+            raise ValueError("country: a regional objective has no country")
         return self
 
 
@@ -206,7 +219,8 @@ class ObjectiveRead(BaseModel):
     )
 
     id: uuid.UUID
-    country: str
+    scope: ObjectiveScope
+    country: str | None = Field(description="null: a regional objective.")
     pillar: str
     theme: str
     title: LocalizedText
@@ -236,6 +250,7 @@ PLEDGE_EXAMPLE: dict[str, Any] = {
     "announced_at": "solidarity-event-2022",
     "funding_mechanism": "grant",
     "implementation_status": "planning",
+    "stage": "announced",
     "visibility": "public",
 }
 
@@ -339,12 +354,21 @@ class PledgeCreate(BaseModel):
     objective_ids: list[uuid.UUID] = Field(
         default_factory=list, max_length=50, description="Linked action-plan objectives."
     )
-    announced_on: BoundedDate
+    announced_on: BoundedDate = Field(
+        description="The announcement date (for a cultivating pledge: the date it is "
+        "expected to be announced); the amount is priced in USD at its rate."
+    )
     announced_at: Line | None = Field(
         default=None, max_length=100, description="Opaque id of the event (events service)."
     )
     funding_mechanism: FundingMechanism | None = None
     implementation_status: ImplementationStatus = ImplementationStatus.PLANNING
+    stage: PledgeStage = Field(
+        default=PledgeStage.ANNOUNCED,
+        description="cultivating: not yet announced — seen only by its contributor, the "
+        "secretariat and its countries' focal points, counted in no report, export or "
+        "synthesis, with no ledger entries until POST /v1/pledges/{id}/announce.",
+    )
     visibility: Visibility = Visibility.PUBLIC
     allocation: list[AllocationLineIn] | None = Field(
         default=None, max_length=50, description=ALLOCATION_DESCRIPTION
@@ -385,6 +409,22 @@ class PledgeUpdate(BaseModel):
         max_length=50,
         description="New allocation lines (see PUT /v1/pledges/{id}/allocation); absent: "
         "stated lines stay (the amount must not change under them), the equal split follows.",
+    )
+
+
+class Announcement(BaseModel):
+    """Where and when a cultivating pledge is announced."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"announced_on": "2023-12-14", "announced_at": "grf-2023"}},
+    )
+
+    announced_on: BoundedDate = Field(
+        description="The day it is announced; the amount is priced in USD at its rate."
+    )
+    announced_at: Line | None = Field(
+        default=None, max_length=100, description="Opaque id of the event (events service)."
     )
 
 
@@ -467,7 +507,10 @@ class PledgeRead(BaseModel):
     announced_on: date
     announced_at: str | None
     funding_mechanism: str | None
-    implementation_status: str
+    implementation_status: str | None = Field(
+        description="planning, in_progress or fulfilled once announced; null while cultivating."
+    )
+    stage: PledgeStage = Field(description="cultivating (private, counted nowhere) or announced.")
     visibility: str
     withdrawn: bool
     withdrawn_at: datetime | None
@@ -501,6 +544,65 @@ class PledgeListItem(PledgeRead):
         exclude_if=lambda value: value is None,
         description="With `include=objectives`: the linked objectives (absent otherwise).",
     )
+
+
+FigureLabel = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
+FigureValue = Annotated[Decimal, Field(max_digits=20, decimal_places=4, allow_inf_nan=False)]
+
+
+class ProgressUpdateCreate(BaseModel):
+    """A dated narrative update on a pledge's progress."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "reported_on": "2024-06-30",
+                "narrative": {
+                    "es": "120 personas refugiadas contratadas en tres empresas.",
+                    "en": "120 refugees hired by three companies.",
+                },
+                "figures": {"people_hired": "120"},
+            }
+        },
+    )
+
+    reported_on: BoundedDate = Field(description="The day the update reports on.")
+    narrative: LocalizedText = Field(description="What was done, in Spanish and/or English.")
+    figures: dict[FigureLabel, FigureValue] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="Optional figures by label (lower_snake_case), e.g. people_hired: 120.",
+    )
+
+
+class ProgressUpdateRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "id": ENTRY_ID,
+                "pledge_id": PLEDGE_ID,
+                "reported_on": "2024-06-30",
+                "narrative": {
+                    "es": "120 personas refugiadas contratadas en tres empresas.",
+                    "en": "120 refugees hired by three companies.",
+                },
+                "implementation_status": "in_progress",
+                "figures": {"people_hired": "120"},
+                "recorded_at": "2024-07-02T10:00:00+00:00",
+            }
+        }
+    )
+
+    id: uuid.UUID
+    pledge_id: uuid.UUID
+    reported_on: date
+    narrative: LocalizedText
+    implementation_status: str = Field(
+        description="The pledge's implementation status when the update was recorded."
+    )
+    figures: dict[str, DecimalString]
+    recorded_at: datetime
 
 
 class PledgeChangeRead(BaseModel):
@@ -768,7 +870,7 @@ class SummaryReport(BaseModel):
 
 class GapRow(BaseModel):
     objective_id: uuid.UUID
-    country: str
+    country: str | None = Field(description="null: a regional objective.")
     pillar: str
     theme: str
     title: LocalizedText
@@ -781,7 +883,9 @@ class GapRow(BaseModel):
 
 
 class CountryGap(BaseModel):
-    country: str
+    country: str | None = Field(
+        description="null: the regional row (the Regional Action Plan's objectives)."
+    )
     requirement_usd: DecimalString
     committed_usd: DecimalString
     disbursed_usd: DecimalString
@@ -888,6 +992,11 @@ class SynthesisReport(BaseModel):
     new_pledges: list[NewPledge] = Field(description="The public ones among them.")
     new_partners: list[NewPartner] = Field(
         description="Organisations whose first pledge was announced in the period."
+    )
+    recent_updates: list[ProgressUpdateRead] = Field(
+        default_factory=list,
+        description="Progress updates on public pledges reported in the period, latest first "
+        "(at most 20).",
     )
     by_country: list[SummaryRow]
     by_contributor_kind: list[SummaryRow]

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.auth import Principal
+from services.common.auth import Principal, Role
 from services.common.csvsafe import restore
 from services.common.errors import Conflict, DomainError, Forbidden, Unprocessable
 from services.common.etag import check_if_match
@@ -30,7 +30,7 @@ from services.common.filters import MAX_IDS
 from services.common.pagination import Page, keyset_page
 from services.common.schemas import LocalizedText, Money
 from services.common.vocabulary import MIRPS_COUNTRIES, countries
-from services.pledges import allocation, changes, repository, rollups
+from services.pledges import allocation, changes, reports, repository, rollups
 from services.pledges.exceptions import (
     AlreadyReversed,
     DuplicateExchangeRate,
@@ -46,7 +46,9 @@ from services.pledges.exceptions import (
     OverCommitment,
     OverDisbursement,
     OverExpenditure,
+    PledgeAlreadyAnnounced,
     PledgeHasNoAmount,
+    PledgeNotAnnounced,
     PledgeNotFound,
     PledgeWithdrawn,
 )
@@ -54,12 +56,17 @@ from services.pledges.models import (
     AllocationLine,
     EntryType,
     ExchangeRate,
+    ImplementationStatus,
     LedgerEntry,
     Objective,
+    ObjectiveScope,
     Organisation,
+    OrganisationKind,
     Pledge,
     PledgeChange,
     PledgeKind,
+    PledgeStage,
+    ProgressUpdate,
     Visibility,
 )
 from services.pledges.repository import Balances, PledgeFilters
@@ -67,6 +74,7 @@ from services.pledges.schemas import (
     AllocationLineIn,
     AllocationLineRead,
     AllocationUpdate,
+    Announcement,
     BulkResult,
     CountryRead,
     EntryCreate,
@@ -87,6 +95,8 @@ from services.pledges.schemas import (
     PledgeRead,
     PledgeTotals,
     PledgeUpdate,
+    ProgressUpdateCreate,
+    ProgressUpdateRead,
     RowError,
     Withdrawal,
 )
@@ -452,6 +462,7 @@ def objective_read(objective: Objective) -> ObjectiveRead:
     assert title is not None
     return ObjectiveRead(
         id=objective.id,
+        scope=ObjectiveScope.NATIONAL if objective.country else ObjectiveScope.REGIONAL,
         country=objective.country,
         pillar=objective.pillar,
         theme=objective.theme,
@@ -470,9 +481,13 @@ def objective_read(objective: Objective) -> ObjectiveRead:
     )
 
 
-def _authorise_country(principal: Principal, country: str) -> None:
-    if principal.is_secretariat or principal.is_focal_point_for(country):
+def _authorise_country(principal: Principal, country: str | None) -> None:
+    """The secretariat, or a focal point of the objective's country (regional objectives:
+    the secretariat only)."""
+    if principal.is_secretariat or (country is not None and principal.is_focal_point_for(country)):
         return
+    if country is None:
+        raise Forbidden("only the secretariat may write regional objectives")
     raise NotYourCountry(
         f"only the secretariat or a focal point of {country} may write its objectives"
     )
@@ -607,6 +622,7 @@ def _pledge_read(
 ) -> PledgeRead:
     title = _text(pledge.title_es, pledge.title_en)
     assert title is not None
+    cultivating = pledge.stage == PledgeStage.CULTIVATING.value
     return PledgeRead(
         id=pledge.id,
         contributor_id=pledge.contributor_id,
@@ -624,7 +640,8 @@ def _pledge_read(
         announced_on=pledge.announced_on,
         announced_at=pledge.announced_at,
         funding_mechanism=pledge.funding_mechanism,
-        implementation_status=pledge.implementation_status,
+        implementation_status=None if cultivating else pledge.implementation_status,
+        stage=PledgeStage(pledge.stage),
         visibility=pledge.visibility,
         withdrawn=pledge.withdrawn_at is not None,
         withdrawn_at=pledge.withdrawn_at,
@@ -682,9 +699,17 @@ async def _read_one(
 
 
 def can_see_pledge(principal: Principal | None, pledge: Pledge, countries_: Sequence[str]) -> bool:
-    if pledge.visibility == Visibility.PUBLIC.value:
+    """As repository.visible_pledges: announced public pledges, else only their parties."""
+    if is_public(pledge):
         return True
     return is_party_to(principal, pledge, countries_)
+
+
+def is_public(pledge: Pledge) -> bool:
+    """Seen by anyone: public and announced (a cultivating pledge is never public)."""
+    return (
+        pledge.visibility == Visibility.PUBLIC.value and pledge.stage == PledgeStage.ANNOUNCED.value
+    )
 
 
 def is_party_to(principal: Principal | None, pledge: Pledge, countries_: Sequence[str]) -> bool:
@@ -710,15 +735,49 @@ async def visible_pledge(
     pledge = await repository.pledge_for_update(session, pledge_id)
     if pledge is not None:
         countries_, objectives = await repository.pledge_links(session, [pledge.id])
-        if can_see_pledge(principal, pledge, countries_[pledge.id]):
+        if can_see_pledge(principal, pledge, countries_[pledge.id]) or (
+            principal is not None and await speaks_for(session, principal, pledge.contributor_id)
+        ):
             return pledge, countries_[pledge.id], objectives[pledge.id]
     raise PledgeNotFound(f"pledge {pledge_id} does not exist")
 
 
-def authorise_pledge_write(principal: Principal, contributor_id: uuid.UUID) -> None:
-    """The secretariat writes any pledge; a member or partner only its organisation's."""
+def speaks_for_government(principal: Principal, organisation: Organisation | None) -> bool:
+    """A country focal point speaks for its own country's government (MIRPS states pledge
+    too): an organisation of kind state with that country."""
+    return (
+        organisation is not None
+        and organisation.kind == OrganisationKind.STATE.value
+        and organisation.country is not None
+        and principal.is_focal_point_for(organisation.country)
+    )
+
+
+async def speaks_for(
+    session: AsyncSession, principal: Principal, contributor_id: uuid.UUID
+) -> bool:
+    """The secretariat, the contributor's member/partner, or the focal point of the
+    contributing government's country."""
     if principal.is_secretariat or principal.speaks_for_org(str(contributor_id)):
+        return True
+    if Role.COUNTRY_FOCAL_POINT not in principal.roles:
+        return False
+    return speaks_for_government(principal, await session.get(Organisation, contributor_id))
+
+
+async def authorise_pledge_write(
+    session: AsyncSession, principal: Principal, contributor_id: uuid.UUID
+) -> None:
+    """The secretariat writes any pledge; a member or partner only its organisation's; a
+    country focal point only its own government's."""
+    if await speaks_for(session, principal, contributor_id):
         return
+    if Role.COUNTRY_FOCAL_POINT in principal.roles:
+        raise NotYourCountry(
+            "contributor_id: a country focal point may write only the pledges of its own "
+            "country's government (an organisation of kind state with that country)",
+            field="contributor_id",
+        )
     raise NotYourOrganisation(
         "only the secretariat or a member/partner of the contributing organisation "
         "may write this pledge"
@@ -739,7 +798,11 @@ async def _check_links(
         )
     if regional:
         return found
-    outside = [str(o.id) for o in found.values() if o.country not in recipient_countries]
+    outside = [
+        str(o.id)
+        for o in found.values()
+        if o.country is not None and o.country not in recipient_countries
+    ]
     if outside:
         raise InvalidReference(
             "linked objectives must belong to a recipient country (or the pledge is regional): "
@@ -788,6 +851,7 @@ def _snapshot(
         "announced_at": pledge.announced_at,
         "funding_mechanism": pledge.funding_mechanism,
         "implementation_status": pledge.implementation_status,
+        "stage": pledge.stage,
         "visibility": pledge.visibility,
     }
 
@@ -831,7 +895,7 @@ async def create_pledge(
 
     `pledge_id` is for imports that carry ids over from another system or instance.
     """
-    authorise_pledge_write(principal, body.contributor_id)
+    await authorise_pledge_write(session, principal, body.contributor_id)
     if pledge_id is not None and await session.get(Pledge, pledge_id) is not None:
         raise InvalidReference(f"pledge {pledge_id} already exists")
     if await session.get(Organisation, body.contributor_id) is None:
@@ -857,7 +921,11 @@ async def create_pledge(
         announced_on=body.announced_on,
         announced_at=body.announced_at,
         funding_mechanism=body.funding_mechanism.value if body.funding_mechanism else None,
-        implementation_status=body.implementation_status.value,
+        implementation_status=(
+            PledgeStage.CULTIVATING.value
+            if body.stage == PledgeStage.CULTIVATING
+            else body.implementation_status.value
+        ),
         visibility=body.visibility.value,
         allocation_stated=bool(body.allocation),
         created_by=principal.sub,
@@ -962,7 +1030,7 @@ async def update_pledge(
 ) -> PledgeRead:
     """Change a pledge (If-Match); the change is kept in its history."""
     pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
-    authorise_pledge_write(principal, pledge.contributor_id)
+    await authorise_pledge_write(session, principal, pledge.contributor_id)
     check_if_match(if_match, pledge.version)
     figures = await rollups.figures_of(session, [pledge.id])
     old_lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
@@ -984,6 +1052,12 @@ async def update_pledge(
     for field in ("announced_at",):
         if field in fields:
             setattr(pledge, field, getattr(body, field))
+    if body.implementation_status is not None and pledge.stage == PledgeStage.CULTIVATING.value:
+        raise PledgeNotAnnounced(
+            f"implementation_status: pledge {pledge_id} is still being cultivated; announce "
+            "it first (POST /v1/pledges/{id}/announce)",
+            field="implementation_status",
+        )
     for field in ("funding_mechanism", "implementation_status", "visibility"):
         value = getattr(body, field)
         if value is not None:
@@ -1077,7 +1151,7 @@ async def reallocate(
 
     A line may not drop below what is already committed on it (409 naming the line)."""
     pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
-    authorise_pledge_write(principal, pledge.contributor_id)
+    await authorise_pledge_write(session, principal, pledge.contributor_id)
     check_if_match(if_match, pledge.version)
     if pledge.amount is None:
         raise PledgeHasNoAmount(f"pledge {pledge_id} has no amount, so nothing to allocate")
@@ -1117,7 +1191,7 @@ async def withdraw_pledge(
     pledge, countries_, objective_ids = await visible_pledge(
         session, principal, pledge_id, lock=True
     )
-    authorise_pledge_write(principal, pledge.contributor_id)
+    await authorise_pledge_write(session, principal, pledge.contributor_id)
     check_if_match(if_match, pledge.version)
     if pledge.withdrawn_at is not None:
         raise PledgeWithdrawn(f"pledge {pledge_id} is already withdrawn")
@@ -1139,12 +1213,105 @@ async def withdraw_pledge(
     return await _read_one(session, pledge, countries_, objective_ids)
 
 
+async def announce_pledge(
+    session: AsyncSession,
+    principal: Principal,
+    pledge_id: uuid.UUID,
+    body: Announcement,
+    if_match: str | None,
+) -> PledgeRead:
+    """Announce a cultivating pledge at an event: it is priced at the announcement date's
+    rate and from then on counts in reports like any announced pledge."""
+    pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
+    await authorise_pledge_write(session, principal, pledge.contributor_id)
+    check_if_match(if_match, pledge.version)
+    if pledge.withdrawn_at is not None:
+        raise PledgeWithdrawn(f"pledge {pledge_id} is withdrawn; it cannot be announced")
+    if pledge.stage != PledgeStage.CULTIVATING.value:
+        raise PledgeAlreadyAnnounced(
+            f"pledge {pledge_id} was announced on {pledge.announced_on.isoformat()}"
+        )
+    figures = await rollups.figures_of(session, [pledge.id])
+    old_lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
+    before = _snapshot(pledge, countries_, objectives, old_lines)
+    pledge.implementation_status = ImplementationStatus.PLANNING.value
+    pledge.announced_on = body.announced_on
+    pledge.announced_at = body.announced_at
+    amount = (
+        Money(amount=pledge.amount, currency=pledge.currency)
+        if pledge.amount is not None and pledge.currency is not None
+        else None
+    )
+    await _price(session, pledge, amount)
+    pledge.updated_at = utc_now()
+    linked = await repository.objectives_by_id(session, objectives)
+    stated = _stated_lines(pledge, PledgeUpdate(), old_lines)
+    lines = await _allocate(session, pledge, stated, countries_, linked)
+    after = _snapshot(pledge, countries_, objectives, lines)
+    await _record_change(session, pledge, principal, "announced", before, after, countries_)
+    await rollups.apply_change(session, [pledge.id], figures)
+    return await _read_one(session, pledge, countries_, objectives)
+
+
+async def add_progress_update(
+    session: AsyncSession, principal: Principal, pledge_id: uuid.UUID, body: ProgressUpdateCreate
+) -> ProgressUpdateRead:
+    """Record a dated narrative update on an announced pledge (whoever may write it); it
+    is also an entry of the pledge's history."""
+    pledge, countries, _ = await visible_pledge(session, principal, pledge_id, lock=True)
+    await authorise_pledge_write(session, principal, pledge.contributor_id)
+    if pledge.stage == PledgeStage.CULTIVATING.value:
+        raise PledgeNotAnnounced(
+            f"pledge {pledge_id} is still being cultivated; announce it before reporting progress"
+        )
+    if body.reported_on < pledge.announced_on:
+        raise Unprocessable(
+            f"reported_on: the pledge was announced on {pledge.announced_on.isoformat()}",
+            field="reported_on",
+        )
+    update = ProgressUpdate(
+        id=uuid.uuid4(),
+        pledge_id=pledge.id,
+        reported_on=body.reported_on,
+        narrative_es=body.narrative.es,
+        narrative_en=body.narrative.en,
+        implementation_status=pledge.implementation_status,
+        figures={label: format(value, "f") for label, value in body.figures.items()},
+        recorded_by=principal.sub,
+        recorded_at=utc_now(),
+    )
+    session.add(update)
+    read = reports.progress_update_read(update)
+    await _record_change(
+        session,
+        pledge,
+        principal,
+        "progress_update",
+        {},
+        {"progress_update": read.model_dump(mode="json", exclude={"pledge_id"})},
+        countries,
+    )
+    await session.flush()
+    return read
+
+
+async def list_progress_updates(
+    session: AsyncSession, principal: Principal | None, pledge_id: uuid.UUID
+) -> list[ProgressUpdateRead]:
+    """A pledge's progress updates, latest first (anyone who may see the pledge)."""
+    pledge, _, _ = await visible_pledge(session, principal, pledge_id)
+    return [
+        reports.progress_update_read(update)
+        for update in await repository.progress_updates(session, pledge.id)
+    ]
+
+
 async def pledge_history(
     session: AsyncSession, principal: Principal, pledge_id: uuid.UUID
 ) -> list[PledgeChangeRead]:
     """Who changed what and when (secretariat and the contributor's own people)."""
     pledge, _, _ = await visible_pledge(session, principal, pledge_id)
-    authorise_pledge_write(principal, pledge.contributor_id)
+    await authorise_pledge_write(session, principal, pledge.contributor_id)
     return [
         PledgeChangeRead.model_validate(change)
         for change in await repository.history(session, pledge.id)
@@ -1165,10 +1332,16 @@ async def pledge_history_of(
     pledges = await session.scalars(
         repository.pledges_query(principal, PledgeFilters(ids=pledge_ids))
     )
+    listed = list(pledges)
+    governments = await repository.organisations_by_id(
+        session, {pledge.contributor_id for pledge in listed}
+    )
     readable = [
         pledge.id
-        for pledge in pledges
-        if principal.is_secretariat or principal.speaks_for_org(str(pledge.contributor_id))
+        for pledge in listed
+        if principal.is_secretariat
+        or principal.speaks_for_org(str(pledge.contributor_id))
+        or speaks_for_government(principal, governments.get(pledge.contributor_id))
     ]
     items, next_cursor = await _page(
         session,
@@ -1358,9 +1531,14 @@ async def record_entry(
     if entry_id is not None and await repository.entry(session, entry_id) is not None:
         raise InvalidReference(f"entry {entry_id} already exists")
     pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
-    authorise_pledge_write(principal, pledge.contributor_id)
+    await authorise_pledge_write(session, principal, pledge.contributor_id)
     if pledge.amount is None or pledge.currency is None:
         raise PledgeHasNoAmount(f"pledge {pledge_id} has no amount, so it has no financial ledger")
+    if pledge.stage == PledgeStage.CULTIVATING.value:
+        raise PledgeNotAnnounced(
+            f"pledge {pledge_id} is still being cultivated; announce it before recording "
+            "commitments or disbursements"
+        )
     figures = await rollups.figures_of(session, [pledge.id])
     lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
     if body.entry_type == EntryType.REVERSAL:
@@ -1587,7 +1765,7 @@ async def record_entries(
     `entries` in bulk (`insert_entries`), so the whole file can be refused at once.
     """
     pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
-    authorise_pledge_write(principal, pledge.contributor_id)
+    await authorise_pledge_write(session, principal, pledge.contributor_id)
     if pledge.amount is None or pledge.currency is None:
         message = f"pledge {pledge_id} has no amount, so it has no financial ledger"
         return EntryBatch([], {number: [message] for number, _, _ in rows})

@@ -12,8 +12,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services.common.db import make_engine, make_sessionmaker
 from services.pledges.app import create_app
 from services.pledges.config import Settings
+from services.pledges.demo import load_demo
 from tests.conftest import TEST_COMMON_SETTINGS, auth_headers
 
 SECRETARIAT = auth_headers("secretariat", sub="secretariat-1")
@@ -126,6 +128,17 @@ async def imported(
 # busy: generous waits keep them about the ledger's rules. The production timeouts (a 503
 # past them) are tested against a stalled database in tests/faults.
 PATIENT_DATABASE = {"db_statement_timeout": 30.0, "db_pool_timeout": 30.0}
+
+
+async def load_demo_data(database_url: str) -> None:
+    """The demo data set loaded into a fresh ledger (it must not be loaded already)."""
+    engine = make_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            assert await load_demo(session)
+            await session.commit()
+    finally:
+        await engine.dispose()
 
 
 def make_app(database_url: str) -> FastAPI:

@@ -6,10 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from services.common.db import make_engine, make_sessionmaker
-from services.pledges.demo import load_demo
 from tests.conftest import auth_headers
-from tests.pledges.conftest import SECRETARIAT, Ledger
+from tests.pledges.conftest import SECRETARIAT, Ledger, load_demo_data
 
 SPLIT = [{"country": "GTM", "amount": "700"}, {"country": "HND", "amount": "300"}]
 
@@ -153,13 +151,7 @@ async def test_reports_by_country_follow_the_lines(ledger: Ledger) -> None:
 async def test_the_demo_gaps_are_coherent_in_every_country(ledger: Ledger) -> None:
     """The issue's GTM case: pledged 31.8M but committed 60.95M. Now in every country
     and objective committed ≤ pledged and disbursed ≤ committed."""
-    engine = make_engine(ledger.database_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            assert await load_demo(session)
-            await session.commit()
-    finally:
-        await engine.dispose()
+    await load_demo_data(ledger.database_url)
     for dimension in ("country", "objective", "pillar", "contributor_kind"):
         report = (await ledger.client.get(f"/v1/reports/summary?group_by={dimension}")).json()
         for row in report["rows"]:

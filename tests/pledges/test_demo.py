@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from services.common.db import make_engine, make_sessionmaker
-from services.pledges.demo import SOLIDARITY_EVENT_2022, load_demo
-from tests.pledges.conftest import Ledger
+from services.pledges.demo import GRF_2023, SOLIDARITY_EVENT_2022, load_demo
+from tests.conftest import auth_headers
+from tests.pledges.conftest import SECRETARIAT, Ledger, load_demo_data
 
 
 async def test_demo_loads_once_and_adds_up_to_210_million_usd(ledger: Ledger) -> None:
@@ -35,3 +36,19 @@ async def test_demo_loads_once_and_adds_up_to_210_million_usd(ledger: Ledger) ->
         "MEX",
         "PAN",
     }
+
+
+async def test_demo_pledges_say_their_figures_are_illustrative_and_one_is_cultivated(
+    ledger: Ledger,
+) -> None:
+    await load_demo_data(ledger.database_url)
+    every = (await ledger.client.get("/v1/pledges?limit=200", headers=SECRETARIAT)).json()
+    assert every["items"]
+    for pledge in every["items"]:
+        assert pledge["description"]["en"].startswith("Illustrative demo figures"), pledge
+    grf = f"/v1/pledges?announced_at={GRF_2023}"
+    cultivating = (await ledger.client.get(grf, headers=SECRETARIAT)).json()["items"]
+    assert [(p["stage"], p["kind"]) for p in cultivating] == [("cultivating", "policy")]
+    honduras = auth_headers("country_focal_point", countries=("HND",))
+    assert len((await ledger.client.get(grf, headers=honduras)).json()["items"]) == 1
+    assert (await ledger.client.get(grf)).json()["items"] == []

@@ -41,7 +41,7 @@ pledge_op = st.tuples(
     st.sampled_from([["GTM"], ["HND"], ["GTM", "HND"]]),
     st.booleans(),  # link the objectives of those countries
     st.sampled_from([None, "0.25", "0.5", "0.8"]),  # stated: the first line's share
-    st.sampled_from(["public", "restricted"]),
+    st.sampled_from(["public", "restricted", "cultivating"]),
     st.sampled_from(["grant", "loan", None]),
     st.sampled_from(DATES[:3]),
 )
@@ -57,11 +57,21 @@ entry_op = st.tuples(
 )
 reverse_op = st.tuples(st.just("reverse"), st.integers(0, 20), st.integers(0, 20))
 withdraw_op = st.tuples(st.just("withdraw"), st.integers(0, 20))
+announce_op = st.tuples(st.just("announce"), st.integers(0, 20), st.sampled_from(DATES[2:5]))
 reallocate_op = st.tuples(
     st.just("reallocate"), st.integers(0, 20), st.sampled_from([None, "0.3", "0.6", "0.9"])
 )
 operations = st.lists(
-    st.one_of(pledge_op, entry_op, entry_op, entry_op, reverse_op, withdraw_op, reallocate_op),
+    st.one_of(
+        pledge_op,
+        entry_op,
+        entry_op,
+        entry_op,
+        reverse_op,
+        withdraw_op,
+        reallocate_op,
+        announce_op,
+    ),
     min_size=4,
     max_size=10,
 )
@@ -101,7 +111,8 @@ class World:
             "recipient_countries": countries,
             "objective_ids": objective_ids,
             "announced_on": announced_on,
-            "visibility": visibility,
+            "visibility": "public" if visibility == "cultivating" else visibility,
+            "stage": "cultivating" if visibility == "cultivating" else "announced",
             "funding_mechanism": mechanism,
         }
         if first_share is not None and len(countries) == 2:
@@ -158,6 +169,17 @@ class World:
         response = await self.ledger.client.post(
             f"/v1/pledges/{pledge['id']}/withdrawal",
             json={"reason": "Random withdrawal"},
+            headers={**SECRETARIAT, "If-Match": f'"{pledge["version"]}"'},
+        )
+        return response.status_code
+
+    async def announce(self, index: int, announced_on: str) -> int:
+        if not self.pledges:
+            return 0
+        pledge = await self._current(index)
+        response = await self.ledger.client.post(
+            f"/v1/pledges/{pledge['id']}/announce",
+            json={"announced_on": announced_on, "announced_at": "grf-2023"},
             headers={**SECRETARIAT, "If-Match": f'"{pledge["version"]}"'},
         )
         return response.status_code
@@ -234,6 +256,24 @@ async def _check_gaps(ledger: Ledger) -> None:
         assert Decimal(row["coverage_percent"]) == coverage, row
 
 
+async def _check_cultivating_pledges_count_nowhere(ledger: Ledger) -> None:
+    """The total pledged is what the announced pledges pledge (a withdrawn one: what it
+    disbursed); cultivating pledges add nothing, to anyone."""
+    pledges = (await ledger.client.get("/v1/pledges?limit=200", headers=SECRETARIAT)).json()
+    expected = sum(
+        (
+            Decimal(p["totals"]["disbursed_usd"]) if p["withdrawn"] else Decimal(p["amount_usd"])
+            for p in pledges["items"]
+            if p["stage"] == "announced"
+        ),
+        Decimal(0),
+    )
+    for headers in ({}, SECRETARIAT):
+        report = await ledger.client.get("/v1/reports/summary?group_by=country", headers=headers)
+        total = Decimal(report.json()["totals"]["pledged_usd"])
+        assert abs(total - expected) <= Decimal("0.01") * len(pledges["items"]), (total, expected)
+
+
 async def _check_rollups(ledger: Ledger) -> None:
     engine = make_engine(ledger.database_url)
     try:
@@ -275,3 +315,4 @@ async def test_every_report_is_right_in_every_group_after_every_step(
         await _check_years(ledger)
         await _check_gaps(ledger)
         await _check_rollups(ledger)
+        await _check_cultivating_pledges_count_nowhere(ledger)
