@@ -15,6 +15,7 @@ from services.pledges.models import (
     Organisation,
     OutboxEvent,
     Pledge,
+    PledgeStage,
     Visibility,
     WebhookDelivery,
     WebhookSubscription,
@@ -30,12 +31,15 @@ PLEDGE_TYPES = {
     "updated": "pledge.updated",
     "reallocated": "pledge.reallocated",
     "withdrawn": "pledge.withdrawn",
+    "announced": "pledge.announced",
+    "progress_update": "pledge.progress_updated",
 }
 
 
 def pledge_audience(pledge: Pledge, countries: Sequence[str]) -> Audience:
     """Anyone for a public pledge; else its contributor's people and its countries' focal points."""
-    if pledge.visibility == Visibility.PUBLIC.value:
+    cultivating = pledge.implementation_status == PledgeStage.CULTIVATING.value
+    if pledge.visibility == Visibility.PUBLIC.value and not cultivating:
         return PUBLIC
     return Audience(organisations=[str(pledge.contributor_id)], countries=countries)
 

@@ -36,6 +36,7 @@ from services.pledges.models import (
     OrganisationKind,
     Pledge,
     PledgeObjective,
+    announced_pledge,
 )
 from services.pledges.repository import PledgeFilters
 
@@ -211,7 +212,9 @@ async def export_activities(
     filters = PledgeFilters(contributor_id=[reporting_org] if reporting_org else None)
     pledges = list(
         await session.scalars(
-            repository.pledges_query(principal, filters).order_by(Pledge.created_at, Pledge.id)
+            repository.pledges_query(principal, filters)
+            .where(announced_pledge())
+            .order_by(Pledge.created_at, Pledge.id)
         )
     )
     if not pledges:

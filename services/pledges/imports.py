@@ -294,11 +294,15 @@ class Plan:
     unchanged: int = 0
 
 
+# Columns the export adds for readers (USD at the stored rate): an import recomputes them.
+EXPORT_ONLY = frozenset({"amount_usd", "rate_to_usd"})
+
+
 def _same(file_row: Row, stored: Row) -> bool:
     """The file's row says what the stored record's export says, in the columns it carries
     (an empty note is what the export shows to non-parties, so it compares as unknown)."""
     for column, value in file_row.items():
-        if column not in COLUMNS or (column == "note" and not value):
+        if column not in COLUMNS or column in EXPORT_ONLY or (column == "note" and not value):
             continue
         if (value or "") != stored.get(column, ""):
             return False

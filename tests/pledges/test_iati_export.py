@@ -69,9 +69,11 @@ async def test_the_demo_data_exports_as_valid_iati_adding_up_to_the_ledger(
     await _load_demo(ledger)
     document = await _valid_export(ledger, **SECRETARIAT)
     activities = document.findall("iati-activity")
-    pledges = (await ledger.client.get("/v1/pledges?limit=200", headers=SECRETARIAT)).json()
-    assert len(activities) == len(pledges["items"]) > 0
-    by_id = {pledge["id"]: pledge for pledge in pledges["items"]}
+    listed = (await ledger.client.get("/v1/pledges?limit=200", headers=SECRETARIAT)).json()
+    # A pledge still being cultivated is counted nowhere public, IATI included.
+    announced = [pledge for pledge in listed["items"] if pledge["stage"] != "cultivating"]
+    assert len(activities) == len(announced) > 0
+    by_id = {pledge["id"]: pledge for pledge in announced}
     with_transactions = 0
     for activity in activities:
         pledge_id = activity.findtext("iati-identifier")[-36:]
