@@ -308,7 +308,14 @@ class PledgeMutations:
         "or already announced pledge is a conflict."
     )
     async def announce_pledge(
-        self, info: Info, input: AnnouncePledgeInput
+        self,
+        info: Info,
+        input: Annotated[
+            AnnouncePledgeInput,
+            strawberry.argument(
+                description="Announce a pledge that was being cultivated, at an event and date."
+            ),
+        ],
     ) -> AnnouncePledgePayload:
         key = rest_id(input.id, "Pledge")
         body = _pledge_links(rest_body(input, skip=frozenset({"id", "expected_version"})))
@@ -325,7 +332,12 @@ class PledgeMutations:
         description="Report progress on an announced pledge (whoever may write the pledge)."
     )
     async def add_progress_update(
-        self, info: Info, input: AddProgressUpdateInput
+        self,
+        info: Info,
+        input: Annotated[
+            AddProgressUpdateInput,
+            strawberry.argument(description="A dated narrative update on an announced pledge."),
+        ],
     ) -> AddProgressUpdatePayload:
         key = rest_id(input.pledge_id, "Pledge", "pledgeId")
         body = {

@@ -15,10 +15,12 @@ from gateway.values import LocalizedText
 
 @strawberry.enum(description="What a document is.")
 class DocumentKind(Enum):
-    MINUTES = "minutes"
-    MATERIAL = "material"
-    REPORT = "report"
-    OTHER = "other"
+    MINUTES = strawberry.enum_value("minutes", description="Minutes of a meeting or event.")
+    MATERIAL = strawberry.enum_value(
+        "material", description="Material shared: slides, guides, tools."
+    )
+    REPORT = strawberry.enum_value("report", description="A report of results or progress.")
+    OTHER = strawberry.enum_value("other", description="Any other document.")
 
 
 @strawberry.type(

@@ -107,8 +107,12 @@ class ImplementationStatus(Enum):
     "Regional Action Plan (no country)."
 )
 class ObjectiveScope(Enum):
-    NATIONAL = "national"
-    REGIONAL = "regional"
+    NATIONAL = strawberry.enum_value(
+        "national", description="An objective of one country's National Action Plan."
+    )
+    REGIONAL = strawberry.enum_value(
+        "regional", description="An objective of the MIRPS Regional Action Plan (no country)."
+    )
 
 
 @strawberry.enum(
@@ -117,8 +121,13 @@ class ObjectiveScope(Enum):
     "announced."
 )
 class PledgeStage(Enum):
-    CULTIVATING = "cultivating"
-    ANNOUNCED = "announced"
+    CULTIVATING = strawberry.enum_value(
+        "cultivating",
+        description="Being prepared with its contributor; counted nowhere public yet.",
+    )
+    ANNOUNCED = strawberry.enum_value(
+        "announced", description="Announced (at an event, on a date): it counts in every report."
+    )
 
 
 @strawberry.enum(description="Who may see a pledge: everyone, or its parties only.")

@@ -43,6 +43,27 @@ class ServiceInfo:
     tags: Sequence[dict[str, Any]] = field(default_factory=tuple)
 
 
+# The tags of the machinery every service mounts (health, change feed, webhooks, documents).
+SHARED_TAGS = [
+    {"name": "health", "description": "Liveness and readiness."},
+    {
+        "name": "changes",
+        "description": "The change feed: every state change as a CloudEvents 1.0 envelope, "
+        "ordered by position and resumable after any position the caller saw.",
+    },
+    {
+        "name": "webhooks",
+        "description": "Webhook subscriptions per organisation: signed deliveries (Standard "
+        "Webhooks), the delivery log, replay from a position and secret rotation.",
+    },
+    {
+        "name": "documents",
+        "description": "Minutes, materials and reports attached to records: uploaded "
+        "(content-addressed) or linked; visible as the record they belong to.",
+    },
+]
+
+
 def build_service_app(
     info: ServiceInfo,
     settings: ServiceSettings,
@@ -79,7 +100,7 @@ def build_service_app(
         version=info.version,
         lifespan=lifespan,
         responses=problem_responses(503),  # any operation, when the database is unavailable
-        openapi_tags=[*info.tags, {"name": "health", "description": "Liveness and readiness."}],
+        openapi_tags=[*info.tags, *SHARED_TAGS],
         generate_unique_id_function=operation_id,
         # One schema per model: `Money` in and out, not `Money-Input` and `Money-Output`.
         separate_input_output_schemas=False,
