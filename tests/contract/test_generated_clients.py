@@ -24,7 +24,15 @@ from tests.events.conftest import event_body
 from tests.practices.conftest import practice_body
 
 # CSV uploads are plain bytes to a generated client.
-CONFIG = {"post_hooks": [], "content_type_overrides": {"text/csv": "application/octet-stream"}}
+CONFIG = {
+    "post_hooks": [],
+    # Files (CSV exports, the IATI XML, a document's bytes) are binary bodies to a client.
+    "content_type_overrides": {
+        "text/csv": "application/octet-stream",
+        "application/xml": "application/octet-stream",
+        "*/*": "application/octet-stream",
+    },
+}
 
 
 @pytest.fixture(scope="session")
