@@ -9,8 +9,10 @@ import socket
 import subprocess
 import time
 
+import httpx
 import pytest
 
+from services.cli import SERVICE_PORT_OFFSETS
 from tests.e2e.runner import MIRPS, free_port_block, start_platform
 
 pytestmark = pytest.mark.e2e
@@ -31,11 +33,21 @@ def _gone(pid: int) -> bool:
     return False
 
 
+def _answers(platform, name: str) -> bool:
+    """The service's own /readyz answers (asked directly: the gateway may answer a health
+    query from its short anonymous cache)."""
+    port = platform.base_port + SERVICE_PORT_OFFSETS[name]
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def _restarted_pid(platform, name: str, old_pid: int, seconds: float = 30) -> int:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         pid = platform.pids()[name]
-        if pid != old_pid and _readiness(platform)[name]:
+        if pid != old_pid and _answers(platform, name):
             return pid
         time.sleep(0.2)
     raise AssertionError(f"{name} was not restarted:\n{platform.log.read_text()}")
