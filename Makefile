@@ -12,7 +12,7 @@ $(STAMP): requirements/dev.lock pyproject.toml
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $(STAMP)
 
-## Run the whole platform on SQLite with demo data (portal :8005, gateway :8000, services :8001-8003).
+## Run the whole platform on SQLite with demo data (portal :8005, gateway :8000, services :8001-8004, worker :8006).
 run: $(STAMP)
 	$(BIN)/mirps up
 

@@ -166,7 +166,7 @@ def _wait_until_healthy(
 @app.command()
 def up(
     data_dir: Annotated[Path, typer.Option(help="Folder of the SQLite databases.")] = Path("var"),
-    port: Annotated[int, typer.Option(help="Gateway port; services take the next four.")] = 8000,
+    port: Annotated[int, typer.Option(help="Gateway port; services, portal and worker take the next six.")] = 8000,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Load the demo data set.")] = True,
     workers: Annotated[
@@ -177,7 +177,8 @@ def up(
         ),
     ] = 1,
 ) -> None:
-    """Migrate and run the four services and the gateway on SQLite, until Ctrl-C."""
+    """Migrate and run the four services, the gateway, the portal and the webhook worker on
+    SQLite, until Ctrl-C."""
     table = _process_table(port)
     for name, (_, process_port) in table.items():
         if not port_is_free(host, process_port):
