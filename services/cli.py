@@ -166,7 +166,9 @@ def _wait_until_healthy(
 @app.command()
 def up(
     data_dir: Annotated[Path, typer.Option(help="Folder of the SQLite databases.")] = Path("var"),
-    port: Annotated[int, typer.Option(help="Gateway port; services, portal and worker take the next six.")] = 8000,
+    port: Annotated[
+        int, typer.Option(help="Gateway port; services, portal and worker take the next six.")
+    ] = 8000,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Load the demo data set.")] = True,
     workers: Annotated[
