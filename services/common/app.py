@@ -64,6 +64,14 @@ SHARED_TAGS = [
 ]
 
 
+def _undeclared(
+    tags: list[dict[str, str]], declared: Sequence[dict[str, Any]]
+) -> list[dict[str, str]]:
+    """The shared tags a service has not declared itself (its own description wins)."""
+    names = {tag["name"] for tag in declared}
+    return [tag for tag in tags if tag["name"] not in names]
+
+
 def build_service_app(
     info: ServiceInfo,
     settings: ServiceSettings,
@@ -100,7 +108,7 @@ def build_service_app(
         version=info.version,
         lifespan=lifespan,
         responses=problem_responses(503),  # any operation, when the database is unavailable
-        openapi_tags=[*info.tags, *SHARED_TAGS],
+        openapi_tags=[*info.tags, *_undeclared(SHARED_TAGS, info.tags)],
         generate_unique_id_function=operation_id,
         # One schema per model: `Money` in and out, not `Money-Input` and `Money-Output`.
         separate_input_output_schemas=False,

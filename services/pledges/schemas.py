@@ -209,6 +209,7 @@ class ObjectiveRead(BaseModel):
             "example": {
                 **OBJECTIVE_EXAMPLE,
                 "id": OBJECTIVE_ID,
+                "scope": "national",
                 "requirement_usd": "12000000.00",
                 "requirement_rate_date": "2026-11-28",
                 "created_at": "2026-11-28T04:00:00+00:00",
