@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 
@@ -18,13 +19,15 @@ SERVICES = ("pledges", "practices", "events", "results")
 
 
 @contextmanager
-def served(name: str, databases: Databases) -> Iterator[str]:
-    """The base URL of service `name`, stopped when the block ends."""
+def served(name: str, databases: Databases, **app_options: Any) -> Iterator[str]:
+    """The base URL of service `name`, stopped when the block ends (`app_options` go to its
+    `create_app`, e.g. the results service's upstream transports)."""
     module = importlib.import_module(f"services.{name}.app")
     config = importlib.import_module(f"services.{name}.config")
     database_url = databases.create(f"{name}_contract")
     upgrade_to_head(name, database_url)
-    app = module.create_app(config.Settings(database_url=database_url, mirps=TEST_COMMON_SETTINGS))
+    settings = config.Settings(database_url=database_url, mirps=TEST_COMMON_SETTINGS)
+    app = module.create_app(settings, **app_options)
     port = free_port_block(1)
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name=f"uvicorn-{name}", daemon=True)

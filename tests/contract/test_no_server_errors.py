@@ -9,26 +9,20 @@ no input makes a service fail.
 
 from __future__ import annotations
 
-import importlib
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import NamedTuple
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 
-from services.common.migrations import upgrade_to_head
-from tests.conftest import TEST_COMMON_SETTINGS, Databases, auth_headers
-from tests.e2e.runner import free_port_block
+from tests.conftest import Databases, auth_headers
+from tests.contract.conftest import SERVICES, served
 from tests.results.conftest import UPSTREAMS, DownTransport
 
-SERVICES = ("pledges", "practices", "events", "results")
 # Generated requests per operation: ~100 operations x 2 backends stay near a minute; the
 # results service's ~20 operations get a smaller share (its inputs are few and small).
 EXAMPLES_PER_OPERATION = {"pledges": 25, "practices": 25, "events": 25, "results": 10}
@@ -44,28 +38,11 @@ class ServiceUnderTest(NamedTuple):
 def service(request: pytest.FixtureRequest, databases: Databases) -> Iterator[ServiceUnderTest]:
     """The service on a fresh migrated database, served by uvicorn on a free port."""
     name: str = request.param
-    module = importlib.import_module(f"services.{name}.app")
-    config = importlib.import_module(f"services.{name}.config")
-    database_url = databases.create(f"{name}_contract")
-    upgrade_to_head(name, database_url)
-    settings = config.Settings(database_url=database_url, mirps=TEST_COMMON_SETTINGS)
     # The results service reads the other three; here they are down (never whatever else
     # listens on their default ports), which it must also answer without a 5xx.
     extra = {"transports": dict.fromkeys(UPSTREAMS, DownTransport())} if name == "results" else {}
-    app = module.create_app(settings, **extra)
-    port = free_port_block(1)
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{name}", daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "the service stopped while starting"
-        assert time.monotonic() < deadline, "the service did not start within 30 s"
-        time.sleep(0.05)
-    yield ServiceUnderTest(name, base)
-    server.should_exit = True
-    thread.join(10)
+    with served(name, databases, **extra) as base:
+        yield ServiceUnderTest(name, base)
 
 
 def test_no_operation_answers_a_server_error(service: ServiceUnderTest) -> None:
