@@ -38,6 +38,19 @@ POSTGRES_URL = os.environ.get("MIRPS_TEST_POSTGRES_URL")
 BACKENDS = ("sqlite", "postgresql")
 TEST_COMMON_SETTINGS = CommonSettings(environment="test")
 
+# The suite runs many services at once on a small, shared machine, where a healthy
+# PostgreSQL can take seconds to hand out a connection. Outside the fault suite (which
+# passes the production timeouts explicitly, see tests/faults/conftest.py) a slow answer
+# is not what is under test, so every service in this process, and every process it
+# starts, waits patiently. Explicit settings in a test still win over these.
+PATIENT_DATABASE_ENV = {
+    f"{service}_DB_{timeout}_TIMEOUT": "30"
+    for service in ("PLEDGES", "PRACTICES", "EVENTS", "RESULTS")
+    for timeout in ("POOL", "CONNECT", "STATEMENT")
+}
+for _name, _seconds in PATIENT_DATABASE_ENV.items():
+    os.environ.setdefault(_name, _seconds)
+
 
 def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -22,6 +22,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from services.common.migrations import upgrade_to_head
+from services.common.settings import ServiceSettings
 from tests.conftest import TEST_COMMON_SETTINGS, asgi_client, auth_headers
 from tests.e2e.runner import free_port_block
 from tests.events.conftest import HOST_MEMBER, event_body
@@ -29,6 +30,12 @@ from tests.faults.cluster import Cluster, available
 from tests.practices.conftest import MEMBER_A, practice_body
 from tests.results.conftest import UPSTREAMS, DownTransport
 
+# The timeouts a deployment runs with, stated explicitly so that the patient defaults the
+# rest of the suite sets through the environment (tests/conftest.py) do not apply here.
+PRODUCTION_TIMEOUTS = {
+    name: ServiceSettings.model_fields[name].default
+    for name in ("db_pool_timeout", "db_connect_timeout", "db_statement_timeout")
+}
 SECRETARIAT = auth_headers("secretariat", sub="faults-secretariat")
 
 
@@ -101,7 +108,9 @@ def cluster() -> Iterator[Cluster]:
 def _app(name: str, database_url: str) -> Any:
     module = importlib.import_module(f"services.{name}.app")
     config = importlib.import_module(f"services.{name}.config")
-    settings = config.Settings(database_url=database_url, mirps=TEST_COMMON_SETTINGS)
+    settings = config.Settings(
+        database_url=database_url, mirps=TEST_COMMON_SETTINGS, **PRODUCTION_TIMEOUTS
+    )
     if name == "results":  # its upstreams are not under test here
         return module.create_app(settings, transports=dict.fromkeys(UPSTREAMS, DownTransport()))
     return module.create_app(settings)
