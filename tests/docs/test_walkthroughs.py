@@ -28,12 +28,29 @@ EXPECTED: dict[str, list[str]] = {
         '"gap_usd": "1376000.00"',
         '"coverage_percent": "31.20"',
     ],
+    "bulk-import.sh": [
+        "'state': 'succeeded'",
+        "'rows_written': 0",
+        "'errors': []",
+        "iati-activities 2.03 ",
+    ],
+    "partner-sync.sh": [
+        "subscribed: active secret whsec_",
+        "received: org.mirps.pledge.entry_recorded pledges/",
+        "fetched: commitment",
+        '"state": "delivered"',
+        '"last_status": 204',
+    ],
     "practice-review.sh": [
         "/problems/practice-not-found",
         "published\n",
         "/problems/invalid-transition",
         '"total": 1,',
         '"contacts": null',
+    ],
+    "documents.sh": [
+        "minutes Acta de la reunión\n",
+        "1. Compromisos anunciados.",
     ],
     "event-organiser.sh": [
         '"warnings"',
