@@ -61,3 +61,15 @@ def test_the_link_checker_sees_a_broken_link(tmp_path: Path) -> None:
     page.write_text("# Title\n\n[gone](missing.md) [here](#title) `[code](nowhere.md)`\n")
     assert links(page) == ["missing.md", "#title"]
     assert anchors(page) == {"title"}
+
+
+SHELL_BLOCK = re.compile(r"^```(?:sh|bash)\n(.*?)^```", flags=re.M | re.S)
+# `<organisation-id>` pasted into bash is a redirection: a syntax error or a lost file.
+PLACEHOLDER = re.compile(r"<[A-Za-z][\w -]*>")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_no_shell_example_has_a_placeholder_that_breaks_when_pasted(page: Path) -> None:
+    blocks = SHELL_BLOCK.findall(page.read_text(encoding="utf-8"))
+    placeholders = [found for block in blocks for found in PLACEHOLDER.findall(block)]
+    assert not placeholders, f"look the value up instead (see docs/walkthroughs): {placeholders}"
