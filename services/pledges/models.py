@@ -669,7 +669,7 @@ class Prospect(Base):
     next_step: Mapped[str | None] = mapped_column(Text)
     next_step_on: Mapped[date | None] = mapped_column(Date)
     contact_name: Mapped[str | None] = mapped_column(String(200))
-    contact_role: Mapped[str | None] = mapped_column(String(200))
+    contact_job_title: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(320))
     contact_phone: Mapped[str | None] = mapped_column(String(50))
     created_by: Mapped[str] = mapped_column(String(200))

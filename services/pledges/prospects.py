@@ -151,7 +151,7 @@ async def _check_organisation(session: AsyncSession, organisation_id: uuid.UUID)
 
 def _set_contact(prospect: Prospect, contact: ProspectContact | None) -> None:
     prospect.contact_name = contact.name if contact else None
-    prospect.contact_role = contact.role if contact else None
+    prospect.contact_job_title = contact.job_title if contact else None
     prospect.contact_email = contact.email if contact else None
     prospect.contact_phone = contact.phone if contact else None
 
@@ -348,7 +348,7 @@ def _read(prospect: Prospect, organisation: Organisation | None) -> ProspectRead
     contact = (
         ProspectContact(
             name=prospect.contact_name,
-            role=prospect.contact_role,
+            job_title=prospect.contact_job_title,
             email=prospect.contact_email,
             phone=prospect.contact_phone,
         )

@@ -1269,7 +1269,7 @@ class ProspectContact(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Line = Field(min_length=1, max_length=200)
-    role: Line | None = Field(default=None, max_length=200)
+    job_title: Line | None = Field(default=None, max_length=200, description="e.g. HR director.")
     email: Line | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     phone: Line | None = Field(default=None, max_length=50)
 
@@ -1297,7 +1297,7 @@ PROSPECT_EXAMPLE: dict[str, Any] = {
     "name": "Textiles del Norte (illustrative)",
     "kind": "private_sector",
     "country": "GTM",
-    "contact": {"name": "Ana Pérez", "role": "HR director", "email": "ana.perez@example.org"},
+    "contact": {"name": "Ana Pérez", "job_title": "HR director", "email": "ana.perez@example.org"},
     "next_step": {"text": "Send the hiring-pledge template", "due_on": "2023-10-02"},
 }
 

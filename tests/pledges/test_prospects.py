@@ -15,7 +15,12 @@ from tests.conftest import auth_headers
 from tests.pledges.conftest import SECRETARIAT, Ledger
 
 EMAIL = "ana.perez@example.org"
-CONTACT = {"name": "Ana Pérez", "role": "HR director", "email": EMAIL, "phone": "+502 5555 0101"}
+CONTACT = {
+    "name": "Ana Pérez",
+    "job_title": "HR director",
+    "email": EMAIL,
+    "phone": "+502 5555 0101",
+}
 
 
 @pytest.fixture

@@ -97,7 +97,7 @@ def _create_prospects() -> None:
         sa.Column("next_step", sa.Text(), nullable=True),
         sa.Column("next_step_on", sa.Date(), nullable=True),
         sa.Column("contact_name", sa.String(length=200), nullable=True),
-        sa.Column("contact_role", sa.String(length=200), nullable=True),
+        sa.Column("contact_job_title", sa.String(length=200), nullable=True),
         sa.Column("contact_email", sa.String(length=320), nullable=True),
         sa.Column("contact_phone", sa.String(length=50), nullable=True),
         sa.Column("created_by", sa.String(length=200), nullable=False),
