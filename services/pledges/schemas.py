@@ -1368,18 +1368,19 @@ class ProspectStatusMove(BaseModel):
     )
 
 
+INTERACTION_EXAMPLE: dict[str, Any] = {
+    "occurred_on": "2023-09-20",
+    "channel": "meeting",
+    "summary": "Interested in a hiring quota in Guatemala and Honduras.",
+}
+
+
 class InteractionCreate(BaseModel):
     """A dated contact with the prospect."""
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "example": {
-                "occurred_on": "2023-09-20",
-                "channel": "meeting",
-                "summary": "Interested in a hiring quota in Guatemala and Honduras.",
-            }
-        },
+        json_schema_extra={"example": INTERACTION_EXAMPLE},
     )
 
     occurred_on: BoundedDate
@@ -1388,6 +1389,18 @@ class InteractionCreate(BaseModel):
 
 
 class InteractionRead(InteractionCreate):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                **INTERACTION_EXAMPLE,
+                "id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                "prospect_id": PROSPECT_ID,
+                "recorded_by": "secretariat-ana",
+                "recorded_at": "2023-09-20T16:00:00+00:00",
+            }
+        }
+    )
+
     id: uuid.UUID
     prospect_id: uuid.UUID
     recorded_by: str
@@ -1402,24 +1415,23 @@ class ProspectStatusChangeRead(BaseModel):
     changed_at: datetime
 
 
+PROSPECT_READ_EXAMPLE: dict[str, Any] = {
+    **PROSPECT_EXAMPLE,
+    "id": PROSPECT_ID,
+    "organisation_id": None,
+    "owner": {"sub": "secretariat-ana", "organisation_id": None},
+    "status": "approached",
+    "pledge_id": None,
+    "created_at": "2023-09-01T10:00:00+00:00",
+    "updated_at": "2023-09-20T10:00:00+00:00",
+    "version": 2,
+}
+
+
 class ProspectRead(BaseModel):
     """A prospect as the secretariat and its owner see it (no one else sees it)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "example": {
-                **PROSPECT_EXAMPLE,
-                "id": PROSPECT_ID,
-                "organisation_id": None,
-                "owner": {"sub": "secretariat-ana", "organisation_id": None},
-                "status": "approached",
-                "pledge_id": None,
-                "created_at": "2023-09-01T10:00:00+00:00",
-                "updated_at": "2023-09-20T10:00:00+00:00",
-                "version": 2,
-            }
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"example": PROSPECT_READ_EXAMPLE})
 
     id: uuid.UUID
     organisation_id: uuid.UUID | None
@@ -1438,6 +1450,31 @@ class ProspectRead(BaseModel):
 
 class ProspectDetail(ProspectRead):
     """A prospect with its interactions (latest first) and status history (oldest first)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                **PROSPECT_READ_EXAMPLE,
+                "interactions": [],
+                "status_history": [
+                    {
+                        "from_status": None,
+                        "to_status": "identified",
+                        "pledge_id": None,
+                        "changed_by": "secretariat-ana",
+                        "changed_at": "2023-09-01T10:00:00+00:00",
+                    },
+                    {
+                        "from_status": "identified",
+                        "to_status": "approached",
+                        "pledge_id": None,
+                        "changed_by": "secretariat-ana",
+                        "changed_at": "2023-09-20T10:00:00+00:00",
+                    },
+                ],
+            }
+        }
+    )
 
     interactions: list[InteractionRead]
     status_history: list[ProspectStatusChangeRead]
