@@ -274,3 +274,34 @@ async def test_contact_details_never_reach_exports_the_feed_or_webhooks(
     assert EMAIL not in stored
     assert "Ana" not in stored
     assert "5555" not in stored
+
+
+async def test_only_the_secretariat_hands_a_prospect_over(
+    ledger: Ledger, pipeline: dict[str, Any]
+) -> None:
+    roles = pipeline["roles"]
+    url = f"/v1/prospects/{pipeline['prospect']['id']}"
+    handover = {"owner": {"sub": "other-1"}}
+    refused = await ledger.client.patch(
+        url, json=handover, headers={**roles["owner"], "If-Match": '"1"'}
+    )
+    assert refused.status_code == 403
+    assert refused.json()["field"] == "owner"
+    done = await ledger.client.patch(url, json=handover, headers={**SECRETARIAT, "If-Match": '"1"'})
+    assert done.status_code == 200, done.text
+    assert (await ledger.client.get(url, headers=roles["owner"])).status_code == 404
+    now = await ledger.client.get(url, headers=roles["other member"])
+    assert now.json()["contact"]["email"] == EMAIL
+    company = await ledger.organisation(name="Textiles del Norte", kind="private_sector")
+    linked = await ledger.client.patch(
+        url,
+        json={"organisation_id": company["id"]},
+        headers={**roles["other member"], "If-Match": '"2"'},
+    )
+    assert linked.status_code == 200, linked.text
+    renamed = await ledger.client.patch(
+        url, json={"name": "Another name"}, headers={**SECRETARIAT, "If-Match": '"3"'}
+    )
+    assert renamed.status_code == 422
+    assert renamed.json()["field"] == "name"
+    assert (await ledger.client.get(url, headers=SECRETARIAT)).json()["version"] == 3
