@@ -42,6 +42,7 @@ from gateway.cost import QueryCostLimiter
 from gateway.errors import ErrorCode, GatewayError
 from gateway.mutations import Mutation
 from gateway.queries import DomainQuery, resolve_node
+from gateway.types.outreach import OutreachQuery
 from services.common.context import current_request_id
 
 logger = logging.getLogger("mirps.gateway")
@@ -79,7 +80,7 @@ async def _check(info: Info, service: str) -> ServiceHealth:
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(DomainQuery):
+class Query(DomainQuery, OutreachQuery):
     @strawberry.field(
         description="Any object by its global id (the `id` of a Node). REST ids are refused "
         "here with a BAD_USER_INPUT naming the fields that take them (`pledge(id:)`, …)."

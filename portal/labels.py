@@ -85,6 +85,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "amount": ("Monto", "Amount"),
     "status": ("Estado", "Status"),
     "announced_on": ("Anunciado el", "Announced on"),
+    "illustrative": ("ilustrativo: cifras inventadas", "illustrative: invented figures"),
     "upcoming": ("Próximos eventos", "Upcoming events"),
     "none_upcoming": ("No hay eventos próximos.", "No upcoming events."),
     "recent": ("Eventos recientes", "Recent events"),

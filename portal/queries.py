@@ -62,7 +62,7 @@ COUNTRY = f"""query Country($code: String!, $today: Date!) {{
     pledges(first: 50) {{
       totalCount
       nodes {{
-        title {TEXT} kind fundingMechanism financialStatus announcedOn withdrawn
+        title {TEXT} kind fundingMechanism financialStatus announcedOn withdrawn illustrative
         contributor {{ name }}
         amount {{ amount currency amountUsd }}
       }}

@@ -10,6 +10,7 @@ import strawberry
 
 from gateway.context import Info
 from gateway.inputs import LocalizedTextInput, MoneyInput, idempotency, rest_body
+from gateway.mutations.outreach import EmploymentTermsInput
 from gateway.types.base import precondition, rest_id, rest_ids
 from gateway.types.pledges import (
     EntryType,
@@ -64,6 +65,12 @@ class CreatePledgeInput:
     visibility: Visibility = strawberry.field(
         default=Visibility.PUBLIC, description="Who may see the pledge."
     )
+    employment: EmploymentTermsInput | None = strawberry.field(
+        default=None, description="Employment pledges: who hires, where, how many, how."
+    )
+    illustrative: bool = strawberry.field(
+        default=False, description="True: the figures are invented (demonstration data)."
+    )
     idempotency_key: str | None = strawberry.field(
         default=None, description="Retry-safe key: the same key and input create one pledge."
     )
@@ -115,6 +122,13 @@ class UpdatePledgeInput:
     )
     visibility: Visibility | None = strawberry.field(
         default=strawberry.UNSET, description="New visibility; left out, it stays as it is."
+    )
+    employment: EmploymentTermsInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="New hiring terms (employment pledges); left out, they stay as they are.",
+    )
+    illustrative: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="New illustrative flag; left out, it stays."
     )
 
 
@@ -235,6 +249,13 @@ def _pledge_links(body: dict[str, object]) -> dict[str, object]:
     if isinstance(objective_ids, list):
         body["objective_ids"] = rest_ids(
             [str(value) for value in objective_ids], "Objective", "objectiveIds"
+        )
+    employment = body.get("employment")
+    if isinstance(employment, dict):
+        employment["company_ids"] = rest_ids(
+            [str(value) for value in employment["company_ids"]],
+            "Organisation",
+            "employment.companyIds",
         )
     if "announced_at_event_id" in body:
         value = body.pop("announced_at_event_id")

@@ -32,6 +32,7 @@ from gateway.values import LocalizedText, Money, VocabularyTerm, pillar, theme
 if TYPE_CHECKING:
     from gateway.types.countries import Country
     from gateway.types.events import Event, EventConnection
+    from gateway.types.outreach import EmploymentTerms
     from gateway.types.practices import Practice, PracticeConnection
     from gateway.types.reports import MatchingSuggestion, ObjectiveGap, ProgressUpdate
     from gateway.types.results import Indicator
@@ -45,6 +46,7 @@ ObjectiveGapRef = Annotated["ObjectiveGap", strawberry.lazy("gateway.types.repor
 MatchingSuggestionRef = Annotated["MatchingSuggestion", strawberry.lazy("gateway.types.reports")]
 ProgressUpdateRef = Annotated["ProgressUpdate", strawberry.lazy("gateway.types.reports")]
 IndicatorRef = Annotated["Indicator", strawberry.lazy("gateway.types.results")]
+EmploymentTermsRef = Annotated["EmploymentTerms", strawberry.lazy("gateway.types.outreach")]
 
 SERVICE = "pledges"
 
@@ -562,6 +564,22 @@ class Pledge(ResourceNode):
     @strawberry.field(description="True when the owner stated the lines; false: the equal split.")
     def allocation_stated(self) -> bool:
         return bool(self.data.get("allocation_stated"))
+
+    @strawberry.field(
+        description="Employment pledges: hiring practice, countries with jobs targeted and "
+        "hiring companies; null for other kinds (or when not stated)."
+    )
+    def employment(self) -> EmploymentTermsRef | None:
+        from gateway.types.outreach import employment_terms
+
+        return employment_terms(self.data)
+
+    @strawberry.field(
+        description="True when the pledge's figures are invented (demonstration data), even "
+        "if the contributor is a real organisation."
+    )
+    def illustrative(self) -> bool:
+        return bool(self.data.get("illustrative"))
 
     @strawberry.field(description="When the pledge was recorded.")
     def created_at(self) -> datetime | None:

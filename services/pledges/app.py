@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.common.app import ServiceInfo, build_service_app
-from services.pledges import documents, jobs
+from services.pledges import documents, jobs, outreach_api
 from services.pledges.api import router
 from services.pledges.changes import outbox, webhooks
 from services.pledges.config import Settings
@@ -31,6 +31,11 @@ INFO = ServiceInfo(
         {"name": "reports", "description": "Summaries, resource gaps and the public synthesis."},
         {"name": "matching", "description": "Suggested pledges for unfunded objectives."},
         {"name": "exports and imports", "description": "CSV exports and pledge imports."},
+        {
+            "name": "outreach",
+            "description": "The outreach pipeline: prospective partners, owners, status, "
+            "interactions and next steps (secretariat and owners only).",
+        },
     ),
 )
 
@@ -50,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_service_app(
         INFO,
         settings or Settings(),
-        [router, *documents.routers, outbox.router(), webhooks.router()],
+        [router, outreach_api.router, *documents.routers, outbox.router(), webhooks.router()],
         running=import_jobs,
         own_body_limit=frozenset({"/v1/imports"}),
     )

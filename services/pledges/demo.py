@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.demo_ids import demo_id
+from services.pledges import outreach_demo as outreach
 from services.pledges import service
 from services.pledges.models import Organisation
 from services.pledges.schemas import (
@@ -45,6 +46,13 @@ def illustrative_note(contributor: str) -> dict[str, str]:
         "prometió ni pagó.",
         "en": f"Illustrative demo figures: not a record of what {contributor} pledged or paid.",
     }
+
+
+# Objectives carry invented requirements under real countries' names: said in the data.
+ILLUSTRATIVE_REQUIREMENT = {
+    "es": "Necesidad ilustrativa de demostración: no es la cifra del plan de acción nacional.",
+    "en": "Illustrative demo requirement: not the figure of the national action plan.",
+}
 
 
 # The solidarity event of the events service's demo data (same demo id there).
@@ -97,6 +105,8 @@ ORGANISATIONS: list[tuple[str, str | None, str, str | None, date | None]] = [
     ("Alianza Empresarial por el Empleo (illustrative)", "AEE", "private_sector", "MEX", None),
     ("Red de Hoteles del Istmo (illustrative)", None, "private_sector", "CRI", None),
     ("Red Regional de Protección Comunitaria (illustrative)", "RRPC", "civil_society", "GTM", None),
+    ("Textiles del Norte (illustrative)", None, "private_sector", "GTM", None),
+    ("Agroindustrias del Pacífico (illustrative)", None, "private_sector", "HND", None),
 ]
 
 # National institutions the other services' demo data refers to (event hosts, people's
@@ -366,6 +376,29 @@ PLEDGES: list[tuple[str, str, str | None, str | None, list[str], str, str | None
     ),
 ]
 
+# Hiring terms of the employment pledges, by contributor: practice, jobs per country,
+# companies (all invented, like the companies themselves).
+EMPLOYMENT: dict[str, tuple[str, dict[str, int], list[str]]] = {
+    "AEE": ("targeted_recruitment", {"MEX": 2000}, ["AEE"]),
+    "Textiles del Norte (illustrative)": (
+        "quota",
+        {"GTM": 300, "HND": 150},
+        ["Textiles del Norte (illustrative)"],
+    ),
+    "Agroindustrias del Pacífico (illustrative)": (
+        "refugee_friendly_policy",
+        {"HND": 200, "SLV": 100},
+        ["Agroindustrias del Pacífico (illustrative)"],
+    ),
+}
+# Employment pledges announced on World Refugee Day 2023 (no event): two companies that
+# hire in two MIRPS countries each (Outcome 2.1.3).
+WORLD_REFUGEE_DAY_2023 = date(2023, 6, 20)
+LATER_PLEDGES: list[tuple[str, str]] = [
+    ("Textiles del Norte (illustrative)", "Refugee hiring quota in textile plants"),
+    ("Agroindustrias del Pacífico (illustrative)", "Refugee-friendly hiring in agro-industry"),
+]
+
 # Stated allocations (country → share, on the pledge's objective there) of the pledges
 # whose entries favour some countries; the others keep the equal split.
 ALLOCATIONS: dict[str, dict[str, str]] = {
@@ -426,10 +459,52 @@ async def _cultivating_pledge(session: AsyncSession) -> None:
                 "announced_on": date(2023, 12, 13),
                 "announced_at": GRF_2023,
                 "visibility": "restricted",
+                "illustrative": True,
             }
         ),
         pledge_id=demo_id("pledge", "sedh-hnd-grf-2023"),
     )
+
+
+def _employment(contributor: str, organisations: dict[str, uuid.UUID]) -> dict[str, Any]:
+    practice, jobs, companies = EMPLOYMENT[contributor]
+    return {
+        "hiring_practice": practice,
+        "hiring_countries": [{"country": c, "jobs_targeted": n} for c, n in jobs.items()],
+        "company_ids": [organisations[company] for company in companies],
+    }
+
+
+async def _later_employment_pledges(
+    session: AsyncSession,
+    organisations: dict[str, uuid.UUID],
+    objectives: dict[tuple[str, str], uuid.UUID],
+) -> dict[str, uuid.UUID]:
+    """The two companies' employment pledges of June 2023."""
+    created: dict[str, uuid.UUID] = {}
+    for contributor, title in LATER_PLEDGES:
+        countries = sorted(EMPLOYMENT[contributor][1])
+        pledge = await service.create_pledge(
+            session,
+            SECRETARIAT,
+            PledgeCreate.model_validate(
+                {
+                    "contributor_id": organisations[contributor],
+                    "kind": "employment",
+                    "title": {"en": title},
+                    "description": illustrative_note(contributor),
+                    "recipient_countries": countries,
+                    "objective_ids": [objectives[(c, "durable_solutions")] for c in countries],
+                    "announced_on": WORLD_REFUGEE_DAY_2023,
+                    "implementation_status": "in_progress",
+                    "employment": _employment(contributor, organisations),
+                    "illustrative": True,
+                }
+            ),
+            pledge_id=demo_id("pledge", pledge_slug(contributor, 1)),
+        )
+        created[contributor] = pledge.id
+    return created
 
 
 async def _is_loaded(session: AsyncSession) -> bool:
@@ -492,6 +567,7 @@ async def load_demo(session: AsyncSession) -> bool:
                         "pillar": pillar,
                         "theme": theme,
                         "title": {"es": f"{title_es} ({country})", "en": f"{title_en} ({country})"},
+                        "description": ILLUSTRATIVE_REQUIREMENT,
                         "requirement": {"amount": str(millions * 1_000_000), "currency": "USD"},
                         "start_year": 2023,
                         "end_year": 2025,
@@ -515,7 +591,10 @@ async def load_demo(session: AsyncSession) -> bool:
             "announced_at": SOLIDARITY_EVENT_2022,
             "funding_mechanism": mechanism,
             "implementation_status": "in_progress" if amount else "planning",
+            "illustrative": True,
         }
+        if kind == "employment":
+            body["employment"] = _employment(contributor, organisations)
         if amount is not None:
             body["amount"] = {"amount": amount, "currency": pledge_currency}
         if contributor in ALLOCATIONS and contributor not in pledges:
@@ -531,6 +610,8 @@ async def load_demo(session: AsyncSession) -> bool:
         )
         pledges.setdefault(contributor, created_pledge.id)
     await _cultivating_pledge(session)
+    later = await _later_employment_pledges(session, organisations, objectives)
+    await outreach.load_pipeline(session, organisations, later)
     for contributor, entry_type, amount, currency, value_date, country in ENTRIES:
         await service.record_entry(
             session,

@@ -289,6 +289,8 @@ class Pledge(Base):
     # False: the allocation is the equal split over objectives (else countries), redone
     # when they change; True: the owner stated the allocation lines.
     allocation_stated: Mapped[bool] = mapped_column(Boolean)
+    # True: its figures are invented (demo data), whoever the contributor is.
+    illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
@@ -567,3 +569,145 @@ class WebhookSubscription(WebhookSubscriptionMixin, Base):
 
 class WebhookDelivery(WebhookDeliveryMixin, Base):
     """One event queued for, or delivered to, one subscription."""
+
+
+# ---------------------------------------------------------------- employment pledges
+
+
+class HiringPractice(StrEnum):
+    """How a company commits to hire refugees (Outcome 2.1.3)."""
+
+    QUOTA = "quota"
+    REFUGEE_FRIENDLY_POLICY = "refugee_friendly_policy"
+    TARGETED_RECRUITMENT = "targeted_recruitment"
+    TRAINING_AND_PLACEMENT = "training_and_placement"
+
+
+class EmploymentTerms(Base):
+    """What an employment pledge commits to: its hiring practice (the countries and the
+    companies are rows of their own)."""
+
+    __tablename__ = "employment_terms"
+
+    pledge_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pledges.id", ondelete="CASCADE"), primary_key=True
+    )
+    hiring_practice: Mapped[str] = mapped_column(String(40))
+
+
+class HiringCountry(Base):
+    """A MIRPS country where an employment pledge's companies hire, with the jobs targeted."""
+
+    __tablename__ = "employment_hiring_countries"
+    __table_args__ = (CheckConstraint("jobs_targeted > 0", name="jobs_targeted_positive"),)
+
+    pledge_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pledges.id", ondelete="CASCADE"), primary_key=True
+    )
+    country: Mapped[str] = mapped_column(String(3), primary_key=True, index=True)
+    jobs_targeted: Mapped[int] = mapped_column(Integer)
+
+
+class HiringCompany(Base):
+    """A company (organisation of kind private_sector) hiring under an employment pledge."""
+
+    __tablename__ = "employment_companies"
+
+    pledge_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pledges.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id"), primary_key=True, index=True
+    )
+
+
+# ---------------------------------------------------------------- outreach pipeline
+
+
+class ProspectStatus(StrEnum):
+    """identified → approached → interested → pledged; declined from any open status."""
+
+    IDENTIFIED = "identified"
+    APPROACHED = "approached"
+    INTERESTED = "interested"
+    PLEDGED = "pledged"
+    DECLINED = "declined"
+
+
+class InteractionChannel(StrEnum):
+    MEETING = "meeting"
+    VIDEO_CALL = "video_call"
+    PHONE = "phone"
+    EMAIL = "email"
+    EVENT = "event"
+    OTHER = "other"
+
+
+class Prospect(Base):
+    """A prospective partner in the outreach pipeline (Activity 2.1): a registered
+    organisation or a not-yet-registered name, owned by one SP member or secretariat
+    person. The contact_* columns are personal data: read only by the secretariat and the
+    owner, never written to exports, the change feed or webhooks."""
+
+    __tablename__ = "prospects"
+    __table_args__ = (Index("ix_prospects_owner_sub_status", "owner_sub", "status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    # Either an organisation, or a name with kind and country (until it registers).
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organisations.id"), index=True
+    )
+    name: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str | None] = mapped_column(String(40))
+    country: Mapped[str | None] = mapped_column(String(3))
+    # The token subject of the person owning the contact, and their SP member
+    # organisation (None: a secretariat person).
+    owner_sub: Mapped[str] = mapped_column(String(200))
+    owner_organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    pledge_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pledges.id"), index=True)
+    next_step: Mapped[str | None] = mapped_column(Text)
+    next_step_on: Mapped[date | None] = mapped_column(Date)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_job_title: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    contact_phone: Mapped[str | None] = mapped_column(String(50))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ProspectInteraction(Base):
+    """A dated contact with a prospect: when, how, and what was said."""
+
+    __tablename__ = "prospect_interactions"
+    __table_args__ = (
+        Index("ix_prospect_interactions_prospect_id_occurred_on", "prospect_id", "occurred_on"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    prospect_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("prospects.id", ondelete="CASCADE"))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProspectStatusChange(Base):
+    """One move of a prospect through the pipeline: from, to, who, when."""
+
+    __tablename__ = "prospect_status_changes"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    prospect_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("prospects.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    pledge_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())

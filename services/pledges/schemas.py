@@ -8,7 +8,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from services.common.inputs import Line, Text, WebUrl
 from services.common.schemas import BoundedDate, DecimalString, LocalizedText, Money
@@ -22,12 +29,15 @@ from services.common.vocabulary import (
 from services.pledges.models import (
     EntryType,
     FundingMechanism,
+    HiringPractice,
     ImplementationStatus,
     ImportState,
+    InteractionChannel,
     ObjectiveScope,
     OrganisationKind,
     PledgeKind,
     PledgeStage,
+    ProspectStatus,
     Visibility,
 )
 
@@ -336,6 +346,84 @@ class AllocationLineRead(BaseModel):
     expended: DecimalString
 
 
+class HiringCountryIn(BaseModel):
+    """A MIRPS country where the companies hire, with the jobs targeted there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    country: MirpsCountryCode
+    jobs_targeted: int = Field(gt=0, le=10_000_000, description="Jobs for refugees there.")
+
+
+class EmploymentTermsIn(BaseModel):
+    """What an employment pledge commits to (Outcome 2.1.3: companies committing to
+    refugee-friendly hiring in at least two MIRPS countries)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "hiring_practice": "quota",
+                "hiring_countries": [
+                    {"country": "GTM", "jobs_targeted": 300},
+                    {"country": "HND", "jobs_targeted": 200},
+                ],
+                "company_ids": [ORG_ID],
+            }
+        },
+    )
+
+    hiring_practice: HiringPractice = Field(
+        description="quota, refugee_friendly_policy, targeted_recruitment or "
+        "training_and_placement."
+    )
+    hiring_countries: list[HiringCountryIn] = Field(
+        min_length=1, max_length=7, description="Each MIRPS country of hiring once."
+    )
+    company_ids: list[uuid.UUID] = Field(
+        min_length=1,
+        max_length=100,
+        description="The hiring companies: organisations of kind private_sector.",
+    )
+
+    @field_validator("hiring_countries")
+    @classmethod
+    def _each_country_once(cls, value: list[HiringCountryIn]) -> list[HiringCountryIn]:
+        countries = [line.country for line in value]
+        if len(set(countries)) != len(countries):
+            raise ValueError("name each country once")
+        return sorted(value, key=lambda line: line.country)
+
+    @field_validator("company_ids")
+    @classmethod
+    def _each_company_once(cls, value: list[uuid.UUID]) -> list[uuid.UUID]:
+        return list(dict.fromkeys(value))
+
+
+class HiringCountryRead(BaseModel):
+    country: str
+    jobs_targeted: int
+
+
+class EmploymentTermsRead(BaseModel):
+    """An employment pledge's hiring commitment."""
+
+    hiring_practice: HiringPractice
+    hiring_countries: list[HiringCountryRead]
+    company_ids: list[uuid.UUID]
+    jobs_targeted: int = Field(description="The sum over the hiring countries.")
+
+
+EMPLOYMENT_DESCRIPTION = (
+    "Employment pledges only: hiring practice, MIRPS countries with the jobs targeted, and "
+    "the hiring companies (organisations of kind private_sector)."
+)
+ILLUSTRATIVE_DESCRIPTION = (
+    "True: the pledge's figures are invented (demonstration data), even when the "
+    "contributor is a real organisation."
+)
+
+
 class PledgeCreate(BaseModel):
     """A new pledge. Financial and material pledges need an amount."""
 
@@ -374,6 +462,8 @@ class PledgeCreate(BaseModel):
     allocation: list[AllocationLineIn] | None = Field(
         default=None, max_length=50, description=ALLOCATION_DESCRIPTION
     )
+    employment: EmploymentTermsIn | None = Field(default=None, description=EMPLOYMENT_DESCRIPTION)
+    illustrative: bool = Field(default=False, description=ILLUSTRATIVE_DESCRIPTION)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -411,6 +501,12 @@ class PledgeUpdate(BaseModel):
         description="New allocation lines (see PUT /v1/pledges/{id}/allocation); absent: "
         "stated lines stay (the amount must not change under them), the equal split follows.",
     )
+    employment: EmploymentTermsIn | None = Field(
+        default=None,
+        description=EMPLOYMENT_DESCRIPTION + " Replaces the terms; dropped when the kind "
+        "changes from employment.",
+    )
+    illustrative: bool | None = Field(default=None, description=ILLUSTRATIVE_DESCRIPTION)
 
 
 class Announcement(BaseModel):
@@ -524,6 +620,10 @@ class PledgeRead(BaseModel):
     allocation_stated: bool = Field(
         description="True if the lines were stated; false: the equal split."
     )
+    employment: EmploymentTermsRead | None = Field(
+        default=None, description=EMPLOYMENT_DESCRIPTION + " null for other kinds."
+    )
+    illustrative: bool = Field(default=False, description=ILLUSTRATIVE_DESCRIPTION)
     created_at: datetime
     updated_at: datetime
     version: int
@@ -1100,3 +1200,281 @@ class ImportJobRead(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+
+# ---------------------------------------------------------------- employment report
+
+
+class EmploymentCompany(BaseModel):
+    """A company with hiring commitments, and the MIRPS countries where it hires."""
+
+    organisation_id: uuid.UUID
+    name: str
+    countries: list[str] = Field(description="Distinct hiring countries over its pledges.")
+    pledge_ids: list[uuid.UUID]
+
+
+class EmploymentCountry(BaseModel):
+    """Hiring commitments in one MIRPS country."""
+
+    country: str
+    jobs_targeted: int = Field(description="Sum of the pledges' jobs targeted there.")
+    companies: int = Field(description="Distinct companies hiring there.")
+    pledges: int
+
+
+class EmploymentReport(BaseModel):
+    """Outcome 2.1.3: companies committing to refugee-friendly hiring in at least two
+    MIRPS countries. Counts public, announced, not withdrawn employment pledges only,
+    whoever asks."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "companies_in_two_or_more_countries": 1,
+                "jobs_targeted": 700,
+                "companies": [
+                    {
+                        "organisation_id": ORG_ID,
+                        "name": "Textiles del Norte (illustrative)",
+                        "countries": ["GTM", "HND"],
+                        "pledge_ids": [PLEDGE_ID],
+                    }
+                ],
+                "countries": [
+                    {"country": "GTM", "jobs_targeted": 400, "companies": 1, "pledges": 1},
+                    {"country": "HND", "jobs_targeted": 300, "companies": 1, "pledges": 1},
+                ],
+            }
+        }
+    )
+
+    companies_in_two_or_more_countries: int = Field(
+        description="Companies whose hiring commitments name two or more MIRPS countries."
+    )
+    jobs_targeted: int = Field(description="All jobs targeted.")
+    companies: list[EmploymentCompany] = Field(description="Every hiring company, by name.")
+    countries: list[EmploymentCountry] = Field(description="Per hiring country.")
+
+
+# ---------------------------------------------------------------- outreach pipeline
+
+PROSPECT_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+
+
+class ProspectContact(BaseModel):
+    """The person to talk to: personal data, seen only by the secretariat and the owner,
+    never in exports, the change feed or webhooks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Line = Field(min_length=1, max_length=200)
+    job_title: Line | None = Field(default=None, max_length=200, description="e.g. HR director.")
+    email: Line | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: Line | None = Field(default=None, max_length=50)
+
+
+class ProspectOwner(BaseModel):
+    """Who owns the contact: a secretariat person (no organisation) or a person of an SP
+    member organisation, by token subject."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sub: Line = Field(min_length=1, max_length=200, description="The person's token subject.")
+    organisation_id: uuid.UUID | None = Field(
+        default=None, description="Their SP member organisation; null for the secretariat."
+    )
+
+
+class NextStep(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Text = Field(min_length=1, max_length=2000)
+    due_on: BoundedDate | None = None
+
+
+PROSPECT_EXAMPLE: dict[str, Any] = {
+    "name": "Textiles del Norte (illustrative)",
+    "kind": "private_sector",
+    "country": "GTM",
+    "contact": {"name": "Ana Pérez", "job_title": "HR director", "email": "ana.perez@example.org"},
+    "next_step": {"text": "Send the hiring-pledge template", "due_on": "2023-10-02"},
+}
+
+
+class ProspectCreate(BaseModel):
+    """A prospective partner: a registered organisation (`organisation_id`) or a name with
+    kind and country. The owner defaults to the caller; only the secretariat names
+    someone else."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": PROSPECT_EXAMPLE})
+
+    organisation_id: uuid.UUID | None = Field(
+        default=None, description="A registered organisation (then no name, kind, country)."
+    )
+    name: Line | None = Field(default=None, min_length=1, max_length=300)
+    kind: OrganisationKind | None = None
+    country: CountryCode | None = None
+    owner: ProspectOwner | None = Field(default=None, description="Default: the caller.")
+    contact: ProspectContact | None = None
+    next_step: NextStep | None = None
+
+    @model_validator(mode="after")
+    def _organisation_or_name(self) -> Self:
+        if self.organisation_id is not None:
+            if self.name is not None or self.kind is not None or self.country is not None:
+                raise ValueError(
+                    "give organisation_id, or name, kind and country, not both "
+                    "(a registered organisation has its own)"
+                )
+        elif self.name is None or self.kind is None or self.country is None:
+            raise ValueError("a prospect not yet registered needs name, kind and country")
+        return self
+
+
+class ProspectUpdate(BaseModel):
+    """Fields to change (If-Match); a null `contact` or `next_step` clears it. Moving the
+    status is POST /v1/prospects/{id}/status."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {"next_step": {"text": "Follow-up call", "due_on": "2023-10-15"}}
+        },
+    )
+
+    name: Line | None = Field(default=None, min_length=1, max_length=300)
+    kind: OrganisationKind | None = None
+    country: CountryCode | None = None
+    organisation_id: uuid.UUID | None = Field(
+        default=None, description="Link the prospect to the organisation it registered as."
+    )
+    owner: ProspectOwner | None = Field(default=None, description="Secretariat only.")
+    contact: ProspectContact | None = None
+    next_step: NextStep | None = None
+
+
+class ProspectStatusMove(BaseModel):
+    """The prospect's next status; `pledged` names the pledge it made."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"status": "pledged", "pledge_id": PLEDGE_ID}},
+    )
+
+    status: ProspectStatus
+    pledge_id: uuid.UUID | None = Field(
+        default=None, description="Required with status pledged (and only then)."
+    )
+
+
+INTERACTION_EXAMPLE: dict[str, Any] = {
+    "occurred_on": "2023-09-20",
+    "channel": "meeting",
+    "summary": "Interested in a hiring quota in Guatemala and Honduras.",
+}
+
+
+class InteractionCreate(BaseModel):
+    """A dated contact with the prospect."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": INTERACTION_EXAMPLE},
+    )
+
+    occurred_on: BoundedDate
+    channel: InteractionChannel
+    summary: Text = Field(min_length=1, max_length=5000)
+
+
+class InteractionRead(InteractionCreate):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                **INTERACTION_EXAMPLE,
+                "id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                "prospect_id": PROSPECT_ID,
+                "recorded_by": "secretariat-ana",
+                "recorded_at": "2023-09-20T16:00:00+00:00",
+            }
+        }
+    )
+
+    id: uuid.UUID
+    prospect_id: uuid.UUID
+    recorded_by: str
+    recorded_at: datetime
+
+
+class ProspectStatusChangeRead(BaseModel):
+    from_status: ProspectStatus | None
+    to_status: ProspectStatus
+    pledge_id: uuid.UUID | None
+    changed_by: str
+    changed_at: datetime
+
+
+PROSPECT_READ_EXAMPLE: dict[str, Any] = {
+    **PROSPECT_EXAMPLE,
+    "id": PROSPECT_ID,
+    "organisation_id": None,
+    "owner": {"sub": "secretariat-ana", "organisation_id": None},
+    "status": "approached",
+    "pledge_id": None,
+    "created_at": "2023-09-01T10:00:00+00:00",
+    "updated_at": "2023-09-20T10:00:00+00:00",
+    "version": 2,
+}
+
+
+class ProspectRead(BaseModel):
+    """A prospect as the secretariat and its owner see it (no one else sees it)."""
+
+    model_config = ConfigDict(json_schema_extra={"example": PROSPECT_READ_EXAMPLE})
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID | None
+    name: str = Field(description="The organisation's name, or the name given.")
+    kind: OrganisationKind
+    country: str | None
+    owner: ProspectOwner
+    status: ProspectStatus
+    pledge_id: uuid.UUID | None = Field(description="The pledge it made (status pledged).")
+    contact: ProspectContact | None
+    next_step: NextStep | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ProspectDetail(ProspectRead):
+    """A prospect with its interactions (latest first) and status history (oldest first)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                **PROSPECT_READ_EXAMPLE,
+                "interactions": [],
+                "status_history": [
+                    {
+                        "from_status": None,
+                        "to_status": "identified",
+                        "pledge_id": None,
+                        "changed_by": "secretariat-ana",
+                        "changed_at": "2023-09-01T10:00:00+00:00",
+                    },
+                    {
+                        "from_status": "identified",
+                        "to_status": "approached",
+                        "pledge_id": None,
+                        "changed_by": "secretariat-ana",
+                        "changed_at": "2023-09-20T10:00:00+00:00",
+                    },
+                ],
+            }
+        }
+    )
+
+    interactions: list[InteractionRead]
+    status_history: list[ProspectStatusChangeRead]

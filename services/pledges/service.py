@@ -30,7 +30,7 @@ from services.common.filters import MAX_IDS
 from services.common.pagination import Page, keyset_page
 from services.common.schemas import LocalizedText, Money
 from services.common.vocabulary import MIRPS_COUNTRIES, countries
-from services.pledges import allocation, changes, reports, repository, rollups
+from services.pledges import allocation, changes, employment, reports, repository, rollups
 from services.pledges.exceptions import (
     AlreadyReversed,
     DuplicateExchangeRate,
@@ -77,6 +77,7 @@ from services.pledges.schemas import (
     Announcement,
     BulkResult,
     CountryRead,
+    EmploymentTermsRead,
     EntryCreate,
     EntryRead,
     ExchangeRateCreate,
@@ -619,6 +620,7 @@ def _pledge_read(
     objective_ids: list[uuid.UUID],
     balances: Balances,
     lines: Sequence[tuple[AllocationLine, Balances]],
+    terms: EmploymentTermsRead | None = None,
 ) -> PledgeRead:
     title = _text(pledge.title_es, pledge.title_en)
     assert title is not None
@@ -653,6 +655,8 @@ def _pledge_read(
             for line, line_balance in lines
         ],
         allocation_stated=pledge.allocation_stated,
+        employment=terms,
+        illustrative=pledge.illustrative,
         created_at=pledge.created_at,
         updated_at=pledge.updated_at,
         version=pledge.version,
@@ -678,6 +682,7 @@ async def _reads(
     line_sums = await repository.line_balances(
         session, [line.id for pledge_lines in lines.values() for line in pledge_lines]
     )
+    terms = await employment.terms_of(session, ids)
     return [
         _pledge_read(
             p,
@@ -685,6 +690,7 @@ async def _reads(
             objectives[p.id],
             sums.get(p.id, Balances()),
             [(line, line_sums.get(line.id, Balances())) for line in lines[p.id]],
+            terms.get(p.id),
         )
         for p in pledges
     ]
@@ -853,6 +859,7 @@ def _snapshot(
         "implementation_status": pledge.implementation_status,
         "stage": pledge.stage,
         "visibility": pledge.visibility,
+        "illustrative": pledge.illustrative,
     }
 
 
@@ -908,6 +915,7 @@ async def create_pledge(
     )
     if body.allocation and body.amount is None:
         raise Unprocessable("allocation: a pledge without an amount has nothing to allocate")
+    await employment.check_terms(session, body.kind.value, body.employment)
     now = utc_now()
     pledge = Pledge(
         id=pledge_id or uuid.uuid4(),
@@ -928,6 +936,7 @@ async def create_pledge(
         ),
         visibility=body.visibility.value,
         allocation_stated=bool(body.allocation),
+        illustrative=body.illustrative,
         created_by=principal.sub,
         created_at=now,
         updated_at=now,
@@ -937,7 +946,10 @@ async def create_pledge(
     await session.flush()
     repository.add_links(session, pledge.id, body.recipient_countries, body.objective_ids)
     lines = await _allocate(session, pledge, body.allocation, body.recipient_countries, linked)
+    await employment.replace_terms(session, pledge.id, body.employment)
+    terms = employment.terms_read(body.employment) if body.employment else None
     after = _snapshot(pledge, body.recipient_countries, body.objective_ids, lines)
+    after["employment"] = employment.snapshot(terms)
     await _record_change(session, pledge, principal, "created", {}, after, body.recipient_countries)
     await rollups.apply_change(session, [pledge.id], {})
     # A new pledge has no ledger yet: no need to read its balances back.
@@ -947,6 +959,7 @@ async def create_pledge(
         sorted(body.objective_ids),
         Balances(),
         [(line, Balances()) for line in lines],
+        terms,
     )
 
 
@@ -1035,6 +1048,8 @@ async def update_pledge(
     figures = await rollups.figures_of(session, [pledge.id])
     old_lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
     before = _snapshot(pledge, countries_, objectives, old_lines)
+    old_terms = (await employment.terms_of(session, [pledge.id])).get(pledge.id)
+    before["employment"] = employment.snapshot(old_terms)
     fields = body.model_fields_set
     new_countries = (
         sorted(set(body.recipient_countries))
@@ -1049,6 +1064,7 @@ async def update_pledge(
     if not new_countries and not regional:
         raise Unprocessable("name one or more recipient_countries, or set regional to true")
     linked = await _check_links(session, new_objectives, new_countries, regional)
+    await employment.check_terms(session, kind, body.employment)
     for field in ("announced_at",):
         if field in fields:
             setattr(pledge, field, getattr(body, field))
@@ -1064,6 +1080,8 @@ async def update_pledge(
             setattr(pledge, field, value.value)
     pledge.kind = kind
     pledge.regional = regional
+    if body.illustrative is not None:
+        pledge.illustrative = body.illustrative
     if body.title is not None:
         pledge.title_es, pledge.title_en = body.title.es, body.title.en
     if body.description is not None:
@@ -1111,17 +1129,27 @@ async def update_pledge(
     stated = _stated_lines(pledge, body, old_lines)
     pledge.allocation_stated = bool(stated)
     lines = await _allocate(session, pledge, stated, new_countries, linked)
-    await _record_change(
-        session,
-        pledge,
-        principal,
-        "updated",
-        before,
-        _snapshot(pledge, new_countries, new_objectives, lines),
-        new_countries,
-    )
+    after = _snapshot(pledge, new_countries, new_objectives, lines)
+    after["employment"] = await _update_terms(session, pledge, body, old_terms)
+    await _record_change(session, pledge, principal, "updated", before, after, new_countries)
     await rollups.apply_change(session, [pledge.id], figures)
     return (await pledge_reads(session, [pledge]))[0]
+
+
+async def _update_terms(
+    session: AsyncSession,
+    pledge: Pledge,
+    body: PledgeUpdate,
+    old_terms: EmploymentTermsRead | None,
+) -> dict[str, Any] | None:
+    """New terms when given; none once the pledge is no longer an employment pledge."""
+    if body.employment is not None:
+        await employment.replace_terms(session, pledge.id, body.employment)
+        return employment.snapshot(employment.terms_read(body.employment))
+    if pledge.kind != PledgeKind.EMPLOYMENT.value and old_terms is not None:
+        await employment.replace_terms(session, pledge.id, None)
+        return None
+    return employment.snapshot(old_terms)
 
 
 def _stated_lines(

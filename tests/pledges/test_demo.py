@@ -52,3 +52,24 @@ async def test_demo_pledges_say_their_figures_are_illustrative_and_one_is_cultiv
     honduras = auth_headers("country_focal_point", countries=("HND",))
     assert len((await ledger.client.get(grf, headers=honduras)).json()["items"]) == 1
     assert (await ledger.client.get(grf)).json()["items"] == []
+
+
+async def test_demo_labels_its_figures_and_shows_hiring_and_outreach(ledger: Ledger) -> None:
+    await load_demo_data(ledger.database_url)
+    every = (await ledger.client.get("/v1/pledges?limit=200", headers=SECRETARIAT)).json()
+    assert all(pledge["illustrative"] for pledge in every["items"])
+    objectives = (await ledger.client.get("/v1/objectives?limit=200")).json()["items"]
+    assert all(o["description"]["en"].startswith("Illustrative") for o in objectives)
+    report = (await ledger.client.get("/v1/reports/employment")).json()
+    assert report["companies_in_two_or_more_countries"] == 2
+    assert [(c["name"], c["countries"]) for c in report["companies"]] == [
+        ("Agroindustrias del Pacífico (illustrative)", ["HND", "SLV"]),
+        ("Alianza Empresarial por el Empleo (illustrative)", ["MEX"]),
+        ("Textiles del Norte (illustrative)", ["GTM", "HND"]),
+    ]
+    assert report["jobs_targeted"] == 2750
+    pipeline = (await ledger.client.get("/v1/prospects", headers=SECRETARIAT)).json()["items"]
+    assert [p["status"] for p in pipeline] == ["pledged", "interested", "identified", "declined"]
+    textiles = next(c for c in report["companies"] if c["name"].startswith("Textiles"))
+    assert pipeline[0]["pledge_id"] in textiles["pledge_ids"]
+    assert (await ledger.client.get("/v1/prospects")).status_code == 401

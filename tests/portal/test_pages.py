@@ -406,3 +406,33 @@ async def test_a_country_with_nothing_to_come_lists_its_recent_events() -> None:
     recent = page.text.split('id="recent-events"', 1)[1].split("</ul>", 1)[0]
     assert recent.index("Event 2") < recent.index("Event 1")
     assert "Recent events" in page.text
+
+
+async def test_a_pledge_with_invented_figures_is_labelled_illustrative_on_the_country_page() -> (
+    None
+):
+    answer = _country_answer([])
+
+    def pledge(title: str, illustrative: bool) -> dict[str, Any]:
+        return {
+            "title": {"es": title, "en": title},
+            "kind": "FINANCIAL",
+            "fundingMechanism": "GRANT",
+            "financialStatus": "ANNOUNCED",
+            "announcedOn": "2022-09-21",
+            "withdrawn": False,
+            "illustrative": illustrative,
+            "contributor": {"name": "Donor"},
+            "amount": {"amount": "1000.00", "currency": "USD", "amountUsd": "1000.00"},
+        }
+
+    answer["country"]["pledges"] = {
+        "totalCount": 2,
+        "nodes": [pledge("Invented", True), pledge("Recorded", False)],
+    }
+    (spanish, english) = await get(
+        lambda b: {"data": answer}, "/es/countries/GTM", "/en/countries/GTM"
+    )
+    assert "Invented <small>(illustrative: invented figures)</small>" in english.text
+    assert "Recorded <small>" not in english.text
+    assert "(ilustrativo: cifras inventadas)" in spanish.text

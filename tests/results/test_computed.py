@@ -4,10 +4,15 @@ The expected values are counted by hand from services/{pledges,practices,events}
 - learning events held in 2023: the 9 May learning event (the September one is only
   scheduled; the July field visit is another kind) -> 1;
 - private-sector commitments 2022/2023: AEE's employment and material pledges and the
-  hotel network's apprenticeships, all announced 21 Sep 2022 -> 3 (RRPC is civil society);
-- companies with employment pledges in two MIRPS countries: AEE's covers Mexico only -> 0;
+  hotel network's apprenticeships, all announced 21 Sep 2022, and the employment pledges
+  of Textiles del Norte and Agroindustrias del Pacífico of 20 June 2023 -> 5 (RRPC is civil
+  society);
+- companies with employment pledges in two MIRPS countries: AEE's covers Mexico only,
+  Textiles del Norte's Guatemala and Honduras, Agroindustrias del Pacífico's Honduras and
+  El Salvador -> 2;
 - new partners 2022/2023: IDB, WB, CABEI, AEE, the hotel network and RRPC, first pledges
-  on 21 Sep 2022 -> 6 (states and UN agencies are not counted);
+  on 21 Sep 2022 -> 6, and the two companies of June 2023 -> 8 (states and UN agencies
+  are not counted);
 - countries with a policy action from an event, 2023: Guatemala -> 1;
 - resource commitments from events in 2023: the IDB's, Honduras -> 1 (the 2022 one is
   outside 2023);
@@ -43,9 +48,9 @@ from tests.results.conftest import (
 
 EXPECTED = {
     "learning-events": {"2023-H1": "1", "2023-H2": "1", "2023": "1"},
-    "private-sector-commitments": {"2022-H1": "0", "2022-H2": "3", "2022/2023": "3"},
-    "employment-companies": {"2022/2023": "0"},
-    "new-partners": {"2022-H1": "0", "2022-H2": "6", "2023-H2": "6"},
+    "private-sector-commitments": {"2022-H1": "0", "2022-H2": "3", "2022/2023": "5"},
+    "employment-companies": {"2022/2023": "2"},
+    "new-partners": {"2022-H1": "0", "2022-H2": "6", "2023-H2": "8"},
     "policy-actions": {"2023": "1"},
     "resource-commitments": {"2023": "1"},
     "takeaways": {"2022-H1": "0", "2022/2023": "1"},
@@ -115,11 +120,13 @@ async def test_computed_values_are_disaggregated_as_the_indicator_says(
         "contributor_kind": {
             "civil_society": 1,
             "multilateral_development_bank": 3,
-            "private_sector": 2,
+            "private_sector": 4,
         }
     }
-    # AEE's two pledges go to Mexico, the hotel network's to Costa Rica.
-    assert commitments == {"country": {"CRI": 1, "MEX": 2}}
+    # AEE's two pledges go to Mexico, the hotel network's to Costa Rica, Textiles del
+    # Norte's to Guatemala and Honduras, Agroindustrias del Pacífico's to Honduras and El
+    # Salvador.
+    assert commitments == {"country": {"CRI": 1, "GTM": 1, "HND": 2, "MEX": 2, "SLV": 1}}
     assert indicators["learning-events"]["latest"]["breakdown"] == {}
 
 
@@ -171,7 +178,7 @@ async def test_a_value_names_the_records_it_counts(measured: httpx.AsyncClient) 
 
     refs = indicators["private-sector-commitments"]["latest"]["record_refs"]
 
-    assert len(refs) == 3
+    assert len(refs) == 5
     assert all(ref.startswith("pledges:pledge:") for ref in refs)
 
 
