@@ -391,9 +391,11 @@ EMPLOYMENT: dict[str, tuple[str, dict[str, int], list[str]]] = {
         ["Agroindustrias del Pacífico (illustrative)"],
     ),
 }
-# Employment pledges announced on World Refugee Day 2023 (no event): two companies that
-# hire in two MIRPS countries each (Outcome 2.1.3).
-WORLD_REFUGEE_DAY_2023 = date(2023, 6, 20)
+# Employment pledges announced at the first learning event of 2023, on employment and
+# financial inclusion (the events demo's 6th): two companies that hire in two MIRPS
+# countries each (Outcome 2.1.3).
+FIRST_LEARNING_EVENT_2023 = str(demo_id("event", "timeline-5"))
+FIRST_LEARNING_EVENT_DAY = date(2023, 5, 9)
 LATER_PLEDGES: list[tuple[str, str]] = [
     ("Textiles del Norte (illustrative)", "Refugee hiring quota in textile plants"),
     ("Agroindustrias del Pacífico (illustrative)", "Refugee-friendly hiring in agro-industry"),
@@ -480,7 +482,7 @@ async def _later_employment_pledges(
     organisations: dict[str, uuid.UUID],
     objectives: dict[tuple[str, str], uuid.UUID],
 ) -> dict[str, uuid.UUID]:
-    """The two companies' employment pledges of June 2023."""
+    """The two companies' employment pledges of May 2023."""
     created: dict[str, uuid.UUID] = {}
     for contributor, title in LATER_PLEDGES:
         countries = sorted(EMPLOYMENT[contributor][1])
@@ -495,7 +497,8 @@ async def _later_employment_pledges(
                     "description": illustrative_note(contributor),
                     "recipient_countries": countries,
                     "objective_ids": [objectives[(c, "durable_solutions")] for c in countries],
-                    "announced_on": WORLD_REFUGEE_DAY_2023,
+                    "announced_on": FIRST_LEARNING_EVENT_DAY,
+                    "announced_at": FIRST_LEARNING_EVENT_2023,
                     "implementation_status": "in_progress",
                     "employment": _employment(contributor, organisations),
                     "illustrative": True,

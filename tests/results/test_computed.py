@@ -5,13 +5,13 @@ The expected values are counted by hand from services/{pledges,practices,events}
   scheduled; the July field visit is another kind) -> 1;
 - private-sector commitments 2022/2023: AEE's employment and material pledges and the
   hotel network's apprenticeships, all announced 21 Sep 2022, and the employment pledges
-  of Textiles del Norte and Agroindustrias del Pacífico of 20 June 2023 -> 5 (RRPC is civil
+  of Textiles del Norte and Agroindustrias del Pacífico of 9 May 2023 -> 5 (RRPC is civil
   society);
 - companies with employment pledges in two MIRPS countries: AEE's covers Mexico only,
   Textiles del Norte's Guatemala and Honduras, Agroindustrias del Pacífico's Honduras and
   El Salvador -> 2;
 - new partners 2022/2023: IDB, WB, CABEI, AEE, the hotel network and RRPC, first pledges
-  on 21 Sep 2022 -> 6, and the two companies of June 2023 -> 8 (states and UN agencies
+  on 21 Sep 2022 -> 6, and the two companies of May 2023 -> 8 (states and UN agencies
   are not counted);
 - countries with a policy action from an event, 2023: Guatemala -> 1;
 - resource commitments from events in 2023: the IDB's, Honduras -> 1 (the 2022 one is
