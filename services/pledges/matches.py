@@ -3,8 +3,8 @@ Global Refugee Forum's own matching, recorded.
 
 The need side is exactly one of a host country's policy pledge (a policy pledge of an
 organisation of kind state) or an action-plan objective. The support side is one or more
-other pledges, none of them a host government's policy pledge nor the need side of an
-open match. A match moves proposed → under_discussion → agreed → announced, and can be
+other pledges, none of them a host government's policy pledge (that is a need) nor
+withdrawn. A match moves proposed → under_discussion → agreed → announced, and can be
 declined from any open status; every move is kept in its history and emitted on the
 change feed. A match is proposed from a matching suggestion (each suggestion carries the
 body to post) or by hand.
@@ -300,17 +300,6 @@ async def _support_pledges(
                 field="support_pledge_ids",
             )
         found.append(pledge)
-    open_needs = await session.scalars(
-        select(Match.need_pledge_id).where(
-            Match.need_pledge_id.in_(ids), Match.status.in_([s.value for s in OPEN])
-        )
-    )
-    needed = sorted(str(i) for i in open_needs.all())
-    if needed:
-        raise MatchConflict(
-            f"support_pledge_ids: {', '.join(needed)} is the need side of an open match",
-            field="support_pledge_ids",
-        )
     return found
 
 
@@ -337,22 +326,39 @@ async def _authorise(
         )
 
 
-async def _audience(
-    session: AsyncSession, pledges: Sequence[Pledge], countries: Sequence[str]
-) -> Audience:
-    """Public when every pledge in the match is; else the parties of its pledges."""
-    if all(service.is_public(p) for p in pledges):
+async def _audience(session: AsyncSession, pledges: Sequence[Pledge]) -> Audience:
+    """Public when every pledge in the match is; else only those who are party to every
+    non-public pledge in it: the organisations contributing to all of them and the focal
+    points of a country of all of them (a safe under-approximation of who may see the
+    match; the secretariat always reads)."""
+    hidden = [p for p in pledges if not service.is_public(p)]
+    if not hidden:
         return PUBLIC
-    ids = [p.id for p in pledges]
-    organisations = await session.scalars(
-        select(PledgeContributor.organisation_id).where(PledgeContributor.pledge_id.in_(ids))
-    )
-    pledge_countries = await session.scalars(
-        select(PledgeCountry.country).where(PledgeCountry.pledge_id.in_(ids))
-    )
+    ids = [p.id for p in hidden]
+    organisations: dict[uuid.UUID, set[str]] = defaultdict(set)
+    countries: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for pledge_id, organisation, kind, home in await session.execute(
+        select(
+            PledgeContributor.pledge_id,
+            PledgeContributor.organisation_id,
+            Organisation.kind,
+            Organisation.country,
+        )
+        .join(Organisation, Organisation.id == PledgeContributor.organisation_id)
+        .where(PledgeContributor.pledge_id.in_(ids))
+    ):
+        organisations[pledge_id].add(str(organisation))
+        if kind == OrganisationKind.STATE.value and home is not None:
+            countries[pledge_id].add(home)
+    for pledge_id, country in await session.execute(
+        select(PledgeCountry.pledge_id, PledgeCountry.country).where(
+            PledgeCountry.pledge_id.in_(ids)
+        )
+    ):
+        countries[pledge_id].add(country)
     return Audience(
-        organisations=sorted({str(o) for o in organisations.all()}),
-        countries=sorted({*countries, *pledge_countries.all()}),
+        organisations=sorted(set.intersection(*(organisations[i] for i in ids))),
+        countries=sorted(set.intersection(*(countries[i] for i in ids))),
     )
 
 
@@ -361,7 +367,6 @@ async def _emit(
     match: Match,
     type_: str,
     pledges: Sequence[Pledge],
-    countries: Sequence[str],
     support_ids: Sequence[uuid.UUID],
 ) -> None:
     data = {
@@ -374,7 +379,7 @@ async def _emit(
         ),
         "support_pledge_ids": sorted(str(i) for i in support_ids),
     }
-    audience = await _audience(session, pledges, countries)
+    audience = await _audience(session, pledges)
     await changes.outbox.record(session, type_, f"matches/{match.id}", data, audience)
 
 
@@ -447,9 +452,7 @@ async def propose(session: AsyncSession, principal: Principal, body: MatchCreate
         )
     )
     await session.flush()
-    await _emit(
-        session, match, "match.proposed", [*need, *support], countries, body.support_pledge_ids
-    )
+    await _emit(session, match, "match.proposed", [*need, *support], body.support_pledge_ids)
     return (await _reads(session, [match]))[0]
 
 
@@ -495,7 +498,7 @@ async def transition(
         )
     )
     await session.flush()
-    await _emit(session, match, "match.status_changed", pledges, countries, support_ids)
+    await _emit(session, match, "match.status_changed", pledges, support_ids)
     return (await _reads(session, [match]))[0]
 
 
@@ -523,10 +526,12 @@ async def _parties(
 
 def visible_matches(principal: Principal | None) -> Any:
     """SQL: matches whose every pledge the caller may see."""
-    hidden_support = exists().where(
-        MatchPledge.match_id == Match.id,
-        Pledge.id == MatchPledge.pledge_id,
-        ~visible_pledges(principal),
+    # An explicit join: `~visible_pledges` can fold to a bare false, dropping the criteria.
+    hidden_support = (
+        select(MatchPledge.pledge_id)
+        .join(Pledge, Pledge.id == MatchPledge.pledge_id)
+        .where(MatchPledge.match_id == Match.id, ~visible_pledges(principal))
+        .exists()
     )
     hidden_need = exists().where(Pledge.id == Match.need_pledge_id, ~visible_pledges(principal))
     return ~hidden_support & ~hidden_need
