@@ -6,6 +6,7 @@ import strawberry
 
 from gateway.mutations.events import EventMutations
 from gateway.mutations.followups import FollowUpMutations
+from gateway.mutations.matches import MatchMutations
 from gateway.mutations.pledges import PledgeMutations
 from gateway.mutations.practices import PracticeMutations
 from gateway.mutations.reference import ReferenceMutations
@@ -13,6 +14,11 @@ from gateway.mutations.reference import ReferenceMutations
 
 @strawberry.type(description="Everything a client can write, through the services' rules.")
 class Mutation(
-    PledgeMutations, ReferenceMutations, PracticeMutations, EventMutations, FollowUpMutations
+    PledgeMutations,
+    ReferenceMutations,
+    PracticeMutations,
+    EventMutations,
+    FollowUpMutations,
+    MatchMutations,
 ):
     pass

@@ -157,6 +157,7 @@ class MatchRead(BaseModel):
                 "need_pledge_id": None,
                 "need_objective_id": OBJECTIVE_ID,
                 "support_pledge_ids": [PLEDGE_ID],
+                "pledge_ids": [PLEDGE_ID],
                 "status": "agreed",
                 "event": "grf-2023",
                 "notes": {"es": None, "en": "Suggested by the matching (score 75)."},
@@ -184,6 +185,9 @@ class MatchRead(BaseModel):
     need_pledge_id: uuid.UUID | None
     need_objective_id: uuid.UUID | None
     support_pledge_ids: list[uuid.UUID]
+    pledge_ids: list[uuid.UUID] = Field(
+        description="Every pledge in the match, need side first (for filtering by pledge)."
+    )
     status: MatchStatus
     event: str | None
     notes: LocalizedText | None
@@ -213,7 +217,7 @@ class MatchFilters:
     status: Sequence[MatchStatus] | None = None
     country: str | None = None
     event: str | None = None
-    pledge_id: uuid.UUID | None = None
+    pledge_ids: Sequence[uuid.UUID] | None = None
 
 
 # ---------------------------------------------------------------- rules
@@ -560,12 +564,13 @@ def _filtered(principal: Principal | None, filters: MatchFilters) -> Select[Any]
                 ),
             )
         )
-    if filters.pledge_id is not None:
+    if filters.pledge_ids:
         statement = statement.where(
             or_(
-                Match.need_pledge_id == filters.pledge_id,
+                Match.need_pledge_id.in_(filters.pledge_ids),
                 exists().where(
-                    MatchPledge.match_id == Match.id, MatchPledge.pledge_id == filters.pledge_id
+                    MatchPledge.match_id == Match.id,
+                    MatchPledge.pledge_id.in_(filters.pledge_ids),
                 ),
             )
         )
@@ -687,6 +692,7 @@ async def _reads(session: AsyncSession, found: Sequence[Match]) -> list[MatchRea
             need_pledge_id=m.need_pledge_id,
             need_objective_id=m.need_objective_id,
             support_pledge_ids=support[m.id],
+            pledge_ids=[*([m.need_pledge_id] if m.need_pledge_id else []), *support[m.id]],
             status=MatchStatus(m.status),
             event=m.event,
             notes=(

@@ -81,13 +81,14 @@ async def list_matches(
         EventQuery | None, Query(description="Matches meant to be announced at this event.")
     ] = None,
     pledge_id: Annotated[
-        uuid.UUID | None, Query(description="Matches this pledge is in, on either side.")
+        Values[uuid.UUID] | None,
+        Query(description="Matches any of these pledges is in, on either side."),
     ] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[MatchRead]:
     """Matches whose every pledge the caller may see, newest first."""
-    filters = MatchFilters(status=status, country=country, event=event, pledge_id=pledge_id)
+    filters = MatchFilters(status=status, country=country, event=event, pledge_ids=pledge_id)
     return await matches.list_matches(session, principal, filters, cursor, limit)
 
 
