@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.demo_ids import demo_id
-from services.pledges import service
+from services.pledges import demo_matches, service
 from services.pledges.models import Organisation
 from services.pledges.schemas import (
     EntryCreate,
@@ -531,6 +531,13 @@ async def load_demo(session: AsyncSession) -> bool:
         )
         pledges.setdefault(contributor, created_pledge.id)
     await _cultivating_pledge(session)
+    await demo_matches.load(
+        session,
+        SECRETARIAT,
+        objectives,
+        GRF_2023,
+        illustrative_note("IDB and CABEI, whose 75 % / 25 % shares are invented too"),
+    )
     for contributor, entry_type, amount, currency, value_date, country in ENTRIES:
         await service.record_entry(
             session,

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
@@ -401,8 +401,16 @@ async def _score(
 # ---------------------------------------------------------------- writes
 
 
-async def propose(session: AsyncSession, principal: Principal, body: MatchCreate) -> MatchRead:
-    """Propose a match (status proposed), kept in its history and on the change feed."""
+async def propose(
+    session: AsyncSession,
+    principal: Principal,
+    body: MatchCreate,
+    *,
+    match_id: uuid.UUID | None = None,
+) -> MatchRead:
+    """Propose a match (status proposed), kept in its history and on the change feed.
+
+    `match_id` is for demo data that keeps its ids stable."""
     if (body.need_pledge_id is None) == (body.need_objective_id is None):
         raise Unprocessable(
             "need_pledge_id: give exactly one need side, need_pledge_id or need_objective_id",
@@ -428,7 +436,7 @@ async def propose(session: AsyncSession, principal: Principal, body: MatchCreate
         score = await _score(session, principal, body.need_objective_id, support[0].id)
     now = _now()
     match = Match(
-        id=uuid.uuid4(),
+        id=match_id or uuid.uuid4(),
         need_pledge_id=body.need_pledge_id,
         need_objective_id=body.need_objective_id,
         status=MatchStatus.PROPOSED.value,
@@ -448,6 +456,7 @@ async def propose(session: AsyncSession, principal: Principal, body: MatchCreate
         MatchChange(
             id=uuid.uuid4(),
             match_id=match.id,
+            position=1,
             from_status=None,
             to_status=MatchStatus.PROPOSED.value,
             note=None,
@@ -494,6 +503,7 @@ async def transition(
         MatchChange(
             id=uuid.uuid4(),
             match_id=match.id,
+            position=await _next_position(session, match.id),
             from_status=current.value,
             to_status=body.status.value,
             note=body.note,
@@ -504,6 +514,13 @@ async def transition(
     await session.flush()
     await _emit(session, match, "match.status_changed", pledges, support_ids)
     return (await _reads(session, [match]))[0]
+
+
+async def _next_position(session: AsyncSession, match_id: uuid.UUID) -> int:
+    last = await session.scalar(
+        select(func.max(MatchChange.position)).where(MatchChange.match_id == match_id)
+    )
+    return int(last or 0) + 1
 
 
 async def _parties(
@@ -682,7 +699,7 @@ async def _reads(session: AsyncSession, found: Sequence[Match]) -> list[MatchRea
         for change in await session.scalars(
             select(MatchChange)
             .where(MatchChange.match_id.in_(ids))
-            .order_by(MatchChange.changed_at, MatchChange.id)
+            .order_by(MatchChange.match_id, MatchChange.position)
         ):
             history[change.match_id].append(MatchChangeRead.model_validate(change))
     countries = await _countries(session, found)

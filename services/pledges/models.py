@@ -439,11 +439,15 @@ class MatchChange(Base):
     """One status change of a match (its creation is the change from nothing to proposed)."""
 
     __tablename__ = "match_changes"
+    __table_args__ = (UniqueConstraint("match_id", "position"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     match_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("matches.id", ondelete="CASCADE"), index=True
     )
+    # 1 for the proposal, then one more per move (taken under the match's row lock), so
+    # the history keeps its order whatever the clock's resolution.
+    position: Mapped[int] = mapped_column(Integer)
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)

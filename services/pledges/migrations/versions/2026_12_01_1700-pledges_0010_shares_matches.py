@@ -113,6 +113,7 @@ def upgrade() -> None:
         "match_changes",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("match_id", sa.Uuid(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("from_status", sa.String(length=20), nullable=True),
         sa.Column("to_status", sa.String(length=20), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
@@ -125,6 +126,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_match_changes")),
+        sa.UniqueConstraint(
+            "match_id", "position", name=op.f("uq_match_changes_match_id_position")
+        ),
     )
     with op.batch_alter_table("match_changes") as batch:
         batch.create_index(batch.f("ix_match_changes_match_id"), ["match_id"])
