@@ -17,6 +17,7 @@ from services.common.migrations import alembic_config, upgrade_to_head
 from services.pledges import shares
 from tests.conftest import Databases, auth_headers
 from tests.pledges.conftest import SECRETARIAT, Ledger
+from tests.pledges.test_iati_export import _valid_export
 from tests.pledges.test_migrations import ORGANISATIONS, PLEDGES, _table
 
 ANONYMOUS: dict[str, str] = {}
@@ -250,3 +251,19 @@ async def test_existing_pledges_become_one_lead_share_of_100_percent(databases: 
     assert [(c.organisation_id, c.lead, c.share_percent) for c in found[pledge_id]] == [
         (org, True, Decimal("100.000000"))
     ]
+
+
+async def test_a_joint_pledge_exports_its_co_contributors_as_funding_orgs_in_iati(
+    ledger: Ledger,
+) -> None:
+    pledge, lead, co = await _joint(ledger)
+    document = await _valid_export(ledger, **SECRETARIAT)
+    activity = next(
+        a
+        for a in document.iter("iati-activity")
+        if a.findtext("iati-identifier", "").endswith(pledge["id"])
+    )
+    funders = [(org.get("ref"), org.get("role")) for org in activity.iter("participating-org")]
+    assert [(ref is not None and ref.endswith(org), role) for (ref, role), org in zip(
+        funders, (lead["id"], co["id"]), strict=True
+    )] == [(True, "1"), (True, "1")]  # fmt: skip
