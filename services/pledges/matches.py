@@ -207,6 +207,10 @@ class MatchRead(BaseModel):
 class Announcements(BaseModel):
     """What is agreed (or already announced) for announcement at an event."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"event": "grf-2023", "agreed": [], "announced": []}}
+    )
+
     event: str
     agreed: list[MatchRead] = Field(description="Agreed, waiting to be announced there.")
     announced: list[MatchRead] = Field(description="Already announced there.")

@@ -452,6 +452,17 @@ class PledgeTotals(BaseModel):
 
 
 class ContributorShare(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "organisation_id": ORG_ID,
+                "lead": True,
+                "share_percent": "75.000000",
+                "share_amount": None,
+            }
+        }
+    )
+
     organisation_id: uuid.UUID
     lead: bool = Field(description="The lead writes the pledge; the others read it.")
     share_percent: DecimalString = Field(description="Percent of the pledge; shares sum to 100.")

@@ -116,6 +116,33 @@ class ShareTotals(BaseModel):
 
 
 class ShareReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "group_by": "contributor",
+                "rows": [
+                    {
+                        "group": ORG_ID,
+                        "pledged_usd": "600.00",
+                        "committed_usd": "300.00",
+                        "disbursed_usd": "0.00",
+                    },
+                    {
+                        "group": CO_ORG_ID,
+                        "pledged_usd": "400.00",
+                        "committed_usd": "200.00",
+                        "disbursed_usd": "0.00",
+                    },
+                ],
+                "totals": {
+                    "pledged_usd": "1000.00",
+                    "committed_usd": "500.00",
+                    "disbursed_usd": "0.00",
+                },
+            }
+        }
+    )
+
     group_by: ShareGroup
     rows: list[ShareRow] = Field(description="Rows sum to exactly the totals.")
     totals: ShareTotals = Field(description="Equal to the summary report's totals.")

@@ -120,3 +120,33 @@ async def test_shares_are_set_and_read_through_the_graph(stack: Stack) -> None:
         "STATE",
         "PRIVATE_SECTOR",
     ]
+
+
+async def test_a_match_of_a_cultivating_pledge_never_leaks_through_the_graph(
+    stack: Stack,
+) -> None:
+    host = await stack.organisation(kind="state", country="HND")
+    donor = await stack.organisation(kind="multilateral_development_bank")
+    need = await stack.pledge(host["id"], kind="policy", amount=None, recipient_countries=["HND"])
+    support = await stack.pledge(
+        donor["id"], recipient_countries=["HND"], stage="cultivating", announced_on="2023-11-01"
+    )
+    await stack.data(
+        PROPOSE,
+        {
+            "input": {
+                "needPledgeId": need["id"],
+                "supportPledgeIds": [support["id"]],
+                "eventId": "grf-2023",
+            }
+        },
+        headers=SECRETARIAT,
+    )
+    query = """{ matches { nodes { restId } }
+      pledges { nodes { restId matches { restId } } } }"""
+    for outsider in ({}, auth_headers("country_focal_point", countries=("GTM",))):
+        data = await stack.data(query, headers=outsider)
+        assert data["matches"]["nodes"] == []
+        assert [p["matches"] for p in data["pledges"]["nodes"]] == [[]]
+    party = await stack.data(query, headers=auth_headers("partner", org_id=donor["id"]))
+    assert len(party["matches"]["nodes"]) == 1
