@@ -18,7 +18,7 @@
    write and to the last failure, and the acknowledged writes missing afterwards (every
    pledge answered 201 is read back; must be 0).
 
-Not run by the test suite; the figures go in the README (Security).
+Not run by the test suite; the figures go in docs/security.md.
 """
 
 from __future__ import annotations

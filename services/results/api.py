@@ -473,7 +473,7 @@ async def get_progress(
     as_of: AsOfQuery = None,
 ) -> Response:
     """Status per outcome and objective on a date, from indicators against targets (the
-    rule is in the answer and the README)."""
+    rule is in the answer and docs/services/results.md)."""
     owner = await service.strategy(session, strategy)
     day = as_of or _today()
     report = framework.progress_report(await framework.load(session, owner, day))

@@ -77,7 +77,7 @@ class ReviewStatus(StrEnum):
 
 
 class Status(StrEnum):
-    """Progress status; the rule is in services/results/progress.py and the README."""
+    """Progress status; the rule is in services/results/progress.py and docs/services/results.md."""
 
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
@@ -581,7 +581,7 @@ class ProgressReport(BaseModel):
                 "strategy": "sp-2022-2023",
                 "as_of": "2023-06-30",
                 "status": "at_risk",
-                "rule": "see the README: results service, progress rule",
+                "rule": "see docs/services/results.md, progress rule",
                 "objectives": [],
                 "frozen": False,
                 "frozen_at": None,

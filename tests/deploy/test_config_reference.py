@@ -1,9 +1,9 @@
-"""The README's configuration reference is the one the settings classes define."""
+"""The docs' configuration reference is the one the settings classes define."""
 
 from __future__ import annotations
 
 from tests.deploy.config_reference import (
-    README,
+    PAGE,
     current_block,
     render,
     settings_classes,
@@ -11,11 +11,11 @@ from tests.deploy.config_reference import (
 )
 
 
-def test_readme_configuration_reference_matches_the_settings_classes() -> None:
-    block = current_block(README.read_text())
-    assert block is not None, "README.md lost its configuration reference block"
+def test_the_configuration_reference_matches_the_settings_classes() -> None:
+    block = current_block(PAGE.read_text())
+    assert block is not None, f"{PAGE} lost its configuration reference block"
     assert block == render(), (
-        "README.md's configuration reference is stale: run "
+        f"{PAGE}'s configuration reference is stale: run "
         "`.venv/bin/python -m tests.deploy.config_reference --write`"
     )
 

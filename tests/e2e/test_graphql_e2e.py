@@ -1,4 +1,4 @@
-"""The README's Guatemala query over HTTP, through real processes started by `mirps up`,
+"""The frontend guide's Guatemala query over HTTP, through real processes started by `mirps up`,
 and the strategy's progress measured by the results service from the other three."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from services.cli import SERVICE_PORT_OFFSETS
 from services.common.auth import mint_token
 from services.common.settings import CommonSettings
 from tests.e2e.runner import start_platform
-from tests.gateway.test_readme_queries import readme_queries
+from tests.gateway.test_guide_queries import guide_queries
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +38,7 @@ def test_the_guatemala_query_answers_with_linked_data_through_the_real_platform(
 ) -> None:
     platform = start_platform(tmp_path / "data")
     try:
-        body: dict[str, Any] = platform.graphql(readme_queries()["Guatemala"])
+        body: dict[str, Any] = platform.graphql(guide_queries()["Guatemala"])
         measured = _measure(platform.base_port + SERVICE_PORT_OFFSETS["results"])
         strategy: dict[str, Any] = platform.graphql(STRATEGY)
     finally:

@@ -19,7 +19,7 @@ import httpx
 from tests.faults.cluster import Cluster
 from tests.faults.conftest import TARGETS, Target
 
-# What the README promises: a stalled database fails a request within 5 s.
+# What the operations guide promises: a stalled database fails a request within 5 s.
 ANSWER_WITHIN_SECONDS = 5.0
 
 

@@ -11,7 +11,7 @@ from gateway.app import create_app as create_gateway
 from gateway.schema import build_schema
 from services.cli import load_demo
 from tests.gateway.conftest import DatabaseUrlFor, RunApp, gateway_settings, start_stack
-from tests.gateway.test_readme_queries import readme_queries
+from tests.gateway.test_guide_queries import guide_queries
 
 # Plain fields, info-taking fields, nested values, connections, enums, dates and money.
 WIDE_QUERY = """
@@ -71,7 +71,7 @@ async def test_direct_resolvers_answer_exactly_as_strawberrys_own(
     monkeypatch.setattr(fast_fields, "install", lambda schema: [])
     plain = await run_app(create_gateway(gateway_settings(), transports=dict(stack.transports)))
 
-    for query in [WIDE_QUERY, *readme_queries().values()]:
+    for query in [WIDE_QUERY, *guide_queries().values()]:
         direct = await stack.data(query)
         response = await plain.post("/graphql", json={"query": query})
         body = response.json()

@@ -1,4 +1,4 @@
-"""The portal's GraphQL documents (and the README's example) are valid against the gateway."""
+"""The portal's GraphQL documents (and its docs page's example) are valid against the gateway."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ REPO = Path(__file__).resolve().parents[2]
 SCHEMA = build_schema((REPO / "gateway" / "schema.graphql").read_text())
 
 
-def readme_portal_queries() -> list[str]:
-    text = (REPO / "README.md").read_text()
+def docs_portal_queries() -> list[str]:
+    text = (REPO / "docs" / "services" / "portal.md").read_text()
     section = text.split("<!-- section: portal -->", 1)[1].split("<!-- end section: portal -->")[0]
     return re.findall(r"```graphql\n(.*?)```", section, flags=re.S)
 
@@ -30,7 +30,7 @@ def readme_portal_queries() -> list[str]:
         queries.SYNTHESIS,
         queries.PRACTICES,
         queries.EVENTS,
-        *readme_portal_queries(),
+        *docs_portal_queries(),
     ],
 )
 def test_document_is_valid_against_the_gateway_schema(document: str) -> None:

@@ -134,8 +134,8 @@ async def test_usd_figures_match_the_hand_converted_demo_ledger(
     # + EU 25 + Spain 8 + France 5 + Switzerland 6.18 + IDB 30 + WB 20 + CABEI 10 + AEE 1.5
     # + RRPC 0.8 + hotels 3.52 = USD 210 million, the figure the strategy reports.
     assert values["usd-pledged"]["2022/2023"] == "210000000.00"
-    # The ledger values every entry at its pledge's announcement rate (README, "Pledge
-    # ledger": converted to the pledge's currency at the value date, then valued as the
+    # The ledger values every entry at its pledge's announcement rate (docs/services/pledges.md,
+    # "Reports": converted to the pledge's currency at the value date, then valued as the
     # pledge is), so committed never exceeds pledged in USD when rates move.
     # Committed by June 2023: USA 50 + Canada CAD 20 x 0.75 = 15 + EU 12 + Spain 5
     # + France 2 + Switzerland CHF 3 x 1.03 = 3.09 + IDB 30 + WB 20 + RRPC 0.8; CABEI's 4

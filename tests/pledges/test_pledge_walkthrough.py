@@ -1,5 +1,6 @@
-"""The README's pledge walkthrough runs as written against a real pledges service — twice
-in a row, with the same results (fresh Idempotency-Keys; nothing collides)."""
+"""The pledge walkthrough (docs/walkthroughs/pledge-in-eur.sh) runs as written against a real
+pledges service with no demo data — twice in a row, with the same results (fresh
+Idempotency-Keys; nothing collides)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,10 @@ from pathlib import Path
 import httpx
 
 from services.common.migrations import upgrade_to_head
-from tests.e2e.runner import free_port_block
+from tests.e2e.runner import MIRPS, free_port_block
 
 ROOT = Path(__file__).resolve().parents[2]
-HEADING = "### Walkthrough: a partner's pledge in EUR, from announcement to the USD gap"
-
-
-def walkthrough(port: int) -> str:
-    section = (ROOT / "README.md").read_text(encoding="utf-8").split(HEADING, 1)[1]
-    script = section.split("```sh\n", 1)[1].split("```", 1)[0]
-    assert "API=localhost:8001/v1" in script
-    return script.replace("API=localhost:8001/v1", f"API=localhost:{port}/v1")
+SCRIPT = ROOT / "docs" / "walkthroughs" / "pledge-in-eur.sh"
 
 
 def start(url: str, port: int) -> subprocess.Popen[bytes]:
@@ -57,8 +51,14 @@ def test_the_pledge_walkthrough_runs_twice_in_a_row(tmp_path: Path) -> None:
         wait_ready(port)
         outputs = [
             subprocess.run(
-                ["bash", "-c", walkthrough(port)],
+                ["bash", str(SCRIPT)],
                 cwd=ROOT,
+                env={
+                    **os.environ,
+                    "PLEDGES_API": f"http://127.0.0.1:{port}/v1",
+                    "MIRPS": MIRPS,
+                    "MIRPS_ENVIRONMENT": "development",
+                },
                 capture_output=True,
                 text=True,
                 timeout=120,

@@ -1,4 +1,5 @@
-"""The README's GraphQL examples answer, without errors, over the demo data set."""
+"""The GraphQL examples of the docs (the frontend guide, once the README's) answer, without
+errors, over the demo data set."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ import pytest
 from services.cli import load_demo
 from tests.gateway.conftest import DatabaseUrlFor, RunApp, start_stack
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "frontend.md"
 
 
-def readme_queries() -> dict[str, str]:
-    text = README.read_text(encoding="utf-8")
+def guide_queries() -> dict[str, str]:
+    text = GUIDE.read_text(encoding="utf-8")
     section = text.split("<!-- section: graphql -->", 1)[1].split("<!-- end section: graphql -->")[
         0
     ]
@@ -22,13 +23,13 @@ def readme_queries() -> dict[str, str]:
     return {re.search(r"query (\w+)", block).group(1): block for block in blocks}  # type: ignore[union-attr]
 
 
-def test_the_readme_has_five_example_queries_with_the_guatemala_one() -> None:
-    assert len(readme_queries()) == 5
-    assert "Guatemala" in readme_queries()
+def test_the_guide_has_five_example_queries_with_the_guatemala_one() -> None:
+    assert len(guide_queries()) == 5
+    assert "Guatemala" in guide_queries()
 
 
-@pytest.mark.parametrize("name", sorted(readme_queries()))
-async def test_a_readme_query_answers_over_the_demo_data(
+@pytest.mark.parametrize("name", sorted(guide_queries()))
+async def test_a_guide_query_answers_over_the_demo_data(
     name: str, run_app: RunApp, database_url_for: DatabaseUrlFor
 ) -> None:
     async def demo_database(service: str) -> str:
@@ -38,7 +39,7 @@ async def test_a_readme_query_answers_over_the_demo_data(
 
     stack = await start_stack(run_app, demo_database)
 
-    data = await stack.data(readme_queries()[name])
+    data = await stack.data(guide_queries()[name])
 
     assert all(value is not None for value in data.values())
     if name == "Guatemala":
