@@ -122,6 +122,7 @@ CHILDREN: Mapping[str, Children] = {
     ),
     "occurrences_by_event": Children("events", "/v1/occurrences", "event_id", one_id("event_id")),
     "entries_by_pledge": Children("pledges", "/v1/entries", "pledge_id", one_id("pledge_id")),
+    "matches_by_pledge": Children("pledges", "/v1/matches", "pledge_id", each_id("pledge_ids")),
     "history_by_pledge": Children(
         "pledges", "/v1/pledge-history", "pledge_id", one_id("pledge_id")
     ),

@@ -44,6 +44,7 @@ from gateway.types.events import (
     event_connection,
     outcome_connection,
 )
+from gateway.types.matches import Match, MatchAnnouncements, MatchConnection, MatchStatus
 from gateway.types.pledges import (
     ExchangeRate,
     ExchangeRateConnection,
@@ -318,6 +319,54 @@ class DomainQuery:
     async def pledge(self, info: Info, id: IdArg) -> Pledge | None:
         key = rest_id(id, "Pledge")
         return Pledge.build(await pledge_by_id(info, key))
+
+    @strawberry.field(
+        description="Matches (need sides paired with support pledges) the caller may see, "
+        "newest first."
+    )
+    async def matches(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        status: Annotated[
+            list[MatchStatus] | None, strawberry.argument(description="Only these statuses.")
+        ] = None,
+        country: Annotated[
+            str | None,
+            strawberry.argument(description="Need side in this country (ISO alpha-3)."),
+        ] = None,
+        event_id: Annotated[
+            str | None, strawberry.argument(description="Meant to be announced at this event.")
+        ] = None,
+    ) -> MatchConnection | None:
+        params = {
+            "status": ",".join(str(s.value) for s in status) if status else None,
+            "country": country,
+            "event": event_id,
+        }
+        items, body, start, skip = await fetch_page(
+            info.context, "pledges", "/v1/matches", params, first=first, after=after
+        )
+        return connection(MatchConnection, items, body, start, skip, Match.from_rest)
+
+    @strawberry.field(
+        description="The GRF view: matches agreed for announcement at an event, and those "
+        "already announced there."
+    )
+    async def match_announcements(
+        self,
+        info: Info,
+        event_id: Annotated[str, strawberry.argument(description="The event, e.g. the GRF.")],
+    ) -> MatchAnnouncements | None:
+        body = await info.context.upstream.get(
+            "pledges", "/v1/matches/announcements", {"event": event_id}
+        )
+        return MatchAnnouncements(
+            event_id=event_id,
+            agreed=Match.from_rest_many(body.get("agreed", [])),
+            announced=Match.from_rest_many(body.get("announced", [])),
+        )
 
     @strawberry.field(description="Exchange rates to USD, by currency and date.")
     async def exchange_rates(

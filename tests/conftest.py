@@ -37,6 +37,7 @@ from services.common.settings import CommonSettings
 POSTGRES_URL = os.environ.get("MIRPS_TEST_POSTGRES_URL")
 BACKENDS = ("sqlite", "postgresql")
 TEST_COMMON_SETTINGS = CommonSettings(environment="test")
+TEST_TOKEN_MINUTES = 24 * 60
 
 # The suite runs many services at once on a small, shared machine, where a healthy
 # PostgreSQL can take seconds to hand out a connection. Outside the fault suite (which
@@ -176,9 +177,17 @@ async def settle_failed_sqlite_connections(join_seconds: float = 5.0) -> None:
 def auth_headers(
     *roles: str, org_id: str | None = None, countries: tuple[str, ...] = (), sub: str | None = None
 ) -> dict[str, str]:
-    """Headers with a valid test token for the given roles."""
+    """Headers with a valid test token for the given roles.
+
+    Modules mint their tokens once, at import; the token lives a day so that it is still
+    valid at the end of a suite that runs for over an hour on a busy machine."""
     token = mint_token(
-        TEST_COMMON_SETTINGS, roles=roles, org_id=org_id, countries=countries, sub=sub
+        TEST_COMMON_SETTINGS,
+        roles=roles,
+        org_id=org_id,
+        countries=countries,
+        sub=sub,
+        ttl_minutes=TEST_TOKEN_MINUTES,
     )
     return {"Authorization": f"Bearer {token}"}
 

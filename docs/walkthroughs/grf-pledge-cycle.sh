@@ -22,6 +22,21 @@ PLEDGE=$(curl -s "$API/pledges" -H "Authorization: Bearer $ME" -H "$JSON" \
   "announced_on": "2023-12-13"}' | field id)
 curl -s "$API/pledges/$PLEDGE"; echo                  # anonymous: 404 while cultivating
 
+# 2. Match it with Honduras' jobs objective (the need side), discuss, agree for the Forum.
+OBJECTIVE=$(curl -s "$API/objectives?country=HND&theme=employment_livelihoods&limit=1" \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])')
+MATCH=$(curl -s "$API/matches" -H "Authorization: Bearer $ME" -H "$JSON" \
+  -H "Idempotency-Key: $(KEY)" -d '{"need_objective_id": "'"$OBJECTIVE"'",
+  "support_pledge_ids": ["'"$PLEDGE"'"], "event": "'"$GRF"'"}' | field id)
+for STATUS in under_discussion agreed; do
+  curl -s -X POST "$API/matches/$MATCH/transitions" -H "Authorization: Bearer $ME" \
+    -H "$JSON" -H "If-Match: $(etag "$API/matches/$MATCH" "$ME")" \
+    -d '{"status": "'"$STATUS"'"}' | python3 -c 'import json, sys; print("match:", json.load(sys.stdin)["status"])'
+done
+curl -s "$API/matches/announcements?event=$GRF" -H "Authorization: Bearer $ME" \
+  | python3 -c 'import json, sys; view = json.load(sys.stdin)
+print("agreed for the GRF:", sys.argv[1] in [m["id"] for m in view["agreed"]])' "$MATCH"
+
 # 3. Announce it at the Forum (If-Match: the version last read).
 curl -s -X POST "$API/pledges/$PLEDGE/announce" -H "Authorization: Bearer $ME" -H "$JSON" \
   -H "If-Match: $(etag "$API/pledges/$PLEDGE" "$ME")" \
@@ -30,6 +45,13 @@ curl -s -X POST "$API/pledges/$PLEDGE/announce" -H "Authorization: Bearer $ME" -
 print("announced:", pledge["stage"], pledge["announced_on"], pledge["amount_usd"])'
 curl -s "$API/pledges?announced_at=$GRF&limit=100" \
   | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]), "pledges announced at the GRF")'
+
+# The match is announced there too; now that the pledge is public, anyone sees it.
+curl -s -X POST "$API/matches/$MATCH/transitions" -H "Authorization: Bearer $ME" -H "$JSON" \
+  -H "If-Match: $(etag "$API/matches/$MATCH" "$ME")" -d '{"status": "announced"}' >/dev/null
+curl -s "$API/matches/announcements?event=$GRF" \
+  | python3 -c 'import json, sys; view = json.load(sys.stdin)
+print("announced at the GRF:", sys.argv[1] in [m["id"] for m in view["announced"]])' "$MATCH"
 
 # 4. Report progress, as the GRF's pledge update form asks.
 curl -s "$API/pledges/$PLEDGE/updates" -H "Authorization: Bearer $ME" -H "$JSON" -d '{

@@ -6,6 +6,7 @@ import strawberry
 
 from gateway.mutations.events import EventMutations
 from gateway.mutations.followups import FollowUpMutations
+from gateway.mutations.matches import MatchMutations
 from gateway.mutations.outreach import OutreachMutations
 from gateway.mutations.pledges import PledgeMutations
 from gateway.mutations.practices import PracticeMutations
@@ -20,5 +21,6 @@ class Mutation(
     EventMutations,
     FollowUpMutations,
     OutreachMutations,
+    MatchMutations,
 ):
     pass

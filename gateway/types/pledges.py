@@ -32,6 +32,7 @@ from gateway.values import LocalizedText, Money, VocabularyTerm, pillar, theme
 if TYPE_CHECKING:
     from gateway.types.countries import Country
     from gateway.types.events import Event, EventConnection
+    from gateway.types.matches import Match, PledgeContributor
     from gateway.types.outreach import EmploymentTerms
     from gateway.types.practices import Practice, PracticeConnection
     from gateway.types.reports import MatchingSuggestion, ObjectiveGap, ProgressUpdate
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 
 CountryRef = Annotated["Country", strawberry.lazy("gateway.types.countries")]
 EventRef = Annotated["Event", strawberry.lazy("gateway.types.events")]
+MatchRef = Annotated["Match", strawberry.lazy("gateway.types.matches")]
+PledgeContributorRef = Annotated["PledgeContributor", strawberry.lazy("gateway.types.matches")]
 EventConnectionRef = Annotated["EventConnection", strawberry.lazy("gateway.types.events")]
 PracticeConnectionRef = Annotated["PracticeConnection", strawberry.lazy("gateway.types.practices")]
 PracticeRef = Annotated["Practice", strawberry.lazy("gateway.types.practices")]
@@ -449,10 +452,29 @@ class Pledge(ResourceNode):
     async def documents(self, info: Info) -> list[Document]:
         return await documents_of(info, "documents_by_pledge", self.key)
 
-    @strawberry.field(description="The pledging organisation.")
+    @strawberry.field(description="The pledging organisation (of a joint pledge: the lead).")
     def contributor(self, info: Info) -> Organisation | None:
         record = info.context.loaders.one_now("organisation", self.data.get("contributor_id"))
         return build_now(record, Organisation.build)
+
+    @strawberry.field(
+        description="Every contributor with its share, lead first (one at 100 % unless the "
+        "pledge is joint)."
+    )
+    def contributors(self) -> list[PledgeContributorRef]:
+        from gateway.types.matches import PledgeContributor
+
+        return [PledgeContributor(data=item) for item in self.data.get("contributors", [])]
+
+    @strawberry.field(
+        description="The matches the pledge is in, on either side, that the caller may see. "
+        "One call for a whole level."
+    )
+    async def matches(self, info: Info) -> list[MatchRef]:
+        from gateway.types.matches import Match
+
+        records = await info.context.loaders.children("matches_by_pledge", self.key)
+        return Match.from_rest_many(records)
 
     @strawberry.field(description="What the pledge offers.")
     def kind(self) -> PledgeKind | None:

@@ -782,7 +782,8 @@ def _dimensions(raw: str) -> list[Dimension]:
         "pledge the caller may not see (anonymous callers, and anyone who is neither the "
         "secretariat, the contributor's member/partner nor a focal point of a recipient "
         "country) counts under contributor `null` — undisclosed — so its amount is never "
-        "shown against its contributor."
+        "shown against its contributor. A joint pledge counts here under its lead; "
+        "`GET /v1/reports/contributor-shares` splits it by its contributors' shares."
     ),
 )
 async def summary_report(

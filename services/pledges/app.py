@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.common.app import ServiceInfo, build_service_app
-from services.pledges import documents, jobs, outreach_api
+from services.pledges import documents, jobs, matches_api, outreach_api, shares_api
 from services.pledges.api import router
 from services.pledges.changes import outbox, webhooks
 from services.pledges.config import Settings
@@ -29,7 +29,11 @@ INFO = ServiceInfo(
         {"name": "ledger", "description": "Commitments, disbursements and expenditure."},
         {"name": "exchange rates", "description": "Rates to USD by currency and day."},
         {"name": "reports", "description": "Summaries, resource gaps and the public synthesis."},
-        {"name": "matching", "description": "Suggested pledges for unfunded objectives."},
+        {
+            "name": "matching",
+            "description": "Suggested pledges for unfunded objectives, and matches: need "
+            "sides paired with support pledges on their way to the GRF.",
+        },
         {"name": "exports and imports", "description": "CSV exports and pledge imports."},
         {
             "name": "outreach",
@@ -55,7 +59,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return build_service_app(
         INFO,
         settings or Settings(),
-        [router, outreach_api.router, *documents.routers, outbox.router(), webhooks.router()],
+        [
+            router,
+            outreach_api.router,
+            matches_api.router,
+            shares_api.router,
+            *documents.routers,
+            outbox.router(),
+            webhooks.router(),
+        ],
         running=import_jobs,
         own_body_limit=frozenset({"/v1/imports"}),
     )

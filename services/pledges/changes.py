@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.outbox import PUBLIC, Audience, Outbox
@@ -15,6 +17,7 @@ from services.pledges.models import (
     Organisation,
     OutboxEvent,
     Pledge,
+    PledgeContributor,
     PledgeStage,
     Visibility,
     WebhookDelivery,
@@ -33,15 +36,28 @@ PLEDGE_TYPES = {
     "withdrawn": "pledge.withdrawn",
     "announced": "pledge.announced",
     "progress_update": "pledge.progress_updated",
+    "contributors_set": "pledge.contributors_set",
 }
 
 
-def pledge_audience(pledge: Pledge, countries: Sequence[str]) -> Audience:
-    """Anyone for a public pledge; else its contributor's people and its countries' focal points."""
+def pledge_audience(
+    pledge: Pledge, countries: Sequence[str], contributors: Sequence[uuid.UUID] = ()
+) -> Audience:
+    """Anyone for a public pledge; else its contributors' people (the lead's and any
+    co-contributor's) and its countries' focal points."""
     cultivating = pledge.implementation_status == PledgeStage.CULTIVATING.value
     if pledge.visibility == Visibility.PUBLIC.value and not cultivating:
         return PUBLIC
-    return Audience(organisations=[str(pledge.contributor_id)], countries=countries)
+    organisations = {str(pledge.contributor_id), *(str(c) for c in contributors)}
+    return Audience(organisations=sorted(organisations), countries=countries)
+
+
+async def contributor_ids(session: AsyncSession, pledge_id: uuid.UUID) -> list[uuid.UUID]:
+    """The organisations contributing to a pledge (lead and co-contributors)."""
+    found = await session.scalars(
+        select(PledgeContributor.organisation_id).where(PledgeContributor.pledge_id == pledge_id)
+    )
+    return list(found.all())
 
 
 async def pledge_changed(
@@ -53,7 +69,7 @@ async def pledge_changed(
 ) -> None:
     """One event for a pledge's create, update, reallocation or withdrawal."""
     type_ = PLEDGE_TYPES[action]
-    audience = pledge_audience(pledge, countries)
+    audience = pledge_audience(pledge, countries, await contributor_ids(session, pledge.id))
     data: dict[str, Any] = {
         "id": str(pledge.id),
         "contributor_id": str(pledge.contributor_id),
@@ -80,7 +96,7 @@ async def entry_recorded(
         "pledge.entry_recorded",
         f"pledges/{pledge.id}/entries/{entry.id}",
         {"id": str(entry.id), "pledge_id": str(pledge.id), "entry_type": entry.entry_type},
-        pledge_audience(pledge, countries),
+        pledge_audience(pledge, countries, await contributor_ids(session, pledge.id)),
     )
 
 

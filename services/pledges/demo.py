@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.demo_ids import demo_id
+from services.pledges import demo_matches, service
 from services.pledges import outreach_demo as outreach
-from services.pledges import service
 from services.pledges.models import Organisation
 from services.pledges.schemas import (
     EntryCreate,
@@ -615,6 +615,13 @@ async def load_demo(session: AsyncSession) -> bool:
     await _cultivating_pledge(session)
     later = await _later_employment_pledges(session, organisations, objectives)
     await outreach.load_pipeline(session, organisations, later)
+    await demo_matches.load(
+        session,
+        SECRETARIAT,
+        objectives,
+        GRF_2023,
+        illustrative_note("IDB and CABEI, whose 75 % / 25 % shares are invented too"),
+    )
     for contributor, entry_type, amount, currency, value_date, country in ENTRIES:
         await service.record_entry(
             session,

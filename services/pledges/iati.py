@@ -35,6 +35,7 @@ from services.pledges.models import (
     Organisation,
     OrganisationKind,
     Pledge,
+    PledgeContributor,
     PledgeObjective,
     announced_pledge,
 )
@@ -125,7 +126,10 @@ class ActivityWriter:
         lines: Sequence[AllocationLine],
         entries: Sequence[LedgerEntry],
         humanitarian: bool,
+        co_funders: Sequence[Organisation] = (),
     ) -> etree._Element:
+        """One pledge as an activity; a joint pledge's co-contributors are funding
+        participating organisations beside its lead (the reporting organisation)."""
         org_ref = organisation_ref(self.prefix, contributor.id)
         attributes = {
             XML_LANG: "en",
@@ -149,6 +153,15 @@ class ActivityWriter:
             activity, "participating-org", ref=org_ref, type=org_type, role="1"
         )
         _narratives(funding, {"en": contributor.name})
+        for co_funder in co_funders:
+            co_funding = etree.SubElement(
+                activity,
+                "participating-org",
+                ref=organisation_ref(self.prefix, co_funder.id),
+                type=ORGANISATION_TYPE[OrganisationKind(co_funder.kind)],
+                role="1",
+            )
+            _narratives(co_funding, {"en": co_funder.name})
         status = (
             CANCELLED
             if pledge.withdrawn_at is not None
@@ -241,8 +254,17 @@ async def _activities(
     session: AsyncSession, writer: ActivityWriter, pledges: Sequence[Pledge]
 ) -> list[etree._Element]:
     ids = [pledge.id for pledge in pledges]
+    co_funders: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for pledge_id, organisation_id in await session.execute(
+        select(PledgeContributor.pledge_id, PledgeContributor.organisation_id)
+        .where(PledgeContributor.pledge_id.in_(ids), PledgeContributor.lead.is_(False))
+        .order_by(PledgeContributor.pledge_id, PledgeContributor.share_percent.desc())
+    ):
+        co_funders[pledge_id].append(organisation_id)
     organisations = await repository.organisations_by_id(
-        session, {pledge.contributor_id for pledge in pledges}
+        session,
+        {pledge.contributor_id for pledge in pledges}
+        | {o for found in co_funders.values() for o in found},
     )
     lines = await repository.allocation_lines(session, ids)
     entries: dict[uuid.UUID, list[LedgerEntry]] = defaultdict(list)
@@ -266,6 +288,7 @@ async def _activities(
             lines[pledge.id],
             entries[pledge.id],
             pledge.id in humanitarian,
+            [organisations[o] for o in co_funders[pledge.id]],
         )
         for pledge in pledges
     ]

@@ -48,7 +48,12 @@ from services.pledges.models import (
 )
 from services.pledges.reports import GapFilters, gaps_statement, usd
 from services.pledges.repository import visible_pledges
-from services.pledges.schemas import MatchingSuggestion, MatchingSuggestions
+from services.pledges.schemas import (
+    MatchingSuggestion,
+    MatchingSuggestions,
+    MatchProposal,
+    MatchProposalBody,
+)
 
 MAX_SUGGESTIONS = 50
 
@@ -240,6 +245,11 @@ async def suggestions(
                 unallocated_usd=None if row.uncommitted is None else usd(_unallocated(row)),
                 objective_gap_usd=usd(row.gap),
                 reasons=_reasons(row),
+                propose=MatchProposal(
+                    body=MatchProposalBody(
+                        need_objective_id=row.objective_id, support_pledge_ids=[row.pledge_id]
+                    )
+                ),
             )
             for row in rows
         ],

@@ -359,6 +359,104 @@ class AllocationLine(Base):
     amount_usd: Mapped[Decimal] = mapped_column(MONEY)
 
 
+SHARE = Amount(12, 6)
+
+
+class PledgeContributor(Base):
+    """One contributor of a pledge and its share (a joint pledge has several, one lead).
+
+    `share_percent` is what reports split by (the shares of a pledge sum to 100);
+    `share_amount` is the amount in the pledge's currency when the shares were stated as
+    amounts (they then sum to the pledge's amount). The lead is the pledge's
+    `contributor_id`: it and the secretariat write the pledge, the others read it.
+    """
+
+    __tablename__ = "pledge_contributors"
+
+    pledge_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pledges.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id"), primary_key=True, index=True
+    )
+    lead: Mapped[bool] = mapped_column(Boolean)
+    share_percent: Mapped[Decimal] = mapped_column(SHARE)
+    share_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+
+
+class MatchStatus(StrEnum):
+    PROPOSED = "proposed"
+    UNDER_DISCUSSION = "under_discussion"
+    AGREED = "agreed"
+    ANNOUNCED = "announced"
+    DECLINED = "declined"
+
+
+class Match(Base):
+    """A pairing of a need side — a host country's policy pledge or an action-plan
+    objective, exactly one — with the support-side pledges that would serve it."""
+
+    __tablename__ = "matches"
+    __table_args__ = (
+        CheckConstraint(
+            "(need_pledge_id IS NULL) <> (need_objective_id IS NULL)", name="one_need_side"
+        ),
+        Index("ix_matches_status_event", "status", "event"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    need_pledge_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pledges.id"), index=True)
+    need_objective_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("objectives.id"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    # The event (events service id) where the match is meant to be announced, e.g. the GRF.
+    event: Mapped[str | None] = mapped_column(String(100))
+    notes_es: Mapped[str | None] = mapped_column(Text)
+    notes_en: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[Decimal | None] = mapped_column(MONEY)
+    proposed_by: Mapped[str] = mapped_column(String(200))
+    proposed_by_org: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class MatchPledge(Base):
+    """A support-side pledge of a match."""
+
+    __tablename__ = "match_pledges"
+
+    match_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), primary_key=True
+    )
+    pledge_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("pledges.id"), primary_key=True, index=True
+    )
+
+
+class MatchChange(Base):
+    """One status change of a match (its creation is the change from nothing to proposed)."""
+
+    __tablename__ = "match_changes"
+    __table_args__ = (UniqueConstraint("match_id", "position"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    match_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), index=True
+    )
+    # 1 for the proposal, then one more per move (taken under the match's row lock), so
+    # the history keeps its order whatever the clock's resolution.
+    position: Mapped[int] = mapped_column(Integer)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class PledgeChange(Base):
     """One entry of a pledge's history: who changed what, when."""
 

@@ -241,7 +241,8 @@ class ReportFilters:
     viewer: Principal | None = None
 
 
-def _measures(flows: Any) -> list[ColumnElement[Any]]:
+def summed_measures(flows: Any) -> list[ColumnElement[Any]]:
+    """Pledged, committed and disbursed summed over `flows`, as exact money."""
     return [
         type_coerce(func.coalesce(func.sum(flows.c.pledged), 0), MONEY).label("pledged"),
         type_coerce(func.coalesce(func.sum(flows.c.committed), 0), MONEY).label("committed"),
@@ -401,7 +402,7 @@ def _grouped(
         column, join = _dimension_column(source, dimension)
         columns.append(column)
         needs_objective = needs_objective or join is not None
-    sums = _measures(source) if measures else []
+    sums = summed_measures(source) if measures else []
     statement = select(*columns, *sums, *extra).select_from(source)
     if needs_objective:
         statement = statement.outerjoin(Objective, Objective.id == source.c.objective_id)
@@ -533,7 +534,7 @@ def gaps_statement(filters: GapFilters, *, full_scan: bool = False) -> Any:
     else:
         flows = _objective_rollups(filters.date_to)
     per_objective = (
-        select(flows.c.objective_id.label("objective_id"), *_measures(flows))
+        select(flows.c.objective_id.label("objective_id"), *summed_measures(flows))
         .where(flows.c.objective_id.is_not(None))
         .group_by(flows.c.objective_id)
         .subquery("per_objective")

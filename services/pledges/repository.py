@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, insert, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from services.common.auth import Principal, Role
 from services.pledges.models import (
@@ -24,6 +25,7 @@ from services.pledges.models import (
     OrganisationKind,
     Pledge,
     PledgeChange,
+    PledgeContributor,
     PledgeCountry,
     PledgeObjective,
     PledgeStage,
@@ -152,9 +154,17 @@ def visible_pledges(principal: Principal | None) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = [public]
     if principal.acting_org_id is not None:
         try:
-            clauses.append(Pledge.contributor_id == uuid.UUID(principal.acting_org_id))
+            organisation = uuid.UUID(principal.acting_org_id)
         except ValueError:
             clauses.append(false())
+        else:
+            # The lead's people and every co-contributor's (see shares).
+            clauses.append(Pledge.contributor_id == organisation)
+            # Aliased: a caller's query may itself read pledge_contributors.
+            share = aliased(PledgeContributor)
+            clauses.append(
+                exists().where(share.pledge_id == Pledge.id, share.organisation_id == organisation)
+            )
     if Role.COUNTRY_FOCAL_POINT in principal.roles and principal.countries:
         clauses.append(
             exists().where(

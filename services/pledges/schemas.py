@@ -547,12 +547,40 @@ class PledgeTotals(BaseModel):
     expended_usd: DecimalString
 
 
+class ContributorShare(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "organisation_id": ORG_ID,
+                "lead": True,
+                "share_percent": "75.000000",
+                "share_amount": None,
+            }
+        }
+    )
+
+    organisation_id: uuid.UUID
+    lead: bool = Field(description="The lead writes the pledge; the others read it.")
+    share_percent: DecimalString = Field(description="Percent of the pledge; shares sum to 100.")
+    share_amount: DecimalString | None = Field(
+        description="The share in the pledge's currency when stated as an amount."
+    )
+
+
 class PledgeRead(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {
                 **PLEDGE_EXAMPLE,
                 "id": PLEDGE_ID,
+                "contributors": [
+                    {
+                        "organisation_id": ORG_ID,
+                        "lead": True,
+                        "share_percent": "100.000000",
+                        "share_amount": None,
+                    }
+                ],
                 "description": None,
                 "amount_usd": "5005000.00",
                 "rate_to_usd": "1.0010000000",
@@ -589,7 +617,11 @@ class PledgeRead(BaseModel):
     )
 
     id: uuid.UUID
-    contributor_id: uuid.UUID
+    contributor_id: uuid.UUID = Field(description="The lead contributor.")
+    contributors: list[ContributorShare] = Field(
+        description="Every contributor with its share (one at 100 % unless a joint pledge), "
+        "lead first."
+    )
     kind: str
     title: LocalizedText
     description: LocalizedText | None
@@ -1116,6 +1148,19 @@ class SynthesisReport(BaseModel):
     )
 
 
+class MatchProposalBody(BaseModel):
+    need_objective_id: uuid.UUID
+    support_pledge_ids: list[uuid.UUID]
+
+
+class MatchProposal(BaseModel):
+    """How to propose the suggestion as a match: POST `body` to `href`."""
+
+    method: str = "POST"
+    href: str = "/v1/matches"
+    body: MatchProposalBody
+
+
 class MatchingSuggestion(BaseModel):
     pledge_id: uuid.UUID
     objective_id: uuid.UUID
@@ -1128,6 +1173,9 @@ class MatchingSuggestion(BaseModel):
     )
     objective_gap_usd: DecimalString
     reasons: list[str] = Field(description="Why the pair scores, one line per criterion.")
+    propose: MatchProposal = Field(
+        description="The request that proposes this pair as a match (see POST /v1/matches)."
+    )
 
 
 class MatchingSuggestions(BaseModel):
@@ -1149,6 +1197,14 @@ class MatchingSuggestions(BaseModel):
                             "the pledge names the objective's country",
                             "serves the objective's theme",
                         ],
+                        "propose": {
+                            "method": "POST",
+                            "href": "/v1/matches",
+                            "body": {
+                                "need_objective_id": OBJECTIVE_ID,
+                                "support_pledge_ids": [PLEDGE_ID],
+                            },
+                        },
                     }
                 ],
             }

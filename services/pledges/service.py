@@ -30,7 +30,7 @@ from services.common.filters import MAX_IDS
 from services.common.pagination import Page, keyset_page
 from services.common.schemas import LocalizedText, Money
 from services.common.vocabulary import MIRPS_COUNTRIES, countries
-from services.pledges import allocation, changes, employment, reports, repository, rollups
+from services.pledges import allocation, changes, employment, reports, repository, rollups, shares
 from services.pledges.exceptions import (
     AlreadyReversed,
     DuplicateExchangeRate,
@@ -76,6 +76,7 @@ from services.pledges.schemas import (
     AllocationUpdate,
     Announcement,
     BulkResult,
+    ContributorShare,
     CountryRead,
     EmploymentTermsRead,
     EntryCreate,
@@ -620,6 +621,7 @@ def _pledge_read(
     objective_ids: list[uuid.UUID],
     balances: Balances,
     lines: Sequence[tuple[AllocationLine, Balances]],
+    contributors: list[ContributorShare],
     terms: EmploymentTermsRead | None = None,
 ) -> PledgeRead:
     title = _text(pledge.title_es, pledge.title_en)
@@ -628,6 +630,7 @@ def _pledge_read(
     return PledgeRead(
         id=pledge.id,
         contributor_id=pledge.contributor_id,
+        contributors=contributors,
         kind=pledge.kind,
         title=title,
         description=_text(pledge.description_es, pledge.description_en),
@@ -683,6 +686,7 @@ async def _reads(
         session, [line.id for pledge_lines in lines.values() for line in pledge_lines]
     )
     terms = await employment.terms_of(session, ids)
+    contributors = await shares.contributors_of(session, ids)
     return [
         _pledge_read(
             p,
@@ -690,6 +694,7 @@ async def _reads(
             objectives[p.id],
             sums.get(p.id, Balances()),
             [(line, line_sums.get(line.id, Balances())) for line in lines[p.id]],
+            contributors[p.id],
             terms.get(p.id),
         )
         for p in pledges
@@ -735,14 +740,22 @@ async def visible_pledge(
     """The pledge if the caller may read it (404 otherwise, so its existence does not leak)."""
     if not lock:
         found = await repository.pledge_with_links(session, pledge_id)
-        if found is not None and can_see_pledge(principal, found[0], found[1]):
+        if found is not None and (
+            can_see_pledge(principal, found[0], found[1])
+            or await shares.co_contributes(session, principal, pledge_id)
+        ):
             return found
         raise PledgeNotFound(f"pledge {pledge_id} does not exist")
     pledge = await repository.pledge_for_update(session, pledge_id)
     if pledge is not None:
         countries_, objectives = await repository.pledge_links(session, [pledge.id])
-        if can_see_pledge(principal, pledge, countries_[pledge.id]) or (
-            principal is not None and await speaks_for(session, principal, pledge.contributor_id)
+        if (
+            can_see_pledge(principal, pledge, countries_[pledge.id])
+            or (
+                principal is not None
+                and await speaks_for(session, principal, pledge.contributor_id)
+            )
+            or await shares.co_contributes(session, principal, pledge.id)
         ):
             return pledge, countries_[pledge.id], objectives[pledge.id]
     raise PledgeNotFound(f"pledge {pledge_id} does not exist")
@@ -948,6 +961,7 @@ async def create_pledge(
     lines = await _allocate(session, pledge, body.allocation, body.recipient_countries, linked)
     await employment.replace_terms(session, pledge.id, body.employment)
     terms = employment.terms_read(body.employment) if body.employment else None
+    shares.add_lead(session, pledge)
     after = _snapshot(pledge, body.recipient_countries, body.objective_ids, lines)
     after["employment"] = employment.snapshot(terms)
     await _record_change(session, pledge, principal, "created", {}, after, body.recipient_countries)
@@ -959,6 +973,14 @@ async def create_pledge(
         sorted(body.objective_ids),
         Balances(),
         [(line, Balances()) for line in lines],
+        [
+            ContributorShare(
+                organisation_id=pledge.contributor_id,
+                lead=True,
+                share_percent=shares.HUNDRED,
+                share_amount=None,
+            )
+        ],
         terms,
     )
 

@@ -36,7 +36,10 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "grf-pledge-cycle.sh": [
         "/problems/pledge-not-found",
+        "match: under_discussion\nmatch: agreed\n",
+        "agreed for the GRF: True",
         "announced: announced 2023-12-14 500000.0000",
+        "announced at the GRF: True",
         "2024-06-30\n",
         "in the 2023-H2 synthesis: True",
     ],

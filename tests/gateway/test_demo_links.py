@@ -47,11 +47,17 @@ async def test_demo_records_refer_to_one_another_across_services(
     data = await stack.data(LINKS, headers=SECRETARIAT)
 
     pledges = data["pledges"]["nodes"]
-    # The 18 of the solidarity event, and the Honduran government's policy pledge being
-    # cultivated for the 2023 GRF (the secretariat sees it).
+    # The 18 of the solidarity event, and the two pledges being cultivated for the 2023
+    # GRF (the Honduran government's policy pledge and the IDB/CABEI joint pledge that
+    # would fund it; the secretariat sees them), and the two companies' employment pledges
+    # announced at the first learning event of 2023.
     kinds = [pledge["announcedAt"]["kind"] for pledge in pledges]
-    assert (kinds.count("SOLIDARITY_EVENT"), kinds.count("GLOBAL_REFUGEE_FORUM")) == (18, 1)
-    assert len(pledges) == 19
+    assert (
+        kinds.count("SOLIDARITY_EVENT"),
+        kinds.count("GLOBAL_REFUGEE_FORUM"),
+        kinds.count("LEARNING_EVENT"),
+    ) == (18, 2, 2)
+    assert len(pledges) == 22
     events = data["events"]["nodes"]
     assert all(len(event["hosts"]) == len(event["hostIds"]) > 0 for event in events)
     solidarity = by_title(events, "UNGA 77")

@@ -48,9 +48,12 @@ async def test_demo_pledges_say_their_figures_are_illustrative_and_one_is_cultiv
         assert pledge["description"]["en"].startswith("Illustrative demo figures"), pledge
     grf = f"/v1/pledges?announced_at={GRF_2023}"
     cultivating = (await ledger.client.get(grf, headers=SECRETARIAT)).json()["items"]
-    assert [(p["stage"], p["kind"]) for p in cultivating] == [("cultivating", "policy")]
+    assert sorted((p["stage"], p["kind"]) for p in cultivating) == [
+        ("cultivating", "financial"),
+        ("cultivating", "policy"),
+    ]
     honduras = auth_headers("country_focal_point", countries=("HND",))
-    assert len((await ledger.client.get(grf, headers=honduras)).json()["items"]) == 1
+    assert len((await ledger.client.get(grf, headers=honduras)).json()["items"]) == 2
     assert (await ledger.client.get(grf)).json()["items"] == []
 
 
@@ -73,3 +76,28 @@ async def test_demo_labels_its_figures_and_shows_hiring_and_outreach(ledger: Led
     textiles = next(c for c in report["companies"] if c["name"].startswith("Textiles"))
     assert pipeline[0]["pledge_id"] in textiles["pledge_ids"]
     assert (await ledger.client.get("/v1/prospects")).status_code == 401
+
+
+async def test_demo_matches_around_the_grf_hide_the_cultivating_pledges(ledger: Ledger) -> None:
+    """The GRF view: the public sees the match announced there; the match of the two
+    cultivating Honduran pledges (one of them joint) only their parties see."""
+    await load_demo_data(ledger.database_url)
+    view = f"/v1/matches/announcements?event={GRF_2023}"
+    public = (await ledger.client.get(view)).json()
+    assert public["agreed"] == []
+    assert len(public["announced"]) == 1
+    assert public["announced"][0]["notes"]["en"].startswith("Illustrative demo match")
+    honduras = auth_headers("country_focal_point", countries=("HND",))
+    agreed = (await ledger.client.get(view, headers=honduras)).json()["agreed"]
+    assert len(agreed) == 1
+    joint = await ledger.client.get(
+        f"/v1/pledges/{agreed[0]['support_pledge_ids'][0]}", headers=honduras
+    )
+    assert [c["share_percent"] for c in joint.json()["contributors"]] == [
+        "75.000000",
+        "25.000000",
+    ]
+    every = (await ledger.client.get("/v1/matches", headers=SECRETARIAT)).json()["items"]
+    assert sorted(m["status"] for m in every) == [
+        "agreed", "announced", "declined", "under_discussion"
+    ]  # fmt: skip

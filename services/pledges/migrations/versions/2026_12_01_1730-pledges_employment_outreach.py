@@ -3,7 +3,7 @@ outreach pipeline (prospects, interactions, status changes) and the `illustrativ
 of pledges whose figures are invented.
 
 Revision ID: pledges_employment_outreach
-Revises: pledges_0009_progress_updates
+Revises: pledges_0010_shares_matches
 Create Date: 2026-12-01 17:30:00+00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "pledges_employment_outreach"
-down_revision: str | None = "pledges_0009_progress_updates"
+down_revision: str | None = "pledges_0010_shares_matches"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
