@@ -464,7 +464,10 @@ async def busy_spans(
         exclude_event_id=None,
         at_most=at_most,
     )
-    return [BusySpan(*row) for row in (await session.execute(statement)).all()]
+    # On the connection: plain rows, without the ORM's result machinery (thousands of
+    # rows for a dense calendar).
+    connection = await session.connection()
+    return [BusySpan(*row) for row in (await connection.execute(statement)).all()]
 
 
 async def occurrences_by_key(
