@@ -653,9 +653,6 @@ async def conflicts(
     return start, end, [present_clash(item) for item in busy]
 
 
-SUGGESTION_BUSY_LIMIT = 50_000
-
-
 async def suggestions(
     session: AsyncSession, principal: Principal | None, request: SuggestionRequest
 ) -> list[Suggestion]:
@@ -664,31 +661,15 @@ async def suggestions(
     A slot is busy when it overlaps an occurrence that involves one of the countries (or
     is regional), belongs to one of the working groups, or is of a kind to avoid; with
     none of these given, every event is busy. The window's busy occurrences are read in
-    one range query and the slots found by one sweep over them (services/events/slots.py);
-    the nearest clashes of the slots found are then read with their titles in one query.
+    one range query, in batches as the sweep over them needs them (services/events/slots.py),
+    so a search done in the first week reads no further; the nearest clashes of the slots
+    found are then read with their titles in one query.
     """
     tz = zone(request.timezone)
     window_start = datetime.combine(request.window_start, time(0), tz).astimezone(UTC)
     window_end = datetime.combine(request.window_end + timedelta(days=1), time(0), tz).astimezone(
         UTC
     )
-    busy = await repository.busy_spans(
-        session,
-        # A day either side, so the first and last slots find their nearest clashes.
-        window=(window_start - timedelta(days=1), window_end + timedelta(days=1)),
-        viewer=viewer_for(principal),
-        busy=BusyFilter(
-            countries=request.countries,
-            working_groups=request.working_groups,
-            kinds=[kind.value for kind in request.avoid_kinds],
-        ),
-        at_most=SUGGESTION_BUSY_LIMIT + 1,
-    )
-    if len(busy) > SUGGESTION_BUSY_LIMIT:
-        raise Unprocessable(
-            f"the window holds more than {SUGGESTION_BUSY_LIMIT} busy occurrences; "
-            "ask for a shorter window or fewer criteria"
-        )
     grid = SlotGrid(
         first_day=request.window_start,
         last_day=request.window_end,
@@ -699,7 +680,18 @@ async def suggestions(
         duration=timedelta(minutes=request.duration_minutes),
         step=timedelta(minutes=request.step_minutes),
     )
-    found = walk(grid, request.count, BusySweep(busy))
+    async with repository.streamed_busy_spans(
+        session,
+        # A day either side, so the first and last slots find their nearest clashes.
+        window=(window_start - timedelta(days=1), window_end + timedelta(days=1)),
+        viewer=viewer_for(principal),
+        busy=BusyFilter(
+            countries=request.countries,
+            working_groups=request.working_groups,
+            kinds=[kind.value for kind in request.avoid_kinds],
+        ),
+    ) as batches:
+        found = await walk(grid, request.count, BusySweep(batches))
     keys = {(span.event_id, span.recurrence_id) for slot in found for span in slot.nearest}
     details = {
         (item.event_id, item.recurrence_id): item

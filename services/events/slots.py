@@ -11,7 +11,7 @@ over the busy list, however dense the calendar, instead of a search per slot.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -41,10 +41,10 @@ class SlotGrid:
     step: timedelta
 
 
-Judge = Callable[[datetime, datetime], FreeSlot | None]
+Judge = Callable[[datetime, datetime], Awaitable[FreeSlot | None]]
 
 
-def walk(grid: SlotGrid, wanted: int, judge: Judge) -> list[FreeSlot]:
+async def walk(grid: SlotGrid, wanted: int, judge: Judge) -> list[FreeSlot]:
     """The first `wanted` free slots, earliest first; a slot found is not overlapped by the
     next one tried. `judge` is asked about slots (UTC) in increasing time order."""
     slots: list[FreeSlot] = []
@@ -64,7 +64,7 @@ def walk(grid: SlotGrid, wanted: int, judge: Judge) -> list[FreeSlot]:
                 except InvalidLocalTime:  # skipped or repeated by daylight saving
                     local += grid.step
                     continue
-                slot = judge(start, start + grid.duration)
+                slot = await judge(start, start + grid.duration)
                 if slot is None:
                     local += grid.step
                     continue
@@ -91,14 +91,24 @@ def _steady_offset(first: datetime, last: datetime, timezone: str) -> timedelta 
 
 
 class BusySweep:
-    """Judges slots, asked in increasing time order, against spans sorted by start."""
+    """Judges slots, asked in increasing time order, against spans sorted by start that
+    arrive in batches: it reads a batch only when the slot needs it."""
 
-    def __init__(self, busy: Sequence[BusySpan]) -> None:
-        self.busy = busy
+    def __init__(self, batches: AsyncIterator[list[BusySpan]]) -> None:
+        self.batches = batches
+        self.busy: list[BusySpan] = []
+        self.complete = False  # every batch read
         self.read = 0  # busy[:read] start before the last slot judged ends
         self.latest: BusySpan | None = None  # of those, the first that ends last
 
-    def __call__(self, start: datetime, end: datetime) -> FreeSlot | None:
+    async def __call__(self, start: datetime, end: datetime) -> FreeSlot | None:
+        # Read on until a span starts at or after the slot's end (its nearest clash after).
+        while not self.complete and (not self.busy or self.busy[-1].starts_at < end):
+            batch = await anext(self.batches, None)
+            if batch is None:
+                self.complete = True
+            else:
+                self.busy += batch
         busy = self.busy
         while self.read < len(busy) and busy[self.read].starts_at < end:
             span = busy[self.read]
@@ -108,4 +118,4 @@ class BusySweep:
         if self.latest is not None and self.latest.ends_at > start:
             return None
         before = [self.latest] if self.latest is not None else []
-        return FreeSlot(start, end, before + list(busy[self.read : self.read + 1]))
+        return FreeSlot(start, end, before + busy[self.read : self.read + 1])

@@ -3,8 +3,10 @@ every slot against every busy occurrence."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import given, settings
@@ -24,7 +26,7 @@ def naive(busy: list[BusySpan]) -> Judge:
     """Every slot checked against every span: overlapping ones make it busy; the nearest
     before is the first span (in the list's order) of those ending latest before it."""
 
-    def judge(start: datetime, end: datetime) -> FreeSlot | None:
+    async def judge(start: datetime, end: datetime) -> FreeSlot | None:
         if any(span.starts_at < end and span.ends_at > start for span in busy):
             return None
         ended = [span for span in busy if span.ends_at <= start]
@@ -71,12 +73,23 @@ grids = st.builds(
 )
 
 
+async def in_batches(busy: list[BusySpan], size: int) -> AsyncIterator[list[BusySpan]]:
+    """The spans as the range query's cursor hands them over."""
+    for first in range(0, len(busy), size):
+        yield busy[first : first + size]
+
+
+def sweep(busy: list[BusySpan], size: int = 7) -> BusySweep:
+    return BusySweep(in_batches(busy, size))
+
+
 @settings(max_examples=300, deadline=None)
-@given(busy=busy_spans(), grid=grids, wanted=st.integers(1, 20))
+@given(busy=busy_spans(), grid=grids, wanted=st.integers(1, 20), size=st.integers(1, 30))
 def test_the_sweep_finds_what_checking_every_slot_finds(
-    busy: list[BusySpan], grid: SlotGrid, wanted: int
+    busy: list[BusySpan], grid: SlotGrid, wanted: int, size: int
 ) -> None:
-    assert walk(grid, wanted, BusySweep(busy)) == walk(grid, wanted, naive(busy))
+    swept = asyncio.run(walk(grid, wanted, sweep(busy, size)))
+    assert swept == asyncio.run(walk(grid, wanted, naive(busy)))
 
 
 def test_a_slot_between_two_meetings_names_both() -> None:
@@ -98,7 +111,7 @@ def test_a_slot_between_two_meetings_names_both() -> None:
         duration=timedelta(hours=1),
         step=timedelta(minutes=30),
     )
-    [slot] = walk(grid, 5, BusySweep(busy))
+    [slot] = asyncio.run(walk(grid, 5, sweep(busy)))
     assert slot.starts_at == nine + timedelta(hours=1)
     assert [span.event_id for span in slot.nearest] == [first, second]
 
@@ -110,10 +123,10 @@ def test_the_walk_tries_the_starts_each_wall_clock_time_converts_to(grid: SlotGr
     converting each wall-clock time alone gives, daylight-saving days included."""
     tried: list[datetime] = []
 
-    def busy(start: datetime, _end: datetime) -> None:
+    async def busy(start: datetime, _end: datetime) -> None:
         tried.append(start)
 
-    walk(grid, 1, busy)
+    asyncio.run(walk(grid, 1, busy))
     expected = []
     day = grid.first_day
     while day <= grid.last_day:
