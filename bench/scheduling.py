@@ -11,6 +11,10 @@ the HTTP API (in-process ASGI, so no network), the latency of:
   group, two kinds to avoid, first 5 slots of 60 minutes);
 - POST /v1/events of a new weekly five-year series (260 occurrences clash-checked).
 
+Each suggestion request's SELECTs are recorded and replayed right after it on a bare
+asyncpg connection: `API p50 / SQL p50` says what the service adds to its own SQL in the
+same run (target: dense suggestions p95 ≤ 150 ms).
+
 Usage:
     .venv/bin/python bench/scheduling.py \
         --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres [--events 20000]
@@ -31,7 +35,7 @@ from typing import Any
 import asyncpg
 import httpx
 from asgi_lifespan import LifespanManager
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, text
 from sqlalchemy.engine import make_url
 
 from services.common.auth import mint_token
@@ -186,6 +190,16 @@ async def measure(url: str, queries: int, seed: int) -> None:
     rng = random.Random(seed + 1)
     settings = Settings(database_url=url, mirps=CommonSettings(environment="test"))
     app = create_app(settings)
+    bare = await asyncpg.connect(_admin_dsn(url))
+    try:
+        await _measure_app(app, settings, bare, rng, queries)
+    finally:
+        await bare.close()
+
+
+async def _measure_app(
+    app: Any, settings: Settings, bare: asyncpg.Connection, rng: random.Random, queries: int
+) -> None:
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -208,6 +222,7 @@ async def measure(url: str, queries: int, seed: int) -> None:
                 await client.get("/v1/schedule/conflicts", params=slot())
 
             results: dict[str, list[float]] = {}
+            floors: dict[str, list[float]] = {}
             sizes: dict[str, list[int]] = {}
             conflict_cases: list[tuple[str, dict[str, Any]]] = [
                 ("conflicts (all)", {}),
@@ -245,12 +260,29 @@ async def measure(url: str, queries: int, seed: int) -> None:
                         "count": 5,
                         **extra,
                     }
-                    elapsed, response = await timed(
-                        lambda body=body: client.post("/v1/schedule/suggestions", json=body)
-                    )
+                    recorded: list[tuple[str, Any]] = []
+
+                    def record(
+                        *event_args: Any, recorded: list[tuple[str, Any]] = recorded
+                    ) -> None:
+                        recorded.append((event_args[2], event_args[3]))
+
+                    event.listen(app.state.engine.sync_engine, "before_cursor_execute", record)
+                    try:
+                        elapsed, response = await timed(
+                            lambda body=body: client.post("/v1/schedule/suggestions", json=body)
+                        )
+                    finally:
+                        event.remove(app.state.engine.sync_engine, "before_cursor_execute", record)
                     assert response.status_code == 200, response.text
                     results.setdefault(name, []).append(elapsed)
                     sizes.setdefault(name, []).append(len(response.json()["items"]))
+                    # The same statements alone, on bare asyncpg, right after: the floor.
+                    started = time.perf_counter()
+                    for statement, parameters in recorded:
+                        if statement.lstrip().upper().startswith("SELECT"):
+                            await bare.fetch(statement, *(parameters or ()))
+                    floors.setdefault(name, []).append((time.perf_counter() - started) * 1000)
 
             token = mint_token(settings.mirps, roles=["secretariat"], sub="bench")
             for _ in range(20):
@@ -277,6 +309,12 @@ async def measure(url: str, queries: int, seed: int) -> None:
 
     for name, samples in results.items():
         print(f"{name:52s} {_percentiles(samples)}   mean items {statistics.mean(sizes[name]):.1f}")
+    for name, samples in floors.items():
+        api, sql = statistics.median(results[name]), statistics.median(samples)
+        print(
+            f"{name:52s} its SELECTs alone on asyncpg: {_percentiles(samples)}"
+            f"   API p50 / SQL p50 = {api / sql:.2f}"
+        )
 
 
 async def main() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -364,7 +365,7 @@ def _busy_statement(
     viewer: Viewer,
     busy: BusyFilter,
     exclude_event_id: uuid.UUID | None,
-    at_most: int,
+    at_most: int | None,
 ) -> Select[Any]:
     """Live occurrences of live events overlapping any of the [start, end) windows (UTC).
 
@@ -408,7 +409,8 @@ def _busy_statement(
             criteria.append(LearningEvent.kind.in_(busy.kinds))
         if criteria:
             statement = statement.where(or_(*criteria))
-    return statement.order_by(Occurrence.starts_at, LearningEvent.id).limit(at_most)
+    statement = statement.order_by(Occurrence.starts_at, LearningEvent.id)
+    return statement if at_most is None else statement.limit(at_most)
 
 
 _BUSY_COLUMNS = (
@@ -447,24 +449,30 @@ async def busy_occurrences(
     return [BusyOccurrence(*row) for row in (await session.execute(statement)).all()]
 
 
-async def busy_spans(
-    session: AsyncSession,
-    *,
-    window: tuple[datetime, datetime],
-    viewer: Viewer,
-    busy: BusyFilter,
-    at_most: int = 50_000,
-) -> list[BusySpan]:
-    """Only when the busy occurrences are (no titles): what a free-slot search needs."""
+@asynccontextmanager
+async def streamed_busy_spans(
+    session: AsyncSession, *, window: tuple[datetime, datetime], viewer: Viewer, busy: BusyFilter
+) -> AsyncIterator[AsyncIterator[list[BusySpan]]]:
+    """When the busy occurrences are (no titles: what a free-slot search needs), in start
+    order, read in batches as the caller asks for them (one query on a server-side
+    cursor), so a search that is done early reads no further."""
     statement = _busy_statement(
         (Occurrence.event_id, Occurrence.recurrence_id, Occurrence.starts_at, Occurrence.ends_at),
         windows=[window],
         viewer=viewer,
         busy=busy,
         exclude_event_id=None,
-        at_most=at_most,
+        at_most=None,
     )
-    return [BusySpan(*row) for row in (await session.execute(statement)).all()]
+    connection = await session.connection()
+    result = await connection.stream(statement.execution_options(yield_per=STREAM_BATCH))
+    try:
+        yield ([BusySpan(*row) for row in batch] async for batch in result.partitions())
+    finally:
+        await result.close()
+
+
+STREAM_BATCH = 500
 
 
 async def occurrences_by_key(

@@ -15,11 +15,10 @@ Authorisation (the issue left it open; this is the choice):
 
 from __future__ import annotations
 
-import bisect
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +31,6 @@ from services.events import changes, repository
 from services.events.exceptions import (
     DuplicateRegistration,
     EventNotFound,
-    InvalidLocalTime,
     InvalidTransition,
     OccurrenceNotFound,
     OutcomeNotFound,
@@ -51,7 +49,7 @@ from services.events.recurrence import (
     wall_clock,
     zone,
 )
-from services.events.repository import BusyFilter, BusyOccurrence, BusySpan, EventFilters, Viewer
+from services.events.repository import BusyFilter, BusyOccurrence, EventFilters, Viewer
 from services.events.schemas import (
     CancelEvent,
     Clash,
@@ -76,6 +74,7 @@ from services.events.schemas import (
     TimelineMonth,
     TimelineOut,
 )
+from services.events.slots import BusySweep, SlotGrid, walk
 
 MAX_WARNINGS = 50
 # A series is clash-checked this many occurrences per query (an OR of index ranges).
@@ -661,35 +660,38 @@ async def suggestions(
 
     A slot is busy when it overlaps an occurrence that involves one of the countries (or
     is regional), belongs to one of the working groups, or is of a kind to avoid; with
-    none of these given, every event is busy. The window is searched in growing chunks
-    (a week, then two, four…), reading only when occurrences are; the nearest clashes of
-    the slots found are then read with their titles in one query.
+    none of these given, every event is busy. The window's busy occurrences are read in
+    one range query, in batches as the sweep over them needs them (services/events/slots.py),
+    so a search done in the first week reads no further; the nearest clashes of the slots
+    found are then read with their titles in one query.
     """
     tz = zone(request.timezone)
-    duration = timedelta(minutes=request.duration_minutes)
-    step = timedelta(minutes=request.step_minutes)
-    busy_filter = BusyFilter(
-        countries=request.countries,
-        working_groups=request.working_groups,
-        kinds=[kind.value for kind in request.avoid_kinds],
+    window_start = datetime.combine(request.window_start, time(0), tz).astimezone(UTC)
+    window_end = datetime.combine(request.window_end + timedelta(days=1), time(0), tz).astimezone(
+        UTC
     )
-    viewer = viewer_for(principal)
-    found: list[_FreeSlot] = []
-    day, chunk_days = request.window_start, 7
-    while day <= request.window_end and len(found) < request.count:
-        last_day = min(day + timedelta(days=chunk_days - 1), request.window_end)
-        chunk_start = datetime.combine(day, time(0), tz).astimezone(UTC)
-        chunk_end = datetime.combine(last_day + timedelta(days=1), time(0), tz).astimezone(UTC)
-        busy = await repository.busy_spans(
-            session,
-            window=(chunk_start - timedelta(days=1), chunk_end + timedelta(days=1)),
-            viewer=viewer,
-            busy=busy_filter,
-        )
-        found += _free_slots(
-            request, busy, day, last_day, duration, step, request.count - len(found)
-        )
-        day, chunk_days = last_day + timedelta(days=1), min(chunk_days * 2, 31)
+    grid = SlotGrid(
+        first_day=request.window_start,
+        last_day=request.window_end,
+        weekdays=frozenset(request.weekdays),
+        day_start=request.working_hours.start,
+        day_end=request.working_hours.end,
+        timezone=request.timezone,
+        duration=timedelta(minutes=request.duration_minutes),
+        step=timedelta(minutes=request.step_minutes),
+    )
+    async with repository.streamed_busy_spans(
+        session,
+        # A day either side, so the first and last slots find their nearest clashes.
+        window=(window_start - timedelta(days=1), window_end + timedelta(days=1)),
+        viewer=viewer_for(principal),
+        busy=BusyFilter(
+            countries=request.countries,
+            working_groups=request.working_groups,
+            kinds=[kind.value for kind in request.avoid_kinds],
+        ),
+    ) as batches:
+        found = await walk(grid, request.count, BusySweep(batches))
     keys = {(span.event_id, span.recurrence_id) for slot in found for span in slot.nearest}
     details = {
         (item.event_id, item.recurrence_id): item
@@ -709,58 +711,6 @@ async def suggestions(
         )
         for slot in found
     ]
-
-
-@dataclass(frozen=True, slots=True)
-class _FreeSlot:
-    starts_at: datetime
-    ends_at: datetime
-    nearest: list[BusySpan]
-
-
-def _free_slots(
-    request: SuggestionRequest,
-    busy: list[BusySpan],
-    first_day: date,
-    last_day: date,
-    duration: timedelta,
-    step: timedelta,
-    wanted: int,
-) -> list[_FreeSlot]:
-    starts = [item.starts_at for item in busy]
-    slots: list[_FreeSlot] = []
-    day = first_day
-    while day <= last_day and len(slots) < wanted:
-        if day.weekday() in request.weekdays:
-            local = datetime.combine(day, request.working_hours.start)
-            day_end = datetime.combine(day, request.working_hours.end)
-            while local + duration <= day_end and len(slots) < wanted:
-                try:
-                    start = to_utc(local, request.timezone)
-                except InvalidLocalTime:  # skipped or repeated by daylight saving
-                    local += step
-                    continue
-                end = start + duration
-                index = bisect.bisect_left(starts, end)
-                if _overlaps_any(busy, index, start):
-                    local += step
-                    continue
-                before = [item for item in busy[:index] if item.ends_at <= start]
-                after = busy[index : index + 1]
-                nearest = ([max(before, key=lambda item: item.ends_at)] if before else []) + after
-                slots.append(_FreeSlot(start, end, nearest))
-                local += duration
-        day += timedelta(days=1)
-    return slots
-
-
-def _overlaps_any(busy: list[BusySpan], index: int, start: datetime) -> bool:
-    """Does any of busy[:index] (all starting before the slot ends) end after `start`?"""
-    while index > 0 and busy[index - 1].starts_at > start - MAX_DURATION:
-        index -= 1
-        if busy[index].ends_at > start:
-            return True
-    return False
 
 
 async def timeline(session: AsyncSession, principal: Principal | None, year: int) -> TimelineOut:

@@ -202,6 +202,21 @@ class PracticeOrganisation(Base):
     )
 
 
+class PracticeFacetCount(Base):
+    """How many published practices carry a facet value (`total`/"" counts them all).
+
+    The catalogue's unfiltered front page reads its facet counts here instead of counting
+    the whole catalogue; the service adjusts them in the same transaction as every
+    publish, archive and edit of a published practice (repository.adjust_facet_counts).
+    """
+
+    __tablename__ = "practice_facet_count"
+
+    facet: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class PracticeTransition(Base):
     """One step of the review workflow: who moved the practice, from where to where, when."""
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Float,
+    Insert,
     Select,
     String,
     Uuid,
@@ -23,9 +24,14 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    text,
     true,
     union_all,
 )
+from sqlalchemy import (
+    delete as delete_statement,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -36,6 +42,7 @@ from services.practices import search
 from services.practices.models import (
     InventoryItem,
     Practice,
+    PracticeFacetCount,
     PracticeOrganisation,
     PracticePopulation,
     PracticeStatus,
@@ -255,7 +262,7 @@ async def search_practices(
     by_id = {practice.id: practice for practice in loaded}
 
     if with_facets:
-        facets = await _facet_counts(session, restrict)
+        facets = await _facets(session, query, viewer, match, restrict)
         total = facets.pop("total", [("", 0)])[0][1]
     else:
         facets = {name: [] for name in FACETS}
@@ -266,6 +273,140 @@ async def search_practices(
         total=total,
         facets=facets,
     )
+
+
+_UNPUBLISHED = tuple(status for status in PracticeStatus if status != PracticeStatus.PUBLISHED)
+
+
+async def _facets(
+    session: AsyncSession,
+    query: PracticeQuery,
+    viewer: Viewer,
+    match: TextMatch | None,
+    restrict: Any,
+) -> dict[str, list[tuple[str, int]]]:
+    """The facet counts (and "total") of the search, without counting the catalogue when
+    nothing narrows it: the published practices' counts are kept in practice_facet_count,
+    so only the unpublished practices this viewer may also see are counted."""
+    if match is not None or _narrows(query):
+        return await _facet_counts(session, restrict)
+    maintained = await maintained_facet_counts(session)
+    if viewer == Viewer():  # sees the published practices only
+        return maintained
+
+    def unpublished(statement: Select[Any]) -> Select[Any]:
+        restricted: Select[Any] = restrict(statement)
+        return restricted.where(Practice.status.in_(_UNPUBLISHED))
+
+    return _merge_facets(maintained, await _facet_counts(session, unpublished))
+
+
+def _narrows(query: PracticeQuery) -> bool:
+    """Does the query leave out any practice the viewer may see?"""
+    return any(
+        (
+            query.text,
+            query.themes,
+            query.countries,
+            query.populations,
+            query.origins,
+            query.pillars,
+            query.evidence_levels,
+            query.statuses,
+            query.organisation_ids,
+            query.ids,
+        )
+    )
+
+
+def _merge_facets(
+    *parts: dict[str, list[tuple[str, int]]],
+) -> dict[str, list[tuple[str, int]]]:
+    merged: dict[str, dict[str, int]] = {}
+    for part in parts:
+        for name, counts in part.items():
+            into = merged.setdefault(name, {})
+            for value, count in counts:
+                into[value] = into.get(value, 0) + count
+    return _sorted_facets(merged)
+
+
+def _sorted_facets(counts: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, int]]]:
+    """Each facet's non-zero values, most frequent first (then by value); "total" kept."""
+    facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+    for name, values in counts.items():
+        facets[name] = sorted(
+            ((value, n) for value, n in values.items() if n or name == "total"),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
+    if not facets.get("total"):
+        facets["total"] = [("", 0)]
+    return facets
+
+
+async def maintained_facet_counts(session: AsyncSession) -> dict[str, list[tuple[str, int]]]:
+    """The published catalogue's facet counts and total, as kept by adjust_facet_counts."""
+    rows = await session.execute(
+        select(PracticeFacetCount.facet, PracticeFacetCount.value, PracticeFacetCount.count)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for name, value, count in rows.all():
+        counts.setdefault(name, {})[value] = int(count)
+    return _sorted_facets(counts)
+
+
+async def adjust_facet_counts(session: AsyncSession, delta: dict[tuple[str, str], int]) -> None:
+    """Add `delta` (per facet and value) to the maintained counts, in one statement.
+
+    An upsert that adds to the stored count, so concurrent publications each add their
+    own share (rows are written in key order: two transactions cannot deadlock on them).
+    """
+    rows = [
+        {"facet": facet, "value": value, "count": n}
+        for (facet, value), n in sorted(delta.items())
+        if n
+    ]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(PracticeFacetCount).values(rows)
+    upsert: Insert = statement.on_conflict_do_update(
+        index_elements=[PracticeFacetCount.facet, PracticeFacetCount.value],
+        set_={"count": PracticeFacetCount.count + statement.excluded.count},
+    )
+    await session.execute(upsert)
+
+
+# The counts from scratch, for after a bulk load that bypassed the service.
+FACET_RECOUNT = """
+INSERT INTO practice_facet_count (facet, value, count)
+SELECT 'theme', t.theme, count(*) FROM practice_theme t
+  JOIN practice p ON p.id = t.practice_id WHERE p.status = 'published' GROUP BY t.theme
+UNION ALL
+SELECT 'population', x.population, count(*) FROM practice_population x
+  JOIN practice p ON p.id = x.practice_id WHERE p.status = 'published' GROUP BY x.population
+UNION ALL
+SELECT 'country', country, count(*) FROM practice WHERE status = 'published' GROUP BY country
+UNION ALL
+SELECT 'origin', origin, count(*) FROM practice WHERE status = 'published' GROUP BY origin
+UNION ALL
+SELECT 'evidence', evidence_level, count(*) FROM practice
+  WHERE status = 'published' AND evidence_level IS NOT NULL GROUP BY evidence_level
+UNION ALL
+SELECT 'total', '', count(*) FROM practice WHERE status = 'published'
+"""
+
+
+async def recount_facets(session: AsyncSession) -> None:
+    """Rebuild the maintained facet counts by counting the catalogue."""
+    await session.execute(delete_statement(PracticeFacetCount))
+    await session.execute(text(FACET_RECOUNT))
+
+
+async def scanned_facet_counts(session: AsyncSession) -> dict[str, list[tuple[str, int]]]:
+    """The published catalogue's facet counts and total, counted row by row."""
+    return await _facet_counts(session, lambda statement: statement.where(_visible(Viewer())))
 
 
 async def _facet_counts(session: AsyncSession, restrict: Any) -> dict[str, list[tuple[str, int]]]:
@@ -310,12 +451,10 @@ async def _facet_counts(session: AsyncSession, restrict: Any) -> dict[str, list[
             func.count().label(count),
         ).select_from(matching),
     )
-    facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FACETS}
+    counts: dict[str, dict[str, int]] = {}
     for name, facet_value, facet_count in (await session.execute(statement)).all():
-        facets.setdefault(name, []).append((facet_value, int(facet_count)))
-    for name in FACETS:
-        facets[name].sort(key=lambda pair: (-pair[1], pair[0]))
-    return facets
+        counts.setdefault(name, {})[facet_value] = int(facet_count)
+    return _sorted_facets(counts)
 
 
 async def latest_version(session: AsyncSession, practice_id: uuid.UUID) -> PracticeVersion | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -478,12 +478,14 @@ async def update_practice(
             current_status=practice.status,
         )
     check_if_match(if_match, practice.version)
+    counted = facet_keys(practice)
     _apply(practice, _changes(data))
     if not principal.is_secretariat:
         _check_may_author(principal, practice.origin, practice.country)
     _check_consistent(practice)
     practice.updated_at = now()
     await repository.flush(session)
+    await _recount(session, counted, practice)
     if practice.status == PracticeStatus.PUBLISHED:
         await _record_version(session, practice, principal, VersionKind.EDITED)
     await changes.practice_changed(session, practice, "updated")
@@ -518,6 +520,7 @@ async def transition(
         )
     at = now()
     was = practice.status
+    counted = facet_keys(practice)
     repository.add(
         session,
         PracticeTransition(
@@ -542,12 +545,34 @@ async def transition(
     elif to_status == PracticeStatus.ARCHIVED:
         practice.archived_at = at
     await repository.flush(session)
+    await _recount(session, counted, practice)
     if to_status == PracticeStatus.PUBLISHED:
         await _record_version(session, practice, principal, VersionKind.PUBLISHED)
     elif to_status == PracticeStatus.ARCHIVED:
         await _record_version(session, practice, principal, VersionKind.ARCHIVED)
     await changes.practice_changed(session, practice, str(to_status), was)
     return practice
+
+
+def facet_keys(practice: Practice) -> Counter[tuple[str, str]]:
+    """What the practice adds to the catalogue's facet counts: nothing unless published."""
+    if practice.status != PracticeStatus.PUBLISHED:
+        return Counter()
+    keys = [("total", ""), ("country", practice.country), ("origin", practice.origin)]
+    keys += [("theme", theme) for theme in practice.themes]
+    keys += [("population", population) for population in practice.populations]
+    if practice.evidence_level is not None:
+        keys.append(("evidence", practice.evidence_level))
+    return Counter(keys)
+
+
+async def _recount(
+    session: AsyncSession, counted: Counter[tuple[str, str]], practice: Practice
+) -> None:
+    """Move the maintained facet counts from what the practice added before to what it adds now."""
+    delta = facet_keys(practice)
+    delta.subtract(counted)
+    await repository.adjust_facet_counts(session, dict(delta))
 
 
 async def _record_version(
