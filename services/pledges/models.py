@@ -511,6 +511,31 @@ class ObjectiveRollup(RollupFigures, Base):
     objective_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
+class CountRollup(Base):
+    """Announced pledges counted per contributor x country x kinds x funding mechanism x
+    half-year of announcement (see rollups.py): the pledges and contributors columns of
+    the reports, read as a sum and a distinct count over a few rows instead of over every
+    allocation line.
+
+    A pledge counts once in each country it has a line in (`per_country` rows) and once
+    in all (`per_country` false, country null): a group that names no country reads the
+    latter, so a pledge over two countries is not counted twice.
+    """
+
+    __tablename__ = "count_rollups"
+    __table_args__ = (Index("ix_count_rollups_per_country_half", "per_country", "half"),)
+
+    grain: Mapped[str] = mapped_column(String(300), primary_key=True)
+    per_country: Mapped[bool] = mapped_column(Boolean)
+    country: Mapped[str | None] = mapped_column(String(3))
+    contributor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    contributor_kind: Mapped[str] = mapped_column(String(40))
+    pledge_kind: Mapped[str] = mapped_column(String(20))
+    funding_mechanism: Mapped[str | None] = mapped_column(String(20))
+    half: Mapped[int] = mapped_column(Integer)
+    pledges: Mapped[int] = mapped_column(Integer)
+
+
 class IdempotencyRecord(IdempotencyRecordMixin, Base):
     """Idempotency-Key rows of this service (see services.common.idempotency)."""
 

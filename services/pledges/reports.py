@@ -53,6 +53,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.common.auth import Principal, Role
@@ -62,6 +63,7 @@ from services.common.schemas import LocalizedText
 from services.pledges.models import (
     MONEY,
     AllocationLine,
+    CountRollup,
     CountryRollup,
     EntryType,
     ExchangeRate,
@@ -71,6 +73,7 @@ from services.pledges.models import (
     Organisation,
     Pledge,
     PledgeChange,
+    PledgeStage,
     ProgressUpdate,
     ReportRollup,
     Visibility,
@@ -335,7 +338,9 @@ def _rollup_source(filters: ReportFilters, group_by: Sequence[Dimension] = ()) -
 
 
 def _within(
-    statement: Any, table: type[ReportRollup] | type[CountryRollup], filters: ReportFilters
+    statement: Any,
+    table: type[ReportRollup] | type[CountryRollup] | type[CountRollup],
+    filters: ReportFilters,
 ) -> Any:
     """Only the rows of the filters' half-years, country and pledge kind."""
     if filters.date_from is not None:
@@ -386,6 +391,41 @@ def counts_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> S
         func.count(func.distinct(source.c.contributor_id)).label("contributors"),
     ]
     return _grouped(source, group_by, counted, measures=False)
+
+
+def rollup_counts_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
+    """`counts_statement` for groupings by country, kinds, mechanism and year, read from
+    the count rollups (dates on half-year bounds only): a sum of pledges and a distinct
+    count of contributors over a few rows per contributor and half-year."""
+    c = CountRollup
+    per_country = Dimension.COUNTRY in group_by or filters.country is not None
+    statement = select(
+        c.country.label("country"),
+        c.contributor_kind.label("contributor_kind"),
+        c.pledge_kind.label("pledge_kind"),
+        c.funding_mechanism.label("funding_mechanism"),
+        (c.half // 10).label("year"),
+        c.contributor_id.label("contributor_id"),
+        c.pledges.label("pledges"),
+    ).where(c.per_country == per_country, c.pledges > 0)
+    source = _within(statement, c, filters).subquery("counted")
+    # Per contributor first, then per group: two hash aggregates, cheaper than a
+    # count(distinct), which sorts.
+    columns = [_dimension_column(source, dimension)[0] for dimension in group_by]
+    per_contributor = (
+        select(*columns, func.sum(source.c.pledges).label("pledges"))
+        .group_by(*columns, source.c.contributor_id)
+        .subquery("per_contributor")
+    )
+    grouped = [per_contributor.c[dimension.value] for dimension in group_by]
+    counted: Select[Any] = select(
+        *grouped,
+        func.sum(per_contributor.c.pledges).label("pledges"),
+        func.count().label("contributors"),
+    )
+    if grouped:
+        counted = counted.group_by(*grouped).order_by(*grouped)
+    return counted
 
 
 def _grouped(
@@ -449,10 +489,11 @@ async def grouped_figures(
         counted = {tuple(row[:width]): (row.pledges, row.contributors) for row in rows}
     else:
         rows = (await session.execute(rollup_summary_statement(group_by, filters))).all()
+        counter = rollup_counts_statement if set(group_by) <= _COARSE else counts_statement
         counted = (
             {
                 tuple(row[:width]): (row.pledges, row.contributors)
-                for row in (await session.execute(counts_statement(group_by, filters))).all()
+                for row in (await session.execute(counter(group_by, filters))).all()
             }
             if counts
             else {}
@@ -678,25 +719,15 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
     # A new partner made its first pledge (of any visibility) in the period; the public
     # synthesis names it only if it has a public pledge by the period's end, and gives the
     # date of its first public pledge, so nothing restricted is disclosed.
-    public = Pledge.visibility == Visibility.PUBLIC.value
-    first_pledges = (
-        select(
-            Pledge.contributor_id.label("contributor_id"),
-            func.min(Pledge.announced_on).label("first_on"),
-            func.min(case((public, Pledge.announced_on), else_=null())).label("first_public_on"),
-        )
-        .where(announced)
-        .group_by(Pledge.contributor_id)
-        .subquery("first_pledges")
-    )
+    # Read per contributor of the period's pledges (by the index on contributor and
+    # announcement date), not grouped over every pledge.
     partners = (
         await session.execute(
-            select(Organisation, first_pledges.c.first_public_on)
-            .join(first_pledges, first_pledges.c.contributor_id == Organisation.id)
+            select(Organisation, _first_public_on())
             .where(
-                first_pledges.c.first_on >= starts_on,
-                first_pledges.c.first_on <= ends_on,
-                first_pledges.c.first_public_on <= ends_on,
+                Organisation.id.in_(select(Pledge.contributor_id).where(in_period)),
+                ~_pledged_before(starts_on),
+                _first_public_on() <= ends_on,
             )
             .order_by(Organisation.name, Organisation.id)
         )
@@ -733,12 +764,14 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
             disbursed_usd=now_totals.disbursed_usd - before.disbursed_usd,
         ),
         new_pledges_count=new_count,
+        # Built without re-validation: stored titles were validated when written, and a
+        # half-year can hold thousands of new pledges.
         new_pledges=[
-            NewPledge(
+            NewPledge.model_construct(
                 id=p.id,
                 contributor_id=p.contributor_id,
                 kind=p.kind,
-                title=LocalizedText(es=p.title_es, en=p.title_en),
+                title=LocalizedText.model_construct(es=p.title_es, en=p.title_en),
                 announced_on=p.announced_on,
                 amount_usd=None if p.amount_usd is None else usd(p.amount_usd),
             )
@@ -761,6 +794,30 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
             "value date (the latest rate on or before it), then to USD at the pledge's "
             "rate, so exchange-rate moves never make committed exceed pledged."
         ),
+    )
+
+
+def _first_public_on() -> Any:
+    """The date of the organisation's first public announced pledge (or null)."""
+    public = aliased(Pledge)
+    return (
+        select(func.min(public.announced_on))
+        .where(
+            public.contributor_id == Organisation.id,
+            public.visibility == Visibility.PUBLIC.value,
+            public.implementation_status != PledgeStage.CULTIVATING.value,
+        )
+        .scalar_subquery()
+    )
+
+
+def _pledged_before(day: date) -> Any:
+    """SQL: the organisation announced a pledge (of any visibility) before `day`."""
+    earlier = aliased(Pledge)
+    return exists().where(
+        earlier.contributor_id == Organisation.id,
+        earlier.announced_on < day,
+        earlier.implementation_status != PledgeStage.CULTIVATING.value,
     )
 
 

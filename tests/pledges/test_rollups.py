@@ -5,6 +5,7 @@ finds (exit 1) and `mirps rollups rebuild` repairs any difference."""
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import sqlalchemy as sa
 from typer.testing import CliRunner
@@ -152,3 +153,51 @@ async def test_rollups_rebuild_check_finds_and_rebuild_repairs_a_difference(
     assert "recomputed" in output
     assert await asyncio.to_thread(run) == (0, "pledges: rollups rebuilt\n")
     assert await _differences(ledger.database_url) == []
+
+
+async def _both_counts(
+    url: str, group_by: list[Dimension], filters: reports.ReportFilters
+) -> tuple[dict[object, object], dict[object, object]]:
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            found = []
+            for statement in (reports.counts_statement, reports.rollup_counts_statement):
+                rows = (await session.execute(statement(group_by, filters))).all()
+                found.append(
+                    {tuple(row[: len(group_by)]): (row.pledges, row.contributors) for row in rows}
+                )
+            scanned, rolled = found
+    finally:
+        await engine.dispose()
+    return scanned, rolled
+
+
+async def test_pledge_and_contributor_counts_from_the_count_rollups_equal_the_scan(
+    ledger: Ledger,
+) -> None:
+    await _mixed_ledger(ledger)
+    second = await ledger.organisation(kind="state")
+    await ledger.pledge(second["id"], recipient_countries=["GTM", "CRI"], announced_on="2022-05-05")
+    await ledger.pledge(second["id"], recipient_countries=["GTM"], announced_on="2023-11-05")
+    date_to = date(2023, 6, 30)
+    for group_by, filters in (
+        ([Dimension.COUNTRY], reports.ReportFilters()),
+        ([Dimension.CONTRIBUTOR_KIND], reports.ReportFilters(date_to=date_to)),
+        ([Dimension.CONTRIBUTOR_KIND, Dimension.YEAR], reports.ReportFilters()),
+        ([Dimension.FUNDING_MECHANISM, Dimension.PLEDGE_KIND], reports.ReportFilters()),
+        ([Dimension.YEAR], reports.ReportFilters(country="GTM")),
+        ([Dimension.COUNTRY], reports.ReportFilters(date_from=date(2023, 1, 1))),
+    ):
+        scanned, rolled = await _both_counts(ledger.database_url, group_by, filters)
+        assert scanned == rolled, (group_by, filters)
+        assert scanned, group_by
+    # A pledge over two countries counts once in each, and once in all.
+    by_country, _ = await _both_counts(
+        ledger.database_url, [Dimension.COUNTRY], reports.ReportFilters()
+    )
+    by_kind, _ = await _both_counts(
+        ledger.database_url, [Dimension.CONTRIBUTOR_KIND], reports.ReportFilters()
+    )
+    assert by_kind[("state",)] == (2, 1)
+    assert by_country[("CRI",)] == (1, 1)
