@@ -479,12 +479,15 @@ async def grouped_figures(
     filters: ReportFilters,
     *,
     counts: bool = True,
+    full_scan: bool = False,
 ) -> list[GroupFigures]:
     """The figures per group: from the rollups when the dates fall on half-year bounds
-    (with counts from the allocation lines), else from a full scan of the flows. Groups
-    with no figure and no pledge are left out, so both paths give the same groups."""
+    (with counts from the count rollups, or for groupings by objective, pillar or
+    contributor from the allocation lines), else — or with `full_scan`, which the
+    equivalence tests use — from a full scan of the flows. Groups with no figure and no
+    pledge are left out, so both paths give the same groups."""
     width = len(group_by)
-    if not _in_halves(filters):
+    if full_scan or not _in_halves(filters):
         rows = (await session.execute(summary_statement(group_by, filters))).all()
         counted = {tuple(row[:width]): (row.pledges, row.contributors) for row in rows}
     else:
@@ -514,12 +517,16 @@ async def grouped_figures(
 
 
 async def summary(
-    session: AsyncSession, group_by: Sequence[Dimension], filters: ReportFilters
+    session: AsyncSession,
+    group_by: Sequence[Dimension],
+    filters: ReportFilters,
+    *,
+    full_scan: bool = False,
 ) -> SummaryReport:
     """Pledged, committed and disbursed USD, and pledges and contributors, grouped by one
     or two dimensions; the totals add up the groups (every flow is in exactly one)."""
     check_group_by(group_by)
-    groups = await grouped_figures(session, group_by, filters)
+    groups = await grouped_figures(session, group_by, filters, full_scan=full_scan)
     names = [dimension.value for dimension in group_by]
     return SummaryReport(
         group_by=list(group_by),
