@@ -31,7 +31,7 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -64,11 +64,13 @@ from services.pledges.models import (
     MONEY,
     AllocationLine,
     CountRollup,
+    CountryPeriodRollup,
     CountryRollup,
     EntryType,
     ExchangeRate,
     LedgerEntry,
     Objective,
+    ObjectivePeriodRollup,
     ObjectiveRollup,
     Organisation,
     Pledge,
@@ -274,7 +276,8 @@ def summary_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> 
 
 
 def rollup_summary_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
-    """The same grouped sums read from the rollups (dates on half-year bounds only)."""
+    """The same grouped sums read from the rollups (for groupings by objective, pillar or
+    contributor: dates on half-year bounds only)."""
     return _grouped(_rollup_source(filters, group_by), group_by, [])
 
 
@@ -307,18 +310,7 @@ def _rollup_source(filters: ReportFilters, group_by: Sequence[Dimension] = ()) -
     country table when the grouping needs no objective or contributor (a few rows per
     half-year), else the finest one."""
     if set(group_by) <= _COARSE:
-        coarse = CountryRollup
-        statement = select(
-            coarse.country.label("country"),
-            coarse.contributor_kind.label("contributor_kind"),
-            coarse.pledge_kind.label("pledge_kind"),
-            coarse.funding_mechanism.label("funding_mechanism"),
-            (coarse.half // 10).label("year"),
-            coarse.pledged.label("pledged"),
-            coarse.committed.label("committed"),
-            coarse.disbursed.label("disbursed"),
-        )
-        return _within(statement, coarse, filters).subquery("rollups")
+        return _country_source(filters)
     r = ReportRollup
     statement = select(
         r.country.label("country"),
@@ -337,12 +329,117 @@ def _rollup_source(filters: ReportFilters, group_by: Sequence[Dimension] = ()) -
     return _within(statement, r, filters).subquery("rollups")
 
 
-def _within(
-    statement: Any,
-    table: type[ReportRollup] | type[CountryRollup] | type[CountRollup],
-    filters: ReportFilters,
-) -> Any:
-    """Only the rows of the filters' half-years, country and pledge kind."""
+@dataclass(frozen=True)
+class DatePieces:
+    """A date range cut into what the rollups keep: whole half-years (a range of
+    year x 10 + half; None: no bound), then whole months (yyyymm) and days (yyyymmdd) at
+    the edges. `halves` is None when no whole half-year lies in the range."""
+
+    halves: tuple[int | None, int | None] | None
+    months: list[tuple[int, int]]
+    days: list[tuple[int, int]]
+
+
+def _half_start(half: int) -> date:
+    return date(half // 10, 1 if half % 10 == 1 else 7, 1)
+
+
+def _half_end(half: int) -> date:
+    return date(half // 10, 6, 30) if half % 10 == 1 else date(half // 10, 12, 31)
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _as_month(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+def _as_day(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def date_pieces(date_from: date | None, date_to: date | None) -> DatePieces:
+    """`date_from`..`date_to` (inclusive, either open) as whole half-years, months and
+    days, so that every day of the range is in exactly one piece."""
+    first = None if date_from is None else half_of(date_from)
+    if date_from is not None and _half_start(half_of(date_from)) != date_from:
+        first = half_of(_half_end(half_of(date_from)) + timedelta(days=1))
+    last = None if date_to is None else half_of(date_to)
+    if date_to is not None and _half_end(half_of(date_to)) != date_to:
+        last = half_of(_half_start(half_of(date_to)) - timedelta(days=1))
+    if first is not None and last is not None and first > last:
+        assert date_from is not None
+        assert date_to is not None
+        edges = [(date_from, date_to)] if date_from <= date_to else []
+        pieces = DatePieces(None, [], [])
+    else:
+        edges = []
+        if date_from is not None and first is not None and _half_start(first) > date_from:
+            edges.append((date_from, _half_start(first) - timedelta(days=1)))
+        if date_to is not None and last is not None and _half_end(last) < date_to:
+            edges.append((_half_end(last) + timedelta(days=1), date_to))
+        pieces = DatePieces((first, last), [], [])
+    for start, end in edges:
+        whole_from = start if start.day == 1 else _month_end(start) + timedelta(days=1)
+        whole_to = end if _month_end(end) == end else end.replace(day=1) - timedelta(days=1)
+        if whole_from > whole_to:
+            pieces.days.append((_as_day(start), _as_day(end)))
+            continue
+        pieces.months.append((_as_month(whole_from), _as_month(whole_to)))
+        if start < whole_from:
+            pieces.days.append((_as_day(start), _as_day(whole_from - timedelta(days=1))))
+        if whole_to < end:
+            pieces.days.append((_as_day(whole_to + timedelta(days=1)), _as_day(end)))
+    return pieces
+
+
+def _in_pieces(table: Any, pieces: DatePieces) -> Any:
+    """SQL: the month and day rows of a period rollup table within `pieces`."""
+    clauses = [
+        and_(table.span == span, table.period >= low, table.period <= high)
+        for span, ranges in (("month", pieces.months), ("day", pieces.days))
+        for low, high in ranges
+    ]
+    return or_(*clauses) if clauses else literal(False)
+
+
+def _country_source(filters: ReportFilters) -> Any:
+    """Per country and kinds, from CountryRollup for the whole half-years of the filters'
+    dates and CountryPeriodRollup for the months and days at their edges."""
+    pieces = date_pieces(filters.date_from, filters.date_to)
+    undated = replace(filters, date_from=None, date_to=None)
+    kinds = ("country", "contributor_kind", "pledge_kind", "funding_mechanism")
+    measures = ("pledged", "committed", "disbursed")
+    parts = []
+    if pieces.halves is not None:
+        c = CountryRollup
+        statement = select(
+            *(getattr(c, n).label(n) for n in kinds),
+            (c.half // 10).label("year"),
+            *(getattr(c, n).label(n) for n in measures),
+        )
+        low, high = pieces.halves
+        if low is not None:
+            statement = statement.where(c.half >= low)
+        if high is not None:
+            statement = statement.where(c.half <= high)
+        parts.append(_within(statement, c, undated))
+    p = CountryPeriodRollup
+    edges = select(
+        *(getattr(p, n).label(n) for n in kinds),
+        p.year.label("year"),
+        *(getattr(p, n).label(n) for n in measures),
+    ).where(_in_pieces(p, pieces))
+    parts.append(_within(edges, p, undated))
+    return union_all(*parts).subquery("rollups")
+
+
+def _within(statement: Any, table: Any, filters: ReportFilters) -> Any:
+    """Only the rows of the filters' half-years (a table with `half`), country and pledge
+    kind."""
     if filters.date_from is not None:
         statement = statement.where(table.half >= half_of(filters.date_from))
     if filters.date_to is not None:
@@ -355,17 +452,26 @@ def _within(
 
 
 def _objective_rollups(date_to: date | None) -> Any:
-    """Per objective, from the per-objective rollups, up to `date_to`'s half-year."""
+    """Per objective, up to `date_to`: ObjectiveRollup for the whole half-years,
+    ObjectivePeriodRollup for the months and days after the last of them."""
+    pieces = date_pieces(None, date_to)
     o = ObjectiveRollup
-    statement = select(
+    halves = select(
         o.objective_id.label("objective_id"),
         o.pledged.label("pledged"),
         o.committed.label("committed"),
         o.disbursed.label("disbursed"),
     )
-    if date_to is not None:
-        statement = statement.where(o.half <= half_of(date_to))
-    return statement.subquery("objective_rollups")
+    if pieces.halves is not None and pieces.halves[1] is not None:
+        halves = halves.where(o.half <= pieces.halves[1])
+    p = ObjectivePeriodRollup
+    edges = select(
+        p.objective_id.label("objective_id"),
+        p.pledged.label("pledged"),
+        p.committed.label("committed"),
+        p.disbursed.label("disbursed"),
+    ).where(_in_pieces(p, pieces))
+    return union_all(halves, edges).subquery("objective_rollups")
 
 
 def counts_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
@@ -481,18 +587,22 @@ async def grouped_figures(
     counts: bool = True,
     full_scan: bool = False,
 ) -> list[GroupFigures]:
-    """The figures per group: from the rollups when the dates fall on half-year bounds
-    (with counts from the count rollups, or for groupings by objective, pillar or
-    contributor from the allocation lines), else — or with `full_scan`, which the
-    equivalence tests use — from a full scan of the flows. Groups with no figure and no
-    pledge are left out, so both paths give the same groups."""
+    """The figures per group: from the rollups for groupings by country, kinds,
+    mechanism and year over any dates (whole half-years, then months and days at the
+    edges: see `date_pieces`), and for the other groupings when the dates fall on
+    half-year bounds; else — or with `full_scan`, which the equivalence tests use — from a
+    full scan of the flows. Counts come from the count rollups on half-year bounds, else
+    from the allocation lines (one row per pledge and line, never the ledger). Groups
+    with no figure and no pledge are left out, so both paths give the same groups."""
     width = len(group_by)
-    if full_scan or not _in_halves(filters):
+    coarse = set(group_by) <= _COARSE
+    if full_scan or not (coarse or _in_halves(filters)):
         rows = (await session.execute(summary_statement(group_by, filters))).all()
         counted = {tuple(row[:width]): (row.pledges, row.contributors) for row in rows}
     else:
         rows = (await session.execute(rollup_summary_statement(group_by, filters))).all()
-        counter = rollup_counts_statement if set(group_by) <= _COARSE else counts_statement
+        in_halves = coarse and _in_halves(filters)
+        counter = rollup_counts_statement if in_halves else counts_statement
         counted = (
             {
                 tuple(row[:width]): (row.pledges, row.contributors)
@@ -575,8 +685,9 @@ class GapFilters:
 
 def gaps_statement(filters: GapFilters, *, full_scan: bool = False) -> Any:
     """Per objective: requirement and the flows attributed to it, as of `date_to`: from
-    the rollups when `date_to` ends a half-year (or is absent), else a full scan."""
-    if full_scan or not _in_halves(filters):
+    the rollups (whole half-years, then months and days), or with `full_scan` (the
+    equivalence tests, the benchmark's floor) from a full scan of the flows."""
+    if full_scan:
         flows = all_flows(None, filters.date_to, None, None)
     else:
         flows = _objective_rollups(filters.date_to)

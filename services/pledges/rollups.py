@@ -24,6 +24,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +37,9 @@ from services.pledges.models import (
     MONEY,
     AllocationLine,
     CountRollup,
+    CountryPeriodRollup,
     CountryRollup,
+    ObjectivePeriodRollup,
     ObjectiveRollup,
     Organisation,
     Pledge,
@@ -113,6 +116,59 @@ def rollup_statement(pledge_ids: Sequence[uuid.UUID] | None = None) -> Select[An
     return select(*columns, *sums).group_by(*columns)
 
 
+@dataclass(frozen=True)
+class PeriodTable:
+    """A rollup table by month and by day (see PeriodFigures): each flow counts in its
+    month and in its day."""
+
+    model: type[CountryPeriodRollup] | type[ObjectivePeriodRollup]
+    dimensions: tuple[str, ...]
+
+    def figures(self, dated: Sequence[dict[str, Any]]) -> Figures:
+        """Flows summed per day (with at least this table's dimensions) summed to this
+        table's grain, once per month and once per day."""
+        summed: Figures = {}
+        for row in dated:
+            day: date = row["day"]
+            for span, period in (
+                ("month", day.year * 100 + day.month),
+                ("day", day.year * 10000 + day.month * 100 + day.day),
+            ):
+                values = {n: row[n] for n in self.dimensions}
+                values |= {"span": span, "period": period, "year": day.year}
+                key = "|".join("" if v is None else str(v) for v in values.values())
+                into = summed.setdefault(key, {**values, **dict.fromkeys(MEASURES, ZERO)})
+                for name in MEASURES:
+                    into[name] += row[name]
+        return summed
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.dimensions, "span", "period", "year")
+
+
+KINDS = ("contributor_kind", "pledge_kind", "funding_mechanism")
+PERIOD_TABLES = (
+    PeriodTable(CountryPeriodRollup, ("country", *KINDS)),
+    PeriodTable(ObjectivePeriodRollup, ("objective_id",)),
+)
+DATED_DIMENSIONS = ("country", "objective_id", *KINDS)
+
+
+def dated_statement(
+    dimensions: Sequence[str] = DATED_DIMENSIONS, pledge_ids: Sequence[uuid.UUID] | None = None
+) -> Any:
+    """The flows summed per day and `dimensions` (of some pledges, or all)."""
+    flows = all_flows(None, None, None, None, pledge_ids=pledge_ids)
+    columns = [flows.c[name] for name in dimensions] + [flows.c.flow_date.label("day")]
+    sums = [func.coalesce(func.sum(flows.c[name]), 0).cast(MONEY).label(name) for name in MEASURES]
+    return select(*columns, *sums).group_by(*columns)
+
+
+async def dated_rows(session: AsyncSession, statement: Any) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in (await session.execute(statement)).all()]
+
+
 def grain_key(row: dict[str, Any]) -> str:
     return "|".join("" if row[name] is None else str(row[name]) for name in DIMENSIONS)
 
@@ -131,6 +187,7 @@ class Snapshot:
 
     flows: Figures
     counts: Counts
+    dated: list[dict[str, Any]]
 
 
 Counts = dict[str, dict[str, Any]]
@@ -198,10 +255,11 @@ async def figures_of(session: AsyncSession, pledge_ids: Sequence[uuid.UUID]) -> 
     """The pledges' current contribution to the rollups (pending writes flushed first)."""
     await session.flush()
     if not pledge_ids:
-        return Snapshot({}, {})
+        return Snapshot({}, {}, [])
     flows = as_figures((await session.execute(rollup_statement(pledge_ids))).all())
     members = (await session.execute(members_statement(pledge_ids))).all()
-    return Snapshot(flows, as_counts(members))
+    dated = await dated_rows(session, dated_statement(pledge_ids=pledge_ids))
+    return Snapshot(flows, as_counts(members), dated)
 
 
 async def apply_change(
@@ -210,10 +268,16 @@ async def apply_change(
     """Upsert into every rollup table what the pledges' writes changed since `before`
     (an empty mapping: they had no contribution before, e.g. a new pledge)."""
     if not isinstance(before, Snapshot):
-        before = Snapshot(before, {})
+        before = Snapshot(before, {}, [])
     after = await figures_of(session, pledge_ids)
-    for table in TABLES:
-        old, new = table.figures(before.flows), table.figures(after.flows)
+    tables: list[tuple[Any, Figures, Figures]] = [
+        (table.model, table.figures(before.flows), table.figures(after.flows)) for table in TABLES
+    ]
+    tables += [
+        (table.model, table.figures(before.dated), table.figures(after.dated))
+        for table in PERIOD_TABLES
+    ]
+    for model, old, new in tables:
         deltas = []
         for key in sorted({*old, *new}):
             row = dict(new.get(key) or old[key])
@@ -224,7 +288,7 @@ async def apply_change(
             if any(row[name] for name in MEASURES):
                 deltas.append({"grain": key, **row})
         if deltas:
-            await _upsert(session, table.model, deltas, MEASURES)
+            await _upsert(session, model, deltas, MEASURES)
     counted = []
     for key in sorted({*before.counts, *after.counts}):
         row = dict(after.counts.get(key) or before.counts[key])
@@ -255,12 +319,10 @@ async def recomputed(session: AsyncSession) -> Figures:
     return as_figures((await session.execute(rollup_statement())).all())
 
 
-async def stored(session: AsyncSession, table: RollupTable = TABLES[0]) -> Figures:
+async def stored(session: AsyncSession, table: RollupTable | PeriodTable = TABLES[0]) -> Figures:
     rows: Sequence[Any] = (await session.execute(select(table.model))).scalars().all()
-    return {
-        row.grain: {name: getattr(row, name) for name in (*table.dimensions, *MEASURES)}
-        for row in rows
-    }
+    columns = table.columns if isinstance(table, PeriodTable) else table.dimensions
+    return {row.grain: {name: getattr(row, name) for name in (*columns, *MEASURES)} for row in rows}
 
 
 def differences(expected: Figures, actual: Figures) -> list[str]:
@@ -281,6 +343,11 @@ async def check(session: AsyncSession) -> list[str]:
     for table in TABLES:
         for line in differences(table.figures(fine), await stored(session, table)):
             found.append(f"{table.model.__tablename__} {line}")
+    for period_table in PERIOD_TABLES:
+        statement = dated_statement(period_table.dimensions)
+        expected = period_table.figures(await dated_rows(session, statement))
+        for line in differences(expected, await stored(session, period_table)):
+            found.append(f"{period_table.model.__tablename__} {line}")
     counts = as_counts((await session.execute(members_statement())).all())
     have = {
         row.grain: row.pledges
@@ -302,6 +369,13 @@ async def rebuild(session: AsyncSession) -> int:
         rows = table.rows(fine)
         if rows:
             await session.execute(insert(table.model), rows)
+    for period_table in PERIOD_TABLES:
+        await session.execute(delete(period_table.model))
+        statement = dated_statement(period_table.dimensions)
+        summed = period_table.figures(await dated_rows(session, statement))
+        period_rows = [{"grain": key, **row} for key, row in summed.items()]
+        for start in range(0, len(period_rows), 10_000):
+            await session.execute(insert(period_table.model), period_rows[start : start + 10_000])
     counts = as_counts((await session.execute(members_statement())).all())
     await session.execute(delete(CountRollup))
     if counts:

@@ -276,13 +276,19 @@ async def _check_cultivating_pledges_count_nowhere(ledger: Ledger) -> None:
         assert abs(total - expected) <= Decimal("0.01") * len(pledges["items"]), (total, expected)
 
 
-# Filters on half-year bounds (answered from the rollups), each compared with a full scan.
+# Filters answered from the rollups, each compared with a full scan: on half-year bounds,
+# and off them (whole half-years, then months and days at the edges; the dates of the
+# ledger's flows fall on and around the edges).
 ROLLUP_FILTERS = [
     reports.ReportFilters(),
     reports.ReportFilters(date_to=date(2023, 6, 30)),
     reports.ReportFilters(date_from=date(2023, 1, 1), date_to=date(2023, 12, 31)),
     reports.ReportFilters(country="GTM", date_from=date(2022, 7, 1)),
+    reports.ReportFilters(date_to=date(2023, 6, 29)),
+    reports.ReportFilters(date_from=date(2022, 11, 15), date_to=date(2023, 9, 10)),
+    reports.ReportFilters(date_from=date(2023, 2, 2), kind="financial"),
 ]
+GAP_DATES = [None, date(2023, 6, 30), date(2023, 2, 1), date(2023, 9, 9)]
 SCANNED_GROUPINGS = [
     [Dimension.COUNTRY],
     [Dimension.CONTRIBUTOR_KIND, Dimension.YEAR],
@@ -303,6 +309,13 @@ async def _check_rollups(ledger: Ledger) -> None:
                     served = await reports.summary(session, group_by, filters)
                     scanned = await reports.summary(session, group_by, filters, full_scan=True)
                     assert served == scanned, (group_by, filters)
+            for date_to in GAP_DATES:
+                gap_filters = reports.GapFilters(date_to=date_to)
+                rolled = await session.execute(reports.gaps_report_statement(gap_filters))
+                full = await session.execute(
+                    reports.gaps_report_statement(gap_filters, full_scan=True)
+                )
+                assert [tuple(r[1:]) for r in rolled] == [tuple(r[1:]) for r in full], date_to
     finally:
         await engine.dispose()
 
