@@ -15,6 +15,12 @@ countries — so the reports' `pledges` is a sum and `contributors` a distinct c
 those few rows, not over every allocation line. It moves with the same writes, by the
 same before/after difference.
 
+The period rollups (`country_period_rollups`, `objective_period_rollups`) keep the
+per-country and per-objective figures by month and by day, for report dates off the
+half-year bounds: a range is read as its whole half-years, then whole months and days at
+its edges (reports.date_pieces), a few hundred rows instead of the ledger. They move by
+the same deltas, from the pledges' flows summed per day.
+
 `rebuild` recomputes everything from the ledger; `differences` is what `mirps rollups
 rebuild --check` reports.
 """
