@@ -127,3 +127,20 @@ async def test_every_bad_row_of_every_pledge_is_reported_and_nothing_is_written(
     assert (await feed(ledger, before))["items"] == []
     differences, _, _ = await _check_and_scan(ledger.database_url)
     assert differences == []
+
+
+async def test_a_dry_run_writes_no_entry_though_they_were_bulk_inserted(ledger: Ledger) -> None:
+    """The entries of a dry run go in (COPY on PostgreSQL) inside the import's savepoint,
+    and come out again with it."""
+    org = await ledger.organisation()
+    existing = await ledger.pledge(org["id"], recipient_countries=["GTM"])
+    rows = [HEADER, f"entry,,{existing['id']},,,,50,USD,,,commitment,2023-04-01,GTM"]
+    rows += _pledge_rows(org["id"], uuid.uuid4(), ["300,USD,,,commitment,2023-02-01,GTM"])
+    job = await imported(ledger, "\n".join(rows) + "\n", dry_run=True)
+    assert (job["state"], job["errors"], job["rows_written"]) == ("succeeded", [], 0)
+    entries = await ledger.client.get(f"/v1/pledges/{existing['id']}/entries", headers=SECRETARIAT)
+    assert entries.json()["items"] == []
+    listed = (await ledger.client.get("/v1/pledges", headers=SECRETARIAT)).json()["items"]
+    assert [p["id"] for p in listed] == [existing["id"]]
+    differences, _, _ = await _check_and_scan(ledger.database_url)
+    assert differences == []
