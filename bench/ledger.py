@@ -223,6 +223,11 @@ async def load(url: str, pledges: int, entries: int, seed: int) -> None:
         )
     finally:
         await connection.close()
+    await rebuild_rollups(url)
+
+
+async def rebuild_rollups(url: str) -> None:
+    """`mirps rollups rebuild`, then fresh planner statistics."""
     engine = make_engine(url)
     try:
         async with make_sessionmaker(engine)() as session:
@@ -375,11 +380,21 @@ async def timed(repeat: int, call: Callable[[], Awaitable[Any]]) -> list[float]:
 async def measure_size(args: argparse.Namespace, entries: int) -> dict[str, tuple[float, ...]]:
     """Load a ledger of `entries` and time every report; name → (API p50, p95, rollup SQL
     p50, p95, full-scan SQL p50, p95)."""
-    url = await recreate_database(args.admin_url, args.database)
     started = time.perf_counter()
-    await asyncio.to_thread(upgrade_to_head, "pledges", url)
-    # At least three entries a pledge (a commitment before two disbursements).
-    await load(url, min(args.pledges, entries // 3), entries, args.seed)
+    if args.reuse:
+        # The database a --keep run left (of this size): migrated to head, rollups rebuilt.
+        url = (
+            make_url(args.admin_url)
+            .set(database=args.database)
+            .render_as_string(hide_password=False)
+        )
+        await asyncio.to_thread(upgrade_to_head, "pledges", url)
+        await rebuild_rollups(url)
+    else:
+        url = await recreate_database(args.admin_url, args.database)
+        await asyncio.to_thread(upgrade_to_head, "pledges", url)
+        # At least three entries a pledge (a commitment before two disbursements).
+        await load(url, min(args.pledges, entries // 3), entries, args.seed)
     print(f"migrate + load + rollups: {time.perf_counter() - started:.1f} s")
     port = free_port()
     process = start_service(url, port)
@@ -418,7 +433,7 @@ async def measure_size(args: argparse.Namespace, entries: int) -> dict[str, tupl
         await connection.close()
         process.terminate()
         process.wait(timeout=30)
-        if not args.keep:
+        if not (args.keep or args.reuse):
             admin = await asyncpg.connect(dsn(args.admin_url))
             try:
                 await admin.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
@@ -534,6 +549,11 @@ async def main() -> None:
     parser.add_argument("--full-repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Measure the database a --keep run left (one size) instead of loading a new one.",
+    )
     args = parser.parse_args()
     by_size = {}
     for size in (int(text) for text in args.entries.split(",")):

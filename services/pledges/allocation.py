@@ -124,19 +124,29 @@ async def revalue_entries(session: AsyncSession, pledge: Pledge) -> None:
 
 
 async def value_new_entries(
-    session: AsyncSession, pledge: Pledge, new: Sequence[LedgerEntry]
+    session: AsyncSession, pledges: Sequence[Pledge], new: Sequence[LedgerEntry]
 ) -> None:
-    """`revalue_entries` for entries about to be inserted in bulk: their report values are
-    set before the insert, and only stored entries whose value changes are written."""
-    stored = list(
-        await session.scalars(select(LedgerEntry).where(LedgerEntry.pledge_id == pledge.id))
-    )
-    ordered = sorted([*stored, *new], key=lambda e: (e.period_date, e.recorded_at, e.id))
-    lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
-    values = report_values(ordered, {line.id: line_rate(line) for line in lines})
-    for entry in ordered:
-        if entry.report_usd != values[entry.id]:
-            entry.report_usd = values[entry.id]
+    """`revalue_entries` for entries about to be inserted in bulk, for many pledges at
+    once (two queries): their report values are set before the insert, and only stored
+    entries whose value changes are written."""
+    pledge_ids = [pledge.id for pledge in pledges]
+    by_pledge: dict[uuid.UUID, list[LedgerEntry]] = {pledge_id: [] for pledge_id in pledge_ids}
+    for start in range(0, len(pledge_ids), 1000):
+        chunk = pledge_ids[start : start + 1000]
+        for stored in await session.scalars(
+            select(LedgerEntry).where(LedgerEntry.pledge_id.in_(chunk))
+        ):
+            by_pledge[stored.pledge_id].append(stored)
+    for entry in new:
+        by_pledge[entry.pledge_id].append(entry)
+    lines = await repository.allocation_lines(session, pledge_ids)
+    for pledge_id, entries in by_pledge.items():
+        ordered = sorted(entries, key=lambda e: (e.period_date, e.recorded_at, e.id))
+        rates = {line.id: line_rate(line) for line in lines[pledge_id]}
+        values = report_values(ordered, rates)
+        for entry in ordered:
+            if entry.report_usd != values[entry.id]:
+                entry.report_usd = values[entry.id]
     await session.flush()
 
 

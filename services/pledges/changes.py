@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -98,6 +99,33 @@ async def entry_recorded(
         {"id": str(entry.id), "pledge_id": str(pledge.id), "entry_type": entry.entry_type},
         pledge_audience(pledge, countries, await contributor_ids(session, pledge.id)),
     )
+
+
+async def entries_imported(
+    session: AsyncSession,
+    pledges: Sequence[Pledge],
+    entries: Sequence[LedgerEntry],
+    countries: Mapping[uuid.UUID, Sequence[str]],
+) -> None:
+    """One event per pledge an import added entries to (not one per entry: a 100,000-row
+    file would flood every subscriber), with how many of each type; the entries
+    themselves are read from the pledge's ledger. Per pledge, so each event keeps its
+    pledge's audience (an import can mix public and restricted pledges)."""
+    counted: dict[uuid.UUID, Counter[str]] = {pledge.id: Counter() for pledge in pledges}
+    for entry in entries:
+        counted[entry.pledge_id][entry.entry_type] += 1
+    for pledge in pledges:
+        await outbox.record(
+            session,
+            "pledge.entries_imported",
+            f"pledges/{pledge.id}/entries",
+            {
+                "pledge_id": str(pledge.id),
+                "entries": sum(counted[pledge.id].values()),
+                "entry_types": dict(sorted(counted[pledge.id].items())),
+            },
+            pledge_audience(pledge, countries[pledge.id]),
+        )
 
 
 async def organisation_changed(

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.csvsafe import SafeDictWriter
 from services.common.errors import DomainError
-from services.pledges import repository, service
+from services.pledges import changes, repository, rollups, service
 from services.pledges.exceptions import InvalidFile
 from services.pledges.models import LedgerEntry, Pledge, PledgeStage
 from services.pledges.repository import PledgeFilters
@@ -399,6 +399,7 @@ async def _write_pledges(
 ) -> list[tuple[uuid.UUID, Withdrawal]]:
     """New pledges and changed ones, through the service functions the API uses."""
     withdrawals: list[tuple[uuid.UUID, Withdrawal]] = []
+    created: list[uuid.UUID] = []
     todo = [(True, n, r) for n, r in plan.new_pledges]
     todo += [(False, n, r) for n, r in plan.changed_pledges]
     for new, number, row in todo:
@@ -407,10 +408,11 @@ async def _write_pledges(
             async with session.begin_nested():
                 if new:
                     body = _pledge_body(row)
-                    created = await service.create_pledge(
-                        session, principal, body, pledge_id=pledge_id
+                    read = await service.create_pledge(
+                        session, principal, body, pledge_id=pledge_id, defer_rollups=True
                     )
-                    pledge_id = created.id
+                    pledge_id = read.id
+                    created.append(pledge_id)
                 else:
                     assert pledge_id is not None
                     await _change_pledge(session, principal, pledge_id, row)
@@ -422,6 +424,9 @@ async def _write_pledges(
                 reason = row.get("withdrawal_reason") or "withdrawn (imported)"
                 withdrawals.append((pledge_id, Withdrawal(reason=reason)))
         progress.validated += 1
+    # The new pledges' announcements into the rollups at once (create_pledge deferred
+    # them), before their entries move the rollups again.
+    await rollups.apply_change(session, created, {})
     return withdrawals
 
 
@@ -437,24 +442,15 @@ async def _change_pledge(
 async def _write_entries(
     session: AsyncSession, principal: Principal, plan: Plan, progress: Progress
 ) -> None:
-    """Every pledge's new entries checked under one lock, then inserted in bulk."""
+    """Every pledge's new entries checked set-based (see `service.record_entries`), then
+    inserted in bulk, with one change-feed event per pledge."""
     rates = service.RateCache(session)
-    pledges: list[Pledge] = []
-    entries: list[LedgerEntry] = []
-    for pledge_id, rows in plan.entries.items():
-        try:
-            batch = await service.record_entries(session, principal, pledge_id, rows, rates)
-        except DomainError as exc:
-            plan.errors.update({number: [exc.detail] for number, _, _ in rows})
-        else:
-            plan.errors.update(batch.errors)
-            entries.extend(batch.entries)
-            pledge = await session.get(Pledge, pledge_id)
-            assert pledge is not None
-            pledges.append(pledge)
-        progress.validated += len(rows)
-    if entries and not plan.errors:
-        await service.insert_entries(session, pledges, entries)
+    batch = await service.record_entries(session, principal, plan.entries, rates)
+    plan.errors.update(batch.errors)
+    progress.validated += sum(len(rows) for rows in plan.entries.values())
+    if batch.entries and not plan.errors:
+        await service.insert_entries(session, batch.pledges, batch.entries)
+        await changes.entries_imported(session, batch.pledges, batch.entries, batch.countries)
 
 
 async def write_rows(

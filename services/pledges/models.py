@@ -611,6 +611,66 @@ class ObjectiveRollup(RollupFigures, Base):
     objective_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
+class PeriodFigures:
+    """A rollup row by month or by day (`span`), for report dates off the half-year
+    bounds: `period` is yyyymm (month) or yyyymmdd (day), `year` its year."""
+
+    grain: Mapped[str] = mapped_column(String(300), primary_key=True)
+    span: Mapped[str] = mapped_column(String(5))
+    period: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer)
+    pledged: Mapped[Decimal] = mapped_column(MONEY)
+    committed: Mapped[Decimal] = mapped_column(MONEY)
+    disbursed: Mapped[Decimal] = mapped_column(MONEY)
+
+
+class CountryPeriodRollup(PeriodFigures, Base):
+    """CountryRollup by month and by day: the edges of a date range that does not start
+    or end on a half-year bound (the whole half-years between come from CountryRollup)."""
+
+    __tablename__ = "country_period_rollups"
+    __table_args__ = (Index("ix_country_period_rollups_span_period", "span", "period"),)
+
+    country: Mapped[str | None] = mapped_column(String(3))
+    contributor_kind: Mapped[str] = mapped_column(String(40))
+    pledge_kind: Mapped[str] = mapped_column(String(20))
+    funding_mechanism: Mapped[str | None] = mapped_column(String(20))
+
+
+class ObjectivePeriodRollup(PeriodFigures, Base):
+    """ObjectiveRollup by month and by day (gaps and matching as of any date)."""
+
+    __tablename__ = "objective_period_rollups"
+    __table_args__ = (Index("ix_objective_period_rollups_span_period", "span", "period"),)
+
+    objective_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class CountRollup(Base):
+    """Announced pledges counted per contributor x country x kinds x funding mechanism x
+    half-year of announcement (see rollups.py): the pledges and contributors columns of
+    the reports, read as a sum and a distinct count over a few rows instead of over every
+    allocation line.
+
+    A pledge counts once in each country it has a line in (`per_country` rows) and once
+    in all (`per_country` false, country null): a group that names no country reads the
+    latter, so a pledge over two countries is not counted twice.
+    """
+
+    __tablename__ = "count_rollups"
+    __table_args__ = (Index("ix_count_rollups_per_country_half", "per_country", "half"),)
+
+    grain: Mapped[str] = mapped_column(String(300), primary_key=True)
+    per_country: Mapped[bool] = mapped_column(Boolean)
+    country: Mapped[str | None] = mapped_column(String(3))
+    contributor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    contributor_kind: Mapped[str] = mapped_column(String(40))
+    pledge_kind: Mapped[str] = mapped_column(String(20))
+    funding_mechanism: Mapped[str | None] = mapped_column(String(20))
+    half: Mapped[int] = mapped_column(Integer)
+    pledges: Mapped[int] = mapped_column(Integer)
+
+
 class IdempotencyRecord(IdempotencyRecordMixin, Base):
     """Idempotency-Key rows of this service (see services.common.idempotency)."""
 

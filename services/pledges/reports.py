@@ -31,7 +31,7 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -53,6 +53,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.common.auth import Principal, Role
@@ -62,15 +63,19 @@ from services.common.schemas import LocalizedText
 from services.pledges.models import (
     MONEY,
     AllocationLine,
+    CountRollup,
+    CountryPeriodRollup,
     CountryRollup,
     EntryType,
     ExchangeRate,
     LedgerEntry,
     Objective,
+    ObjectivePeriodRollup,
     ObjectiveRollup,
     Organisation,
     Pledge,
     PledgeChange,
+    PledgeStage,
     ProgressUpdate,
     ReportRollup,
     Visibility,
@@ -272,7 +277,8 @@ def summary_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> 
 
 
 def rollup_summary_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
-    """The same grouped sums read from the rollups (dates on half-year bounds only)."""
+    """The same grouped sums read from the rollups (for groupings by objective, pillar or
+    contributor: dates on half-year bounds only)."""
     return _grouped(_rollup_source(filters, group_by), group_by, [])
 
 
@@ -305,18 +311,7 @@ def _rollup_source(filters: ReportFilters, group_by: Sequence[Dimension] = ()) -
     country table when the grouping needs no objective or contributor (a few rows per
     half-year), else the finest one."""
     if set(group_by) <= _COARSE:
-        coarse = CountryRollup
-        statement = select(
-            coarse.country.label("country"),
-            coarse.contributor_kind.label("contributor_kind"),
-            coarse.pledge_kind.label("pledge_kind"),
-            coarse.funding_mechanism.label("funding_mechanism"),
-            (coarse.half // 10).label("year"),
-            coarse.pledged.label("pledged"),
-            coarse.committed.label("committed"),
-            coarse.disbursed.label("disbursed"),
-        )
-        return _within(statement, coarse, filters).subquery("rollups")
+        return _country_source(filters)
     r = ReportRollup
     statement = select(
         r.country.label("country"),
@@ -335,10 +330,117 @@ def _rollup_source(filters: ReportFilters, group_by: Sequence[Dimension] = ()) -
     return _within(statement, r, filters).subquery("rollups")
 
 
-def _within(
-    statement: Any, table: type[ReportRollup] | type[CountryRollup], filters: ReportFilters
-) -> Any:
-    """Only the rows of the filters' half-years, country and pledge kind."""
+@dataclass(frozen=True)
+class DatePieces:
+    """A date range cut into what the rollups keep: whole half-years (a range of
+    year x 10 + half; None: no bound), then whole months (yyyymm) and days (yyyymmdd) at
+    the edges. `halves` is None when no whole half-year lies in the range."""
+
+    halves: tuple[int | None, int | None] | None
+    months: list[tuple[int, int]]
+    days: list[tuple[int, int]]
+
+
+def _half_start(half: int) -> date:
+    return date(half // 10, 1 if half % 10 == 1 else 7, 1)
+
+
+def _half_end(half: int) -> date:
+    return date(half // 10, 6, 30) if half % 10 == 1 else date(half // 10, 12, 31)
+
+
+def _month_end(day: date) -> date:
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def _as_month(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+def _as_day(day: date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def date_pieces(date_from: date | None, date_to: date | None) -> DatePieces:
+    """`date_from`..`date_to` (inclusive, either open) as whole half-years, months and
+    days, so that every day of the range is in exactly one piece."""
+    first = None if date_from is None else half_of(date_from)
+    if date_from is not None and _half_start(half_of(date_from)) != date_from:
+        first = half_of(_half_end(half_of(date_from)) + timedelta(days=1))
+    last = None if date_to is None else half_of(date_to)
+    if date_to is not None and _half_end(half_of(date_to)) != date_to:
+        last = half_of(_half_start(half_of(date_to)) - timedelta(days=1))
+    if first is not None and last is not None and first > last:
+        assert date_from is not None
+        assert date_to is not None
+        edges = [(date_from, date_to)] if date_from <= date_to else []
+        pieces = DatePieces(None, [], [])
+    else:
+        edges = []
+        if date_from is not None and first is not None and _half_start(first) > date_from:
+            edges.append((date_from, _half_start(first) - timedelta(days=1)))
+        if date_to is not None and last is not None and _half_end(last) < date_to:
+            edges.append((_half_end(last) + timedelta(days=1), date_to))
+        pieces = DatePieces((first, last), [], [])
+    for start, end in edges:
+        whole_from = start if start.day == 1 else _month_end(start) + timedelta(days=1)
+        whole_to = end if _month_end(end) == end else end.replace(day=1) - timedelta(days=1)
+        if whole_from > whole_to:
+            pieces.days.append((_as_day(start), _as_day(end)))
+            continue
+        pieces.months.append((_as_month(whole_from), _as_month(whole_to)))
+        if start < whole_from:
+            pieces.days.append((_as_day(start), _as_day(whole_from - timedelta(days=1))))
+        if whole_to < end:
+            pieces.days.append((_as_day(whole_to + timedelta(days=1)), _as_day(end)))
+    return pieces
+
+
+def _in_pieces(table: Any, pieces: DatePieces) -> Any:
+    """SQL: the month and day rows of a period rollup table within `pieces`."""
+    clauses = [
+        and_(table.span == span, table.period >= low, table.period <= high)
+        for span, ranges in (("month", pieces.months), ("day", pieces.days))
+        for low, high in ranges
+    ]
+    return or_(*clauses) if clauses else literal(False)
+
+
+def _country_source(filters: ReportFilters) -> Any:
+    """Per country and kinds, from CountryRollup for the whole half-years of the filters'
+    dates and CountryPeriodRollup for the months and days at their edges."""
+    pieces = date_pieces(filters.date_from, filters.date_to)
+    undated = replace(filters, date_from=None, date_to=None)
+    kinds = ("country", "contributor_kind", "pledge_kind", "funding_mechanism")
+    measures = ("pledged", "committed", "disbursed")
+    parts = []
+    if pieces.halves is not None:
+        c = CountryRollup
+        statement = select(
+            *(getattr(c, n).label(n) for n in kinds),
+            (c.half // 10).label("year"),
+            *(getattr(c, n).label(n) for n in measures),
+        )
+        low, high = pieces.halves
+        if low is not None:
+            statement = statement.where(c.half >= low)
+        if high is not None:
+            statement = statement.where(c.half <= high)
+        parts.append(_within(statement, c, undated))
+    p = CountryPeriodRollup
+    edges = select(
+        *(getattr(p, n).label(n) for n in kinds),
+        p.year.label("year"),
+        *(getattr(p, n).label(n) for n in measures),
+    ).where(_in_pieces(p, pieces))
+    parts.append(_within(edges, p, undated))
+    return union_all(*parts).subquery("rollups")
+
+
+def _within(statement: Any, table: Any, filters: ReportFilters) -> Any:
+    """Only the rows of the filters' half-years (a table with `half`), country and pledge
+    kind."""
     if filters.date_from is not None:
         statement = statement.where(table.half >= half_of(filters.date_from))
     if filters.date_to is not None:
@@ -351,17 +453,26 @@ def _within(
 
 
 def _objective_rollups(date_to: date | None) -> Any:
-    """Per objective, from the per-objective rollups, up to `date_to`'s half-year."""
+    """Per objective, up to `date_to`: ObjectiveRollup for the whole half-years,
+    ObjectivePeriodRollup for the months and days after the last of them."""
+    pieces = date_pieces(None, date_to)
     o = ObjectiveRollup
-    statement = select(
+    halves = select(
         o.objective_id.label("objective_id"),
         o.pledged.label("pledged"),
         o.committed.label("committed"),
         o.disbursed.label("disbursed"),
     )
-    if date_to is not None:
-        statement = statement.where(o.half <= half_of(date_to))
-    return statement.subquery("objective_rollups")
+    if pieces.halves is not None and pieces.halves[1] is not None:
+        halves = halves.where(o.half <= pieces.halves[1])
+    p = ObjectivePeriodRollup
+    edges = select(
+        p.objective_id.label("objective_id"),
+        p.pledged.label("pledged"),
+        p.committed.label("committed"),
+        p.disbursed.label("disbursed"),
+    ).where(_in_pieces(p, pieces))
+    return union_all(halves, edges).subquery("objective_rollups")
 
 
 def counts_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
@@ -387,6 +498,41 @@ def counts_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> S
         func.count(func.distinct(source.c.contributor_id)).label("contributors"),
     ]
     return _grouped(source, group_by, counted, measures=False)
+
+
+def rollup_counts_statement(group_by: Sequence[Dimension], filters: ReportFilters) -> Select[Any]:
+    """`counts_statement` for groupings by country, kinds, mechanism and year, read from
+    the count rollups (dates on half-year bounds only): a sum of pledges and a distinct
+    count of contributors over a few rows per contributor and half-year."""
+    c = CountRollup
+    per_country = Dimension.COUNTRY in group_by or filters.country is not None
+    statement = select(
+        c.country.label("country"),
+        c.contributor_kind.label("contributor_kind"),
+        c.pledge_kind.label("pledge_kind"),
+        c.funding_mechanism.label("funding_mechanism"),
+        (c.half // 10).label("year"),
+        c.contributor_id.label("contributor_id"),
+        c.pledges.label("pledges"),
+    ).where(c.per_country == per_country, c.pledges > 0)
+    source = _within(statement, c, filters).subquery("counted")
+    # Per contributor first, then per group: two hash aggregates, cheaper than a
+    # count(distinct), which sorts.
+    columns = [_dimension_column(source, dimension)[0] for dimension in group_by]
+    per_contributor = (
+        select(*columns, func.sum(source.c.pledges).label("pledges"))
+        .group_by(*columns, source.c.contributor_id)
+        .subquery("per_contributor")
+    )
+    grouped = [per_contributor.c[dimension.value] for dimension in group_by]
+    counted: Select[Any] = select(
+        *grouped,
+        func.sum(per_contributor.c.pledges).label("pledges"),
+        func.count().label("contributors"),
+    )
+    if grouped:
+        counted = counted.group_by(*grouped).order_by(*grouped)
+    return counted
 
 
 def _grouped(
@@ -440,20 +586,28 @@ async def grouped_figures(
     filters: ReportFilters,
     *,
     counts: bool = True,
+    full_scan: bool = False,
 ) -> list[GroupFigures]:
-    """The figures per group: from the rollups when the dates fall on half-year bounds
-    (with counts from the allocation lines), else from a full scan of the flows. Groups
+    """The figures per group: from the rollups for groupings by country, kinds,
+    mechanism and year over any dates (whole half-years, then months and days at the
+    edges: see `date_pieces`), and for the other groupings when the dates fall on
+    half-year bounds; else — or with `full_scan`, which the equivalence tests use — from a
+    full scan of the flows. Counts come from the count rollups on half-year bounds, else
+    from the allocation lines (one row per pledge and line, never the ledger). Groups
     with no figure and no pledge are left out, so both paths give the same groups."""
     width = len(group_by)
-    if not _in_halves(filters):
+    coarse = set(group_by) <= _COARSE
+    if full_scan or not (coarse or _in_halves(filters)):
         rows = (await session.execute(summary_statement(group_by, filters))).all()
         counted = {tuple(row[:width]): (row.pledges, row.contributors) for row in rows}
     else:
         rows = (await session.execute(rollup_summary_statement(group_by, filters))).all()
+        in_halves = coarse and _in_halves(filters)
+        counter = rollup_counts_statement if in_halves else counts_statement
         counted = (
             {
                 tuple(row[:width]): (row.pledges, row.contributors)
-                for row in (await session.execute(counts_statement(group_by, filters))).all()
+                for row in (await session.execute(counter(group_by, filters))).all()
             }
             if counts
             else {}
@@ -474,12 +628,16 @@ async def grouped_figures(
 
 
 async def summary(
-    session: AsyncSession, group_by: Sequence[Dimension], filters: ReportFilters
+    session: AsyncSession,
+    group_by: Sequence[Dimension],
+    filters: ReportFilters,
+    *,
+    full_scan: bool = False,
 ) -> SummaryReport:
     """Pledged, committed and disbursed USD, and pledges and contributors, grouped by one
     or two dimensions; the totals add up the groups (every flow is in exactly one)."""
     check_group_by(group_by)
-    groups = await grouped_figures(session, group_by, filters)
+    groups = await grouped_figures(session, group_by, filters, full_scan=full_scan)
     names = [dimension.value for dimension in group_by]
     return SummaryReport(
         group_by=list(group_by),
@@ -528,8 +686,9 @@ class GapFilters:
 
 def gaps_statement(filters: GapFilters, *, full_scan: bool = False) -> Any:
     """Per objective: requirement and the flows attributed to it, as of `date_to`: from
-    the rollups when `date_to` ends a half-year (or is absent), else a full scan."""
-    if full_scan or not _in_halves(filters):
+    the rollups (whole half-years, then months and days), or with `full_scan` (the
+    equivalence tests, the benchmark's floor) from a full scan of the flows."""
+    if full_scan:
         flows = all_flows(None, filters.date_to, None, None)
     else:
         flows = _objective_rollups(filters.date_to)
@@ -679,25 +838,15 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
     # A new partner made its first pledge (of any visibility) in the period; the public
     # synthesis names it only if it has a public pledge by the period's end, and gives the
     # date of its first public pledge, so nothing restricted is disclosed.
-    public = Pledge.visibility == Visibility.PUBLIC.value
-    first_pledges = (
-        select(
-            Pledge.contributor_id.label("contributor_id"),
-            func.min(Pledge.announced_on).label("first_on"),
-            func.min(case((public, Pledge.announced_on), else_=null())).label("first_public_on"),
-        )
-        .where(announced)
-        .group_by(Pledge.contributor_id)
-        .subquery("first_pledges")
-    )
+    # Read per contributor of the period's pledges (by the index on contributor and
+    # announcement date), not grouped over every pledge.
     partners = (
         await session.execute(
-            select(Organisation, first_pledges.c.first_public_on)
-            .join(first_pledges, first_pledges.c.contributor_id == Organisation.id)
+            select(Organisation, _first_public_on())
             .where(
-                first_pledges.c.first_on >= starts_on,
-                first_pledges.c.first_on <= ends_on,
-                first_pledges.c.first_public_on <= ends_on,
+                Organisation.id.in_(select(Pledge.contributor_id).where(in_period)),
+                ~_pledged_before(starts_on),
+                _first_public_on() <= ends_on,
             )
             .order_by(Organisation.name, Organisation.id)
         )
@@ -734,12 +883,14 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
             disbursed_usd=now_totals.disbursed_usd - before.disbursed_usd,
         ),
         new_pledges_count=new_count,
+        # Built without re-validation: stored titles were validated when written, and a
+        # half-year can hold thousands of new pledges.
         new_pledges=[
-            NewPledge(
+            NewPledge.model_construct(
                 id=p.id,
                 contributor_id=p.contributor_id,
                 kind=p.kind,
-                title=LocalizedText(es=p.title_es, en=p.title_en),
+                title=LocalizedText.model_construct(es=p.title_es, en=p.title_en),
                 announced_on=p.announced_on,
                 amount_usd=None if p.amount_usd is None else usd(p.amount_usd),
             )
@@ -762,6 +913,30 @@ async def synthesis(session: AsyncSession, period: str) -> SynthesisReport:
             "value date (the latest rate on or before it), then to USD at the pledge's "
             "rate, so exchange-rate moves never make committed exceed pledged."
         ),
+    )
+
+
+def _first_public_on() -> Any:
+    """The date of the organisation's first public announced pledge (or null)."""
+    public = aliased(Pledge)
+    return (
+        select(func.min(public.announced_on))
+        .where(
+            public.contributor_id == Organisation.id,
+            public.visibility == Visibility.PUBLIC.value,
+            public.implementation_status != PledgeStage.CULTIVATING.value,
+        )
+        .scalar_subquery()
+    )
+
+
+def _pledged_before(day: date) -> Any:
+    """SQL: the organisation announced a pledge (of any visibility) before `day`."""
+    earlier = aliased(Pledge)
+    return exists().where(
+        earlier.contributor_id == Organisation.id,
+        earlier.announced_on < day,
+        earlier.implementation_status != PledgeStage.CULTIVATING.value,
     )
 
 

@@ -250,6 +250,21 @@ async def pledge_for_update(session: AsyncSession, pledge_id: uuid.UUID) -> Pled
     return (await session.scalars(statement)).one_or_none()
 
 
+async def pledges_for_update(
+    session: AsyncSession, pledge_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Pledge]:
+    """`pledge_for_update` of many pledges in one statement, locked in id order (so two
+    transactions locking overlapping sets cannot deadlock)."""
+    statement = (
+        select(Pledge)
+        .where(Pledge.id.in_(pledge_ids))
+        .order_by(Pledge.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {pledge.id: pledge for pledge in await session.scalars(statement)}
+
+
 async def pledge_links(
     session: AsyncSession, pledge_ids: Sequence[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, list[str]], dict[uuid.UUID, list[uuid.UUID]]]:
@@ -478,10 +493,14 @@ async def reversal_of(session: AsyncSession, entry_id: uuid.UUID) -> uuid.UUID |
     return found
 
 
-async def timelines(
-    session: AsyncSession, pledge_id: uuid.UUID
+async def timelines_of(
+    session: AsyncSession, pledge_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[tuple[date, str, Decimal]]]:
-    """`timeline` of every allocation line of a pledge, in one query."""
+    """`timeline` of every allocation line of some pledges, in one query (lines without
+    entries: an empty list)."""
+    found: dict[uuid.UUID, list[tuple[date, str, Decimal]]] = defaultdict(list)
+    if not pledge_ids:
+        return found
     rows = await session.execute(
         select(
             LedgerEntry.allocation_line_id,
@@ -489,10 +508,9 @@ async def timelines(
             LedgerEntry.effect,
             func.sum(LedgerEntry.signed_pledge_amount).label("amount"),
         )
-        .where(LedgerEntry.pledge_id == pledge_id)
+        .where(LedgerEntry.pledge_id.in_(pledge_ids))
         .group_by(LedgerEntry.allocation_line_id, LedgerEntry.period_date, LedgerEntry.effect)
     )
-    found: dict[uuid.UUID, list[tuple[date, str, Decimal]]] = defaultdict(list)
     for row in rows:
         found[row.allocation_line_id].append((row.period_date, row.effect, row.amount or ZERO))
     return found
@@ -502,7 +520,29 @@ _ENTRY_COLUMNS = [column.key for column in LedgerEntry.__table__.columns]
 
 
 async def insert_entries(session: AsyncSession, entries: Sequence[LedgerEntry]) -> None:
-    """One multi-row INSERT per thousand entries (executemany), no ORM unit of work."""
-    rows = [{key: getattr(entry, key) for key in _ENTRY_COLUMNS} for entry in entries]
-    for start in range(0, len(rows), 1000):
-        await session.execute(insert(LedgerEntry), rows[start : start + 1000])
+    """Checked entries in bulk, no ORM unit of work: COPY on PostgreSQL (asyncpg's
+    binary COPY, in the session's transaction), else one multi-row INSERT per thousand."""
+    connection = await session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        rows = [{key: getattr(entry, key) for key in _ENTRY_COLUMNS} for entry in entries]
+        for start in range(0, len(rows), 1000):
+            await session.execute(insert(LedgerEntry), rows[start : start + 1000])
+        return
+    # The values as an INSERT would bind them (the column types' own bind processing).
+    columns = LedgerEntry.__table__.columns
+    processors = [column.type.bind_processor(dialect) for column in columns]
+    records = [
+        tuple(
+            value if process is None or value is None else process(value)
+            for value, process in zip(
+                (getattr(entry, column.key) for column in columns), processors, strict=True
+            )
+        )
+        for entry in entries
+    ]
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    await driver.copy_records_to_table(
+        LedgerEntry.__tablename__, columns=[column.name for column in columns], records=records
+    )

@@ -8,6 +8,19 @@ the same transaction, so the rollups are never out of step with the ledger. Delt
 commute, so concurrent writers only serialise on the rows they both touch (taken in
 grain order, so they cannot deadlock).
 
+The count rollup (`count_rollups`) keeps, per contributor x country x contributor kind x
+pledge kind x funding mechanism x half-year of announcement, how many announced pledges
+(not withdrawn) there are — once per country the pledge has a line in, and once over all
+countries — so the reports' `pledges` is a sum and `contributors` a distinct count over
+those few rows, not over every allocation line. It moves with the same writes, by the
+same before/after difference.
+
+The period rollups (`country_period_rollups`, `objective_period_rollups`) keep the
+per-country and per-objective figures by month and by day, for report dates off the
+half-year bounds: a range is read as its whole half-years, then whole months and days at
+its edges (reports.date_pieces), a few hundred rows instead of the ledger. They move by
+the same deltas, from the pledges' flows summed per day.
+
 `rebuild` recomputes everything from the ledger; `differences` is what `mirps rollups
 rebuild --check` reports.
 """
@@ -17,6 +30,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -25,8 +39,20 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import make_engine, make_sessionmaker
-from services.pledges.models import MONEY, CountryRollup, ObjectiveRollup, ReportRollup
-from services.pledges.reports import all_flows
+from services.pledges.models import (
+    MONEY,
+    AllocationLine,
+    CountRollup,
+    CountryPeriodRollup,
+    CountryRollup,
+    ObjectivePeriodRollup,
+    ObjectiveRollup,
+    Organisation,
+    Pledge,
+    ReportRollup,
+    announced_pledge,
+)
+from services.pledges.reports import all_flows, half_of
 
 DIMENSIONS = (
     "country",
@@ -96,6 +122,59 @@ def rollup_statement(pledge_ids: Sequence[uuid.UUID] | None = None) -> Select[An
     return select(*columns, *sums).group_by(*columns)
 
 
+@dataclass(frozen=True)
+class PeriodTable:
+    """A rollup table by month and by day (see PeriodFigures): each flow counts in its
+    month and in its day."""
+
+    model: type[CountryPeriodRollup] | type[ObjectivePeriodRollup]
+    dimensions: tuple[str, ...]
+
+    def figures(self, dated: Sequence[dict[str, Any]]) -> Figures:
+        """Flows summed per day (with at least this table's dimensions) summed to this
+        table's grain, once per month and once per day."""
+        summed: Figures = {}
+        for row in dated:
+            day: date = row["day"]
+            for span, period in (
+                ("month", day.year * 100 + day.month),
+                ("day", day.year * 10000 + day.month * 100 + day.day),
+            ):
+                values = {n: row[n] for n in self.dimensions}
+                values |= {"span": span, "period": period, "year": day.year}
+                key = "|".join("" if v is None else str(v) for v in values.values())
+                into = summed.setdefault(key, {**values, **dict.fromkeys(MEASURES, ZERO)})
+                for name in MEASURES:
+                    into[name] += row[name]
+        return summed
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.dimensions, "span", "period", "year")
+
+
+KINDS = ("contributor_kind", "pledge_kind", "funding_mechanism")
+PERIOD_TABLES = (
+    PeriodTable(CountryPeriodRollup, ("country", *KINDS)),
+    PeriodTable(ObjectivePeriodRollup, ("objective_id",)),
+)
+DATED_DIMENSIONS = ("country", "objective_id", *KINDS)
+
+
+def dated_statement(
+    dimensions: Sequence[str] = DATED_DIMENSIONS, pledge_ids: Sequence[uuid.UUID] | None = None
+) -> Any:
+    """The flows summed per day and `dimensions` (of some pledges, or all)."""
+    flows = all_flows(None, None, None, None, pledge_ids=pledge_ids)
+    columns = [flows.c[name] for name in dimensions] + [flows.c.flow_date.label("day")]
+    sums = [func.coalesce(func.sum(flows.c[name]), 0).cast(MONEY).label(name) for name in MEASURES]
+    return select(*columns, *sums).group_by(*columns)
+
+
+async def dated_rows(session: AsyncSession, statement: Any) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in (await session.execute(statement)).all()]
+
+
 def grain_key(row: dict[str, Any]) -> str:
     return "|".join("" if row[name] is None else str(row[name]) for name in DIMENSIONS)
 
@@ -108,21 +187,103 @@ def as_figures(rows: Sequence[Any]) -> Figures:
     return figures
 
 
-async def figures_of(session: AsyncSession, pledge_ids: Sequence[uuid.UUID]) -> Figures:
+@dataclass(frozen=True)
+class Snapshot:
+    """Some pledges' contribution to the rollups at one moment: flows and counts."""
+
+    flows: Figures
+    counts: Counts
+    dated: list[dict[str, Any]]
+
+
+Counts = dict[str, dict[str, Any]]
+"""count grain key → the count_rollups row (dimensions and `pledges`)."""
+COUNT_DIMENSIONS = (
+    "per_country",
+    "country",
+    "contributor_id",
+    "contributor_kind",
+    "pledge_kind",
+    "funding_mechanism",
+    "half",
+)
+
+
+def members_statement(pledge_ids: Sequence[uuid.UUID] | None = None) -> Any:
+    """(pledge, line country) of every announced pledge not withdrawn (of some, or all)."""
+    statement: Any = (
+        select(
+            Pledge.id.label("pledge_id"),
+            AllocationLine.country.label("country"),
+            Pledge.contributor_id.label("contributor_id"),
+            Organisation.kind.label("contributor_kind"),
+            Pledge.kind.label("pledge_kind"),
+            Pledge.funding_mechanism.label("funding_mechanism"),
+            Pledge.announced_on.label("announced_on"),
+        )
+        .distinct()
+        .select_from(AllocationLine)
+        .join(Pledge, Pledge.id == AllocationLine.pledge_id)
+        .join(Organisation, Organisation.id == Pledge.contributor_id)
+        .where(Pledge.withdrawn_on.is_(None), announced_pledge())
+    )
+    if pledge_ids is not None:
+        statement = statement.where(Pledge.id.in_(pledge_ids))
+    return statement
+
+
+def as_counts(members: Sequence[Any]) -> Counts:
+    """Each pledge counted once per country it has a line in, and once over all."""
+    counts: Counts = {}
+    seen: set[tuple[Any, ...]] = set()
+    for member in members:
+        values = dict(member._mapping)
+        for per_country in (True, False):
+            country = values["country"] if per_country else None
+            if (values["pledge_id"], per_country, country) in seen:
+                continue
+            seen.add((values["pledge_id"], per_country, country))
+            row = {
+                "per_country": per_country,
+                "country": country,
+                "contributor_id": values["contributor_id"],
+                "contributor_kind": values["contributor_kind"],
+                "pledge_kind": values["pledge_kind"],
+                "funding_mechanism": values["funding_mechanism"],
+                "half": half_of(values["announced_on"]),
+            }
+            key = "|".join("" if row[n] is None else str(row[n]) for n in COUNT_DIMENSIONS)
+            counts.setdefault(key, {**row, "pledges": 0})["pledges"] += 1
+    return counts
+
+
+async def figures_of(session: AsyncSession, pledge_ids: Sequence[uuid.UUID]) -> Snapshot:
     """The pledges' current contribution to the rollups (pending writes flushed first)."""
     await session.flush()
     if not pledge_ids:
-        return {}
-    return as_figures((await session.execute(rollup_statement(pledge_ids))).all())
+        return Snapshot({}, {}, [])
+    flows = as_figures((await session.execute(rollup_statement(pledge_ids))).all())
+    members = (await session.execute(members_statement(pledge_ids))).all()
+    dated = await dated_rows(session, dated_statement(pledge_ids=pledge_ids))
+    return Snapshot(flows, as_counts(members), dated)
 
 
 async def apply_change(
-    session: AsyncSession, pledge_ids: Sequence[uuid.UUID], before: Figures
+    session: AsyncSession, pledge_ids: Sequence[uuid.UUID], before: Snapshot | Figures
 ) -> None:
-    """Upsert into every rollup table what the pledges' writes changed since `before`."""
+    """Upsert into every rollup table what the pledges' writes changed since `before`
+    (an empty mapping: they had no contribution before, e.g. a new pledge)."""
+    if not isinstance(before, Snapshot):
+        before = Snapshot(before, {}, [])
     after = await figures_of(session, pledge_ids)
-    for table in TABLES:
-        old, new = table.figures(before), table.figures(after)
+    tables: list[tuple[Any, Figures, Figures]] = [
+        (table.model, table.figures(before.flows), table.figures(after.flows)) for table in TABLES
+    ]
+    tables += [
+        (table.model, table.figures(before.dated), table.figures(after.dated))
+        for table in PERIOD_TABLES
+    ]
+    for model, old, new in tables:
         deltas = []
         for key in sorted({*old, *new}):
             row = dict(new.get(key) or old[key])
@@ -133,17 +294,28 @@ async def apply_change(
             if any(row[name] for name in MEASURES):
                 deltas.append({"grain": key, **row})
         if deltas:
-            await _upsert(session, table, deltas)
+            await _upsert(session, model, deltas, MEASURES)
+    counted = []
+    for key in sorted({*before.counts, *after.counts}):
+        row = dict(after.counts.get(key) or before.counts[key])
+        row["pledges"] = (after.counts.get(key) or {}).get("pledges", 0) - (
+            before.counts.get(key) or {}
+        ).get("pledges", 0)
+        if row["pledges"]:
+            counted.append({"grain": key, **row})
+    if counted:
+        await _upsert(session, CountRollup, counted, ("pledges",))
 
 
-async def _upsert(session: AsyncSession, table: RollupTable, rows: list[dict[str, Any]]) -> None:
+async def _upsert(
+    session: AsyncSession, model: Any, rows: list[dict[str, Any]], measures: Sequence[str]
+) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    model = table.model
     statement = insert(model)
     statement = statement.on_conflict_do_update(
         index_elements=[model.grain],
-        set_={name: getattr(model, name) + statement.excluded[name] for name in MEASURES},
+        set_={name: getattr(model, name) + statement.excluded[name] for name in measures},
     )
     await session.execute(statement, rows)
 
@@ -153,12 +325,10 @@ async def recomputed(session: AsyncSession) -> Figures:
     return as_figures((await session.execute(rollup_statement())).all())
 
 
-async def stored(session: AsyncSession, table: RollupTable = TABLES[0]) -> Figures:
+async def stored(session: AsyncSession, table: RollupTable | PeriodTable = TABLES[0]) -> Figures:
     rows: Sequence[Any] = (await session.execute(select(table.model))).scalars().all()
-    return {
-        row.grain: {name: getattr(row, name) for name in (*table.dimensions, *MEASURES)}
-        for row in rows
-    }
+    columns = table.columns if isinstance(table, PeriodTable) else table.dimensions
+    return {row.grain: {name: getattr(row, name) for name in (*columns, *MEASURES)} for row in rows}
 
 
 def differences(expected: Figures, actual: Figures) -> list[str]:
@@ -179,6 +349,21 @@ async def check(session: AsyncSession) -> list[str]:
     for table in TABLES:
         for line in differences(table.figures(fine), await stored(session, table)):
             found.append(f"{table.model.__tablename__} {line}")
+    for period_table in PERIOD_TABLES:
+        statement = dated_statement(period_table.dimensions)
+        expected = period_table.figures(await dated_rows(session, statement))
+        for line in differences(expected, await stored(session, period_table)):
+            found.append(f"{period_table.model.__tablename__} {line}")
+    counts = as_counts((await session.execute(members_statement())).all())
+    have = {
+        row.grain: row.pledges
+        for row in (await session.execute(select(CountRollup))).scalars()
+        if row.pledges
+    }
+    for key in sorted({*counts, *have}):
+        want = counts.get(key, {}).get("pledges", 0)
+        if want != have.get(key, 0):
+            found.append(f"count_rollups {key}: stored {have.get(key, 0)}, recomputed {want}")
     return found
 
 
@@ -190,6 +375,19 @@ async def rebuild(session: AsyncSession) -> int:
         rows = table.rows(fine)
         if rows:
             await session.execute(insert(table.model), rows)
+    for period_table in PERIOD_TABLES:
+        await session.execute(delete(period_table.model))
+        statement = dated_statement(period_table.dimensions)
+        summed = period_table.figures(await dated_rows(session, statement))
+        period_rows = [{"grain": key, **row} for key, row in summed.items()]
+        for start in range(0, len(period_rows), 10_000):
+            await session.execute(insert(period_table.model), period_rows[start : start + 10_000])
+    counts = as_counts((await session.execute(members_statement())).all())
+    await session.execute(delete(CountRollup))
+    if counts:
+        await session.execute(
+            insert(CountRollup), [{"grain": key, **row} for key, row in counts.items()]
+        )
     return len(fine)
 
 

@@ -10,9 +10,10 @@ disbursements are serialised per pledge and can never overdraw it.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -910,10 +911,13 @@ async def create_pledge(
     body: PledgeCreate,
     *,
     pledge_id: uuid.UUID | None = None,
+    defer_rollups: bool = False,
 ) -> PledgeRead:
     """Announce a pledge (secretariat, or a member/partner for its own organisation).
 
-    `pledge_id` is for imports that carry ids over from another system or instance.
+    `pledge_id` is for imports that carry ids over from another system or instance;
+    `defer_rollups` too: an import moves the rollups once for all the pledges it created
+    (`rollups.apply_change(session, ids, {})`, before anything else touches them).
     """
     await authorise_pledge_write(session, principal, body.contributor_id)
     if pledge_id is not None and await session.get(Pledge, pledge_id) is not None:
@@ -965,7 +969,8 @@ async def create_pledge(
     after = _snapshot(pledge, body.recipient_countries, body.objective_ids, lines)
     after["employment"] = employment.snapshot(terms)
     await _record_change(session, pledge, principal, "created", {}, after, body.recipient_countries)
-    await rollups.apply_change(session, [pledge.id], {})
+    if not defer_rollups:
+        await rollups.apply_change(session, [pledge.id], {})
     # A new pledge has no ledger yet: no need to read its balances back.
     return _pledge_read(
         pledge,
@@ -1795,44 +1800,88 @@ class _LineState:
 
 @dataclass
 class EntryBatch:
-    """What `record_entries` made of a pledge's rows: the entries and the rows refused."""
+    """What `record_entries` made of the rows: the entries, the rows refused, and the
+    pledges the entries belong to."""
 
-    entries: list[LedgerEntry]
-    errors: dict[int, list[str]]
+    entries: list[LedgerEntry] = dataclasses.field(default_factory=list)
+    errors: dict[int, list[str]] = dataclasses.field(default_factory=dict)
+    pledges: list[Pledge] = dataclasses.field(default_factory=list)
+    countries: dict[uuid.UUID, list[str]] = dataclasses.field(default_factory=dict)
+
+
+EntryRows = Sequence[tuple[int, EntryCreate, uuid.UUID | None]]
+BATCH_PLEDGES = 500
 
 
 async def record_entries(
     session: AsyncSession,
     principal: Principal,
-    pledge_id: uuid.UUID,
-    rows: Sequence[tuple[int, EntryCreate, uuid.UUID | None]],
+    rows_by_pledge: Mapping[uuid.UUID, EntryRows],
     rates: RateCache,
 ) -> EntryBatch:
-    """Check many new entries of one pledge, in order, under one lock and one balance read.
+    """Check many new entries of many pledges, set-based: per few hundred pledges, one
+    statement locks them (in id order, so concurrent imports cannot deadlock) and one
+    each reads their links, lines, balances and timelines; then each pledge's rows are
+    checked in order, in memory.
 
     The same rules as `record_entry` (per allocation line, in time); a refused row counts
-    for nothing in the checks of the rows after it. Nothing is written: the caller inserts
-    `entries` in bulk (`insert_entries`), so the whole file can be refused at once.
+    for nothing in the checks of the rows after it, and every refused row is reported.
+    Nothing is written: the caller inserts `entries` in bulk (`insert_entries`), so the
+    whole file can be refused at once.
     """
-    pledge, countries_, objectives = await visible_pledge(session, principal, pledge_id, lock=True)
-    await authorise_pledge_write(session, principal, pledge.contributor_id)
+    batch = EntryBatch()
+    pledge_ids = sorted(rows_by_pledge)
+    for start in range(0, len(pledge_ids), BATCH_PLEDGES):
+        chunk = pledge_ids[start : start + BATCH_PLEDGES]
+        pledges = await repository.pledges_for_update(session, chunk)
+        countries_, objectives = await repository.pledge_links(session, chunk)
+        lines = await repository.allocation_lines(session, chunk)
+        line_ids = [line.id for found in lines.values() for line in found]
+        sums = await repository.line_balances(session, line_ids)
+        timelines = await repository.timelines_of(session, chunk)
+        for pledge_id in chunk:
+            rows = rows_by_pledge[pledge_id]
+            pledge = pledges.get(pledge_id)
+            try:
+                if pledge is None or not (
+                    can_see_pledge(principal, pledge, countries_[pledge_id])
+                    or await speaks_for(session, principal, pledge.contributor_id)
+                ):
+                    raise PledgeNotFound(f"pledge {pledge_id} does not exist")
+                await authorise_pledge_write(session, principal, pledge.contributor_id)
+            except DomainError as exc:
+                batch.errors.update({number: [exc.detail] for number, _, _ in rows})
+                continue
+            links = (countries_[pledge_id], objectives[pledge_id])
+            state = {
+                line.id: _LineState(line, sums.get(line.id, Balances()), timelines[line.id])
+                for line in lines[pledge_id]
+            }
+            await _check_rows(session, principal, pledge, links, state, rows, rates, batch)
+            batch.countries[pledge_id] = countries_[pledge_id]
+    return batch
+
+
+async def _check_rows(
+    session: AsyncSession,
+    principal: Principal,
+    pledge: Pledge,
+    links: tuple[Sequence[str], Sequence[uuid.UUID]],
+    state: dict[uuid.UUID, _LineState],
+    rows: EntryRows,
+    rates: RateCache,
+    batch: EntryBatch,
+) -> None:
+    """One pledge's rows checked in order against its lines (see `record_entries`)."""
     if pledge.amount is None or pledge.currency is None:
-        message = f"pledge {pledge_id} has no amount, so it has no financial ledger"
-        return EntryBatch([], {number: [message] for number, _, _ in rows})
-    lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
-    sums = await repository.line_balances(session, [line.id for line in lines])
-    timelines = await repository.timelines(session, pledge.id)
-    state = {
-        line.id: _LineState(line, sums.get(line.id, Balances()), timelines.get(line.id, []))
-        for line in lines
-    }
-    batch = EntryBatch([], {})
+        message = f"pledge {pledge.id} has no amount, so it has no financial ledger"
+        batch.errors.update({number: [message] for number, _, _ in rows})
+        return
+    lines = [line_state.line for line_state in state.values()]
     made: dict[uuid.UUID, LedgerEntry] = {}
     for number, body, entry_id in rows:
         try:
-            entry = await _batch_entry(
-                session, principal, pledge, (countries_, objectives), body, made, rates
-            )
+            entry = await _batch_entry(session, principal, pledge, links, body, made, rates)
             if entry.allocation_line_id is None:
                 assert body.recipient_country is not None
                 line = allocation.line_for_entry(lines, body.recipient_country, body.objective_id)
@@ -1842,10 +1891,11 @@ async def record_entries(
             batch.errors[number] = [exc.detail]
             continue
         entry.id = entry_id or entry.id
-        entry.report_usd = Decimal(0)  # set by revalue_entries once all are in
+        entry.report_usd = Decimal(0)  # set by value_new_entries once all are in
         made[entry.id] = entry
         batch.entries.append(entry)
-    return batch
+    if made:
+        batch.pledges.append(pledge)
 
 
 async def _batch_entry(
@@ -1882,11 +1932,7 @@ async def insert_entries(
     rollups once for them all."""
     pledge_ids = [pledge.id for pledge in pledges]
     figures = await rollups.figures_of(session, pledge_ids)
-    by_pledge: dict[uuid.UUID, list[LedgerEntry]] = {}
-    for entry in entries:
-        by_pledge.setdefault(entry.pledge_id, []).append(entry)
-    for pledge in pledges:
-        await allocation.value_new_entries(session, pledge, by_pledge.get(pledge.id, []))
+    await allocation.value_new_entries(session, pledges, entries)
     await repository.insert_entries(session, entries)
     await rollups.apply_change(session, pledge_ids, figures)
 
