@@ -81,9 +81,11 @@ class Upstream:
         *,
         params: Mapping[str, ParamValue] | None = None,
         json: Any = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        """One request to `service`; a 2xx response, or a GatewayError."""
+        """One request to `service`; a 2xx response, or a GatewayError (`content`: a raw
+        body, e.g. a CSV, sent instead of `json`)."""
         if self._refused_token:
             raise Unauthenticated(self._refused_token)
         self.calls += 1
@@ -101,6 +103,7 @@ class Upstream:
                 path,
                 params=_query_params(params),
                 json=json,
+                content=content,
                 headers={**self._headers, **(headers or {})},
             )
         except httpx.InvalidURL as exc:  # a value too long or malformed for a URL
@@ -136,9 +139,12 @@ class Upstream:
         *,
         params: Mapping[str, ParamValue] | None = None,
         headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> Any:
         """A write; returns the JSON answer (None for an empty one)."""
-        response = await self.call(service, method, path, params=params, json=body, headers=headers)
+        response = await self.call(
+            service, method, path, params=params, json=body, content=content, headers=headers
+        )
         if not response.content:
             return None
         return _json(service, response)
