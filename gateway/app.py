@@ -236,11 +236,7 @@ def create_app(
             await close_rate_limiter(app)
 
     # Anonymous service reads are asked again conditionally (ETag) when answers are cached.
-    validators = (
-        UpstreamValidators(settings.response_cache_entries * 10)
-        if settings.response_cache_seconds > 0
-        else None
-    )
+    validators = UpstreamValidators() if settings.response_cache_seconds > 0 else None
 
     async def context_getter(request: Request) -> Context:
         return Context(

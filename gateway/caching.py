@@ -135,23 +135,33 @@ def _asks_live_field(
     return False
 
 
+# What the kept bodies of anonymous reads may weigh together; the least recently used go
+# first. A body larger than this is never kept.
+VALIDATOR_BYTES = 32 * 1024 * 1024
+
+
 class UpstreamValidators:
     """The last `ETag` and body of each anonymous service GET, to ask again conditionally.
 
     Only anonymous reads are kept: the services answer them alike for every anonymous
     caller, so a body kept for one is right for another once the service says it has
-    not changed (304).
+    not changed (304). Bounded by the bodies' total size, not their number.
     """
 
-    def __init__(self, size: int) -> None:
-        self._entries: LRUCache[str, tuple[str, bytes]] = LRUCache(maxsize=size)
+    def __init__(self, max_bytes: int = VALIDATOR_BYTES) -> None:
+        self._entries: LRUCache[str, tuple[str, bytes]] = LRUCache(
+            maxsize=max_bytes, getsizeof=lambda entry: len(entry[1]) + len(entry[0]) + 1
+        )
         self.reused = 0
 
     def get(self, key: str) -> tuple[str, bytes] | None:
         return self._entries.get(key)
 
     def remember(self, key: str, etag: str, body: bytes) -> None:
-        self._entries[key] = (etag, body)
+        try:
+            self._entries[key] = (etag, body)
+        except ValueError:  # larger than the whole budget
+            self._entries.pop(key, None)
 
 
 class ResponseCache:

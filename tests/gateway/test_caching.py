@@ -12,6 +12,7 @@ import orjson
 import pytest
 from fastapi import FastAPI
 
+from gateway.caching import UpstreamValidators
 from tests.gateway.conftest import SECRETARIAT, Stack, start_stack
 
 PLEDGES = "{ pledges(first: 5) { totalCount nodes { title { en } contributor { name } } } }"
@@ -188,3 +189,17 @@ async def test_reads_with_a_token_are_never_conditional(cached: Stack) -> None:
         None,
         None,
     ]
+
+
+def test_kept_bodies_are_bounded_by_their_size() -> None:
+    validators = UpstreamValidators(max_bytes=100)
+    validators.remember("first", '"a"', b"x" * 50)
+    validators.remember("second", '"b"', b"y" * 40)
+
+    validators.remember("third", '"c"', b"z" * 40)
+    validators.remember("huge", '"d"', b"w" * 500)
+
+    assert validators.get("first") is None
+    assert validators.get("second") == ('"b"', b"y" * 40)
+    assert validators.get("third") == ('"c"', b"z" * 40)
+    assert validators.get("huge") is None
