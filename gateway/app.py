@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 from strawberry import UNSET
 from strawberry.fastapi import GraphQLRouter
 
-from gateway.caching import PersistedQueries, ResponseCache
+from gateway.caching import PersistedQueries, ResponseCache, UpstreamValidators
 from gateway.clients import ServiceClients
 from gateway.config import GatewaySettings
 from gateway.context import Context
@@ -235,6 +235,9 @@ def create_app(
             await app.state.clients.aclose()
             await close_rate_limiter(app)
 
+    # Anonymous service reads are asked again conditionally (ETag) when answers are cached.
+    validators = UpstreamValidators() if settings.response_cache_seconds > 0 else None
+
     async def context_getter(request: Request) -> Context:
         return Context(
             clients=request.app.state.clients,
@@ -243,6 +246,7 @@ def create_app(
             max_page_size=settings.max_page_size,
             max_upstream_calls=settings.max_upstream_calls,
             client_address=request.client.host if request.client else None,
+            validators=validators,
         )
 
     app = FastAPI(
@@ -252,6 +256,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.upstream_validators = validators
     install_error_handlers(app)
     graphql = JSONRouter(
         build_schema(settings),

@@ -32,8 +32,9 @@ IdArg = Annotated[
 NodeIdArg = Annotated[
     strawberry.ID,
     strawberry.argument(
-        description="Global id (the `id` of any Node). A REST id names no type: read it with "
-        "the type's own field, e.g. `pledge(id:)`, which takes either."
+        description="Global id (the `id` of any Node), or an object's REST id (`restId`, a "
+        "UUID): looked up in every type, answered when exactly one object has it (a "
+        "BAD_USER_INPUT listing the types if several do, null if none)."
     ),
 ]
 DateFromArg = Annotated[

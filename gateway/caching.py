@@ -9,9 +9,15 @@ are cached by the schema's ParserCache and ValidationCache extensions.
 
 The response cache keeps, for `GATEWAY_RESPONSE_CACHE_SECONDS`, the answer to a query
 (never a mutation) asked without a token, keyed by the document, the variables and the
-operation name; an answer with errors is never kept. Anonymous callers see only public
-data, the same for all of them, so one caller's answer may be served to another; any
-request with an `Authorization` header bypasses the cache.
+operation name; an answer with errors is never kept, nor one that asks for `health`
+(readiness must be live). Anonymous callers see only public data, the same for all of
+them, so one caller's answer may be served to another; any request with an
+`Authorization` header bypasses the cache.
+
+When an answer expires, the query runs again, but its anonymous service reads are
+conditional: `UpstreamValidators` remembers the `ETag` and body of each anonymous GET,
+sends `If-None-Match` next time, and reuses the body on a 304, so an unchanged answer
+costs the services a comparison, not a serialisation, and the wire no body.
 """
 
 from __future__ import annotations
@@ -24,7 +30,17 @@ from typing import Any
 import orjson
 from cachetools import LRUCache, TTLCache
 from cross_web import HTTPException
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    parse,
+)
 
 PERSISTED_QUERY_NOT_FOUND = "PersistedQueryNotFound"
 
@@ -73,15 +89,79 @@ class PersistedQueries:
         operation["query"] = found
 
 
+# Root fields whose answer must be live: never served from the cache.
+LIVE_FIELDS = frozenset({"health"})
+
+
 @lru_cache(maxsize=1024)
 def only_queries(document: str) -> bool:
-    """True when every operation of the document is a query (not a mutation), and it parses."""
+    """True when every operation of the document is a query (not a mutation) that asks for
+    no live field (`health`), and it parses."""
     try:
         parsed = parse(document)
     except GraphQLError:
         return False
     operations = [node for node in parsed.definitions if isinstance(node, OperationDefinitionNode)]
-    return bool(operations) and all(node.operation == OperationType.QUERY for node in operations)
+    fragments = {
+        node.name.value: node
+        for node in parsed.definitions
+        if isinstance(node, FragmentDefinitionNode)
+    }
+    return bool(operations) and all(
+        node.operation == OperationType.QUERY
+        and not _asks_live_field(node.selection_set, fragments, set())
+        for node in operations
+    )
+
+
+def _asks_live_field(
+    selections: SelectionSetNode | None,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    seen: set[str],
+) -> bool:
+    """True when a root selection (through fragments too) is a live field."""
+    for selection in selections.selections if selections else ():
+        if isinstance(selection, FieldNode) and selection.name.value in LIVE_FIELDS:
+            return True
+        if isinstance(selection, InlineFragmentNode) and _asks_live_field(
+            selection.selection_set, fragments, seen
+        ):
+            return True
+        if isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+            seen.add(selection.name.value)
+            fragment = fragments.get(selection.name.value)
+            if fragment and _asks_live_field(fragment.selection_set, fragments, seen):
+                return True
+    return False
+
+
+# What the kept bodies of anonymous reads may weigh together; the least recently used go
+# first. A body larger than this is never kept.
+VALIDATOR_BYTES = 32 * 1024 * 1024
+
+
+class UpstreamValidators:
+    """The last `ETag` and body of each anonymous service GET, to ask again conditionally.
+
+    Only anonymous reads are kept: the services answer them alike for every anonymous
+    caller, so a body kept for one is right for another once the service says it has
+    not changed (304). Bounded by the bodies' total size, not their number.
+    """
+
+    def __init__(self, max_bytes: int = VALIDATOR_BYTES) -> None:
+        self._entries: LRUCache[str, tuple[str, bytes]] = LRUCache(
+            maxsize=max_bytes, getsizeof=lambda entry: len(entry[1]) + len(entry[0]) + 1
+        )
+        self.reused = 0
+
+    def get(self, key: str) -> tuple[str, bytes] | None:
+        return self._entries.get(key)
+
+    def remember(self, key: str, etag: str, body: bytes) -> None:
+        try:
+            self._entries[key] = (etag, body)
+        except ValueError:  # larger than the whole budget
+            self._entries.pop(key, None)
 
 
 class ResponseCache:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
+from gateway.caching import UpstreamValidators
 from gateway.clients import ServiceClients
 from gateway.loaders import Loaders
 from gateway.upstream import Upstream
@@ -22,6 +23,8 @@ class Context(BaseContext):
     max_page_size: int = 100
     max_upstream_calls: int | None = None
     client_address: str | None = None
+    # Shared by the requests of the process: anonymous GETs are asked conditionally.
+    validators: UpstreamValidators | None = None
     upstream: Upstream = field(init=False)
     loaders: Loaders = field(init=False)
 
@@ -33,6 +36,7 @@ class Context(BaseContext):
             request_id=self.request_id,
             max_calls=self.max_upstream_calls,
             client_address=self.client_address,
+            validators=self.validators,
         )
         self.loaders = Loaders(self.upstream)
 

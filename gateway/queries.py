@@ -27,7 +27,8 @@ from gateway.connections import After, First, connection, fetch_page
 from gateway.context import Info
 from gateway.errors import BadUserInput
 from gateway.inputs import rest_body
-from gateway.types.base import checked_rest_id, rest_id, to_datetime
+from gateway.node_ids import find_node
+from gateway.types.base import checked_rest_id, is_uuid, rest_id, to_datetime
 from gateway.types.countries import Country
 from gateway.types.events import (
     Clash,
@@ -126,26 +127,22 @@ def _joined(values: list[str] | None) -> str | None:
     return ",".join(values) if values else None
 
 
-REST_ID_HINT = (
-    "a REST id is read with its type's own field: organisation(id:), objective(id:), "
-    "pledge(id:), practice(id:), inventoryItem(id:) or event(id:)"
-)
-
-
 async def resolve_node(info: Info, id: str) -> relay.Node | None:
-    """The object behind a global id, read through its type's loader."""
+    """The object behind a global id (any Node type) or a plain REST id (a UUID, looked up
+    in every type that has one; see gateway.node_ids)."""
+    if is_uuid(id):
+        return await find_node(info, id)
     try:
         global_id = relay.GlobalID.from_id(id)
     except ValueError as exc:
         raise BadUserInput(
-            f"`id` is not a global id of this graph; {REST_ID_HINT}", argument="id"
+            "`id` is neither a global id of this graph nor a REST id (a UUID)", argument="id"
         ) from exc
     node_type = info.schema.get_type_by_name(global_id.type_name)
     origin = getattr(node_type, "origin", None)
     if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
         raise BadUserInput(
-            f"`id` names no object type of this graph ({global_id.type_name!r}); {REST_ID_HINT}",
-            argument="id",
+            f"`id` names no object type of this graph ({global_id.type_name!r})", argument="id"
         )
     key = checked_rest_id(global_id.node_id, global_id.type_name, "id")
     nodes = origin.resolve_nodes(info=info, node_ids=[key], required=False)

@@ -41,6 +41,7 @@ from gateway.context import Context, Info
 from gateway.cost import QueryCostLimiter
 from gateway.errors import ErrorCode, GatewayError
 from gateway.mutations import Mutation
+from gateway.mutations.imports import ImportQuery
 from gateway.queries import DomainQuery, resolve_node
 from gateway.types.outreach import OutreachQuery
 from services.common.context import current_request_id
@@ -80,10 +81,12 @@ async def _check(info: Info, service: str) -> ServiceHealth:
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(DomainQuery, OutreachQuery):
+class Query(DomainQuery, OutreachQuery, ImportQuery):
     @strawberry.field(
-        description="Any object by its global id (the `id` of a Node). REST ids are refused "
-        "here with a BAD_USER_INPUT naming the fields that take them (`pledge(id:)`, …)."
+        description="Any object by its global id (the `id` of a Node) or by its REST id: a "
+        "REST id (a UUID) is looked up in each type with REST ids (one batched call per type) "
+        "and answered when exactly one object has it; when several do, a BAD_USER_INPUT "
+        "lists their types (give the global id instead)."
     )
     async def node(self, info: Info, id: NodeIdArg) -> relay.Node | None:
         return await resolve_node(info, id)

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import orjson
 
+from gateway.caching import UpstreamValidators
 from gateway.clients import ServiceClients
 from gateway.errors import BadUserInput, ServiceUnavailable, Unauthenticated, UpstreamError
 from gateway.levels import Calls
@@ -53,8 +54,10 @@ class Upstream:
         request_id: str | None,
         max_calls: int | None = None,
         client_address: str | None = None,
+        validators: UpstreamValidators | None = None,
     ) -> None:
         self._clients = clients
+        self._validators = validators
         self._max_calls = max_calls
         self.calls = 0
         self.in_flight = Calls()
@@ -81,9 +84,11 @@ class Upstream:
         *,
         params: Mapping[str, ParamValue] | None = None,
         json: Any = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        """One request to `service`; a 2xx response, or a GatewayError."""
+        """One request to `service`; a 2xx response, or a GatewayError (`content`: a raw
+        body, e.g. a CSV, sent instead of `json`)."""
         if self._refused_token:
             raise Unauthenticated(self._refused_token)
         self.calls += 1
@@ -94,14 +99,19 @@ class Upstream:
                 maximum=self._max_calls,
             )
         client = self._clients[service]
+        pairs = _query_params(params)
+        validator_key = self._validator_key(service, method, path, pairs)
+        stored = None if validator_key is None else self._stored(validator_key)
+        conditional = {"If-None-Match": stored[0]} if stored else {}
         self.in_flight.started()
         try:
             response = await client.request(
                 method,
                 path,
-                params=_query_params(params),
+                params=pairs,
                 json=json,
-                headers={**self._headers, **(headers or {})},
+                content=content,
+                headers={**self._headers, **(headers or {}), **conditional},
             )
         except httpx.InvalidURL as exc:  # a value too long or malformed for a URL
             raise BadUserInput(
@@ -115,11 +125,40 @@ class Upstream:
             raise ServiceUnavailable(service, "unreachable") from exc
         finally:
             self.in_flight.finished()
+        if validator_key is not None:
+            response = self._revalidated(validator_key, stored, response)
         if response.is_success:
             return response
         # Writes come from mutations, whose arguments travel in one `input` argument.
         input_argument = None if method == "GET" else "input"
         raise UpstreamError(service, response.status_code, _problem(response), input_argument)
+
+    def _validator_key(
+        self, service: str, method: str, path: str, pairs: Sequence[tuple[str, object]]
+    ) -> str | None:
+        """The key of an anonymous GET's kept validator (None: not conditional)."""
+        if self._validators is None or method != "GET" or "Authorization" in self._headers:
+            return None
+        return orjson.dumps([service, path, pairs]).decode()
+
+    def _stored(self, key: str) -> tuple[str, bytes] | None:
+        assert self._validators is not None
+        return self._validators.get(key)
+
+    def _revalidated(
+        self, key: str, stored: tuple[str, bytes] | None, response: httpx.Response
+    ) -> httpx.Response:
+        """A 304 answered with the kept body; a new 200 with an ETag kept for next time."""
+        assert self._validators is not None
+        if response.status_code == 304 and stored is not None:
+            self._validators.reused += 1
+            return httpx.Response(
+                200, headers=response.headers, content=stored[1], request=response.request
+            )
+        etag = response.headers.get("etag")
+        if response.status_code == 200 and etag:
+            self._validators.remember(key, etag, response.content)
+        return response
 
     async def get(
         self, service: str, path: str, params: Mapping[str, ParamValue] | None = None
@@ -136,9 +175,12 @@ class Upstream:
         *,
         params: Mapping[str, ParamValue] | None = None,
         headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> Any:
         """A write; returns the JSON answer (None for an empty one)."""
-        response = await self.call(service, method, path, params=params, json=body, headers=headers)
+        response = await self.call(
+            service, method, path, params=params, json=body, content=content, headers=headers
+        )
         if not response.content:
             return None
         return _json(service, response)

@@ -119,6 +119,9 @@ class Indicator:
     history: list[IndicatorMeasurement] = strawberry.field(
         description="Every value the caller may see, oldest first."
     )
+    version: int | None = strawberry.field(
+        description="Bumped on every update; send it as `expectedVersion` to `updateIndicator`."
+    )
 
     @classmethod
     def from_rest(cls, data: dict[str, Any]) -> Indicator:
@@ -132,6 +135,7 @@ class Indicator:
             source=str(data["source"]),
             latest=IndicatorMeasurement.from_rest(latest) if latest else None,
             history=[IndicatorMeasurement.from_rest(m) for m in data.get("history") or []],
+            version=data.get("version"),
         )
 
 

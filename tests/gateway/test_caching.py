@@ -12,6 +12,7 @@ import orjson
 import pytest
 from fastapi import FastAPI
 
+from gateway.caching import UpstreamValidators
 from tests.gateway.conftest import SECRETARIAT, Stack, start_stack
 
 PLEDGES = "{ pledges(first: 5) { totalCount nodes { title { en } contributor { name } } } }"
@@ -110,3 +111,95 @@ async def test_no_cache_when_its_seconds_are_zero(
     await ask(stack, {"query": PLEDGES})
     again = await ask(stack, {"query": PLEDGES})
     assert again.headers.get("x-cache") is None
+
+
+HEALTH = "{ health { service ready } }"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        HEALTH,
+        "query Ready { pledges(first: 1) { totalCount } alive: health { ready } }",
+        "query { ...Live } fragment Live on Query { health { ready } }",
+        "query { ... on Query { health { ready } } }",
+    ],
+)
+async def test_health_is_never_answered_from_the_cache(cached: Stack, query: str) -> None:
+    await ask(cached, {"query": query})
+    asked = len(cached.calls("pledges"))
+
+    again = await ask(cached, {"query": query})
+
+    assert again.headers.get("x-cache") is None
+    readiness = [call for call in cached.calls("pledges") if call.url.path == "/readyz"]
+    assert len(cached.calls("pledges")) > asked
+    assert len(readiness) == 2
+
+
+def _statuses(stack: Stack, service: str) -> list[int]:
+    """Record the status of each answer the service gives the gateway from now on."""
+    transport = stack.transports[service]
+    statuses: list[int] = []
+    forward = transport.handle_async_request
+
+    async def recording(request: httpx.Request) -> httpx.Response:
+        response = await forward(request)
+        statuses.append(response.status_code)
+        return response
+
+    transport.handle_async_request = recording  # type: ignore[method-assign]
+    return statuses
+
+
+async def test_an_expired_answer_is_revalidated_with_the_services_etags(cached: Stack) -> None:
+    statuses = _statuses(cached, "pledges")
+    first = await ask(cached, {"query": PLEDGES})
+    first_calls = len(cached.calls("pledges"))
+    await asyncio.sleep(0.6)
+    cached.reset_counts()
+
+    again = await ask(cached, {"query": PLEDGES})
+
+    assert again.headers.get("x-cache") is None
+    assert again.json() == first.json()
+    conditional = [call.headers.get("if-none-match") for call in cached.calls("pledges")]
+    assert conditional
+    assert all(conditional), "every anonymous read is asked conditionally"
+    assert statuses[first_calls:] == [304] * len(conditional)
+
+
+async def test_a_changed_answer_is_read_again_not_reused(cached: Stack) -> None:
+    first = await ask(cached, {"query": PLEDGES})
+    organisation = await cached.organisation()
+    await cached.pledge(organisation["id"])
+    await asyncio.sleep(0.6)
+
+    again = await ask(cached, {"query": PLEDGES})
+
+    titles = len(again.json()["data"]["pledges"]["nodes"])
+    assert titles == len(first.json()["data"]["pledges"]["nodes"]) + 1
+
+
+async def test_reads_with_a_token_are_never_conditional(cached: Stack) -> None:
+    await ask(cached, {"query": PLEDGES}, SECRETARIAT)
+    await ask(cached, {"query": PLEDGES}, SECRETARIAT)
+
+    assert [call.headers.get("if-none-match") for call in cached.calls("pledges")] == [
+        None,
+        None,
+    ]
+
+
+def test_kept_bodies_are_bounded_by_their_size() -> None:
+    validators = UpstreamValidators(max_bytes=100)
+    validators.remember("first", '"a"', b"x" * 50)
+    validators.remember("second", '"b"', b"y" * 40)
+
+    validators.remember("third", '"c"', b"z" * 40)
+    validators.remember("huge", '"d"', b"w" * 500)
+
+    assert validators.get("first") is None
+    assert validators.get("second") == ('"b"', b"y" * 40)
+    assert validators.get("third") == ('"c"', b"z" * 40)
+    assert validators.get("huge") is None

@@ -90,14 +90,33 @@ async def test_synthesis_and_version_kinds_are_enums(stack: Stack) -> None:
         assert kind["type"]["ofType"] == {"name": enum, "kind": "ENUM"}
 
 
-async def test_node_refuses_a_rest_id_and_names_the_field_to_use(stack: Stack) -> None:
+async def test_node_answers_a_rest_id_with_the_one_object_that_has_it(stack: Stack) -> None:
     organisation = await stack.organisation()
 
-    body = await stack.query("query($id: ID!) { node(id: $id) { id } }", {"id": organisation["id"]})
+    data = await stack.data(
+        "query($id: ID!) { node(id: $id) { __typename ... on Organisation { restId name } } }",
+        {"id": organisation["id"]},
+    )
+
+    assert data["node"] == {
+        "__typename": "Organisation",
+        "restId": organisation["id"],
+        "name": organisation["name"],
+    }
+
+
+async def test_node_answers_null_for_a_rest_id_nothing_has(stack: Stack) -> None:
+    data = await stack.data("query($id: ID!) { node(id: $id) { id } }", {"id": str(uuid.uuid4())})
+
+    assert data["node"] is None
+
+
+async def test_node_refuses_an_id_that_is_neither_global_nor_rest(stack: Stack) -> None:
+    body = await stack.query('query { node(id: "not an id") { id } }')
 
     error = body["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "organisation(id:" in error["message"]
+    assert "neither a global id" in error["message"]
 
 
 async def test_create_organisation_through_the_gateway(stack: Stack) -> None:
