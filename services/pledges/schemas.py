@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.common.inputs import Line, Text, WebUrl
+from services.common.references import STALE_REFERENCES_DESCRIPTION, StaleReference
 from services.common.schemas import BoundedDate, DecimalString, LocalizedText, Money
 from services.common.vocabulary import (
     CountryCode,
@@ -527,6 +528,9 @@ class PledgeRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    stale_references: list[StaleReference] = Field(
+        default_factory=list, description=STALE_REFERENCES_DESCRIPTION
+    )
 
 
 PledgeInclude = Literal["contributor", "objectives"]

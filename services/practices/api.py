@@ -198,7 +198,7 @@ async def create_practice(
 
     async def create() -> schemas.Practice:
         practice = await service.create_practice(session, principal, data)
-        return service.practice_view(practice, principal)
+        return await service.present_practice(session, practice, principal)
 
     response = await _idempotent(request, session, principal, idempotency_key, data, create)
     return _created(response, "/v1/practices")
@@ -221,7 +221,7 @@ async def get_practice(
     """Read one practice (its ETag in the header)."""
     practice = await service.visible_practice(session, principal, practice_id)
     set_etag(response, practice.version)
-    return service.practice_view(practice, principal)
+    return await service.present_practice(session, practice, principal)
 
 
 @router.patch(
@@ -243,7 +243,7 @@ async def update_practice(
     """Edit a practice."""
     practice = await service.update_practice(session, principal, practice_id, data, if_match)
     set_etag(response, practice.version)
-    return service.practice_view(practice, principal)
+    return await service.present_practice(session, practice, principal)
 
 
 _TRANSITION_ERRORS = problem_responses(401, 403, 404, 409, 412, 422)
@@ -262,7 +262,7 @@ async def _move(
         session, principal, practice_id, to_status, if_match, comment
     )
     set_etag(response, practice.version)
-    return service.practice_view(practice, principal)
+    return await service.present_practice(session, practice, principal)
 
 
 @router.post(
