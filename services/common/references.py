@@ -388,3 +388,29 @@ async def sync(
             )
             await session.commit()
     return applied
+
+
+REFERENCING_SERVICES = ("pledges", "practices", "events")
+
+
+def service_references(service: str) -> References:
+    """The reference tables of a service (`services/<name>/references.py`)."""
+    import importlib
+
+    references: References = importlib.import_module(f"services.{service}.references").references
+    return references
+
+
+async def sync_once(service: str, settings: ServiceSettings) -> dict[str, int]:
+    """`sync` for one service at its configured database and upstream URLs (the CLI)."""
+    from services.common.db import make_engine, make_sessionmaker
+
+    references = service_references(service)
+    engine = make_engine(settings.database_url, settings)
+    clients = feed_clients(references, settings)
+    try:
+        return await sync(references, make_sessionmaker(engine), clients, settings.mirps)
+    finally:
+        for client in clients.values():
+            await client.aclose()
+        await engine.dispose()

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services.cli import load_demo
 from services.common.references import sync
 from services.events.references import references as event_references
 from services.pledges.references import references as pledge_references
@@ -198,3 +199,23 @@ async def test_a_cancelled_event_is_flagged_on_the_pledges_announced_at_it(
     assert item["stale_references"] == [
         {"field": "announced_at", "id": event["id"], "state": "cancelled"}
     ]
+
+
+async def test_the_demo_data_names_only_records_its_upstreams_have(
+    platform: Platform, database_url_for: Callable[[str], Awaitable[str]]
+) -> None:
+    for name in REFERENCES:
+        await load_demo(name, await database_url_for(name))
+    for name in REFERENCES:
+        assert sum((await platform.sync(name)).values()) > 0
+
+    lists = {
+        "events": "/v1/events?limit=200",
+        "practices": "/v1/practices?limit=100",
+        "pledges": "/v1/pledges?limit=200",
+    }
+    for name, path in lists.items():
+        page = (await platform.clients[name].get(path, headers=SECRETARIAT)).json()
+        assert page["items"], name
+        flagged = {item["id"]: item["stale_references"] for item in page["items"]}
+        assert {k: v for k, v in flagged.items() if v} == {}, name
