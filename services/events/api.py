@@ -18,7 +18,7 @@ from services.common.conditional import set_feed_headers
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, etag_for, set_etag
-from services.common.filters import MAX_IDS, Ids, IdsQuery, Values
+from services.common.filters import MAX_IDS, Ids, IdsQuery, UpdatedSinceQuery, Values
 from services.common.idempotency import (
     REPLAY_HEADER,
     IdempotencyKeyHeader,
@@ -142,6 +142,7 @@ def _filters(
     featured_practice_id: list[str] | None = None,
     host: list[str] | None = None,
     ids: list[uuid.UUID] | None = None,
+    updated_since: datetime | None = None,
 ) -> EventFilters:
     return EventFilters(
         starts_from=_as_utc(starts_from),
@@ -153,6 +154,7 @@ def _filters(
         featured_practice_id=featured_practice_id or (),
         host=host or (),
         ids=ids,
+        updated_since=_as_utc(updated_since),
     )
 
 
@@ -349,6 +351,7 @@ async def list_events(
         Query(description="Only events any of these organisations hosts."),
     ] = None,
     ids: IdsQuery = None,
+    updated_since: UpdatedSinceQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[EventOut]:
@@ -367,6 +370,7 @@ async def list_events(
         featured_practice_id=featured_practice_id,
         host=host,
         ids=ids,
+        updated_since=updated_since,
     )
     if filters.ids is not None:  # a batch read answers in one page
         limit = MAX_IDS

@@ -16,7 +16,7 @@ from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.etag import IfMatchHeader, set_etag
-from services.common.filters import MAX_IDS, Ids, IdsQuery, Values
+from services.common.filters import MAX_IDS, Ids, IdsQuery, UpdatedSinceQuery, Values
 from services.common.idempotency import (
     IdempotencyKeyHeader,
     run_idempotent_request,
@@ -143,6 +143,7 @@ async def search_practices(
         Values[str] | None, Query(description="Implementing organisation id.")
     ] = None,
     ids: IdsQuery = None,
+    updated_since: UpdatedSinceQuery = None,
     sort: Annotated[
         schemas.SortName | None,
         Query(description="relevance (default with q), newest (default without), title."),
@@ -170,6 +171,7 @@ async def search_practices(
         statuses=status_ or [],
         organisation_ids=organisation or [],
         ids=ids or [],
+        updated_since=updated_since,
         sort=sort,
         facets=facets,
     )

@@ -660,6 +660,7 @@ class PracticeFilters(BaseModel):
     statuses: list[str] = Field(default_factory=list)
     organisation_ids: list[str] = Field(default_factory=list)
     ids: list[uuid.UUID] = Field(default_factory=list)
+    updated_since: datetime | None = None
     sort: SortName | None = None
     facets: bool = True
 

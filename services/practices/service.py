@@ -212,6 +212,7 @@ async def search_practices(
         statuses=filters.statuses,
         organisation_ids=filters.organisation_ids,
         ids=filters.ids,
+        updated_since=filters.updated_since,
         sort=sort,
     )
     result = await repository.search_practices(
