@@ -37,6 +37,7 @@ REFERENCE_UPSTREAMS = {
     "events": ("pledges", "practices"),
     "practices": ("pledges",),
     "pledges": ("events",),
+    "results": ("pledges",),
 }
 # At `mirps up` the results service measures at start and then every five minutes.
 UP_REFRESH_SECONDS = "300"
@@ -469,7 +470,7 @@ app.add_typer(references_app, name="references")
 @references_app.command("sync")
 def references_sync(
     service: Annotated[
-        str | None, typer.Argument(help="pledges, practices or events; default all three.")
+        str | None, typer.Argument(help="pledges, practices, events or results; default all four.")
     ] = None,
 ) -> None:
     """Read the other services' change feeds into each service's table of the ids it may

@@ -390,7 +390,7 @@ async def sync(
     return applied
 
 
-REFERENCING_SERVICES = ("pledges", "practices", "events")
+REFERENCING_SERVICES = ("pledges", "practices", "events", "results")
 
 
 def service_references(service: str) -> References:

@@ -15,10 +15,12 @@ from services.common.references import sync
 from services.events.references import references as event_references
 from services.pledges.references import references as pledge_references
 from services.practices.references import references as practice_references
+from services.results.references import references as result_references
 from tests.conftest import TEST_COMMON_SETTINGS, auth_headers
 from tests.events.conftest import event_body
 from tests.gateway.conftest import make_service_app
 from tests.practices.conftest import practice_body as base_practice_body
+from tests.results.conftest import STRATEGY, build_framework, indicator_body
 
 RunApp = Callable[[FastAPI], Awaitable[httpx.AsyncClient]]
 SECRETARIAT = auth_headers("secretariat", sub="secretariat-1")
@@ -26,6 +28,7 @@ REFERENCES = {
     "events": event_references,
     "practices": practice_references,
     "pledges": pledge_references,
+    "results": result_references,
 }
 
 
@@ -50,7 +53,7 @@ class Platform:
 @pytest.fixture
 async def platform(database_url_for: Callable[[str], Awaitable[str]], run_app: RunApp) -> Platform:
     platform = Platform()
-    for name in ("pledges", "practices", "events"):
+    for name in ("pledges", "practices", "events", "results"):
         app = make_service_app(name, await database_url_for(name))
         platform.clients[name] = await run_app(app)
         platform.apps[name] = app
@@ -219,3 +222,26 @@ async def test_the_demo_data_names_only_records_its_upstreams_have(
         assert page["items"], name
         flagged = {item["id"]: item["stale_references"] for item in page["items"]}
         assert {k: v for k, v in flagged.items() if v} == {}, name
+
+
+async def test_an_indicator_tracks_only_an_objective_the_pledges_service_has(
+    platform: Platform,
+) -> None:
+    objective = {
+        "country": "GTM",
+        "pillar": "durable_solutions",
+        "theme": "employment_livelihoods",
+        "title": {"en": "Jobs"},
+        "requirement": {"amount": "1000000", "currency": "USD"},
+        "start_year": 2023,
+        "end_year": 2025,
+    }
+    known = await created(await platform.post("pledges", "/v1/objectives", objective))
+    await build_framework(platform.clients["results"])
+    await platform.sync("results")
+    path = f"/v1/strategies/{STRATEGY}/indicators"
+
+    unknown = await platform.post("results", path, indicator_body(objective_id="obj-gtm-9"))
+    assert_unknown(unknown, "objective_id", "obj-gtm-9")
+    body = indicator_body(objective_id=known["id"])
+    assert (await created(await platform.post("results", path, body)))["stale_references"] == []
