@@ -348,12 +348,13 @@ FEED_TIMEOUT_SECONDS = 10.0
 
 def feed_headers(settings: CommonSettings) -> dict[str, str]:
     """How the consumer authenticates to the upstream feeds (see `references_token`)."""
-    if settings.references_token is not None:
-        return {"Authorization": f"Bearer {settings.references_token.get_secret_value()}"}
+    token = settings.references_token.get_secret_value() if settings.references_token else ""
+    if token:  # an empty value (an unset Compose variable) counts as unset
+        return {"Authorization": f"Bearer {token}"}
     if settings.is_production:
         return {}
-    token = mint_token(settings, roles=[Role.SECRETARIAT], sub="mirps-references")
-    return {"Authorization": f"Bearer {token}"}
+    minted = mint_token(settings, roles=[Role.SECRETARIAT], sub="mirps-references")
+    return {"Authorization": f"Bearer {minted}"}
 
 
 def feed_clients(
