@@ -116,7 +116,7 @@ def test_references_sync_names_the_feed_it_cannot_read(monkeypatch, tmp_path) ->
     assert "pledges: cannot read an upstream change feed" in result.output
 
 
-def test_references_sync_of_a_service_without_references_is_an_error() -> None:
-    result = runner.invoke(app, ["references", "sync", "results"])
+def test_references_sync_of_an_unknown_service_is_a_one_line_error() -> None:
+    result = runner.invoke(app, ["references", "sync", "payroll"])
     assert result.exit_code == 1
-    assert "choose one of pledges, practices, events" in result.output
+    assert "choose one of pledges, practices, events, results" in result.output
