@@ -13,9 +13,13 @@ naming the field and the id. A reference to a stale record is accepted (it was v
 written, or it records history) but flagged in responses (`stale_references`).
 
 Policy before the first sync: a kind whose upstream has never been read (no checkpoint)
-is not checked, so each service starts, migrates and loads its demo data alone; once the
-upstream has been read, unknown ids are refused. `<SERVICE>_REFERENCES_ENFORCED=false`
-turns the 422 off altogether (flags only).
+is neither checked nor flagged, so each service starts, migrates and loads its demo data
+alone, in any order; from the upstream's first read on, unknown ids are refused. No
+setting turns the check off: a service that must accept ids it cannot know yet simply has
+not read that upstream.
+
+The check and the flags read only this service's own database: no call to another
+service on the write path, and an upstream being down only delays what becomes known.
 """
 
 from __future__ import annotations
@@ -152,7 +156,6 @@ EVENTS_FEED = UpstreamFeed(
         {"cancelled": ReferenceState.CANCELLED},
     ),
 )
-FEEDS = {feed.upstream: feed for feed in (PLEDGES_FEED, PRACTICES_FEED, EVENTS_FEED)}
 
 
 def canonical(ref_id: str) -> str:
@@ -224,11 +227,9 @@ class References:
         )
         return {(kind, ref_id): state for kind, ref_id, state in rows}
 
-    async def check(
-        self, session: AsyncSession, references: Sequence[Reference], *, enforced: bool = True
-    ) -> None:
+    async def check(self, session: AsyncSession, references: Sequence[Reference]) -> None:
         """422 naming every field whose id its (already read) owner never had."""
-        if not enforced or not references:
+        if not references:
             return
         synced = await self._synced_kinds(session)
         checked = [ref for ref in references if ref.kind in synced]
@@ -284,8 +285,14 @@ class References:
             if mapped is not None and isinstance(ref_id, str):
                 latest[(mapped[0], ref_id)] = (str(mapped[1]), event["position"])
         now = datetime.now(UTC)
+        known = {}
+        if latest:
+            rows = await session.scalars(
+                select(model).where(tuple_(model.kind, model.ref_id).in_(sorted(latest)))
+            )
+            known = {(row.kind, row.ref_id): row for row in rows}
         for (kind, ref_id), (state, position) in latest.items():
-            row = await session.get(model, (kind, ref_id))
+            row = known.get((kind, ref_id))
             if row is None:
                 session.add(
                     model(kind=kind, ref_id=ref_id, state=state, position=position, updated_at=now)
