@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gateway.app import create_app as create_gateway
 from services.cli import load_demo
 from services.common.references import sync
 from services.events.references import references as event_references
@@ -18,7 +19,7 @@ from services.practices.references import references as practice_references
 from services.results.references import references as result_references
 from tests.conftest import TEST_COMMON_SETTINGS, auth_headers
 from tests.events.conftest import event_body
-from tests.gateway.conftest import make_service_app
+from tests.gateway.conftest import RecordingTransport, gateway_settings, make_service_app
 from tests.practices.conftest import practice_body as base_practice_body
 from tests.results.conftest import STRATEGY, build_framework, indicator_body
 
@@ -245,3 +246,31 @@ async def test_an_indicator_tracks_only_an_objective_the_pledges_service_has(
     assert_unknown(unknown, "objective_id", "obj-gtm-9")
     body = indicator_body(objective_id=known["id"])
     assert (await created(await platform.post("results", path, body)))["stale_references"] == []
+
+
+async def test_the_graph_shows_a_pledges_reference_to_a_cancelled_event(
+    platform: Platform, run_app: RunApp
+) -> None:
+    org_id = await organisation(platform)
+    event = await created(await platform.post("events", "/v1/events", event_body(hosts=[org_id])))
+    announced = pledge_body(org_id, announced_at=event["id"])
+    pledge = await created(await platform.post("pledges", "/v1/pledges", announced))
+    cancel = {"reason": "Postponed sine die."}
+    assert (await platform.post("events", f"/v1/events/{event['id']}/cancel", cancel)).is_success
+    await platform.sync("pledges")
+    transports = {name: RecordingTransport(client) for name, client in platform.clients.items()}
+    gateway = await run_app(create_gateway(gateway_settings(), transports=transports))
+
+    response = await gateway.post(
+        "/graphql",
+        json={
+            "query": "query($id: ID!) { pledge(id: $id) { "
+            "staleReferences { field restId state } } }",
+            "variables": {"id": pledge["id"]},
+        },
+        headers=SECRETARIAT,
+    )
+
+    assert response.json()["data"]["pledge"]["staleReferences"] == [
+        {"field": "announced_at", "restId": event["id"], "state": "cancelled"}
+    ]
