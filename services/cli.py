@@ -31,6 +31,14 @@ from services.supervise import Supervisor
 SERVICE_PORT_OFFSETS = {"pledges": 1, "practices": 2, "events": 3, "results": 4}
 # The services the results service reads for its computed indicators.
 RESULTS_UPSTREAMS = ("pledges", "practices", "events")
+# The services whose change feeds fill each service's reference tables (the worker reads
+# them; see services.common.references).
+REFERENCE_UPSTREAMS = {
+    "events": ("pledges", "practices"),
+    "practices": ("pledges",),
+    "pledges": ("events",),
+    "results": ("pledges",),
+}
 # At `mirps up` the results service measures at start and then every five minutes.
 UP_REFRESH_SECONDS = "300"
 # The public portal reads only the gateway.
@@ -140,6 +148,9 @@ def _environment(data_dir: Path, host: str, table: dict[str, tuple[str, int]]) -
     env["PORTAL_CALENDAR_URL"] = f"http://{host}:{table['events'][1]}/v1/calendar.ics"
     for upstream in RESULTS_UPSTREAMS:
         env[f"RESULTS_{upstream.upper()}_URL"] = f"http://{host}:{table[upstream][1]}"
+    for service, upstreams in REFERENCE_UPSTREAMS.items():
+        for upstream in upstreams:
+            env[f"{service.upper()}_{upstream.upper()}_URL"] = f"http://{host}:{table[upstream][1]}"
     env.setdefault("RESULTS_REFRESH_INTERVAL_SECONDS", UP_REFRESH_SECONDS)
     return env
 
@@ -447,6 +458,34 @@ def rollups_rebuild(
     if check and differences:
         _fail(f"{len(differences)} rollup rows differ from the ledger")
     typer.echo("pledges: rollups match the ledger" if check else "pledges: rollups rebuilt")
+
+
+references_app = typer.Typer(
+    help="Checked references between services (see docs/guides/partner-sync.md).",
+    no_args_is_help=True,
+)
+app.add_typer(references_app, name="references")
+
+
+@references_app.command("sync")
+def references_sync(
+    service: Annotated[
+        str | None, typer.Argument(help="pledges, practices, events or results; default all four.")
+    ] = None,
+) -> None:
+    """Read the other services' change feeds into each service's table of the ids it may
+    name, from its stored checkpoint to the end (bootstrap; the worker then keeps it up)."""
+    from services.common.references import REFERENCING_SERVICES, sync_once
+
+    if service is not None and service not in REFERENCING_SERVICES:
+        _fail(f"unknown service '{service}'; choose one of {', '.join(REFERENCING_SERVICES)}")
+    for name in [service] if service else REFERENCING_SERVICES:
+        try:
+            applied = asyncio.run(sync_once(name, service_settings(name)))
+        except httpx.HTTPError as exc:
+            _fail(f"{name}: cannot read an upstream change feed: {exc}")
+        read = ", ".join(f"{count} events from {upstream}" for upstream, count in applied.items())
+        typer.echo(f"{name}: references synced ({read})")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
 """The webhook worker: one dispatcher per service database, in a process of its own.
 
+It also keeps the services' reference tables current: every
+`WORKER_REFERENCES_INTERVAL_SECONDS` it reads each service's upstream change feeds into
+that service's `known_references` (see services.common.references).
+
 It is an ASGI app like the others only so it is run, probed and supervised the same way
 (`uvicorn --factory services.worker:create_app`, `/healthz`, `/readyz`); its work is the
 loop started in its lifespan. Run as many replicas as needed on PostgreSQL: they share
@@ -15,6 +19,7 @@ import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI, Request
@@ -23,13 +28,20 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.common.db import make_engine, make_sessionmaker
 from services.common.dispatcher import DeliveryPolicy, Dispatcher
 from services.common.errors import database_unavailable, install_error_handlers
 from services.common.health import HealthStatus
 from services.common.logging import configure_logging
+from services.common.references import (
+    REFERENCING_SERVICES,
+    References,
+    feed_clients,
+    service_references,
+    sync,
+)
 from services.common.settings import CommonSettings, ServiceSettings
 from services.common.webhooks import Webhooks
 
@@ -51,7 +63,25 @@ class WorkerSettings(BaseSettings):
     batch_size: int = Field(
         default=50, ge=1, le=1000, description="Deliveries one replica claims per round."
     )
+    references_interval_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Read the services' change feeds into each other's reference tables "
+        "this often (see `mirps references sync`); 0 turns it off.",
+    )
     mirps: CommonSettings = Field(default_factory=CommonSettings)
+
+
+def _reader(service: str, engine: AsyncEngine) -> ReferenceReader:
+    settings, _hooks = _service(service)
+    references = service_references(service)
+    return ReferenceReader(
+        service,
+        references,
+        make_sessionmaker(engine),
+        feed_clients(references, settings),
+        settings.mirps,
+    )
 
 
 def _service(service: str) -> tuple[ServiceSettings, Webhooks]:
@@ -70,6 +100,29 @@ async def _loop(dispatchers: list[Dispatcher], pause: float) -> None:
                 logger.warning("%s: %s", dispatcher.hooks.outbox.service, exc)
         if not attempted:
             await asyncio.sleep(pause)
+
+
+@dataclass(frozen=True)
+class ReferenceReader:
+    """One service's reference tables, its database and its upstreams' feeds."""
+
+    service: str
+    references: References
+    sessionmaker: async_sessionmaker[AsyncSession]
+    clients: dict[str, httpx.AsyncClient]
+    settings: CommonSettings
+
+
+async def _references_loop(readers: list[ReferenceReader], interval: float) -> None:
+    while True:
+        for reader in readers:
+            try:
+                await sync(reader.references, reader.sessionmaker, reader.clients, reader.settings)
+            except (OSError, httpx.HTTPError, SQLAlchemyError) as exc:
+                # An upstream or a database away, or another replica read the same page
+                # first: the checkpoint did not move, the next round reads it again.
+                logger.warning("references of %s: %s", reader.service, exc)
+        await asyncio.sleep(interval)
 
 
 def create_app(settings: WorkerSettings | None = None) -> FastAPI:
@@ -99,12 +152,24 @@ def create_app(settings: WorkerSettings | None = None) -> FastAPI:
             app.state.engines = engines
             task = asyncio.create_task(_loop(dispatchers, settings.poll_interval_seconds))
             app.state.loop = task
+            readers = [_reader(service, engines[service]) for service in REFERENCING_SERVICES]
+            tasks = [task]
+            if settings.references_interval_seconds > 0:
+                tasks.append(
+                    asyncio.create_task(
+                        _references_loop(readers, settings.references_interval_seconds)
+                    )
+                )
             try:
                 yield
             finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                for running in tasks:
+                    running.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await running
+                for reader in readers:
+                    for feed_client in reader.clients.values():
+                        await feed_client.aclose()
                 for engine in engines.values():
                     await engine.dispose()
 

@@ -20,7 +20,7 @@ from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import is_uuid, to_datetime, to_enum
 from gateway.types.documents import Document, documents_of
-from gateway.types.nodes import ResourceNode
+from gateway.types.nodes import STALE_REFERENCES, ResourceNode, StaleReference, stale_references
 from gateway.values import LocalizedText, VocabularyTerm, themes
 
 if TYPE_CHECKING:
@@ -149,6 +149,10 @@ class RegistrationCounts:
 @strawberry.type(description="A learning event, meeting, summit or forum.")
 class Event(ResourceNode):
     loader_name = "event"
+
+    @strawberry.field(description=STALE_REFERENCES)
+    def stale_references(self) -> list[StaleReference]:
+        return stale_references(self.data)
 
     @strawberry.field(
         description="Minutes, materials and reports of the event (uploads or links); "

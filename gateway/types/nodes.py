@@ -12,6 +12,32 @@ from gateway.context import Info
 from gateway.loaders import Record
 
 
+@strawberry.type(
+    description="A reference to another service's record that is withdrawn, archived, "
+    "cancelled or unknown, as last read from that service's change feed."
+)
+class StaleReference:
+    field: str = strawberry.field(
+        description="Where the reference is in the REST record, e.g. `hosts[0]`."
+    )
+    rest_id: str = strawberry.field(description="The REST id referred to.")
+    state: str = strawberry.field(description="withdrawn, archived, cancelled or unknown.")
+
+
+STALE_REFERENCES = (
+    "References to other services' records that are no longer in use (withdrawn, archived, "
+    "cancelled) or unknown; empty when all are in use."
+)
+
+
+def stale_references(data: Record) -> list[StaleReference]:
+    """The REST record's `stale_references`, as GraphQL objects."""
+    return [
+        StaleReference(field=str(item["field"]), rest_id=str(item["id"]), state=str(item["state"]))
+        for item in data.get("stale_references") or []
+    ]
+
+
 @strawberry.interface(description="An object with a global id, refetchable with `node(id:)`.")
 class ResourceNode(relay.Node):
     # The loader (see gateway.loaders.RESOURCES) that reads this type by REST id.

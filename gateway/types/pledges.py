@@ -26,7 +26,7 @@ from gateway.context import Info
 from gateway.loaders import Record, build_now, each_id, one_id
 from gateway.types.base import is_uuid, to_date, to_datetime, to_enum
 from gateway.types.documents import Document, documents_of
-from gateway.types.nodes import ResourceNode
+from gateway.types.nodes import STALE_REFERENCES, ResourceNode, StaleReference, stale_references
 from gateway.values import LocalizedText, Money, VocabularyTerm, pillar, theme
 
 if TYPE_CHECKING:
@@ -444,6 +444,10 @@ class AllocationLine:
 @strawberry.type(description="A contribution announced by an organisation, tracked to delivery.")
 class Pledge(ResourceNode):
     loader_name = "pledge"
+
+    @strawberry.field(description=STALE_REFERENCES)
+    def stale_references(self) -> list[StaleReference]:
+        return stale_references(self.data)
 
     @strawberry.field(
         description="Documents attached to the pledge (uploads or links); "

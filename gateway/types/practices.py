@@ -22,7 +22,7 @@ from gateway.context import Info
 from gateway.loaders import Record
 from gateway.types.base import is_uuid, to_date, to_datetime, to_enum
 from gateway.types.documents import Document, documents_of
-from gateway.types.nodes import ResourceNode
+from gateway.types.nodes import STALE_REFERENCES, ResourceNode, StaleReference, stale_references
 from gateway.values import LocalizedText, VocabularyTerm, pillar, theme, themes
 from services.common.vocabulary import populations
 
@@ -155,6 +155,10 @@ class Evidence:
 @strawberry.type(description="A good practice from a MIRPS country or a Support Platform member.")
 class Practice(ResourceNode):
     loader_name = "practice"
+
+    @strawberry.field(description=STALE_REFERENCES)
+    def stale_references(self) -> list[StaleReference]:
+        return stale_references(self.data)
 
     @strawberry.field(
         description="Materials attached to the practice (uploads or links); "

@@ -34,6 +34,7 @@ from services.common.db import SessionDep, UTCDateTime
 from services.common.errors import Conflict, DomainError, NotFound, problem_responses
 from services.common.filters import MAX_IDS, Ids
 from services.common.inputs import WebUrl
+from services.common.outbox import Audience, Outbox
 from services.common.pagination import CursorQuery, LimitQuery, Page, keyset_page
 from services.common.schemas import LocalizedText
 from services.common.storage import DocumentSettings, DocumentStorage
@@ -71,15 +72,18 @@ class DocumentColumns:
 
 
 class DocumentParent(Protocol):
-    """Who may see and write the record documents hang on; both raise the parent's 404/403."""
+    """Who may see and write the record documents hang on; both raise the parent's 404/403.
+
+    Both answer the parent's outbox audience: a document's events are seen by exactly
+    those who may see its parent."""
 
     async def check_readable(
         self, session: AsyncSession, principal: Principal | None, parent_id: uuid.UUID
-    ) -> None: ...
+    ) -> Audience: ...
 
     async def check_writable(
         self, session: AsyncSession, principal: Principal, parent_id: uuid.UUID
-    ) -> None: ...
+    ) -> Audience: ...
 
 
 async def readable_parents(
@@ -414,11 +418,26 @@ def documents_router(
     collection: str,
     model: type[Any],
     parent: DocumentParent,
+    outbox: Outbox,
     tag: str = "documents",
 ) -> APIRouter:
-    """The documents resource under `/v1/{collection}/{id}/documents`."""
+    """The documents resource under `/v1/{collection}/{id}/documents`.
+
+    Each write emits one `document.attached` / `document.removed` event in `outbox`, in
+    the write's transaction, seen by whoever may see the parent."""
     router = APIRouter(prefix=f"/v1/{collection}/{{parent_id}}/documents", tags=[tag])
     noun = collection.rstrip("s")
+
+    async def record(session: AsyncSession, action: str, row: Any, audience: Audience) -> None:
+        data: dict[str, Any] = {
+            "id": str(row.id),
+            "parent": f"{collection}/{row.parent_id}",
+            "kind": row.kind,
+        }
+        if action == "removed":
+            data["tombstone"] = True
+        subject = f"{collection}/{row.parent_id}/documents/{row.id}"
+        await outbox.record(session, f"document.{action}", subject, data, audience)
 
     def base_path(parent_id: uuid.UUID) -> str:
         return f"/v1/{collection}/{parent_id}/documents"
@@ -459,7 +478,7 @@ def documents_router(
         The file's type is detected from its bytes (415 outside the accepted types or when
         it contradicts the declared type), its size is bounded (413), and the configured
         scanner sees it before it is stored (422 when it refuses it)."""
-        await parent.check_writable(session, principal, parent_id)
+        audience = await parent.check_writable(session, principal, parent_id)
         content_type = request.headers.get("content-type", "").lower()
         if content_type.startswith("multipart/form-data"):
             fields, source = await _checked_upload(request)
@@ -470,6 +489,7 @@ def documents_router(
         row = new_document(model, parent_id, principal.sub, kind, title, **source)
         session.add(row)
         await session.flush()
+        await record(session, "attached", row, audience)
         return _present(row, base_path(parent_id))
 
     async def _checked_upload(request: Request) -> tuple[DocumentUploadFields, dict[str, Any]]:
@@ -581,11 +601,12 @@ def documents_router(
     ) -> Response:
         """Remove a document: whoever may write the record, or who attached it while they
         may still see the record. Its bytes go when no other document uses them."""
-        await parent.check_readable(session, principal, parent_id)
+        audience = await parent.check_readable(session, principal, parent_id)
         row = await one(session, parent_id, document_id)
         if row.created_by != principal.sub:
             await parent.check_writable(session, principal, parent_id)
         key = row.content_key
+        await record(session, "removed", row, audience)
         await session.delete(row)
         await session.flush()
         unused = key if key is not None and not await _still_used(session, model, key) else None

@@ -12,7 +12,7 @@ import uuid
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
-from pydantic import BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator
 
 T = TypeVar("T")
 
@@ -60,5 +60,18 @@ IdsQuery = Annotated[
         description=f"Batch read: ids, comma-separated or repeated (at most {MAX_IDS}); unknown "
         "or invisible ids are simply absent and the whole match comes in one page.",
         examples=["3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11,8b1e2c44-1d3a-4f0e-8f7a-2a5b6c7d8e90"],
+    ),
+]
+
+# `?updated_since=`: records changed at or after an instant (RFC 3339, with its offset).
+UpdatedSinceQuery = Annotated[
+    AwareDatetime | None,
+    Query(
+        description="Only records created or changed at or after this instant (RFC 3339 "
+        "with an offset, e.g. `2026-12-01T15:00:00Z`); pass the time your last copy started. "
+        "Inclusive, so a record changed at that very instant comes again. Deletions and "
+        "withdrawals that hide a record from the list show up only in the change feed "
+        "(`GET /v1/changes`).",
+        examples=["2026-12-01T15:00:00Z"],
     ),
 ]

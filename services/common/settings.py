@@ -74,6 +74,13 @@ class CommonSettings(BaseSettings):
         description="Turn OpenTelemetry tracing on (exporter from the standard OTEL_* variables).",
     )
 
+    references_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token (secretariat role) with which a service's reference tables "
+        "read the other services' change feeds. Unset: a development token is minted, "
+        "except in production, where the feeds are then read anonymously (public records "
+        "only).",
+    )
     webhook_private_targets: bool | None = Field(
         default=None,
         description="Whether webhooks may go to loopback, private, link-local or reserved "

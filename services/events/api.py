@@ -18,7 +18,7 @@ from services.common.conditional import set_feed_headers
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, etag_for, set_etag
-from services.common.filters import MAX_IDS, Ids, IdsQuery, Values
+from services.common.filters import MAX_IDS, Ids, IdsQuery, UpdatedSinceQuery, Values
 from services.common.idempotency import (
     REPLAY_HEADER,
     IdempotencyKeyHeader,
@@ -142,6 +142,7 @@ def _filters(
     featured_practice_id: list[str] | None = None,
     host: list[str] | None = None,
     ids: list[uuid.UUID] | None = None,
+    updated_since: datetime | None = None,
 ) -> EventFilters:
     return EventFilters(
         starts_from=_as_utc(starts_from),
@@ -153,6 +154,7 @@ def _filters(
         featured_practice_id=featured_practice_id or (),
         host=host or (),
         ids=ids,
+        updated_since=_as_utc(updated_since),
     )
 
 
@@ -306,7 +308,10 @@ async def create_event(
 
     async def action() -> EventWritten:
         event, warnings = await service.create_event(session, principal, data, strict=strict)
-        return EventWritten(**service.present_with(event, warnings))
+        return EventWritten(
+            **service.present_with(event, warnings),
+            stale_references=await service.stale_references(session, event),
+        )
 
     response = await _idempotent(request, session, principal, idempotency_key, data, action)
     response.headers["Location"] = f"/v1/events/{_created_id(response)}"
@@ -346,6 +351,7 @@ async def list_events(
         Query(description="Only events any of these organisations hosts."),
     ] = None,
     ids: IdsQuery = None,
+    updated_since: UpdatedSinceQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ) -> Page[EventOut]:
@@ -364,13 +370,14 @@ async def list_events(
         featured_practice_id=featured_practice_id,
         host=host,
         ids=ids,
+        updated_since=updated_since,
     )
     if filters.ids is not None:  # a batch read answers in one page
         limit = MAX_IDS
     events, next_cursor = await service.list_events(
         session, principal, filters, cursor=cursor, limit=limit
     )
-    return Page(items=[service.present_event(event) for event in events], next_cursor=next_cursor)
+    return Page(items=await service.present_events(session, events), next_cursor=next_cursor)
 
 
 @router.get(
@@ -385,7 +392,7 @@ async def get_event(
     """Read one event; its ETag is what `If-Match` needs for an update."""
     event = await service.visible_event(session, principal, event_id)
     set_etag(response, event.version)
-    return service.present_event(event)
+    return (await service.present_events(session, [event]))[0]
 
 
 @router.patch(
@@ -412,7 +419,10 @@ async def update_event(
         session, principal, event_id, data, if_match=if_match, strict=strict
     )
     set_etag(response, event.version)
-    return EventWritten(**service.present_with(event, warnings))
+    return EventWritten(
+        **service.present_with(event, warnings),
+        stale_references=await service.stale_references(session, event),
+    )
 
 
 def _transition_route(path: str, target: EventStatus, summary: str, doc: str) -> None:
@@ -425,7 +435,7 @@ def _transition_route(path: str, target: EventStatus, summary: str, doc: str) ->
     ) -> EventOut:
         event = await service.transition(session, principal, event_id, target, if_match=if_match)
         set_etag(response, event.version)
-        return service.present_event(event)
+        return (await service.present_events(session, [event]))[0]
 
     endpoint.__doc__ = doc
     router.add_api_route(
@@ -480,7 +490,7 @@ async def cancel_event(
         session, principal, event_id, EventStatus.CANCELLED, if_match=if_match, cancellation=data
     )
     set_etag(response, event.version)
-    return service.present_event(event)
+    return (await service.present_events(session, [event]))[0]
 
 
 # --- occurrences ----------------------------------------------------------------------
@@ -874,9 +884,8 @@ async def create_outcome(
     """Record an outcome of a held event: takeaway, policy action, resource commitment…"""
 
     async def action() -> OutcomeOut:
-        return service.present_outcome(
-            await service.create_outcome(session, principal, event_id, data)
-        )
+        outcome = await service.create_outcome(session, principal, event_id, data)
+        return (await service.present_outcomes(session, [outcome]))[0]
 
     response = await _idempotent(request, session, principal, idempotency_key, data, action)
     if REPLAY_HEADER not in response.headers:
@@ -909,7 +918,7 @@ async def list_event_outcomes(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[service.present_outcome(item) for item in items], next_cursor=next_cursor)
+    return Page(items=await service.present_outcomes(session, items), next_cursor=next_cursor)
 
 
 @router.get(
@@ -953,7 +962,7 @@ async def list_outcomes(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[service.present_outcome(item) for item in items], next_cursor=next_cursor)
+    return Page(items=await service.present_outcomes(session, items), next_cursor=next_cursor)
 
 
 @router.get(
@@ -968,7 +977,7 @@ async def get_outcome(
     """Read one outcome; its ETag is what `If-Match` needs for an update."""
     outcome, _ = await service.visible_outcome(session, principal, outcome_id)
     set_etag(response, outcome.version)
-    return service.present_outcome(outcome)
+    return (await service.present_outcomes(session, [outcome]))[0]
 
 
 @router.patch(
@@ -988,4 +997,4 @@ async def update_outcome(
     """Follow an outcome up (status, linked pledge…); If-Match required."""
     outcome = await service.update_outcome(session, principal, outcome_id, data, if_match=if_match)
     set_etag(response, outcome.version)
-    return service.present_outcome(outcome)
+    return (await service.present_outcomes(session, [outcome]))[0]

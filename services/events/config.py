@@ -16,3 +16,13 @@ class Settings(DocumentSettings):
         default=default_sqlite_url("events"),
         description="Database of the events service (EVENTS_DATABASE_URL).",
     )
+    pledges_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="Base URL of the pledges service, whose change feed fills the table of "
+        "its records this service may name (mirps references sync, mirps worker).",
+    )
+    practices_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="Base URL of the practices service, whose change feed fills the table of "
+        "its records this service may name (mirps references sync, mirps worker).",
+    )

@@ -8,7 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.documents import documents_batch_router, documents_router
+from services.common.outbox import Audience
 from services.events import service
+from services.events.changes import event_audience, outbox
 from services.events.models import EventDocument
 
 
@@ -17,17 +19,18 @@ class EventParent:
 
     async def check_readable(
         self, session: AsyncSession, principal: Principal | None, parent_id: uuid.UUID
-    ) -> None:
-        await service.visible_event(session, principal, parent_id)
+    ) -> Audience:
+        return event_audience(await service.visible_event(session, principal, parent_id))
 
     async def check_writable(
         self, session: AsyncSession, principal: Principal, parent_id: uuid.UUID
-    ) -> None:
+    ) -> Audience:
         event = await service.visible_event(session, principal, parent_id)
         service.require_organiser(principal, event)
+        return event_audience(event)
 
 
 PARENT = EventParent()
-router = documents_router(collection="events", model=EventDocument, parent=PARENT)
+router = documents_router(collection="events", model=EventDocument, parent=PARENT, outbox=outbox)
 batch_router = documents_batch_router(model=EventDocument, parent=PARENT, noun="event")
 routers = (router, batch_router)

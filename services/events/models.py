@@ -31,6 +31,7 @@ from services.common.db import UTCDateTime, naming_metadata
 from services.common.documents import DocumentColumns
 from services.common.idempotency import IdempotencyRecordMixin
 from services.common.outbox import OutboxEventMixin
+from services.common.references import KnownReferenceMixin, ReferenceCheckpointMixin
 from services.common.webhooks import WebhookDeliveryMixin, WebhookSubscriptionMixin
 
 
@@ -221,6 +222,14 @@ class EventDocument(DocumentColumns, Base):
 
 class OutboxEvent(OutboxEventMixin, Base):
     """One change of this service, as its change feed and webhooks serve it."""
+
+
+class KnownReference(KnownReferenceMixin, Base):
+    """Another service's record this one may name (see services.common.references)."""
+
+
+class ReferenceCheckpoint(ReferenceCheckpointMixin, Base):
+    """How far this service has read an upstream's change feed."""
 
 
 class WebhookSubscription(WebhookSubscriptionMixin, Base):

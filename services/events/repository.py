@@ -53,6 +53,7 @@ class EventFilters:
     featured_practice_id: Collection[str] = ()
     host: Collection[str] = ()
     ids: Collection[uuid.UUID] | None = None
+    updated_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +147,8 @@ def _event_query(
         statement = statement.where(LearningEvent.id.in_(list(filters.ids)))
     if filters.kinds:
         statement = statement.where(LearningEvent.kind.in_(filters.kinds))
+    if filters.updated_since is not None:
+        statement = statement.where(LearningEvent.updated_at >= filters.updated_since)
     if filters.statuses:
         statement = statement.where(LearningEvent.status.in_(filters.statuses))
     if filters.themes:

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from pydantic.config import JsonDict
 
 from services.common.inputs import Line, Text, WebUrl
+from services.common.references import STALE_REFERENCES_DESCRIPTION, StaleReference
 from services.common.schemas import BoundedDate, LocalDateTime, LocalizedText
 from services.common.vocabulary import CountryCode, ThemeCode
 from services.events.recurrence import MAX_DURATION, check_zone
@@ -307,6 +308,9 @@ class EventOut(EventFields):
     )
     created_at: datetime
     updated_at: datetime
+    stale_references: list[StaleReference] = Field(
+        default_factory=list, description=STALE_REFERENCES_DESCRIPTION
+    )
 
 
 class Clash(BaseModel):
@@ -722,6 +726,9 @@ class OutcomeOut(BaseModel):
     pledge_id: str | None
     created_at: datetime
     updated_at: datetime
+    stale_references: list[StaleReference] = Field(
+        default_factory=list, description=STALE_REFERENCES_DESCRIPTION
+    )
 
 
 def _check_span(starts_at: datetime, ends_at: datetime) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.errors import Conflict, Forbidden, Unprocessable
 from services.common.etag import check_if_match
+from services.common.references import StaleReference
 from services.events import changes, repository
 from services.events.exceptions import (
     DuplicateRegistration,
@@ -48,6 +49,13 @@ from services.events.recurrence import (
     to_utc,
     wall_clock,
     zone,
+)
+from services.events.references import (
+    event_references,
+    of_event,
+    of_outcome,
+    outcome_references,
+    references,
 )
 from services.events.repository import BusyFilter, BusyOccurrence, EventFilters, Viewer
 from services.events.schemas import (
@@ -154,6 +162,20 @@ async def visible_event(
 
 def present_event(event: LearningEvent) -> EventOut:
     return EventOut(**_event_fields(event))
+
+
+async def stale_references(session: AsyncSession, event: LearningEvent) -> list[StaleReference]:
+    """The event's references to withdrawn, archived, cancelled or unknown records."""
+    return await references.stale(session, of_event(event))
+
+
+async def present_events(session: AsyncSession, events: Sequence[LearningEvent]) -> list[EventOut]:
+    """Events with their stale references flagged (one query for all)."""
+    flags = await references.stale_many(session, {event.id: of_event(event) for event in events})
+    return [
+        present_event(event).model_copy(update={"stale_references": flags[event.id]})
+        for event in events
+    ]
 
 
 def _event_fields(event: LearningEvent) -> dict[str, Any]:
@@ -312,6 +334,7 @@ async def create_event(
             raise Forbidden(
                 f"add your organisation ({principal.org_id}) to the hosts of the event you propose"
             )
+    await references.check(session, event_references(data.hosts, data.featured_practice_ids))
     moment = now()
     event = LearningEvent(
         id=event_id or uuid.uuid4(),
@@ -374,6 +397,13 @@ async def update_event(
         and principal.org_id not in (data.hosts or [])
     ):
         raise Forbidden("you cannot remove your own organisation from the hosts")
+    await references.check(
+        session,
+        event_references(
+            data.hosts if "hosts" in given else None,
+            data.featured_practice_ids if "featured_practice_ids" in given else None,
+        ),
+    )
     if "kind" in given and data.kind is not None:
         event.kind = data.kind.value
     if "title" in given and data.title is not None:
@@ -1010,6 +1040,15 @@ def present_outcome(outcome: Outcome) -> OutcomeOut:
     return OutcomeOut.model_validate(outcome, from_attributes=True)
 
 
+async def present_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) -> list[OutcomeOut]:
+    """Outcomes with their stale references flagged (one query for all)."""
+    flags = await references.stale_many(session, {item.id: of_outcome(item) for item in outcomes})
+    return [
+        present_outcome(item).model_copy(update={"stale_references": flags[item.id]})
+        for item in outcomes
+    ]
+
+
 def _require_outcome_author(
     principal: Principal, event: LearningEvent, country: str | None
 ) -> None:
@@ -1034,6 +1073,7 @@ async def create_outcome(
             f"outcomes are recorded once an event is held; this one is {event.status}",
             current_status=event.status,
         )
+    await references.check(session, outcome_references(data.organisation_id, data.pledge_id))
     moment = now()
     outcome = Outcome(
         id=uuid.uuid4(),
@@ -1078,6 +1118,13 @@ async def update_outcome(
     _require_outcome_author(principal, event, outcome.country)
     check_if_match(if_match, outcome.version)
     given = data.model_fields_set
+    await references.check(
+        session,
+        outcome_references(
+            data.organisation_id if "organisation_id" in given else None,
+            data.pledge_id if "pledge_id" in given else None,
+        ),
+    )
     if "country" in given:
         _require_outcome_author(principal, event, data.country)
         outcome.country = data.country

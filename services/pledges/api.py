@@ -15,7 +15,7 @@ from services.common.csvsafe import with_bom
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import IfMatchHeader, set_etag
-from services.common.filters import Ids, IdsQuery, Values
+from services.common.filters import Ids, IdsQuery, UpdatedSinceQuery, Values
 from services.common.idempotency import (
     IdempotencyKeyHeader,
     run_idempotent_request,
@@ -325,6 +325,7 @@ async def list_pledges(
     ] = None,
     include_withdrawn: Annotated[bool, Query(description="false hides withdrawn pledges.")] = True,
     ids: IdsQuery = None,
+    updated_since: UpdatedSinceQuery = None,
     include: Annotated[
         Values[PledgeInclude] | None,
         Query(
@@ -347,6 +348,7 @@ async def list_pledges(
         stage=stage.value if stage is not None else None,
         include_withdrawn=include_withdrawn,
         ids=ids,
+        updated_since=updated_since,
     )
     return await service.list_pledges(session, principal, filters, cursor, limit, include or ())
 

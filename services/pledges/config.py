@@ -16,6 +16,11 @@ class Settings(DocumentSettings):
         default=default_sqlite_url("pledges"),
         description="Database of the pledges service (PLEDGES_DATABASE_URL).",
     )
+    events_url: str = Field(
+        default="http://127.0.0.1:8003",
+        description="Base URL of the events service, whose change feed fills the table of "
+        "its records this service may name (mirps references sync, mirps worker).",
+    )
     max_import_bytes: int = Field(
         default=200 * 1024 * 1024,
         gt=0,

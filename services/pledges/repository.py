@@ -6,7 +6,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -194,6 +194,7 @@ class PledgeFilters:
     stage: str | None = None
     include_withdrawn: bool = True
     ids: Sequence[uuid.UUID] | None = None
+    updated_since: datetime | None = None
 
 
 def pledges_query(principal: Principal | None, filters: PledgeFilters) -> Select[Any]:
@@ -217,6 +218,8 @@ def pledges_query(principal: Principal | None, filters: PledgeFilters) -> Select
         statement = statement.where(Pledge.announced_at.in_(filters.announced_at))
     if filters.kind is not None:
         statement = statement.where(Pledge.kind == filters.kind)
+    if filters.updated_since is not None:
+        statement = statement.where(Pledge.updated_at >= filters.updated_since)
     if filters.visibility is not None:
         statement = statement.where(Pledge.visibility == filters.visibility)
     if filters.stage is not None:

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from services.common.inputs import Line, Text, WebUrl
+from services.common.references import STALE_REFERENCES_DESCRIPTION, StaleReference
 from services.common.schemas import BoundedDate, DecimalString, LocalizedText, Money
 from services.common.vocabulary import (
     CountryCode,
@@ -659,6 +660,9 @@ class PledgeRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    stale_references: list[StaleReference] = Field(
+        default_factory=list, description=STALE_REFERENCES_DESCRIPTION
+    )
 
 
 PledgeInclude = Literal["contributor", "objectives"]

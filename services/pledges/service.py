@@ -70,6 +70,7 @@ from services.pledges.models import (
     ProgressUpdate,
     Visibility,
 )
+from services.pledges.references import announcement_references, of_pledge, references
 from services.pledges.repository import Balances, PledgeFilters
 from services.pledges.schemas import (
     AllocationLineIn,
@@ -688,6 +689,7 @@ async def _reads(
     )
     terms = await employment.terms_of(session, ids)
     contributors = await shares.contributors_of(session, ids)
+    flags = await references.stale_many(session, {p.id: of_pledge(p) for p in pledges})
     return [
         _pledge_read(
             p,
@@ -697,7 +699,7 @@ async def _reads(
             [(line, line_sums.get(line.id, Balances())) for line in lines[p.id]],
             contributors[p.id],
             terms.get(p.id),
-        )
+        ).model_copy(update={"stale_references": flags[p.id]})
         for p in pledges
     ]
 
@@ -930,6 +932,7 @@ async def create_pledge(
     linked = await _check_links(
         session, body.objective_ids, body.recipient_countries, body.regional
     )
+    await references.check(session, announcement_references(body.announced_at))
     if body.allocation and body.amount is None:
         raise Unprocessable("allocation: a pledge without an amount has nothing to allocate")
     await employment.check_terms(session, body.kind.value, body.employment)
@@ -987,7 +990,7 @@ async def create_pledge(
             )
         ],
         terms,
-    )
+    ).model_copy(update={"stale_references": await references.stale(session, of_pledge(pledge))})
 
 
 async def _allocate(
@@ -1092,9 +1095,9 @@ async def update_pledge(
         raise Unprocessable("name one or more recipient_countries, or set regional to true")
     linked = await _check_links(session, new_objectives, new_countries, regional)
     await employment.check_terms(session, kind, body.employment)
-    for field in ("announced_at",):
-        if field in fields:
-            setattr(pledge, field, getattr(body, field))
+    if "announced_at" in fields:
+        await references.check(session, announcement_references(body.announced_at))
+        pledge.announced_at = body.announced_at
     if body.implementation_status is not None and pledge.stage == PledgeStage.CULTIVATING.value:
         raise PledgeNotAnnounced(
             f"implementation_status: pledge {pledge_id} is still being cultivated; announce "
@@ -1289,6 +1292,7 @@ async def announce_pledge(
     figures = await rollups.figures_of(session, [pledge.id])
     old_lines = (await repository.allocation_lines(session, [pledge.id]))[pledge.id]
     before = _snapshot(pledge, countries_, objectives, old_lines)
+    await references.check(session, announcement_references(body.announced_at))
     pledge.implementation_status = ImplementationStatus.PLANNING.value
     pledge.announced_on = body.announced_on
     pledge.announced_at = body.announced_at

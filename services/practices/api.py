@@ -16,7 +16,7 @@ from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.etag import IfMatchHeader, set_etag
-from services.common.filters import MAX_IDS, Ids, IdsQuery, Values
+from services.common.filters import MAX_IDS, Ids, IdsQuery, UpdatedSinceQuery, Values
 from services.common.idempotency import (
     IdempotencyKeyHeader,
     run_idempotent_request,
@@ -143,6 +143,7 @@ async def search_practices(
         Values[str] | None, Query(description="Implementing organisation id.")
     ] = None,
     ids: IdsQuery = None,
+    updated_since: UpdatedSinceQuery = None,
     sort: Annotated[
         schemas.SortName | None,
         Query(description="relevance (default with q), newest (default without), title."),
@@ -170,6 +171,7 @@ async def search_practices(
         statuses=status_ or [],
         organisation_ids=organisation or [],
         ids=ids or [],
+        updated_since=updated_since,
         sort=sort,
         facets=facets,
     )
@@ -198,7 +200,7 @@ async def create_practice(
 
     async def create() -> schemas.Practice:
         practice = await service.create_practice(session, principal, data)
-        return service.practice_view(practice, principal)
+        return await service.present_practice(session, practice, principal)
 
     response = await _idempotent(request, session, principal, idempotency_key, data, create)
     return _created(response, "/v1/practices")
@@ -221,7 +223,7 @@ async def get_practice(
     """Read one practice (its ETag in the header)."""
     practice = await service.visible_practice(session, principal, practice_id)
     set_etag(response, practice.version)
-    return service.practice_view(practice, principal)
+    return await service.present_practice(session, practice, principal)
 
 
 @router.patch(
@@ -243,7 +245,7 @@ async def update_practice(
     """Edit a practice."""
     practice = await service.update_practice(session, principal, practice_id, data, if_match)
     set_etag(response, practice.version)
-    return service.practice_view(practice, principal)
+    return await service.present_practice(session, practice, principal)
 
 
 _TRANSITION_ERRORS = problem_responses(401, 403, 404, 409, 412, 422)
@@ -262,7 +264,7 @@ async def _move(
         session, principal, practice_id, to_status, if_match, comment
     )
     set_etag(response, practice.version)
-    return service.practice_view(practice, principal)
+    return await service.present_practice(session, practice, principal)
 
 
 @router.post(

@@ -16,3 +16,8 @@ class Settings(DocumentSettings):
         default=default_sqlite_url("practices"),
         description="Database of the practices service (PRACTICES_DATABASE_URL).",
     )
+    pledges_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="Base URL of the pledges service, whose change feed fills the table of "
+        "its records this service may name (mirps references sync, mirps worker).",
+    )

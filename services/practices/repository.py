@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -76,6 +77,7 @@ class PracticeQuery:
     statuses: Sequence[str] = ()
     organisation_ids: Sequence[str] = ()
     ids: Sequence[uuid.UUID] = ()
+    updated_since: datetime | None = None
     sort: str = "newest"
 
 
@@ -182,6 +184,8 @@ def _filters(query: PracticeQuery, viewer: Viewer) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [_visible(viewer)]
     if query.ids:
         conditions.append(Practice.id.in_(query.ids))
+    if query.updated_since is not None:
+        conditions.append(Practice.updated_at >= query.updated_since)
     if query.countries:
         conditions.append(Practice.country.in_(query.countries))
     if query.origins:

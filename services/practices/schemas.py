@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.common.inputs import Line, Text, WebUrl
 from services.common.pagination import Page
+from services.common.references import STALE_REFERENCES_DESCRIPTION, StaleReference
 from services.common.schemas import LocalizedText
 from services.common.vocabulary import (
     CountryCode,
@@ -242,6 +243,9 @@ class Practice(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int = Field(description="Also sent as the ETag; send it back in If-Match.")
+    stale_references: list[StaleReference] = Field(
+        default_factory=list, description=STALE_REFERENCES_DESCRIPTION
+    )
 
 
 class FacetCount(BaseModel):
@@ -656,6 +660,7 @@ class PracticeFilters(BaseModel):
     statuses: list[str] = Field(default_factory=list)
     organisation_ids: list[str] = Field(default_factory=list)
     ids: list[uuid.UUID] = Field(default_factory=list)
+    updated_since: datetime | None = None
     sort: SortName | None = None
     facets: bool = True
 

@@ -37,6 +37,7 @@ from services.practices.models import (
     PracticeVersion,
     VersionKind,
 )
+from services.practices.references import implementer_references, of_practice, references
 from services.practices.search import parse_text_query, title_sort_key
 
 AUTHOR_ROLES = (Role.MEMBER, Role.PARTNER, Role.COUNTRY_FOCAL_POINT, Role.SECRETARIAT)
@@ -144,6 +145,15 @@ def practice_view(practice: Practice, principal: Principal | None) -> schemas.Pr
     )
 
 
+async def present_practice(
+    session: AsyncSession, practice: Practice, principal: Principal | None
+) -> schemas.Practice:
+    """`practice_view` with the practice's stale references flagged."""
+    view = practice_view(practice, principal)
+    view.stale_references = await references.stale(session, of_practice(practice))
+    return view
+
+
 def _localized(es: str | None, en: str | None) -> dict[str, str | None] | None:
     if es is None and en is None:
         return None
@@ -202,6 +212,7 @@ async def search_practices(
         statuses=filters.statuses,
         organisation_ids=filters.organisation_ids,
         ids=filters.ids,
+        updated_since=filters.updated_since,
         sort=sort,
     )
     result = await repository.search_practices(
@@ -212,8 +223,16 @@ async def search_practices(
         limit=limit,
         with_facets=filters.facets,
     )
+    flags = await references.stale_many(
+        session, {practice.id: of_practice(practice) for practice in result.practices}
+    )
     return schemas.PracticeSearchPage(
-        items=[practice_view(practice, principal) for practice in result.practices],
+        items=[
+            practice_view(practice, principal).model_copy(
+                update={"stale_references": flags[practice.id]}
+            )
+            for practice in result.practices
+        ],
         next_cursor=result.next_cursor,
         total=result.total,
         facets=schemas.Facets(
@@ -428,6 +447,9 @@ async def create_practice(
     `practice_id` is for the demo loader only, whose records other services refer to.
     """
     _check_may_author(principal, data.origin, data.country)
+    await references.check(
+        session, implementer_references(_changes(data).get("implementing_organisations"))
+    )
     at = now()
     practice = Practice(
         id=practice_id or uuid.uuid4(),
@@ -479,7 +501,11 @@ async def update_practice(
         )
     check_if_match(if_match, practice.version)
     counted = facet_keys(practice)
-    _apply(practice, _changes(data))
+    changed = _changes(data)
+    await references.check(
+        session, implementer_references(changed.get("implementing_organisations"))
+    )
+    _apply(practice, changed)
     if not principal.is_secretariat:
         _check_may_author(principal, practice.origin, practice.country)
     _check_consistent(practice)

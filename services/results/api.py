@@ -27,6 +27,7 @@ from services.results import framework, repository, service
 from services.results.models import IdempotencyRecord, Indicator, Milestone
 from services.results.periods import HALF_YEAR_PATTERN, check_period
 from services.results.queries import QUERIES, Upstream
+from services.results.references import of_indicator, references
 from services.results.schemas import (
     ElementCreate,
     ElementRead,
@@ -105,7 +106,9 @@ async def _indicator_read(
     codes = await repository.element_codes(session, {record.outcome_id})
     outcome_code = codes[record.outcome_id]
     measurements = await repository.measurements(session, [record.id])
-    return framework.indicator_read(record, outcome_code, list(measurements), principal, _today())
+    read = framework.indicator_read(record, outcome_code, list(measurements), principal, _today())
+    read.stale_references = await references.stale(session, of_indicator(record))
+    return read
 
 
 # ---------------------------------------------------------------- framework
@@ -236,11 +239,12 @@ async def list_indicators(
     measurements = await service.measurements_by_indicator(session, records)
     codes = await repository.element_codes(session, {r.outcome_id for r in records})
     today = _today()
+    flags = await references.stale_many(session, {r.id: of_indicator(r) for r in records})
     return Items(
         items=[
             framework.indicator_read(
                 r, codes[r.outcome_id], measurements.get(r.id, []), principal, today
-            )
+            ).model_copy(update={"stale_references": flags[r.id]})
             for r in records
         ]
     )

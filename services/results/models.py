@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from services.common.db import UTCDateTime, naming_metadata
 from services.common.idempotency import IdempotencyRecordMixin
 from services.common.outbox import OutboxEventMixin
+from services.common.references import KnownReferenceMixin, ReferenceCheckpointMixin
 from services.common.webhooks import WebhookDeliveryMixin, WebhookSubscriptionMixin
 
 
@@ -182,6 +183,14 @@ class IdempotencyRecord(IdempotencyRecordMixin, Base):
 
 class OutboxEvent(OutboxEventMixin, Base):
     """One change of this service, as its change feed and webhooks serve it."""
+
+
+class KnownReference(KnownReferenceMixin, Base):
+    """Another service's record this one may name (see services.common.references)."""
+
+
+class ReferenceCheckpoint(ReferenceCheckpointMixin, Base):
+    """How far this service has read an upstream's change feed."""
 
 
 class WebhookSubscription(WebhookSubscriptionMixin, Base):

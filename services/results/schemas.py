@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic.config import JsonDict
 
 from services.common.inputs import Line, WebUrl
+from services.common.references import STALE_REFERENCES_DESCRIPTION, StaleReference
 from services.common.schemas import BoundedDate, DecimalString, LocalizedText
 from services.common.vocabulary import MirpsCountryCode
 from services.results.periods import check_period
@@ -359,6 +360,9 @@ class IndicatorRead(BaseModel):
     history: list[MeasurementRead] = Field(
         description="Every value, oldest first (reported ones awaiting review only for the "
         "secretariat and the country's focal points)."
+    )
+    stale_references: list[StaleReference] = Field(
+        default_factory=list, description=STALE_REFERENCES_DESCRIPTION
     )
 
 

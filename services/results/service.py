@@ -36,6 +36,7 @@ from services.results.models import (
 )
 from services.results.periods import Period, parse_period
 from services.results.queries import QUERIES, Result, Upstream, UpstreamError, cuts_of, run_query
+from services.results.references import objective_references, references
 from services.results.schemas import (
     PARENT_LEVEL,
     ElementCreate,
@@ -133,6 +134,7 @@ async def create_indicator(
     if outcome is None or outcome.level != Level.OUTCOME:
         raise InvalidField("outcome_code", f"'{data.outcome_code}' is not an outcome")
     _check_source(data)
+    await references.check(session, objective_references(data.objective_id))
     existing = await repository.indicators(session, strategy_id=owner.id)
     if any(indicator.code == data.code for indicator in existing):
         raise AlreadyExists(f"indicator '{data.code}' already exists")

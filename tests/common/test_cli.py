@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from services.cli import app, load_demo
 from services.common.auth import TokenVerifier
 from tests.conftest import TEST_COMMON_SETTINGS
+from tests.e2e.runner import free_port_block
 
 runner = CliRunner()
 
@@ -100,3 +101,22 @@ async def test_demo_data_loads_once_so_make_run_can_be_run_again(
     url = await database_url_for(service)
     assert await load_demo(service, url) == "demo data loaded"
     assert await load_demo(service, url) == "demo data already present"
+
+
+def test_references_sync_names_the_feed_it_cannot_read(monkeypatch, tmp_path) -> None:
+    database = f"sqlite+aiosqlite:///{tmp_path / 'pledges.db'}"
+    monkeypatch.setenv("MIRPS_ENVIRONMENT", "test")
+    monkeypatch.setenv("PLEDGES_DATABASE_URL", database)
+    monkeypatch.setenv("PLEDGES_EVENTS_URL", f"http://127.0.0.1:{free_port_block(1)}")
+    assert runner.invoke(app, ["migrate", "pledges"]).exit_code == 0
+
+    result = runner.invoke(app, ["references", "sync", "pledges"])
+
+    assert result.exit_code == 1
+    assert "pledges: cannot read an upstream change feed" in result.output
+
+
+def test_references_sync_of_an_unknown_service_is_a_one_line_error() -> None:
+    result = runner.invoke(app, ["references", "sync", "payroll"])
+    assert result.exit_code == 1
+    assert "choose one of pledges, practices, events, results" in result.output

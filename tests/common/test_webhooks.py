@@ -381,7 +381,11 @@ async def test_the_worker_process_delivers_from_every_service(
         "/v1/webhook-subscriptions", json={"url": receiver.url}, headers=SECRETARIAT
     )
     assert response.status_code == 201, response.text
-    worker = await run_app(create_worker(WorkerSettings(poll_interval_seconds=0.05)))
+    # Reference tables are tested in tests/references; here nothing may call the default
+    # service ports, where another process could be listening.
+    worker = await run_app(
+        create_worker(WorkerSettings(poll_interval_seconds=0.05, references_interval_seconds=0))
+    )
     assert (await worker.get("/readyz")).status_code == 200
     await Ledger(client=pledges, database_url="").organisation()
     for _ in range(200):

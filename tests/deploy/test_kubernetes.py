@@ -258,6 +258,30 @@ def test_results_may_reach_the_services_it_measures_and_nothing_else_new(
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_worker_reads_every_services_feed_for_the_reference_tables(
+    rendered: Rendered, overlay: str
+) -> None:
+    from services.cli import REFERENCE_UPSTREAMS
+
+    documents = rendered[overlay]
+    (settings,) = of_kind(documents, "ConfigMap").values()
+    for service, upstreams in REFERENCE_UPSTREAMS.items():
+        for upstream in upstreams:
+            assert settings["data"][f"{service.upper()}_{upstream.upper()}_URL"] == (
+                f"http://{upstream}:{PROCESSES[upstream][1]}"
+            )
+    policies = of_kind(documents, "NetworkPolicy")
+    egress = policies["worker-to-services"]["spec"]
+    assert egress["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "worker"}
+    (rule,) = egress["egress"]
+    feeds = ("pledges", "practices", "events")
+    assert rule["to"][0]["podSelector"]["matchExpressions"][0]["values"] == list(feeds)
+    assert {p["port"] for p in rule["ports"]} == {PROCESSES[u][1] for u in feeds}
+    into_services = policies["services-from-gateway-and-ingress"]["spec"]["ingress"][0]["from"]
+    assert {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "worker"}}} in into_services
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_documents_go_to_s3_with_keys_from_an_optional_secret(
     rendered: Rendered, overlay: str
 ) -> None:

@@ -326,3 +326,56 @@ async def test_the_batch_read_returns_only_documents_of_visible_records(
     }
     too_many = ",".join([public_id] * 201)
     assert (await client.get("/v1/documents", params={"parent_id": too_many})).status_code == 422
+
+
+async def changes_of(client: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[str, Any]]:
+    response = await client.get(
+        "/v1/changes",
+        params={"types": "org.mirps.document.attached,org.mirps.document.removed"},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def test_each_document_write_emits_one_event_seen_by_who_sees_the_parent(
+    services: Services, tmp_path: Path
+) -> None:
+    client = await services.start("events", documents_dir=tmp_path)
+    event = await create_event(client)  # proposed: only its hosts' people see it
+    path = f"/v1/events/{event['id']}/documents"
+    document = (await client.post(path, headers=HOST_MEMBER, **upload())).json()
+    assert (await client.delete(f"{path}/{document['id']}", headers=HOST_MEMBER)).status_code == 204
+    refused = await client.post(path, headers=OTHER_MEMBER, **upload())
+    assert refused.status_code == 404  # a refused write emits nothing
+
+    events = await changes_of(client, HOST_MEMBER)
+
+    assert [e["type"] for e in events] == [
+        "org.mirps.document.attached",
+        "org.mirps.document.removed",
+    ]
+    assert {e["subject"] for e in events} == {f"events/{event['id']}/documents/{document['id']}"}
+    assert events[0]["data"] == {
+        "id": document["id"],
+        "parent": f"events/{event['id']}",
+        "kind": "minutes",
+    }
+    assert events[1]["data"]["tombstone"] is True
+    for outsider in (ANONYMOUS, OTHER_MEMBER):
+        assert await changes_of(client, outsider) == []
+
+
+async def test_a_published_practices_document_events_are_public(
+    services: Services, tmp_path: Path
+) -> None:
+    practices = await services.start("practices", documents_dir=tmp_path)
+    published = await published_practice(practices, MEMBER_A)
+    link = {"kind": "material", "title": {"es": "Guía"}, "url": "https://example.org/guia"}
+    path = f"/v1/practices/{published['id']}/documents"
+    assert (await practices.post(path, json=link, headers=MEMBER_A)).status_code == 201
+
+    public = await changes_of(practices, ANONYMOUS)  # a published practice: anyone
+
+    assert [e["data"]["parent"] for e in public] == [f"practices/{published['id']}"]

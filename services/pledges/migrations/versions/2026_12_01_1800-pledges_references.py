@@ -1,0 +1,28 @@
+"""Checked references: the other services' records this one may name, read from their
+change feeds, and how far each feed has been read.
+
+Revision ID: pledges_references
+Revises: pledges_0011_period_rollups
+Create Date: 2026-12-01 18:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+from services.common.references import create_reference_tables, drop_reference_tables
+
+revision: str = "pledges_references"
+down_revision: str | None = "pledges_0011_period_rollups"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    create_reference_tables(op)
+
+
+def downgrade() -> None:
+    drop_reference_tables(op)
