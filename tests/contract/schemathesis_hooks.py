@@ -26,6 +26,8 @@ STATEFUL_REFUSALS = {
     "/problems/invalid-file",
     # An id naming another record (a contributor, an objective) that does not exist.
     "/problems/invalid-reference",
+    # A wall-clock time that a zone's clocks skip (a DST gap), per the time zone database.
+    "/problems/invalid-local-time",
     # An amount in a currency is priced in USD at a rate someone uploaded first.
     "/problems/missing-exchange-rate",
 }
@@ -37,12 +39,18 @@ UNDECLARABLE_RULES = (
     "must be after starts_at",  # events: an end after its start
     "an occurrence lasts at most",  # events: at most 31 days from start to end
     "both as local times or both with offsets",  # events: starts_at and ends_at alike
+    "window_end is before window_start",  # events: a scheduling window in order
+    "working hours must end after they start",  # events: working hours in order
     "end_date is before start_date",  # practices: a period in order
     "ends_on comes before starts_on",  # results: governance roles
     "the last year comes before the first",  # results: a 2023/2022 period
     "start_year must not be after end_year",  # pledges: objectives
     "give exactly one of objective_id or pledge_id",  # pledges: matching suggestions
     "group_by names a dimension twice",  # pledges: summary report
+    # Bilingual text needs one language at least: an anyOf on the object would turn every
+    # generated client's LocalizedText into a union of anonymous types, so the rule is in
+    # the schema's description instead.
+    "give the text in at least one language",
     # results: a code naming another record of the strategy, which may not exist (yet).
     "' is not an outcome",
     "' is not a activity",

@@ -69,7 +69,7 @@ def test_every_check_passes(service_url: str, tmp_path: Path) -> None:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     run = subprocess.run(
-        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600
+        command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=600
     )
     sections = [run.stdout.find(f"=== {name}") for name in ("ERRORS", "FAILURES", "SUMMARY")]
     findings = run.stdout[min(at for at in sections if at >= 0) :] if max(sections) >= 0 else ""
