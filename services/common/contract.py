@@ -11,6 +11,7 @@ that keep the promise.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -197,11 +198,20 @@ def _complete_example(example: Any, schema: dict[str, Any], schemas: dict[str, A
 
 
 def allowed_methods(app: FastAPI, path: str) -> list[str]:
-    """Every method some route of `path` answers (Starlette names only the first route's)."""
-    methods = {
-        method
+    """Every method some route of `path` answers (Starlette names only the first route's).
+
+    Where routes of different shapes match, the one that spells more of the path wins:
+    `/v1/events/{id}.ics` is the feed's path, not an event whose id ends in `.ics`."""
+    routes = [
+        route
         for route in _flat_routes(app.routes)
         if getattr(route, "methods", None) and route.path_regex.match(path)
+    ]
+    longest = max((_literal_length(route.path_format) for route in routes), default=0)
+    methods = {
+        method
+        for route in routes
+        if _literal_length(route.path_format) == longest
         for method in route.methods
     }
     return sorted(methods)
@@ -225,10 +235,14 @@ def _not_allowed(request: Request, methods: list[str]) -> Response:
 def _other_route_allows(request: Request, exc: RequestValidationError) -> list[str]:
     """Methods of the *other* routes on this path, when the matched one failed on a path
     parameter: `PATCH /v1/events/{id}.ics` reached `/v1/events/{event_id}` only because an
-    id may contain a dot; the path is the ICS feed's, which only answers GET."""
-    if not any(error["loc"][:1] == ("path",) for error in exc.errors()):
-        return []
+    id may contain a dot; the path is the ICS feed's, which only answers GET. The other
+    route counts when the path parameter failed, or when it spells more of the path
+    literally (`{event_id}.ics` over `{event_id}`), whatever else failed first (an unknown
+    query parameter)."""
+    path_failed = any(error["loc"][:1] == ("path",) for error in exc.errors())
     matched = request.scope.get("route")
+    matched_format = getattr(matched, "path_format", None)
+    matched_literal = _literal_length(matched_format)
     path = request.scope["path"]
     return sorted(
         {
@@ -236,11 +250,17 @@ def _other_route_allows(request: Request, exc: RequestValidationError) -> list[s
             for route in _flat_routes(request.app.routes)
             if getattr(route, "methods", None)
             and getattr(route, "original_route", route) is not matched
-            and route.path_format != getattr(matched, "path_format", None)
+            and route.path_format != matched_format
             and route.path_regex.match(path)
+            and (path_failed or _literal_length(route.path_format) > matched_literal)
             for method in route.methods
         }
     )
+
+
+def _literal_length(path_format: str | None) -> int:
+    """How much of a route's path is spelled out rather than a parameter."""
+    return len(re.sub(r"\{[^}]*\}", "", path_format or ""))
 
 
 async def _validation_or_method_not_allowed(request: Request, exc: Exception) -> Response:

@@ -82,6 +82,11 @@ class FieldError(BaseModel):
     type: str = Field(description="Machine-readable error type.")
 
 
+class RowError(BaseModel):
+    row: int = Field(description="1-based data row number (the header is row 0).")
+    errors: list[str] = Field(description="What is wrong in that row.")
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem document."""
 
@@ -105,8 +110,9 @@ class Problem(BaseModel):
     detail: str | None = Field(default=None, description="What went wrong in this request.")
     instance: str | None = Field(default=None, description="The request path.")
     request_id: str | None = Field(default=None, description="Echo of X-Request-ID.")
-    errors: list[FieldError] | None = Field(
-        default=None, description="For validation errors: each bad field."
+    errors: list[FieldError] | list[RowError] | None = Field(
+        default=None,
+        description="For validation errors: each bad field; for a refused file: each bad row.",
     )
 
 
@@ -219,8 +225,25 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, exc.status_code, detail=detail, headers=exc.headers)
 
 
+MISSING_IF_MATCH = "send If-Match with the ETag of your last read, so a concurrent edit is not lost"
+
+
+def _is_missing_if_match(error: dict[str, Any]) -> bool:
+    """A required If-Match left out: RFC 6585's 428, like the services' own check."""
+    return error.get("type") == "missing" and tuple(error.get("loc", ())) == ("header", "If-Match")
+
+
 async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    # Only then: a request wrong in other ways too hears of all of them, If-Match included.
+    if exc.errors() and all(_is_missing_if_match(error) for error in exc.errors()):
+        return problem_response(
+            request,
+            428,
+            title=PreconditionRequired.title,
+            slug=PreconditionRequired.slug,
+            detail=MISSING_IF_MATCH,
+        )
     errors = _field_errors(exc)
     summary = "; ".join(f"{error['field']}: {error['message']}" for error in errors)
     return problem_response(

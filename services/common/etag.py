@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Header, Response
 
-from services.common.errors import PreconditionFailed, PreconditionRequired
+from services.common.errors import MISSING_IF_MATCH, PreconditionFailed, PreconditionRequired
 
 IfMatchHeader = Annotated[
     str | None,
@@ -22,6 +22,21 @@ IfMatchHeader = Annotated[
         examples=['"3"'],
     ),
 ]
+
+
+RequiredIfMatchHeader = Annotated[
+    str,
+    Header(
+        alias="If-Match",
+        description=(
+            "The ETag from your last read of this object. Required: without it the answer "
+            "is 428, with another version's ETag 412."
+        ),
+        examples=['"3"'],
+    ),
+]
+"""If-Match on an update that needs it: declared required, and its absence is a 428
+(`services.common.errors.on_validation_error`), not a 422."""
 
 
 def etag_for(version: int) -> str:
@@ -35,9 +50,7 @@ def set_etag(response: Response, version: int) -> None:
 def check_if_match(if_match: str | None, current_version: int) -> None:
     """428 without If-Match; 412 when it names another version than the current one."""
     if if_match is None:
-        raise PreconditionRequired(
-            "send If-Match with the ETag of your last read, so a concurrent edit is not lost"
-        )
+        raise PreconditionRequired(MISSING_IF_MATCH)
     accepted = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
     if "*" not in accepted and etag_for(current_version) not in accepted:
         raise PreconditionFailed(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Self, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from services.common.inputs import Text
+from services.common.inputs import Declared, Text
 from services.common.vocabulary import CurrencyCode
 
 
@@ -43,6 +43,15 @@ DecimalString = Annotated[
         }
     ),
 ]
+
+
+Figure = Annotated[
+    DecimalString,
+    Field(max_digits=20, decimal_places=4),
+    Declared(pattern=r"^-?[0-9]{1,16}(\.[0-9]{1,4})?$"),
+]
+"""A measured or reported figure: a decimal string with up to 4 decimals (not money, so
+no currency; a JSON number is refused like money's, since 0.1 as a float is not 0.1)."""
 
 
 # Dates the platform can hold: far enough from year 1 and 9999 that shifting a time by a
@@ -70,16 +79,37 @@ def _iso_only(value: object) -> object:
     return value
 
 
-BoundedDateTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_within_years)]
+# The year range as a pattern on the ISO text, so the OpenAPI document says it too: a
+# whole pattern of valid days, which a generator can draw from directly.
+# A calendar day of those years (29 February left out: a pattern cannot know leap years)
+# and a wall-clock time, with or without an offset.
+_DAY = (
+    r"(19[0-9]{2}|2[01][0-9]{2}|2200)-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+    r"|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+)
+_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+LOCAL_DATE_TIME_PATTERN = rf"^{_DAY}T{_TIME}(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
+DATE_PATTERN = rf"^{_DAY}$"
+
+BoundedDateTime = Annotated[
+    datetime,
+    BeforeValidator(_iso_only),
+    AfterValidator(_within_years),
+    # No `format: date-time`: that demands an offset, and a time without one is accepted
+    # (read in UTC or in the zone the request names).
+    WithJsonSchema({"type": "string", "pattern": LOCAL_DATE_TIME_PATTERN}),
+]
 """A datetime in years 1900 to 2200 (else a 422 naming the field)."""
-BoundedDate = Annotated[date, BeforeValidator(_iso_only), AfterValidator(_within_years)]
+BoundedDate = Annotated[
+    date, BeforeValidator(_iso_only), AfterValidator(_within_years), Declared(pattern=DATE_PATTERN)
+]
 
 LocalDateTime = Annotated[
     BoundedDateTime,
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$",
+            "pattern": LOCAL_DATE_TIME_PATTERN,
             "examples": ["2023-03-14T10:00:00"],
         }
     ),
@@ -90,11 +120,47 @@ accepted."""
 """A date in years 1900 to 2200 (else a 422 naming the field)."""
 
 
+def given(*names: str) -> dict[str, Any]:
+    """JSON Schema: each of `names` is present and not null."""
+    return {"properties": {name: {"not": {"type": "null"}} for name in names}, "required": [*names]}
+
+
+def absent(*names: str) -> dict[str, Any]:
+    """JSON Schema: each of `names` is left out or null."""
+    return {"properties": {name: {"type": "null"} for name in names}}
+
+
+def when(
+    field: str, value: str, then: dict[str, Any], otherwise: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """JSON Schema for a rule between fields: when `field` is `value` (a default counts only
+    if it is sent), `then` holds, else `otherwise`. A model states its rules in its OpenAPI
+    schema this way, so a client generator and a fuzzer know them as the validator does."""
+    rule: dict[str, Any] = {
+        "if": {"properties": {field: {"const": value}}, "required": [field]},
+        "then": then,
+    }
+    if otherwise is not None:
+        rule["else"] = otherwise
+    return rule
+
+
+# A decimal string above zero: not only zeros.
+ABOVE_ZERO: dict[str, Any] = {"not": {"pattern": r"^0*(\.0*)?$"}}
+# A Money amount above zero (the pattern of Money.amount, less the zeros).
+POSITIVE_AMOUNT = {
+    "properties": {"amount": {"pattern": r"^([0-9]{1,14}(\.[0-9]{1,4})?)$", **ABOVE_ZERO}}
+}
+
+
 class LocalizedText(BaseModel):
     """User-facing text in Spanish and/or English; at least one language is required."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"example": {"es": "Integración", "en": "Integration"}}
+        extra="forbid",
+        json_schema_extra={
+            "example": {"es": "Integración", "en": "Integration"},
+        },
     )
 
     es: Text | None = Field(default=None, max_length=20_000, description="Spanish text.")

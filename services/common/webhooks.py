@@ -23,8 +23,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Header, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import JSON, BigInteger, Integer, String, Text, Uuid, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.common.auth import Principal, PrincipalDep
 from services.common.db import SessionDep, UTCDateTime
 from services.common.errors import Forbidden, NotFound, Unprocessable, problem_responses
-from services.common.etag import check_if_match
+from services.common.etag import RequiredIfMatchHeader, check_if_match
 from services.common.inputs import WebUrl
 from services.common.outbox import Audience, Outbox
 
@@ -287,10 +287,25 @@ class SubscriptionList(BaseModel):
     items: list[SubscriptionRead]
 
 
+def _not_a_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("give a feed position (an integer), not true or false")
+    return value
+
+
+# A feed position (up to 10^15, which every JSON reader holds exactly).
+Position = Annotated[int, BeforeValidator(_not_a_boolean)]
+MAX_POSITION = 10**15
+
+
 class Replay(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"after": 1000}})
 
-    after: int = Field(ge=0, description="Deliver again every matching event after this position.")
+    after: Position = Field(
+        ge=0,
+        le=MAX_POSITION,
+        description="Deliver again every matching event after this position.",
+    )
 
 
 class DeliveryRead(BaseModel):
@@ -519,7 +534,7 @@ def webhook_router(hooks: Webhooks) -> APIRouter:
     @router.patch(
         "/{subscription_id}",
         response_model=SubscriptionRead,
-        responses=problem_responses(401, 403, 404, 412, 422),
+        responses=problem_responses(401, 403, 404, 412, 422, 428),
     )
     async def update_subscription(
         subscription_id: uuid.UUID,
@@ -527,7 +542,7 @@ def webhook_router(hooks: Webhooks) -> APIRouter:
         session: SessionDep,
         principal: PrincipalDep,
         request: Request,
-        if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+        if_match: RequiredIfMatchHeader,
     ) -> SubscriptionRead:
         """Change URL or event types, pause it, or re-enable it after it was disabled."""
         return await hooks.update(
@@ -565,7 +580,8 @@ def webhook_router(hooks: Webhooks) -> APIRouter:
         session: SessionDep,
         principal: PrincipalDep,
         before: Annotated[
-            int | None, Query(ge=0, description="Only deliveries of positions below this.")
+            int | None,
+            Query(ge=0, le=MAX_POSITION, description="Only deliveries of positions below this."),
         ] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> DeliveryLog:

@@ -17,7 +17,7 @@ from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.conditional import set_feed_headers
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
-from services.common.etag import IfMatchHeader, etag_for, set_etag
+from services.common.etag import IfMatchHeader, RequiredIfMatchHeader, etag_for, set_etag
 from services.common.filters import MAX_IDS, Ids, IdsQuery, UpdatedSinceQuery, Values
 from services.common.idempotency import (
     REPLAY_HEADER,
@@ -27,6 +27,7 @@ from services.common.idempotency import (
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from services.common.schemas import BoundedDateTime
 from services.common.vocabulary import countries as country_codes
+from services.common.vocabulary import declared
 from services.common.vocabulary import themes as theme_codes
 from services.events import calendar, service
 from services.events.models import IdempotencyRecord
@@ -183,15 +184,22 @@ def _page_of(model: type[BaseModel], *errors: int) -> dict[int | str, dict[str, 
     }
 
 
+# Codes as the service checks them (case-insensitively), declared as enums for generators.
+KindCode = Annotated[str, declared(tuple(EventKind), "Event kind")]
+StatusCode = Annotated[str, declared(tuple(EventStatus), "Event status")]
+ThemeName = Annotated[str, declared(theme_codes, "MIRPS theme")]
+CountryName = Annotated[str, declared(country_codes, "ISO 3166-1 alpha-3 code")]
+
 KindQuery = Annotated[
-    Values[str] | None,
+    Values[KindCode] | None,
     Query(description="Event kinds (repeated or comma-separated).", examples=["learning_event"]),
 ]
 ThemeQuery = Annotated[
-    Values[str] | None, Query(description="Theme codes (repeated or comma-separated; any of them).")
+    Values[ThemeName] | None,
+    Query(description="Theme codes (repeated or comma-separated; any of them)."),
 ]
 CountryQuery = Annotated[
-    Values[str] | None,
+    Values[CountryName] | None,
     Query(
         description="ISO 3166-1 alpha-3 codes (repeated or comma-separated): events involving "
         "any of them."
@@ -341,7 +349,7 @@ async def list_events(
     theme: ThemeQuery = None,
     country: CountryQuery = None,
     status: Annotated[
-        Values[str] | None, Query(description="Statuses (repeated or comma-separated).")
+        Values[StatusCode] | None, Query(description="Statuses (repeated or comma-separated).")
     ] = None,
     featured_practice_id: Annotated[
         ReferenceValues | None, Query(description="Only events featuring any of these practices.")
@@ -407,7 +415,7 @@ async def update_event(
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
     strict: StrictQuery = False,
 ) -> EventWritten:
     """Change an event (If-Match required); a new time is clash-checked like a new event.
@@ -632,14 +640,16 @@ async def schedule_conflicts(
     ],
     timezone: Annotated[TimezoneName, Query()],
     country: Annotated[
-        Values[str] | None,
+        Values[CountryName] | None,
         Query(description="Only events involving one of these countries (or regional ones)."),
     ] = None,
-    kind: Annotated[Values[str] | None, Query(description="Only these event kinds.")] = None,
+    kind: Annotated[Values[KindCode] | None, Query(description="Only these event kinds.")] = None,
     countries: Annotated[
-        Values[str] | None, Query(deprecated=True, description="Use `country`.")
+        Values[CountryName] | None, Query(deprecated=True, description="Use `country`.")
     ] = None,
-    kinds: Annotated[Values[str] | None, Query(deprecated=True, description="Use `kind`.")] = None,
+    kinds: Annotated[
+        Values[KindCode] | None, Query(deprecated=True, description="Use `kind`.")
+    ] = None,
 ) -> ConflictsOut:
     """Everything that overlaps a proposed slot, series occurrences included, compared in UTC."""
     start, end, clashes = await service.conflicts(
@@ -935,7 +945,7 @@ async def list_outcomes(
         Query(description="Outcomes of any of these events (repeated or comma-separated)."),
     ] = None,
     kind: Annotated[OutcomeKind | None, Query()] = None,
-    country: Annotated[str | None, Query(description="ISO 3166-1 alpha-3.")] = None,
+    country: Annotated[CountryName | None, Query(description="ISO 3166-1 alpha-3.")] = None,
     status: Annotated[OutcomeStatus | None, Query()] = None,
     year: Annotated[
         int | None,
@@ -992,7 +1002,7 @@ async def update_outcome(
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> OutcomeOut:
     """Follow an outcome up (status, linked pledge…); If-Match required."""
     outcome = await service.update_outcome(session, principal, outcome_id, data, if_match=if_match)

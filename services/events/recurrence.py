@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dateutil.rrule import rrule, rrulestr
 
@@ -42,6 +44,27 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown IANA time zone '{name}'") from exc
+
+
+def _loadable(name: str) -> bool:
+    try:
+        zone(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _offered_zones() -> list[str]:
+    """The zone names a client is offered (the OpenAPI enum): every name the time zone
+    database answers, less the few that a client generator would spell alike once
+    reduced to letters and digits (`Etc/GMT+5` and `Etc/GMT-5`, `GMT+0` and `GMT0`); those
+    are still accepted, only not listed."""
+    names = [name for name in available_timezones() if _loadable(name)]
+    spelled = Counter(re.sub("[^A-Za-z0-9]", "", name).upper() for name in names)
+    return sorted(n for n in names if spelled[re.sub("[^A-Za-z0-9]", "", n).upper()] == 1)
+
+
+ZONE_NAMES = _offered_zones()
 
 
 def check_zone(name: str) -> str:

@@ -7,29 +7,42 @@ from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.config import JsonDict
 
+from services.common import inputs
 from services.common.inputs import Line, Text, WebUrl
 from services.common.references import STALE_REFERENCES_DESCRIPTION, StaleReference
 from services.common.schemas import BoundedDate, LocalDateTime, LocalizedText
 from services.common.vocabulary import CountryCode, ThemeCode
-from services.events.recurrence import MAX_DURATION, check_zone
+from services.events.recurrence import MAX_DURATION, ZONE_NAMES, check_zone
 
 TimezoneName = Annotated[
     str,
     AfterValidator(check_zone),
+    WithJsonSchema({"type": "string", "enum": ZONE_NAMES, "title": "IANA time zone"}),
     Field(description="IANA time zone, e.g. America/Mexico_City.", examples=["America/Panama"]),
 ]
-Email = Annotated[
-    Line,
-    Field(
-        min_length=3,
-        max_length=320,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-        description="E-mail address (compared case-insensitively).",
-    ),
-]
+
+
+def _a_number(value: object) -> object:
+    """`true` or `"1"` for a weekday or a count is a mistake (Tuesday? one place?)."""
+    if isinstance(value, bool | str):
+        raise ValueError("give a number, not a string or true/false")
+    return value
+
+
+Weekday = Annotated[int, Field(ge=0, le=6), BeforeValidator(_a_number)]
+Places = Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(_a_number)]
+Email = Annotated[inputs.Email, Field(description="E-mail address (compared case-insensitively).")]
 OpaqueId = Annotated[Line, Field(min_length=1, max_length=100)]
 
 
@@ -176,9 +189,7 @@ class EventFields(BaseModel):
     working_group: Line | None = Field(
         default=None, max_length=100, description="The MIRPS working group, for its meetings."
     )
-    capacity: int | None = Field(
-        default=None, ge=0, le=1_000_000, description="Places; null means unlimited."
-    )
+    capacity: Places | None = Field(default=None, description="Places; null means unlimited.")
 
 
 class EventCreate(EventFields):
@@ -243,7 +254,7 @@ class EventUpdate(BaseModel):
     themes: list[ThemeCode] | None = Field(default=None, max_length=20)
     featured_practice_ids: list[OpaqueId] | None = Field(default=None, max_length=100)
     working_group: Line | None = Field(default=None, max_length=100)
-    capacity: int | None = Field(default=None, ge=0, le=1_000_000)
+    capacity: Places | None = None
     recurrence: Recurrence | None = None
 
 
@@ -407,7 +418,11 @@ WallClockTime = Annotated[
     time,
     AfterValidator(_wall_clock_time),
     WithJsonSchema(
-        {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "examples": ["09:00"]}
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "examples": ["09:00"],
+        }
     ),
 ]
 
@@ -450,7 +465,7 @@ class SuggestionRequest(BaseModel):
     window_end: BoundedDate
     timezone: TimezoneName
     working_hours: WorkingHours = Field(default_factory=WorkingHours)
-    weekdays: list[int] = Field(
+    weekdays: list[Weekday] = Field(
         default=[0, 1, 2, 3, 4],
         min_length=1,
         max_length=7,

@@ -14,7 +14,7 @@ from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.csvsafe import with_bom
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
-from services.common.etag import IfMatchHeader, set_etag
+from services.common.etag import RequiredIfMatchHeader, set_etag
 from services.common.filters import Ids, IdsQuery, UpdatedSinceQuery, Values
 from services.common.idempotency import (
     IdempotencyKeyHeader,
@@ -189,7 +189,7 @@ async def update_organisation(
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> OrganisationRead:
     """Change an organisation's fields (secretariat only; If-Match required)."""
     updated = await service.update_organisation(session, principal, organisation_id, body, if_match)
@@ -283,7 +283,7 @@ async def update_objective(
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> ObjectiveRead:
     """Change an objective (secretariat or the country's focal point; If-Match required)."""
     updated = await service.update_objective(session, principal, objective_id, body, if_match)
@@ -408,7 +408,7 @@ async def update_pledge(
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> PledgeRead:
     """Change a pledge (If-Match required); the change is kept in its history."""
     updated = await service.update_pledge(session, principal, pledge_id, body, if_match)
@@ -429,7 +429,7 @@ async def withdraw_pledge(
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> PledgeRead:
     """Withdraw a pledge with a reason; its undisbursed remainder stops counting."""
     updated = await service.withdraw_pledge(session, principal, pledge_id, body, if_match)
@@ -450,7 +450,7 @@ async def announce_pledge(
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> PledgeRead:
     """Announce a cultivating pledge at an event and date (409 if withdrawn or already
     announced); from then on it is public per its visibility and counts in reports."""
@@ -482,7 +482,7 @@ async def reallocate_pledge(
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> PledgeRead:
     """Replace the pledge's allocation lines (If-Match)."""
     updated = await service.reallocate(session, principal, pledge_id, body, if_match)
@@ -764,6 +764,10 @@ async def upload_exchange_rates(
 # ---------------------------------------------------------------- reports
 
 
+_DIMENSION = "(" + "|".join(d.value for d in Dimension) + ")"
+_GROUP_BY_PATTERN = f"^ *{_DIMENSION} *(, *{_DIMENSION} *)?$"
+
+
 def _dimensions(raw: str) -> list[Dimension]:
     try:
         return [Dimension(part.strip()) for part in raw.split(",") if part.strip()]
@@ -794,6 +798,7 @@ async def summary_report(
     group_by: Annotated[
         str,
         Query(
+            pattern=_GROUP_BY_PATTERN,
             description="One or two of country, contributor, contributor_kind, pledge_kind, "
             "funding_mechanism, objective, pillar, year (comma-separated). Country and "
             "objective follow the pledges' allocation lines.",
@@ -879,8 +884,8 @@ async def synthesis_report(
     period: Annotated[
         str,
         Query(
-            pattern=r"^\d{4}-H[12]$",
-            description="Half-year, e.g. 2023-H1.",
+            pattern=r"^(190[1-9]|19[1-9][0-9]|2[01][0-9]{2})-H[12]$",
+            description="Half-year of a year from 1901 to 2199, e.g. 2023-H1.",
             examples=["2023-H1"],
         ),
     ],

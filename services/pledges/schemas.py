@@ -17,9 +17,21 @@ from pydantic import (
     model_validator,
 )
 
+from services.common.errors import RowError as RowError  # the shape of every bad row
 from services.common.inputs import Line, Text, WebUrl
 from services.common.references import STALE_REFERENCES_DESCRIPTION, StaleReference
-from services.common.schemas import BoundedDate, DecimalString, LocalizedText, Money
+from services.common.schemas import (
+    ABOVE_ZERO,
+    POSITIVE_AMOUNT,
+    BoundedDate,
+    DecimalString,
+    Figure,
+    LocalizedText,
+    Money,
+    absent,
+    given,
+    when,
+)
 from services.common.vocabulary import (
     CountryCode,
     CurrencyCode,
@@ -167,7 +179,16 @@ OBJECTIVE_EXAMPLE: dict[str, Any] = {
 class ObjectiveCreate(BaseModel):
     """A costed National Action Plan objective."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": OBJECTIVE_EXAMPLE})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": OBJECTIVE_EXAMPLE,
+            # national (the default) needs its country; regional has none.
+            "if": {"properties": {"scope": {"const": "regional"}}, "required": ["scope"]},
+            "then": absent("country"),
+            "else": given("country"),
+        },
+    )
 
     scope: ObjectiveScope = Field(
         default=ObjectiveScope.NATIONAL,
@@ -273,7 +294,18 @@ class AllocationLineIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"example": {"objective_id": OBJECTIVE_ID, "amount": "3000000.00"}},
+        json_schema_extra={
+            "example": {"objective_id": OBJECTIVE_ID, "amount": "3000000.00"},
+            "allOf": [
+                {"anyOf": [given("country"), given("objective_id")]},
+                {
+                    "oneOf": [
+                        {**given("amount"), **absent("share")},
+                        {**given("share"), **absent("amount")},
+                    ]
+                },
+            ],
+        },
     )
 
     country: MirpsCountryCode | None = Field(
@@ -287,6 +319,7 @@ class AllocationLineIn(BaseModel):
         gt=0,
         max_digits=18,
         decimal_places=4,
+        json_schema_extra={"pattern": r"^[0-9]{1,14}(\.[0-9]{1,4})?$", **ABOVE_ZERO},
         description="In the pledge's currency; the lines' amounts sum to the pledge's.",
     )
     share: DecimalString | None = Field(
@@ -294,6 +327,10 @@ class AllocationLineIn(BaseModel):
         gt=0,
         le=1,
         decimal_places=6,
+        json_schema_extra={
+            "pattern": r"^(0\.[0-9]{0,5}[1-9]|1(\.0{1,6})?)$",
+            "examples": ["0.25"],
+        },
         description='A fraction of the pledge, e.g. "0.25"; the shares sum to 1. It is '
         "turned into an amount when stated (and again if the pledge's amount changes).",
     )
@@ -428,7 +465,32 @@ ILLUSTRATIVE_DESCRIPTION = (
 class PledgeCreate(BaseModel):
     """A new pledge. Financial and material pledges need an amount."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": PLEDGE_EXAMPLE})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": PLEDGE_EXAMPLE,
+            "allOf": [
+                # recipient countries, or regional
+                {
+                    "anyOf": [
+                        {
+                            "properties": {"recipient_countries": {"minItems": 1}},
+                            "required": ["recipient_countries"],
+                        },
+                        {"properties": {"regional": {"const": True}}, "required": ["regional"]},
+                    ]
+                },
+                # a financial or material pledge has an amount
+                {
+                    "if": {
+                        "properties": {"kind": {"enum": ["financial", "material"]}},
+                        "required": ["kind"],
+                    },
+                    "then": given("amount"),
+                },
+            ],
+        },
+    )
 
     contributor_id: uuid.UUID = Field(description="The pledging organisation.")
     kind: PledgeKind
@@ -684,7 +746,7 @@ class PledgeListItem(PledgeRead):
 
 
 FigureLabel = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
-FigureValue = Annotated[Decimal, Field(max_digits=20, decimal_places=4, allow_inf_nan=False)]
+FigureValue = Figure
 
 
 class ProgressUpdateCreate(BaseModel):
@@ -709,6 +771,7 @@ class ProgressUpdateCreate(BaseModel):
     figures: dict[FigureLabel, FigureValue] = Field(
         default_factory=dict,
         max_length=20,
+        json_schema_extra={"additionalProperties": False},
         description="Optional figures by label (lower_snake_case), e.g. people_hired: 120.",
     )
 
@@ -782,7 +845,19 @@ class EntryCreate(BaseModel):
                 "objective_id": OBJECTIVE_ID,
                 "external_reference": "AECID-2023-0042",
                 "note": "Signed agreement with the Ministry of Labour.",
-            }
+            },
+            **when(
+                "entry_type",
+                EntryType.REVERSAL.value,
+                given("reverses_entry_id"),
+                {
+                    "allOf": [
+                        absent("reverses_entry_id"),
+                        given("amount", "recipient_country"),
+                        {"properties": {"amount": POSITIVE_AMOUNT}},
+                    ]
+                },
+            ),
         },
     )
 
@@ -887,7 +962,14 @@ MAX_RATE_TO_USD = Decimal(10_000)
 class ExchangeRateCreate(BaseModel):
     """USD per one unit of the currency, valid from rate_date until the next rate."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": RATE_EXAMPLE})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": RATE_EXAMPLE,
+            # USD is the reporting currency: its rate is always 1 and never stored.
+            "not": {"properties": {"currency": {"const": "USD"}}, "required": ["currency"]},
+        },
+    )
 
     currency: CurrencyCode
     rate_date: BoundedDate
@@ -896,6 +978,11 @@ class ExchangeRateCreate(BaseModel):
         le=MAX_RATE_TO_USD,
         max_digits=24,
         decimal_places=10,
+        # Above 0 and at most 10,000, with up to 10 decimals, as a pattern on the string.
+        json_schema_extra={
+            "pattern": r"^(0\.[0-9]{0,9}[1-9]|[1-9][0-9]{0,3}(\.[0-9]{1,10})?|10000(\.0{1,10})?)$",
+            "examples": ["1.0700"],
+        },
         description="USD per one unit: above 0 and at most 10,000 (gold, XAU, is about "
         "2,000 USD per ounce; every national currency is worth far less).",
     )
@@ -918,11 +1005,6 @@ class ExchangeRateRead(ExchangeRateCreate):
     id: uuid.UUID
     recorded_by: str
     recorded_at: datetime
-
-
-class RowError(BaseModel):
-    row: int = Field(description="1-based data row number (the header is row 0).")
-    errors: list[str]
 
 
 class BulkResult(BaseModel):

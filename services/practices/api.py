@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.etag import IfMatchHeader, set_etag
+from services.common.etag import IfMatchHeader, RequiredIfMatchHeader, set_etag
 from services.common.filters import MAX_IDS, Ids, IdsQuery, UpdatedSinceQuery, Values
 from services.common.idempotency import (
     IdempotencyKeyHeader,
@@ -240,7 +240,7 @@ async def update_practice(
     practice_id: uuid.UUID,
     data: schemas.PracticeUpdate,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> schemas.Practice:
     """Edit a practice."""
     practice = await service.update_practice(session, principal, practice_id, data, if_match)
@@ -523,7 +523,7 @@ async def update_inventory_item(
     item_id: uuid.UUID,
     data: schemas.InventoryItemUpdate,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> schemas.InventoryItem:
     """Edit an inventory item."""
     item = await service.update_inventory_item(session, principal, item_id, data, if_match)

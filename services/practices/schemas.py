@@ -8,11 +8,12 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.common.inputs import Line, Text, WebUrl
+from services.common.inputs import Email, Line, Text, WebUrl
 from services.common.pagination import Page
 from services.common.references import STALE_REFERENCES_DESCRIPTION, StaleReference
-from services.common.schemas import LocalizedText
+from services.common.schemas import BoundedDate, LocalizedText, absent, given, when
 from services.common.vocabulary import (
+    MIRPS_COUNTRIES,
     CountryCode,
     MirpsCountryCode,
     PillarCode,
@@ -75,7 +76,7 @@ class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Line = Field(min_length=1, max_length=200)
-    email: Line | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: Email | None = Field(default=None, max_length=254)
     phone: Line | None = Field(default=None, max_length=50)
     role: Line | None = Field(default=None, max_length=200)
 
@@ -85,8 +86,10 @@ class Period(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    start_date: date | None = Field(default=None, description="YYYY-MM-DD")
-    end_date: date | None = Field(default=None, description="YYYY-MM-DD; null while running.")
+    start_date: BoundedDate | None = Field(default=None, description="YYYY-MM-DD")
+    end_date: BoundedDate | None = Field(
+        default=None, description="YYYY-MM-DD; null while running."
+    )
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Self:
@@ -163,7 +166,23 @@ class PracticeFields(BaseModel):
 class PracticeCreate(PracticeFields):
     """A new practice; it starts as a draft owned by the caller."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": _PRACTICE_EXAMPLE})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": _PRACTICE_EXAMPLE,
+            # A MIRPS country's own practice is implemented there and shared with no one.
+            **when(
+                "origin",
+                "mirps_country",
+                {
+                    "properties": {
+                        "country": {"enum": list(MIRPS_COUNTRIES)},
+                        "shared_with": {"anyOf": [{"type": "null"}, {"maxItems": 0}]},
+                    }
+                },
+            ),
+        },
+    )
 
     title: LocalizedText = Field(description="Title {es, en}.")
     summary: LocalizedText = Field(description="Short summary {es, en}.")
@@ -479,7 +498,9 @@ class InventoryItemFields(BaseModel):
         default=None, description="Gaps only (and required for them): low … critical."
     )
     source_organisation: SourceOrganisation | None = None
-    as_of_date: date | None = Field(default=None, description="YYYY-MM-DD the entry describes.")
+    as_of_date: BoundedDate | None = Field(
+        default=None, description="YYYY-MM-DD the entry describes."
+    )
     contacts: list[Contact] | None = Field(
         default=None, max_length=10, description="Restricted: never shown to anonymous callers."
     )
@@ -488,13 +509,19 @@ class InventoryItemFields(BaseModel):
 class InventoryItemCreate(InventoryItemFields):
     """A service, programme or gap; written by the country's focal point or the secretariat."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": _INVENTORY_EXAMPLE})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": _INVENTORY_EXAMPLE,
+            **when("kind", "gap", given("severity"), absent("severity")),
+        },
+    )
 
     country: MirpsCountryCode
     theme: ThemeCode
     kind: InventoryKindName
     title: LocalizedText
-    as_of_date: date
+    as_of_date: BoundedDate
 
 
 class InventoryItemUpdate(InventoryItemFields):

@@ -17,7 +17,7 @@ from services.common.auth import (
 )
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.etag import IfMatchHeader, set_etag
+from services.common.etag import RequiredIfMatchHeader, set_etag
 from services.common.filters import IdsQuery, Values
 from services.common.idempotency import IdempotencyKeyHeader, run_idempotent_request
 from services.common.inputs import Line
@@ -215,7 +215,7 @@ async def create_indicator(
     "/indicators",
     tags=["indicators"],
     response_model=Items[IndicatorRead],
-    responses=problem_responses(422),
+    responses=problem_responses(404, 422),
 )
 async def list_indicators(
     session: SessionDep,
@@ -280,7 +280,7 @@ async def update_indicator(
     response: Response,
     session: SessionDep,
     principal: SecretariatDep,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> IndicatorRead:
     """Change an indicator's name, baseline, target or responsible organisations
     (secretariat); If-Match must carry the ETag of your last read (412 when stale)."""

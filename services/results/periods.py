@@ -8,9 +8,11 @@ from datetime import date
 
 from services.common.schemas import MAX_YEAR, MIN_YEAR
 
-# ASCII digits only (`\d` also matches other scripts' digits, which int() would accept).
-PERIOD_PATTERN = r"^[0-9]{4}(-H[12]|/[0-9]{4})?$"
-HALF_YEAR_PATTERN = r"^[0-9]{4}-H[12]$"
+# ASCII digits only (`\d` also matches other scripts' digits, which int() would accept),
+# and years from MIN_YEAR to MAX_YEAR (1900 to 2200), so the OpenAPI pattern says it all.
+_YEAR = "(19[0-9]{2}|2[01][0-9]{2}|2200)"
+PERIOD_PATTERN = f"^{_YEAR}(-H[12]|/{_YEAR})?$"
+HALF_YEAR_PATTERN = f"^{_YEAR}-H[12]$"
 
 
 @dataclass(frozen=True, slots=True, order=True)

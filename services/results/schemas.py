@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
@@ -18,23 +17,32 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
-from services.common.inputs import Line, WebUrl
+from services.common.inputs import Declared, Line, WebUrl
 from services.common.references import STALE_REFERENCES_DESCRIPTION, StaleReference
-from services.common.schemas import BoundedDate, DecimalString, LocalizedText
+from services.common.schemas import (
+    BoundedDate,
+    DecimalString,
+    Figure,
+    LocalizedText,
+    absent,
+    given,
+    when,
+)
 from services.common.vocabulary import MirpsCountryCode
-from services.results.periods import check_period
+from services.results.periods import PERIOD_PATTERN, check_period
 
 PeriodLabel = Annotated[
     str,
     StringConstraints(max_length=9),
     AfterValidator(check_period),
+    Declared(pattern=PERIOD_PATTERN),
 ]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=r"^[0-9A-Za-z.\-]+$")]
 IndicatorCode = Annotated[
     str, StringConstraints(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z.\-_]+$")
 ]
 OrganisationName = Annotated[Line, Field(min_length=1, max_length=200)]
-Value = Annotated[Decimal, Field(max_digits=20, decimal_places=4, allow_inf_nan=False)]
+Value = Figure
 
 
 class Level(StrEnum):
@@ -162,7 +170,9 @@ class ElementCreate(BaseModel):
                 "code": "2.1.4",
                 "parent_code": "2.1",
                 "title": {"es": "Nuevos recursos", "en": "New resources"},
-            }
+            },
+            # An objective has no parent; an activity or an outcome names its own.
+            **when("level", "objective", absent("parent_code"), given("parent_code")),
         },
     )
 
@@ -204,7 +214,10 @@ class IndicatorCreate(BaseModel):
                 "responsible_organisations": ["UNHCR", "OAS"],
                 "source": "computed",
                 "query": "private_sector_commitments",
-            }
+            },
+            # A target is for a period.
+            "if": {"properties": {"target": {"type": "string"}}, "required": ["target"]},
+            "then": given("period"),
         },
     )
 
@@ -376,7 +389,14 @@ class MeasurementCreate(BaseModel):
                 "value": "120",
                 "period": "2023-H1",
                 "evidence_url": "https://example.org/informe-2023-h1.pdf",
-            }
+            },
+            "anyOf": [
+                given("evidence_url"),
+                {
+                    "properties": {"evidence_reference": {"type": "string", "pattern": r"\S"}},
+                    "required": ["evidence_reference"],
+                },
+            ],
         },
     )
 

@@ -148,6 +148,47 @@ async def test_patching_an_ics_feed_is_a_405_not_a_422(
     assert bad_id.status_code == 422  # a malformed id on the event itself is still named
 
 
+async def test_patching_an_ics_feed_is_a_405_whatever_its_query(
+    database_url_for: Callable[[str], Awaitable[str]], run_app: RunApp
+) -> None:
+    client = await run_app(make_app("events", await database_url_for("events")))
+    feed = "/v1/events/3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11.ics"
+    response = await client.patch(feed, params={"lang": "en"}, json={}, headers=SECRETARIAT)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == "GET"
+
+
+def test_updates_that_need_if_match_declare_it_required() -> None:
+    document = make_app("pledges").openapi()
+    for path in ("/v1/pledges/{pledge_id}", "/v1/objectives/{objective_id}"):
+        (if_match,) = (
+            parameter
+            for parameter in document["paths"][path]["patch"]["parameters"]
+            if parameter["name"] == "If-Match"
+        )
+        assert if_match["required"] is True, path
+
+
+async def test_an_update_without_if_match_is_a_428(
+    database_url_for: Callable[[str], Awaitable[str]], run_app: RunApp
+) -> None:
+    client = await run_app(make_app("pledges", await database_url_for("pledges")))
+    organisation = "/v1/organisations/3f6c1a52-8a43-4c8e-9b8e-0c9c2d7f5a11"
+    response = await client.patch(organisation, json={"acronym": "X"}, headers=SECRETARIAT)
+    assert response.status_code == 428, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "If-Match" in response.json()["detail"]
+
+
+def test_rules_between_fields_are_in_the_schemas() -> None:
+    schemas = make_app("pledges").openapi()["components"]["schemas"]
+    objective = schemas["ObjectiveCreate"]
+    assert objective["else"]["required"] == ["country"]  # a national objective's country
+    line = schemas["AllocationLineIn"]["allOf"]
+    assert {"anyOf", "oneOf"} == {key for rule in line for key in rule}
+    assert schemas["ExchangeRateCreate"]["not"]["properties"]["currency"]["const"] == "USD"
+
+
 async def test_creates_carry_location_and_etag_and_reads_revalidate(
     database_url_for: Callable[[str], Awaitable[str]], run_app: RunApp
 ) -> None:
