@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 from pydantic import BaseModel, Field
-from sqlalchemy import BigInteger, Integer, String, select, tuple_
+from sqlalchemy import BigInteger, Integer, String, literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -208,32 +208,40 @@ class References:
     def __post_init__(self) -> None:
         self._owner = {kind: feed.upstream for feed in self.feeds for kind in feed.kinds}
 
-    async def _synced_kinds(self, session: AsyncSession) -> set[str]:
-        checkpoint: Any = self.checkpoint_model
-        upstreams = set(await session.scalars(select(checkpoint.upstream)))
-        return {kind for kind, upstream in self._owner.items() if upstream in upstreams}
-
-    async def _states(
+    async def _lookup(
         self, session: AsyncSession, references: Sequence[Reference]
-    ) -> dict[tuple[str, str], str]:
+    ) -> tuple[set[str], dict[tuple[str, str], str]]:
+        """The kinds whose owner's feed has been read, and the known states of these
+        references: one statement (the checkpoints' rows carry an empty kind)."""
         model: Any = self.model
-        keys = {(ref.kind, canonical(ref.ref_id)) for ref in references}
-        if not keys:
-            return {}
-        rows = await session.execute(
-            select(model.kind, model.ref_id, model.state).where(
-                tuple_(model.kind, model.ref_id).in_(sorted(keys))
-            )
+        checkpoint: Any = self.checkpoint_model
+        keys = sorted({(ref.kind, canonical(ref.ref_id)) for ref in references})
+        statement: Any = select(
+            literal("", String).label("kind"),
+            checkpoint.upstream.label("ref_id"),
+            literal("", String).label("state"),
         )
-        return {(kind, ref_id): state for kind, ref_id, state in rows}
+        if keys:
+            known = select(model.kind, model.ref_id, model.state).where(
+                tuple_(model.kind, model.ref_id).in_(keys)
+            )
+            statement = union_all(statement, known)
+        upstreams: set[str] = set()
+        states: dict[tuple[str, str], str] = {}
+        for kind, ref_id, state in await session.execute(statement):
+            if kind == "":
+                upstreams.add(ref_id)
+            else:
+                states[(kind, ref_id)] = state
+        synced = {kind for kind, upstream in self._owner.items() if upstream in upstreams}
+        return synced, states
 
     async def check(self, session: AsyncSession, references: Sequence[Reference]) -> None:
         """422 naming every field whose id its (already read) owner never had."""
         if not references:
             return
-        synced = await self._synced_kinds(session)
+        synced, states = await self._lookup(session, references)
         checked = [ref for ref in references if ref.kind in synced]
-        states = await self._states(session, checked)
         unknown = [ref for ref in checked if (ref.kind, canonical(ref.ref_id)) not in states]
         if unknown:
             raise UnknownReference(
@@ -259,8 +267,9 @@ class References:
     ) -> dict[Any, list[StaleReference]]:
         """`stale` for many records at once (one query), keyed as given."""
         everything = [ref for refs in per_record.values() for ref in refs]
-        synced = await self._synced_kinds(session)
-        states = await self._states(session, everything)
+        if not everything:  # nothing referenced, nothing to flag: no query
+            return {key: [] for key in per_record}
+        synced, states = await self._lookup(session, everything)
         result: dict[Any, list[StaleReference]] = {}
         for key, refs in per_record.items():
             flagged = []

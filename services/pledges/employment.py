@@ -106,6 +106,11 @@ def terms_read(terms: EmploymentTermsIn) -> EmploymentTermsRead:
     )
 
 
+def employment_ids(pledges: Sequence[Pledge]) -> list[uuid.UUID]:
+    """The ids of the employment pledges among these (only they have hiring terms)."""
+    return [pledge.id for pledge in pledges if pledge.kind == PledgeKind.EMPLOYMENT.value]
+
+
 async def terms_of(
     session: AsyncSession, pledge_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, EmploymentTermsRead]:

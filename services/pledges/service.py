@@ -687,7 +687,8 @@ async def _reads(
     line_sums = await repository.line_balances(
         session, [line.id for pledge_lines in lines.values() for line in pledge_lines]
     )
-    terms = await employment.terms_of(session, ids)
+    # Only employment pledges have hiring terms: no query for a batch without one.
+    terms = await employment.terms_of(session, employment.employment_ids(pledges))
     contributors = await shares.contributors_of(session, ids)
     flags = await references.stale_many(session, {p.id: of_pledge(p) for p in pledges})
     return [

@@ -69,15 +69,17 @@ async def test_pledge_reads_stay_within_their_statement_budget(
     for _ in range(3):
         pledge = await ledger.pledge(contributor["id"], objective_ids=[objective["id"]])
     one = await counted(app, client, f"/v1/pledges/{pledge['id']}", headers=SECRETARIAT)
-    within(one, 4)  # the pledge with its links, balances, allocation lines, line balances
+    # The pledge with its links, balances, allocation lines, line balances, contributors
+    # (shares); hiring terms only for employment pledges, references only when it names one.
+    within(one, 5)
     anonymous = await counted(app, client, f"/v1/pledges/{pledge['id']}", headers={})
-    within(anonymous, 4)
+    within(anonymous, 5)
     page = await counted(app, client, "/v1/pledges?limit=50", headers=SECRETARIAT)
-    within(page, 6)  # the page, countries, objectives, balances, lines, line balances
+    within(page, 7)  # the page, countries, objectives, balances, lines, line balances, shares
     embedded = await counted(
         app, client, "/v1/pledges?limit=50&include=contributor", headers=SECRETARIAT
     )
-    within(embedded, 7)  # and the contributors, in one query
+    within(embedded, 8)  # and the contributors, in one query
 
 
 async def test_practice_reads_stay_within_their_statement_budget(
@@ -86,11 +88,13 @@ async def test_practice_reads_stay_within_their_statement_budget(
     app, client, _ = await started(run_app, database_url_for, "practices")
     practice = await published_practice(client)
     await published_practice(client, country="HND")
-    # The practice, then one query per link table (themes, populations, organisations).
-    within(await counted(app, client, f"/v1/practices/{practice['id']}", headers={}), 4)
-    # The page's keys, its rows and their three link tables, the facet counts with the total.
-    within(await counted(app, client, "/v1/practices?q=labour", headers={}), 6)
-    within(await counted(app, client, "/v1/practices?country=GTM", headers={}), 6)
+    # The practice, then one query per link table (themes, populations, organisations),
+    # and one for the states of the organisations it names (services.common.references).
+    within(await counted(app, client, f"/v1/practices/{practice['id']}", headers={}), 5)
+    # The page's keys, its rows and their three link tables, the facet counts with the
+    # total, the references' states.
+    within(await counted(app, client, "/v1/practices?q=labour", headers={}), 7)
+    within(await counted(app, client, "/v1/practices?country=GTM", headers={}), 7)
 
 
 async def test_event_reads_stay_within_their_statement_budget(
@@ -100,6 +104,7 @@ async def test_event_reads_stay_within_their_statement_budget(
     for _ in range(3):
         event = await create_event(client)
         await schedule(client, event["id"])
-    # The event, then one query per link table (hosts, countries, themes, practices).
-    within(await counted(app, client, f"/v1/events/{event['id']}", headers={}), 5)
-    within(await counted(app, client, "/v1/events?limit=50", headers={}), 5)
+    # The event, then one query per link table (hosts, countries, themes, practices), and
+    # one for the states of the organisations and practices it names.
+    within(await counted(app, client, f"/v1/events/{event['id']}", headers={}), 6)
+    within(await counted(app, client, "/v1/events?limit=50", headers={}), 6)
