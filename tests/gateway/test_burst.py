@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from unittest.mock import Mock
 
+import aiohttp
 import httpx
 import pytest
 import uvicorn
@@ -153,3 +155,32 @@ async def test_a_read_that_timed_out_is_not_sent_again() -> None:
     with pytest.raises(ServiceUnavailable):
         await _upstream(times_out).get("pledges", "/v1/pledges")
     assert sent == ["GET"]
+
+
+def _raised_by_aiohttp(cause: Exception) -> httpx.ConnectTimeout:
+    """What httpx_aiohttp raises for `cause`: every aiohttp connection error is mapped to a
+    ConnectTimeout, so the gateway tells them apart by the cause."""
+    error = httpx.ConnectTimeout(str(cause))
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("cause", "sends"),
+    [
+        (aiohttp.ServerDisconnectedError(), 2),
+        (aiohttp.ClientConnectorError(Mock(), ConnectionRefusedError(111, "refused")), 1),
+    ],
+)
+async def test_on_the_aiohttp_transport_only_a_dropped_connection_is_sent_again(
+    cause: Exception, sends: int
+) -> None:
+    sent: list[str] = []
+
+    def fails(request: httpx.Request) -> httpx.Response:
+        sent.append(request.method)
+        raise _raised_by_aiohttp(cause)
+
+    with pytest.raises(ServiceUnavailable):
+        await _upstream(fails).get("pledges", "/v1/pledges")
+    assert len(sent) == sends
