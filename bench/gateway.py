@@ -40,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,8 +221,9 @@ async def scale_up(urls: dict[str, str], args: argparse.Namespace) -> None:
 
 async def direct_rest(client: httpx.AsyncClient, urls: dict[str, str]) -> int:
     """The frontend query's data by REST: one page, then three batch reads in parallel."""
-    page = (await client.get(f"{urls['pledges']}/v1/pledges", params={"limit": 50})).json()
-    items = page["items"]
+    response = await client.get(f"{urls['pledges']}/v1/pledges", params={"limit": 50})
+    response.raise_for_status()
+    items = response.json()["items"]
     organisation_ids = ",".join(sorted({item["contributor_id"] for item in items}))
     objective_ids = ",".join(sorted({oid for item in items for oid in item["objective_ids"]}))
     event_ids = ",".join(sorted({item["announced_at"] for item in items if item["announced_at"]}))
@@ -287,13 +289,41 @@ async def direct_rest_one(client: httpx.AsyncClient, urls: dict[str, str], pledg
     return 1
 
 
+class GraphQLErrors(Exception):
+    """An answer with `errors`: its kinds, e.g. `SERVICE_UNAVAILABLE pledges: timed out`."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors)
+        self.kinds = [_kind(error) for error in errors]
+
+
+def _kind(error: dict[str, Any]) -> str:
+    extensions = error.get("extensions") or {}
+    details = [str(extensions[key]) for key in ("service", "status") if key in extensions]
+    message = str(error.get("message", ""))[:80]
+    return " ".join([str(extensions.get("code", "NO_CODE")), *details, f": {message}"])
+
+
+def error_kinds(exc: Exception) -> list[str]:
+    """How one failed request failed, counted by kind in the report."""
+    if isinstance(exc, GraphQLErrors):
+        return exc.kinds
+    if isinstance(exc, httpx.HTTPStatusError):
+        return [f"HTTP {exc.response.status_code} {exc.request.method} {exc.request.url.path}"]
+    return [f"{type(exc).__name__}: {str(exc)[:80]}"]
+
+
 async def graphql(
     client: httpx.AsyncClient, url: str, query: str, variables: dict[str, Any] | None = None
 ) -> int:
     response = await client.post(f"{url}/graphql", json={"query": query, "variables": variables})
-    body = response.json()
+    try:
+        body = response.json()
+    except ValueError:
+        response.raise_for_status()
+        raise
     if body.get("errors"):
-        raise RuntimeError(body["errors"])
+        raise GraphQLErrors(body["errors"])
     data = body["data"]
     if "pledge" in data:
         return 1 if data["pledge"] else 0
@@ -322,14 +352,16 @@ class Result:
     elapsed: float = 0.0
     errors: int = 0
     cpu: float = 0.0
+    kinds: Counter[str] = field(default_factory=Counter)
 
 
 async def timed(call: Callable[[], Awaitable[int]], result: Result) -> None:
     started = time.perf_counter()
     try:
         await call()
-    except Exception:  # the bench counts failures instead of stopping
+    except Exception as exc:  # the bench counts failures by kind instead of stopping
         result.errors += 1
+        result.kinds.update(set(error_kinds(exc)))  # each kind once per failed request
     result.latencies.append((time.perf_counter() - started) * 1000)
 
 
@@ -360,6 +392,8 @@ async def measure(
             f"  {count / result.elapsed:7.1f} req/s  errors {result.errors:3d}"
             f"  CPU {cpu_ms} ms/req"
         )
+        for kind, count in result.kinds.most_common():
+            print(f"        {count:4d} x {kind}")
     return results
 
 
@@ -393,6 +427,9 @@ async def run(args: argparse.Namespace) -> None:
     )
     for service in SERVICES:
         env[f"{service.upper()}_DATABASE_URL"] = database_urls[service]
+        if args.db_wait:  # the services' own waits for PostgreSQL (1 s / 2 s by default)
+            for setting in ("DB_POOL_TIMEOUT", "DB_STATEMENT_TIMEOUT"):
+                env[f"{service.upper()}_{setting}"] = str(args.db_wait)
         env[f"GATEWAY_{service.upper()}_URL"] = urls[service]
     processes = [start(f"services.{s}.app:create_app", ports[s], env) for s in SERVICES]
     pids: dict[str, int] = {}
@@ -483,6 +520,14 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=5, help="Interleaved measuring rounds.")
     parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards.")
+    parser.add_argument(
+        "--db-wait",
+        type=float,
+        default=0,
+        help="Seconds the services wait for a pooled connection and a statement before a\n"
+        "503 (default: the services' own settings). A generous value measures the gateway\n"
+        "and its transport apart from the services' database pools.",
+    )
     asyncio.run(run(parser.parse_args()))
 
 

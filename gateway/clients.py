@@ -11,6 +11,10 @@ from gateway.config import GatewaySettings
 
 SERVICE_NAMES = ("pledges", "practices", "events", "results")
 
+# An idle pooled connection is dropped before uvicorn's keep-alive (5 s) closes it on the
+# service's side, so the gateway does not send a request on a connection being closed.
+KEEPALIVE_SECONDS = 4.0
+
 
 def _transport(settings: GatewaySettings, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
     """The network transport: aiohttp's (the default), or httpx's own
@@ -35,12 +39,16 @@ class ServiceClients:
         settings: GatewaySettings,
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     ) -> None:
+        # A call past the pool's size queues for a free connection as long as it would wait
+        # for an answer (it used to fail after the connect timeout): a burst is served late,
+        # not answered SERVICE_UNAVAILABLE. Opening a connection still fails fast.
         timeout = httpx.Timeout(
-            settings.read_timeout, connect=settings.connect_timeout, pool=settings.connect_timeout
+            settings.read_timeout, connect=settings.connect_timeout, pool=settings.read_timeout
         )
         limits = httpx.Limits(
             max_connections=settings.max_connections,
             max_keepalive_connections=settings.max_connections,
+            keepalive_expiry=KEEPALIVE_SECONDS,
         )
         transports = transports or {}
         self._clients = {

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import aiohttp
 import httpx
 import orjson
 
@@ -105,7 +106,8 @@ class Upstream:
         conditional = {"If-None-Match": stored[0]} if stored else {}
         self.in_flight.started()
         try:
-            response = await client.request(
+            response = await _send(
+                client,
                 method,
                 path,
                 params=pairs,
@@ -184,6 +186,36 @@ class Upstream:
         if not response.content:
             return None
         return _json(service, response)
+
+
+async def _send(
+    client: httpx.AsyncClient, method: str, path: str, **request: Any
+) -> httpx.Response:
+    """One request; a GET whose pooled connection was dropped is sent once more.
+
+    A service may close a kept-alive connection just as the gateway reuses it (a restart,
+    its keep-alive running out): the request got no answer, and a read can be repeated
+    safely. aiohttp's transport already retries such a request once; httpx's does not.
+    A timeout is never retried (the service may be working on it).
+    """
+    try:
+        return await client.request(method, path, **request)
+    except httpx.TransportError as exc:
+        if method != "GET" or not _dropped_connection(exc):
+            raise
+        logger.info("%s %s: connection dropped (%r); sent once more", method, path, exc)
+        return await client.request(method, path, **request)
+
+
+def _dropped_connection(exc: httpx.TransportError) -> bool:
+    """The connection closed under the request (not a timeout, not a refused connect)."""
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError):
+        return True
+    # httpx_aiohttp reports aiohttp's ServerDisconnectedError as a ConnectTimeout.
+    cause = exc.__cause__
+    if isinstance(cause, aiohttp.ClientConnectorError):  # refused or unresolvable
+        return False
+    return isinstance(cause, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError)
 
 
 def _refused_authorization(authorization: str | None) -> str | None:
