@@ -12,7 +12,9 @@ import uuid
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import BeforeValidator
+
+from services.common.schemas import Instant
 
 T = TypeVar("T")
 
@@ -65,7 +67,7 @@ IdsQuery = Annotated[
 
 # `?updated_since=`: records changed at or after an instant (RFC 3339, with its offset).
 UpdatedSinceQuery = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     Query(
         description="Only records created or changed at or after this instant (RFC 3339 "
         "with an offset, e.g. `2026-12-01T15:00:00Z`); pass the time your last copy started. "

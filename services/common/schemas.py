@@ -9,6 +9,7 @@ from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -88,7 +89,9 @@ _DAY = (
     r"|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
 )
 _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
-LOCAL_DATE_TIME_PATTERN = rf"^{_DAY}T{_TIME}(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
+_OFFSET = r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+LOCAL_DATE_TIME_PATTERN = rf"^{_DAY}T{_TIME}{_OFFSET}?$"
+INSTANT_PATTERN = rf"^{_DAY}T{_TIME}{_OFFSET}$"
 DATE_PATTERN = rf"^{_DAY}$"
 
 BoundedDateTime = Annotated[
@@ -100,6 +103,14 @@ BoundedDateTime = Annotated[
     WithJsonSchema({"type": "string", "pattern": LOCAL_DATE_TIME_PATTERN}),
 ]
 """A datetime in years 1900 to 2200 (else a 422 naming the field)."""
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_only),
+    AfterValidator(_within_years),
+    WithJsonSchema({"type": "string", "pattern": INSTANT_PATTERN}),
+]
+"""An RFC 3339 date-time with its offset in years 1900 to 2200; a bare number (which
+pydantic would read as seconds since 1970) is refused with a 422."""
 BoundedDate = Annotated[
     date, BeforeValidator(_iso_only), AfterValidator(_within_years), Declared(pattern=DATE_PATTERN)
 ]
@@ -122,12 +133,28 @@ accepted."""
 
 def given(*names: str) -> dict[str, Any]:
     """JSON Schema: each of `names` is present and not null."""
-    return {"properties": {name: {"not": {"type": "null"}} for name in names}, "required": [*names]}
+    return {**not_null(*names), "required": [*names]}
+
+
+def not_null(*names: str) -> dict[str, Any]:
+    """JSON Schema: each of `names` may be left out, but is not null when sent."""
+    return {"properties": {name: {"not": {"type": "null"}} for name in names}}
 
 
 def absent(*names: str) -> dict[str, Any]:
     """JSON Schema: each of `names` is left out or null."""
     return {"properties": {name: {"type": "null"} for name in names}}
+
+
+def both(*rules: dict[str, Any]) -> dict[str, Any]:
+    """JSON Schema: every one of `rules` (from `given`, `absent`, `not_null`) holds; their
+    properties are merged, where `{**a, **b}` would keep only the last one's."""
+    merged: dict[str, Any] = {"properties": {}}
+    for rule in rules:
+        merged["properties"].update(rule.get("properties", {}))
+        if "required" in rule:
+            merged["required"] = [*merged.get("required", []), *rule["required"]]
+    return merged
 
 
 def when(

@@ -35,9 +35,9 @@ from services.common.errors import Conflict, Forbidden, NotFound, Unprocessable
 from services.common.etag import check_if_match
 from services.common.outbox import PUBLIC, Audience
 from services.common.pagination import Page, keyset_page
-from services.common.schemas import DecimalString, LocalizedText
+from services.common.schemas import DecimalString, LocalizedText, absent, both, given
 from services.pledges import changes, matching, service
-from services.pledges.exceptions import PledgeNotFound
+from services.pledges.exceptions import InvalidReference, PledgeNotFound
 from services.pledges.models import (
     Match,
     MatchChange,
@@ -101,7 +101,11 @@ class MatchCreate(BaseModel):
                 "support_pledge_ids": [PLEDGE_ID],
                 "event": "grf-2023",
                 "notes": {"en": "Suggested by the matching (score 75)."},
-            }
+            },
+            "oneOf": [
+                both(given("need_pledge_id"), absent("need_objective_id")),
+                both(given("need_objective_id"), absent("need_pledge_id")),
+            ],
         },
     )
 
@@ -112,7 +116,10 @@ class MatchCreate(BaseModel):
         default=None, description="An action-plan objective (or give need_pledge_id)."
     )
     support_pledge_ids: list[uuid.UUID] = Field(
-        min_length=1, max_length=MAX_SUPPORT, description="The pledges that would serve it."
+        min_length=1,
+        max_length=MAX_SUPPORT,
+        description="The pledges that would serve it, each once (not the need-side pledge).",
+        json_schema_extra={"uniqueItems": True},
     )
     event: EventId | None = Field(
         default=None, description="The event it is meant to be announced at, e.g. the GRF."
@@ -256,12 +263,12 @@ async def _need_pledge(
     try:
         pledge, countries, _ = await service.visible_pledge(session, principal, pledge_id)
     except PledgeNotFound as exc:
-        raise Unprocessable(
+        raise InvalidReference(
             f"need_pledge_id: pledge {pledge_id} does not exist", field="need_pledge_id"
         ) from exc
     contributor = await session.get(Organisation, pledge.contributor_id)
     if not is_host_policy_pledge(pledge, contributor):
-        raise Unprocessable(
+        raise InvalidReference(
             "need_pledge_id: the need side must be a host country's policy pledge "
             "(kind policy, by an organisation of kind state)",
             field="need_pledge_id",
@@ -292,7 +299,7 @@ async def _support_pledges(
         try:
             pledge, _, _ = await service.visible_pledge(session, principal, pledge_id)
         except PledgeNotFound as exc:
-            raise Unprocessable(
+            raise InvalidReference(
                 f"support_pledge_ids: pledge {pledge_id} does not exist",
                 field="support_pledge_ids",
             ) from exc
@@ -302,7 +309,7 @@ async def _support_pledges(
             )
         contributor = await session.get(Organisation, pledge.contributor_id)
         if is_host_policy_pledge(pledge, contributor):
-            raise Unprocessable(
+            raise InvalidReference(
                 f"support_pledge_ids: pledge {pledge_id} is a host country's policy pledge, "
                 "a need side; it cannot be support",
                 field="support_pledge_ids",
@@ -428,7 +435,7 @@ async def propose(
         assert body.need_objective_id is not None
         objective = await session.get(Objective, body.need_objective_id)
         if objective is None:
-            raise Unprocessable(
+            raise InvalidReference(
                 f"need_objective_id: objective {body.need_objective_id} does not exist",
                 field="need_objective_id",
             )

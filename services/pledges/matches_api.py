@@ -12,7 +12,7 @@ from pydantic import StringConstraints
 from services.common.auth import OptionalPrincipalDep, PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.etag import IfMatchHeader, set_etag
+from services.common.etag import RequiredIfMatchHeader, set_etag
 from services.common.filters import Values
 from services.common.idempotency import IdempotencyKeyHeader
 from services.common.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
@@ -143,7 +143,7 @@ async def transition_match(
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> MatchRead:
     """Move a match (a party to it or the secretariat), kept in its history."""
     moved = await matches.transition(session, principal, match_id, body, if_match)

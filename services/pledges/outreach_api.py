@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from services.common.auth import PrincipalDep
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
-from services.common.etag import IfMatchHeader, set_etag
+from services.common.etag import RequiredIfMatchHeader, set_etag
 from services.common.filters import IdsQuery, Values
 from services.common.idempotency import IdempotencyKeyHeader
 from services.common.inputs import Line
@@ -152,7 +152,7 @@ async def update_prospect(
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> ProspectDetail:
     """Change details, contact, next step or (secretariat) owner; If-Match required."""
     updated = await prospects.update_prospect(session, principal, prospect_id, body, if_match)
@@ -173,7 +173,7 @@ async def move_prospect(
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
-    if_match: IfMatchHeader = None,
+    if_match: RequiredIfMatchHeader,
 ) -> ProspectDetail:
     """identified → approached → interested → pledged (naming the pledge), or declined
     from any open status; anything else is 409. If-Match required."""

@@ -259,10 +259,8 @@ async def update_prospect(
             "and country are the organisation's",
             field=sorted(named)[0],
         )
-    for field in sorted(named):
+    for field in sorted(named):  # never null: ProspectUpdate refuses clearing them
         value = getattr(body, field)
-        if value is None:
-            raise Unprocessable(f"{field}: cannot be cleared", field=field)
         setattr(prospect, field, value.value if field == "kind" else value)
     if "contact" in fields:
         _set_contact(prospect, body.contact)
@@ -301,10 +299,6 @@ async def move_status(
     `pledged` links it to the pledge it made, and to that pledge's contributor."""
     prospect = await _visible(session, principal, prospect_id)
     check_if_match(if_match, prospect.version)
-    if body.status == ProspectStatus.PLEDGED and body.pledge_id is None:
-        raise Unprocessable("pledge_id: status pledged names the pledge made", field="pledge_id")
-    if body.status != ProspectStatus.PLEDGED and body.pledge_id is not None:
-        raise Unprocessable("pledge_id: only with status pledged", field="pledge_id")
     before = prospect.status
     check_transition(ProspectStatus(before), body.status)
     if body.pledge_id is not None:

@@ -13,12 +13,13 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from services.common.errors import RowError as RowError  # the shape of every bad row
-from services.common.inputs import Line, Text, WebUrl
+from services.common.inputs import Email, Line, Text, WebUrl
 from services.common.references import STALE_REFERENCES_DESCRIPTION, StaleReference
 from services.common.schemas import (
     ABOVE_ZERO,
@@ -29,7 +30,9 @@ from services.common.schemas import (
     LocalizedText,
     Money,
     absent,
+    both,
     given,
+    not_null,
     when,
 )
 from services.common.vocabulary import (
@@ -300,8 +303,8 @@ class AllocationLineIn(BaseModel):
                 {"anyOf": [given("country"), given("objective_id")]},
                 {
                     "oneOf": [
-                        {**given("amount"), **absent("share")},
-                        {**given("share"), **absent("amount")},
+                        both(given("amount"), absent("share")),
+                        both(given("share"), absent("amount")),
                     ]
                 },
             ],
@@ -416,7 +419,11 @@ class EmploymentTermsIn(BaseModel):
         "training_and_placement."
     )
     hiring_countries: list[HiringCountryIn] = Field(
-        min_length=1, max_length=7, description="Each MIRPS country of hiring once."
+        min_length=1,
+        max_length=7,
+        description="Each MIRPS country of hiring once: two lines naming the same country "
+        "are refused (422), even with different numbers of jobs.",
+        json_schema_extra={"uniqueItems": True},
     )
     company_ids: list[uuid.UUID] = Field(
         min_length=1,
@@ -1412,7 +1419,7 @@ class ProspectContact(BaseModel):
 
     name: Line = Field(min_length=1, max_length=200)
     job_title: Line | None = Field(default=None, max_length=200, description="e.g. HR director.")
-    email: Line | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: Email | None = Field(default=None, max_length=320)
     phone: Line | None = Field(default=None, max_length=50)
 
 
@@ -1449,7 +1456,16 @@ class ProspectCreate(BaseModel):
     kind and country. The owner defaults to the caller; only the secretariat names
     someone else."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": PROSPECT_EXAMPLE})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": PROSPECT_EXAMPLE,
+            "oneOf": [
+                both(given("organisation_id"), absent("name", "kind", "country")),
+                both(given("name", "kind", "country"), absent("organisation_id")),
+            ],
+        },
+    )
 
     organisation_id: uuid.UUID | None = Field(
         default=None, description="A registered organisation (then no name, kind, country)."
@@ -1481,7 +1497,13 @@ class ProspectUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "example": {"next_step": {"text": "Follow-up call", "due_on": "2023-10-15"}}
+            "example": {"next_step": {"text": "Follow-up call", "due_on": "2023-10-15"}},
+            # A name, kind or country is changed, never cleared; linking the prospect to a
+            # registered organisation takes that organisation's instead.
+            "allOf": [
+                not_null("name", "kind", "country"),
+                {"if": given("organisation_id"), "then": absent("name", "kind", "country")},
+            ],
         },
     )
 
@@ -1495,19 +1517,49 @@ class ProspectUpdate(BaseModel):
     contact: ProspectContact | None = None
     next_step: NextStep | None = None
 
+    @model_validator(mode="after")
+    def _named_not_cleared(self) -> Self:
+        named = sorted({"name", "kind", "country"} & self.model_fields_set)
+        for field in named:
+            if getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be cleared")
+        if named and self.organisation_id is not None:
+            raise ValueError(
+                "give organisation_id, or name, kind and country, not both "
+                "(a registered organisation has its own)"
+            )
+        return self
+
 
 class ProspectStatusMove(BaseModel):
     """The prospect's next status; `pledged` names the pledge it made."""
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"example": {"status": "pledged", "pledge_id": PLEDGE_ID}},
+        json_schema_extra={
+            "example": {"status": "pledged", "pledge_id": PLEDGE_ID},
+            "allOf": [when("status", "pledged", given("pledge_id"), absent("pledge_id"))],
+        },
     )
 
     status: ProspectStatus
     pledge_id: uuid.UUID | None = Field(
-        default=None, description="Required with status pledged (and only then)."
+        default=None,
+        validate_default=True,
+        description="Required with status pledged (and only then).",
     )
+
+    @field_validator("pledge_id")
+    @classmethod
+    def _pledge_with_pledged(
+        cls, value: uuid.UUID | None, info: ValidationInfo
+    ) -> uuid.UUID | None:
+        pledged = info.data.get("status") == ProspectStatus.PLEDGED
+        if pledged and value is None:
+            raise ValueError("status pledged names the pledge made")
+        if not pledged and value is not None:
+            raise ValueError("only with status pledged")
+        return value
 
 
 INTERACTION_EXAMPLE: dict[str, Any] = {

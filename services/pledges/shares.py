@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.csvsafe import SafeWriter
 from services.common.errors import Unprocessable
-from services.common.schemas import DecimalString
+from services.common.schemas import ABOVE_ZERO, DecimalString, absent, both, given
 from services.pledges import changes
 from services.pledges.exceptions import InvalidReference
 from services.pledges.models import Organisation, Pledge, PledgeChange, PledgeContributor
@@ -60,15 +60,30 @@ class ContributorShareIn(BaseModel):
 
     organisation_id: uuid.UUID
     percentage: DecimalString | None = Field(
-        default=None, gt=0, le=100, decimal_places=6, description="Share in percent (0-100]."
+        default=None,
+        gt=0,
+        le=100,
+        decimal_places=6,
+        json_schema_extra={
+            "pattern": r"^(100(\.0{1,6})?|[0-9]{1,2}(\.[0-9]{1,6})?)$",
+            **ABOVE_ZERO,
+            "examples": ["60"],
+        },
+        description="Share in percent (0-100], up to 6 decimals.",
     )
     amount: DecimalString | None = Field(
         default=None,
         gt=0,
         max_digits=18,
         decimal_places=4,
+        json_schema_extra={"pattern": r"^[0-9]{1,14}(\.[0-9]{1,4})?$", **ABOVE_ZERO},
         description="Share as an amount in the pledge's currency.",
     )
+
+
+# Every share as a percentage, or every share as an amount (the rule `_percentages` keeps).
+_ALL_PERCENTAGES: dict[str, Any] = {"items": both(given("percentage"), absent("amount"))}
+_ALL_AMOUNTS: dict[str, Any] = {"items": both(given("amount"), absent("percentage"))}
 
 
 class ContributorsUpdate(BaseModel):
@@ -89,9 +104,10 @@ class ContributorsUpdate(BaseModel):
     contributors: list[ContributorShareIn] = Field(
         min_length=1,
         max_length=MAX_CONTRIBUTORS,
-        description="Every contributor with its share: all as percentages summing to 100, "
-        "or all as amounts summing to the pledge's amount. The lead (the pledge's "
+        description="Every contributor once with its share: all as percentages summing to "
+        "100, or all as amounts summing to the pledge's amount. The lead (the pledge's "
         "contributor_id) must be among them.",
+        json_schema_extra={"oneOf": [_ALL_PERCENTAGES, _ALL_AMOUNTS]},
     )
 
 

@@ -70,7 +70,10 @@ async def test_a_list_since_an_instant_holds_only_what_changed_from_then(
 
 
 @pytest.mark.parametrize("service", ["pledges", "practices", "events"])
-@pytest.mark.parametrize("value", ["2026-12-01T15:00:00", "yesterday"])
+# A bare number would be read as seconds since 1970; a year outside 1900-2200 as well.
+@pytest.mark.parametrize(
+    "value", ["2026-12-01T15:00:00", "yesterday", "0.5", "1700000000", "0001-01-01T00:00:00Z"]
+)
 async def test_an_instant_without_offset_or_malformed_is_a_422(
     service: str,
     value: str,

@@ -26,6 +26,9 @@ STATEFUL_REFUSALS = {
     "/problems/invalid-file",
     # An id naming another record (a contributor, an objective) that does not exist.
     "/problems/invalid-reference",
+    # An id naming another service's record (an event, a pledge, a host organisation) that
+    # this service has not learnt from that service's change feed (services/common/references.py).
+    "/problems/unknown-reference",
     # A wall-clock time that a zone's clocks skip (a DST gap), per the time zone database.
     "/problems/invalid-local-time",
     # An amount in a currency is priced in USD at a rate someone uploaded first.
@@ -46,7 +49,22 @@ UNDECLARABLE_RULES = (
     "the last year comes before the first",  # results: a 2023/2022 period
     "start_year must not be after end_year",  # pledges: objectives
     "give exactly one of objective_id or pledge_id",  # pledges: matching suggestions
+    "a match cannot pair a pledge with itself",  # pledges: need side not among support
+    # pledges: a joint pledge's shares sum to 100 percent or to the pledge's amount, name
+    # each contributor once (two shares of one organisation differ as items) and include
+    # the pledge's own contributor: a sum, a key and the stored pledge, not a shape.
+    "the percentages sum to",
+    "the amounts sum to",
+    "an organisation is listed twice",
+    "must be among them",
+    "a pledge without an amount takes shares as percentages",
+    # pledges: a prospect linked to a registered organisation takes that organisation's
+    # name, kind and country, so changing them depends on the stored prospect.
+    "the prospect is a registered organisation",
     "group_by names a dimension twice",  # pledges: summary report
+    # pledges: employment terms name each hiring country once; uniqueItems refuses equal
+    # lines, but two lines of one country with different jobs are unique as items.
+    "name each country once",
     # Bilingual text needs one language at least: an anyOf on the object would turn every
     # generated client's LocalizedText into a union of anonymous types, so the rule is in
     # the schema's description instead.

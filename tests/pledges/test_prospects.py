@@ -128,7 +128,7 @@ async def test_the_pipeline_moves_only_forward_and_links_the_pledge(
         assert moved.status_code == 200, moved.text
     no_pledge = await _move(ledger, prospect, owner, status="pledged")
     assert no_pledge.status_code == 422
-    assert no_pledge.json()["field"] == "pledge_id"
+    assert [e["field"] for e in no_pledge.json()["errors"]] == ["body.pledge_id"]
     company = await ledger.organisation(name="Textiles del Norte", kind="private_sector")
     other = await ledger.organisation(name="Someone else", kind="private_sector")
     theirs = await ledger.pledge(other["id"], kind="technical", amount=None)
