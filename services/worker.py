@@ -122,6 +122,11 @@ async def _references_loop(readers: list[ReferenceReader], interval: float) -> N
                 # An upstream or a database away, or another replica read the same page
                 # first: the checkpoint did not move, the next round reads it again.
                 logger.warning("references of %s: %s", reader.service, exc)
+            except (ValueError, KeyError, TypeError) as exc:
+                # A feed page that is not what the contract says (not JSON, a field
+                # missing): logged with its trace, and the loop goes on, so one bad answer
+                # does not stop the reading of every later one.
+                logger.exception("references of %s: unreadable feed page: %s", reader.service, exc)
         await asyncio.sleep(interval)
 
 

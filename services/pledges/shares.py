@@ -9,8 +9,10 @@ Who does what, by choice (the issue left it open): the lead — the pledge's
 `contributor_id`, which never changes — and the secretariat write the pledge and its
 shares, as before; the co-contributors read it (a restricted or cultivating pledge is
 visible to every contributor, in lists, exports, matches and the change feed) but do not
-write it, and the ledger's private fields (entry notes and external references, which
-the lead records) stay with the lead, so one organisation stays answerable for the ledger.
+write it, and the ledger's private fields (an entry's note and who recorded it) are
+shown to the pledge's parties as before (the lead, the secretariat and the focal points of
+its countries), not to co-contributors, so one organisation stays answerable for the
+ledger. An entry's external reference is part of the entry, seen by whoever sees it.
 
 Reports by contributor and by contributor kind split each pledge's figures by the shares,
 apportioned to the ten-thousandth so a pledge's parts sum to exactly its figures, and the
