@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services import worker
 from services.practices.app import create_app as practices_app
 from services.practices.config import Settings as PracticesSettings
 from services.worker import WorkerSettings
@@ -74,3 +75,36 @@ async def test_the_worker_reads_the_feeds_into_the_reference_tables(
         assert accepted.status_code == 201, accepted.text
     finally:
         await asyncio.to_thread(stack.close)
+
+
+@pytest.mark.parametrize("fault", [ValueError("not JSON"), KeyError("next")])
+async def test_a_malformed_feed_page_does_not_stop_the_reading(
+    fault: Exception, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One upstream answering what the contract does not say is logged, and the next
+    rounds still read (the loop used to end on it, leaving the tables silently stale)."""
+    rounds: list[str] = []
+
+    async def sync(*_: object) -> None:
+        rounds.append("read")
+        if len(rounds) == 1:
+            raise fault
+
+    monkeypatch.setattr(worker, "sync", sync)
+    reader = worker.ReferenceReader(
+        service="practices",
+        references=None,  # type: ignore[arg-type]
+        sessionmaker=None,  # type: ignore[arg-type]
+        clients={},
+        settings=TEST_COMMON_SETTINGS,
+    )
+    loop = asyncio.create_task(worker._references_loop([reader], interval=0.01))
+    try:
+        for _ in range(200):
+            if len(rounds) >= 3:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        loop.cancel()
+    assert len(rounds) >= 3
+    assert "unreadable feed page" in caplog.text
