@@ -353,18 +353,18 @@ class OutreachQuery:
     async def employment_report(
         self,
         info: Info,
-        announced_from: Annotated[
+        date_from: Annotated[
             date | None, strawberry.argument(description="Pledges announced on or after.")
         ] = None,
-        announced_to: Annotated[
+        date_to: Annotated[
             date | None, strawberry.argument(description="Pledges announced on or before.")
         ] = None,
     ) -> EmploymentReport | None:
         params: dict[str, Any] = {}
-        if announced_from is not None:
-            params["announced_from"] = announced_from.isoformat()
-        if announced_to is not None:
-            params["announced_to"] = announced_to.isoformat()
+        if date_from is not None:
+            params["from"] = date_from.isoformat()
+        if date_to is not None:
+            params["to"] = date_to.isoformat()
         body = await info.context.upstream.get(SERVICE, "/v1/reports/employment", params)
         return EmploymentReport.from_rest(body)
 

@@ -47,10 +47,12 @@ PROSPECT_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
 async def employment_report(
     session: SessionDep,
     announced_from: Annotated[
-        BoundedDate | None, Query(description="Pledges announced on or after this day.")
+        BoundedDate | None,
+        Query(alias="from", description="Pledges announced on or after this day."),
     ] = None,
     announced_to: Annotated[
-        BoundedDate | None, Query(description="Pledges announced on or before this day.")
+        BoundedDate | None,
+        Query(alias="to", description="Pledges announced on or before this day."),
     ] = None,
 ) -> EmploymentReport:
     """Outcome 2.1.3: how many companies committed to hire refugees in two or more MIRPS

@@ -81,7 +81,7 @@ async def test_the_report_counts_companies_hiring_in_two_countries_as_counted_by
             {"country": "MEX", "jobs_targeted": 50, "companies": 1, "pledges": 1},
         ]
         assert report["jobs_targeted"] == 650
-    before_2022 = await ledger.client.get("/v1/reports/employment?announced_to=2021-12-31")
+    before_2022 = await ledger.client.get("/v1/reports/employment?to=2021-12-31")
     assert before_2022.json()["companies_in_two_or_more_countries"] == 0
 
 
