@@ -193,7 +193,20 @@ async def move_prospect(
     summary="Record an interaction with a prospect",
 )
 async def add_interaction(
-    prospect_id: uuid.UUID, body: InteractionCreate, session: SessionDep, principal: PrincipalDep
-) -> InteractionRead:
-    """A dated contact (date, channel, summary), by the secretariat or the owner."""
-    return await prospects.add_interaction(session, principal, prospect_id, body)
+    request: Request,
+    prospect_id: uuid.UUID,
+    body: InteractionCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """A dated contact (date, channel, summary), by the secretariat or the owner. A retry
+    with the same Idempotency-Key replays the first answer instead of recording it twice."""
+    return await idempotent(
+        request,
+        session,
+        principal,
+        idempotency_key,
+        body,
+        lambda: prospects.add_interaction(session, principal, prospect_id, body),
+    )

@@ -305,3 +305,18 @@ async def test_only_the_secretariat_hands_a_prospect_over(
     assert renamed.status_code == 422
     assert renamed.json()["field"] == "name"
     assert (await ledger.client.get(url, headers=SECRETARIAT)).json()["version"] == 3
+
+
+async def test_a_retried_interaction_is_recorded_once(
+    ledger: Ledger, pipeline: dict[str, Any]
+) -> None:
+    url = f"/v1/prospects/{pipeline['prospect']['id']}"
+    owner = pipeline["roles"]["owner"]
+    body = {"occurred_on": "2023-09-21", "channel": "phone", "summary": "Agreed a visit."}
+    retry = {**owner, "Idempotency-Key": "interaction-call-21"}
+    first = await ledger.client.post(f"{url}/interactions", json=body, headers=retry)
+    again = await ledger.client.post(f"{url}/interactions", json=body, headers=retry)
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.json() == first.json()
+    read = (await ledger.client.get(url, headers=owner)).json()
+    assert [i["summary"] for i in read["interactions"]].count("Agreed a visit.") == 1
