@@ -32,6 +32,7 @@ from tests.gateway.conftest import gateway_settings
 SECRETARIAT = auth_headers("secretariat", sub="secretariat-1")
 RunApp = Callable[..., Awaitable[httpx.AsyncClient]]
 BURST = 50
+PATIENT_READ_SECONDS = 120.0
 
 QUERY = "query($id: ID!) { pledge(id: $id) { title { en } contributor { name } } }"
 
@@ -100,7 +101,10 @@ async def test_fifty_concurrent_queries_get_fifty_answers_without_error(
     pledges_url: str, run_app: RunApp, transport: str
 ) -> None:
     pledge_id = await _pledge_id(pledges_url)
-    settings = gateway_settings(pledges_url=pledges_url, http_transport=transport)
+    # A busy CI machine may take seconds per answer; an answer's lateness is not under test.
+    settings = gateway_settings(
+        pledges_url=pledges_url, http_transport=transport, read_timeout=PATIENT_READ_SECONDS
+    )
     gateway = await run_app(create_gateway(settings))
 
     await _bursts_without_error(gateway, pledge_id)
@@ -113,8 +117,14 @@ async def test_a_burst_larger_than_the_pool_waits_for_connections_instead_of_fai
     # One connection for 100 calls: most wait far longer than the connect timeout for a
     # free connection. Waiting in the pool is not a failure to connect.
     pledge_id = await _pledge_id(pledges_url)
+    # The wait for a pooled connection is bounded by the read timeout, generous here: 100
+    # calls in turn on one connection take several seconds on a busy machine.
     settings = gateway_settings(
-        pledges_url=pledges_url, http_transport=transport, max_connections=1, connect_timeout=0.2
+        pledges_url=pledges_url,
+        http_transport=transport,
+        max_connections=1,
+        connect_timeout=0.2,
+        read_timeout=PATIENT_READ_SECONDS,
     )
     gateway = await run_app(create_gateway(settings))
 
