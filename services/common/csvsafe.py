@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from fastapi import Response
+
 FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r")
 # Excel reads a UTF-8 CSV as the local code page unless it starts with a byte order mark.
 UTF8_BOM = "\ufeff"
@@ -66,3 +68,12 @@ class SafeDictWriter(_DictWriter):
 def with_bom(text: str, *, bom: bool) -> str:
     """The CSV text, with a UTF-8 byte order mark first when `bom` (for spreadsheet users)."""
     return UTF8_BOM + text if bom else text
+
+
+def csv_attachment(text: str, filename: str, *, bom: bool) -> Response:
+    """A CSV export as a download named `filename`, with the optional byte order mark."""
+    return Response(
+        with_bom(text, bom=bom),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StringConstraints
 
 from services.common.auth import OptionalPrincipalDep, Principal, PrincipalDep
-from services.common.csvsafe import with_bom
+from services.common.csvsafe import csv_attachment
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, problem_responses
 from services.common.etag import RequiredIfMatchHeader, set_etag
@@ -955,11 +955,7 @@ async def export_pledges(
     session: SessionDep, principal: OptionalPrincipalDep, bom: BomQuery = False
 ) -> Response:
     """The pledges the caller may see, one CSV row each, in the layout imports accept."""
-    return Response(
-        with_bom(await imports.export_pledges(session, principal), bom=bom),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="pledges.csv"'},
-    )
+    return csv_attachment(await imports.export_pledges(session, principal), "pledges.csv", bom=bom)
 
 
 @router.get(
@@ -973,11 +969,7 @@ async def export_entries(
     session: SessionDep, principal: OptionalPrincipalDep, bom: BomQuery = False
 ) -> Response:
     """The ledger entries of the pledges the caller may see, in the layout imports accept."""
-    return Response(
-        with_bom(await imports.export_entries(session, principal), bom=bom),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="entries.csv"'},
-    )
+    return csv_attachment(await imports.export_entries(session, principal), "entries.csv", bom=bom)
 
 
 @router.get(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from services.common.auth import OptionalPrincipalDep, PrincipalDep
-from services.common.csvsafe import with_bom
+from services.common.csvsafe import csv_attachment
 from services.common.db import SessionDep
 from services.common.errors import problem_responses
 from services.common.schemas import BoundedDate
@@ -108,8 +108,5 @@ async def export_contributors(
     session: SessionDep, principal: OptionalPrincipalDep, bom: BomQuery = False
 ) -> Response:
     """One CSV row per contributor of each pledge the caller may see, with its share."""
-    return Response(
-        with_bom(await shares.export_contributors(session, principal), bom=bom),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="pledge-contributors.csv"'},
-    )
+    rows = await shares.export_contributors(session, principal)
+    return csv_attachment(rows, "pledge-contributors.csv", bom=bom)
