@@ -8,14 +8,16 @@ event's zone (dateutil over zoneinfo-aware datetimes) and only then converted to
 from __future__ import annotations
 
 import asyncio
-import ctypes
+import multiprocessing
 import re
-import threading
-import time
+import signal
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import FrameType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dateutil.rrule import rrule, rrulestr
@@ -30,11 +32,11 @@ MAX_OCCURRENCES = 2000
 # CPU time one expansion may use. A real series of 2,000 occurrences expands in about
 # 15 ms; a rule that can never occur (31 February) makes dateutil search until the year
 # 9999, seconds of CPU, so it is stopped here and refused. The budget is the expansion
-# thread's own CPU time, so a busy machine slows a real series without failing it; the
+# worker's own CPU time, so a busy machine slows a real series without failing it; the
 # wall-clock cap bounds the wait when the machine is very busy.
 EXPANSION_BUDGET_SECONDS = 0.05
-EXPANSION_WALL_CAP_SECONDS = 1.0
-_POLL_SECONDS = 0.005
+EXPANSION_WALL_CAP_SECONDS = 5.0
+EXPANSION_WORKERS = 2
 _ALLOWED_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 
 
@@ -239,9 +241,68 @@ def expand(
     return occurrences
 
 
-class _BudgetExceeded(BaseException):
-    """Raised inside an expansion thread that ran past its budget (not an Exception, so
-    nothing in dateutil can catch it)."""
+class _BudgetExceeded(Exception):
+    """Raised inside an expansion worker whose CPU timer expired."""
+
+
+def _stop_expansion(signum: int, frame: FrameType | None) -> None:
+    raise _BudgetExceeded
+
+
+def _prepare_worker() -> None:
+    signal.signal(signal.SIGPROF, _stop_expansion)
+
+
+def _expand_in_worker(
+    starts_at: datetime, ends_at: datetime, timezone: str, rule: str, exdates: list[datetime]
+) -> list[ExpandedOccurrence] | None:
+    """`expand` under a CPU timer (the worker process's own user and system time): None
+    when the timer expires first. Domain errors travel back to the caller as they are."""
+    signal.setitimer(signal.ITIMER_PROF, EXPANSION_BUDGET_SECONDS)
+    try:
+        return expand(
+            starts_at=starts_at, ends_at=ends_at, timezone=timezone, rule=rule, exdates=exdates
+        )
+    except _BudgetExceeded:
+        return None
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+
+
+_workers: ProcessPoolExecutor | None = None
+
+
+def _expansion_workers() -> ProcessPoolExecutor:
+    """The processes that expand rules, started on first use. A worker is forked from a
+    server that has already imported this module, so it starts in milliseconds."""
+    global _workers
+    if _workers is None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        _workers = ProcessPoolExecutor(
+            max_workers=EXPANSION_WORKERS, mp_context=context, initializer=_prepare_worker
+        )
+    return _workers
+
+
+def _discard_workers() -> None:
+    global _workers
+    if _workers is not None:
+        _workers.shutdown(wait=False, cancel_futures=True)
+        _workers = None
+
+
+async def _in_worker(
+    arguments: tuple[datetime, datetime, str, str, list[datetime]],
+) -> list[ExpandedOccurrence] | None:
+    """The expansion's outcome from a worker; a worker that died (killed by the system) is
+    replaced once."""
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(_expansion_workers(), _expand_in_worker, *arguments)
+    except BrokenProcessPool:
+        _discard_workers()
+        return await loop.run_in_executor(_expansion_workers(), _expand_in_worker, *arguments)
 
 
 async def expand_within_budget(
@@ -252,99 +313,24 @@ async def expand_within_budget(
     rule: str | None,
     exdates: Iterable[datetime] = (),
 ) -> list[ExpandedOccurrence]:
-    """`expand` off the event loop, stopped and refused when it passes the time budget.
+    """`expand` in a worker process, stopped and refused when it passes the CPU budget.
 
-    The expansion runs in its own thread so the service keeps answering meanwhile; a thread
-    cannot be killed, so past the budget an exception is raised inside it (the interpreter
-    delivers it between two bytecodes of dateutil's loop) and the CPU is freed at once.
+    A worker process, not a thread: a rule that searches for seconds holds no lock the
+    service needs (a thread would hold the interpreter's), and the kernel's CPU timer stops
+    it exactly at the budget, however busy the machine is.
     """
     if rule is None:
         return expand(starts_at=starts_at, ends_at=ends_at, timezone=timezone, rule=None)
-    loop = asyncio.get_running_loop()
-    outcome: asyncio.Future[list[ExpandedOccurrence]] = loop.create_future()
     arguments = (starts_at, ends_at, timezone, rule, list(exdates))
-    worker = threading.Thread(
-        target=_expand_into, args=(loop, outcome, *arguments), name="rrule-expansion", daemon=True
-    )
-    worker.start()
-    if await _finishes_within_budget(worker, outcome):
-        return outcome.result()
-    _interrupt(worker)
-    raise InvalidRecurrence(
-        "the rule cannot be expanded within the time budget: it never occurs (e.g. "
-        "31 February) or occurs too rarely; check BYMONTH/BYMONTHDAY, or add COUNT",
-        rrule=rule,
-    )
-
-
-async def _finishes_within_budget(
-    worker: threading.Thread, outcome: asyncio.Future[list[ExpandedOccurrence]]
-) -> bool:
-    """Wait for the expansion while its thread has used less CPU than the budget."""
-    started = time.monotonic()
-    done, _ = await asyncio.wait({outcome}, timeout=EXPANSION_BUDGET_SECONDS)
-    while not done:
-        if time.monotonic() - started > EXPANSION_WALL_CAP_SECONDS:
-            return False
-        if _cpu_seconds(worker) > EXPANSION_BUDGET_SECONDS:
-            return False
-        done, _ = await asyncio.wait({outcome}, timeout=_POLL_SECONDS)
-    return True
-
-
-def _cpu_seconds(worker: threading.Thread) -> float:
-    """CPU time the thread has used; 0 once it has ended (its result is on the way)."""
     try:
-        assert worker.ident is not None
-        return time.clock_gettime(time.pthread_getcpuclockid(worker.ident))
-    except (OSError, ProcessLookupError):
-        return 0.0
-
-
-def _expand_into(
-    loop: asyncio.AbstractEventLoop,
-    outcome: asyncio.Future[list[ExpandedOccurrence]],
-    starts_at: datetime,
-    ends_at: datetime,
-    timezone: str,
-    rule: str,
-    exdates: list[datetime],
-) -> None:
-    try:
-        try:
-            result = expand(
-                starts_at=starts_at, ends_at=ends_at, timezone=timezone, rule=rule, exdates=exdates
-            )
-        except Exception as exc:  # handed to the waiting request, which raises it
-            _settle(loop, outcome, exc)
-        else:
-            _settle(loop, outcome, result)
-    except _BudgetExceeded:
-        return  # the request already answered 422
-
-
-def _settle(
-    loop: asyncio.AbstractEventLoop,
-    outcome: asyncio.Future[list[ExpandedOccurrence]],
-    value: list[ExpandedOccurrence] | Exception,
-) -> None:
-    def settle() -> None:
-        if outcome.done():
-            return
-        if isinstance(value, Exception):
-            outcome.set_exception(value)
-        else:
-            outcome.set_result(value)
-
-    try:
-        loop.call_soon_threadsafe(settle)
-    except RuntimeError:  # the loop has closed: nobody waits for this expansion any more
-        return
-
-
-def _interrupt(worker: threading.Thread) -> None:
-    if worker.ident is None or not worker.is_alive():
-        return
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(worker.ident), ctypes.py_object(_BudgetExceeded)
-    )
+        async with asyncio.timeout(EXPANSION_WALL_CAP_SECONDS):
+            occurrences = await _in_worker(arguments)
+    except (TimeoutError, _BudgetExceeded):  # the timer can also expire as it is stopped
+        occurrences = None
+    if occurrences is None:
+        raise InvalidRecurrence(
+            "the rule cannot be expanded within the time budget: it never occurs (e.g. "
+            "31 February) or occurs too rarely; check BYMONTH/BYMONTHDAY, or add COUNT",
+            rrule=rule,
+        )
+    return occurrences

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import threading
+import signal
 import time
 import uuid
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ from icalendar import Calendar
 from sqlalchemy import update
 
 from services.common.db import make_engine
+from services.events import recurrence
 from services.events.models import LearningEvent
 from tests.conftest import auth_headers
 from tests.events.conftest import HOST_MEMBER, SECRETARIAT, create_event, event_body, schedule
@@ -112,17 +114,31 @@ async def test_an_impossible_rule_is_a_quick_422_and_healthz_stays_responsive(
     post_seconds, response = await posting
     assert response.status_code == 422, response.text
     assert "never occurs" in response.json()["detail"]
-    # The budget is 50 ms; 100 ms of slack over the baseline for a loaded CI machine (the
-    # unbounded search this replaces took 13 s).
-    assert post_seconds < baseline + 0.15, (post_seconds, baseline)
+    # The budget is 50 ms of the worker's CPU; the bounds below are relative to the same
+    # request with a real rule, so a loaded machine slows both alike (the unbounded search
+    # this replaces took 13 s, and held the interpreter while it ran).
+    assert post_seconds < 2 * baseline + 0.5, (post_seconds, baseline)
     assert health.status_code == 200
-    assert health_seconds < 0.5, health_seconds
-    for _ in range(50):  # the expansion was stopped, not left burning a CPU for seconds
-        if not [thread for thread in threading.enumerate() if thread.name == "rrule-expansion"]:
-            break
-        await asyncio.sleep(0.02)
-    else:
-        raise AssertionError("the expansion thread still runs")
+    assert health_seconds < baseline + 0.5, (health_seconds, baseline)
+
+
+def test_the_worker_stops_an_endless_search_at_its_cpu_budget() -> None:
+    """In the worker, the kernel's CPU timer ends a rule that never occurs: the search
+    stops within a few budgets of CPU instead of running to the year 9999."""
+    recurrence._prepare_worker()
+    started = time.process_time()
+    try:
+        outcome = recurrence._expand_in_worker(
+            datetime(2026, 1, 1, 15, tzinfo=UTC),
+            datetime(2026, 1, 1, 16, tzinfo=UTC),
+            "America/Panama",
+            "FREQ=DAILY;BYYEARDAY=366;BYMONTH=1",
+            [],
+        )
+    finally:
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)
+    assert outcome is None
+    assert time.process_time() - started < 10 * recurrence.EXPANSION_BUDGET_SECONDS
 
 
 async def test_working_hours_with_an_offset_are_a_clear_422(client: httpx.AsyncClient) -> None:
