@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.common.errors import Conflict, NotFound, Unprocessable
+from services.common.errors import Conflict, DomainError, NotFound, Unprocessable
 
 
 class EventNotFound(NotFound):
@@ -43,6 +43,12 @@ class RegistrationClosed(Conflict):
 
 class InvalidRecurrence(Unprocessable):
     title, slug = "Invalid recurrence", "invalid-recurrence"
+
+
+class ExpansionUnavailable(DomainError):
+    """The processes that expand recurrence rules failed twice in a row."""
+
+    status, title, slug = 503, "Service unavailable", "expansion-unavailable"
 
 
 class InvalidLocalTime(Unprocessable):

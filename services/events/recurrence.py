@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from dateutil.rrule import rrule, rrulestr
 
-from services.events.exceptions import InvalidLocalTime, InvalidRecurrence
+from services.common.errors import RETRY_AFTER_SECONDS
+from services.events.exceptions import ExpansionUnavailable, InvalidLocalTime, InvalidRecurrence
 
 # An occurrence lasts at most this long; range queries use it to bound their index scans.
 MAX_DURATION = timedelta(days=31)
@@ -285,24 +286,30 @@ def _expansion_workers() -> ProcessPoolExecutor:
     return _workers
 
 
-def _discard_workers() -> None:
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """Drop a broken pool, unless another request has already replaced it."""
     global _workers
-    if _workers is not None:
-        _workers.shutdown(wait=False, cancel_futures=True)
+    if _workers is pool:
         _workers = None
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 async def _in_worker(
     arguments: tuple[datetime, datetime, str, str, list[datetime]],
 ) -> list[ExpandedOccurrence] | None:
-    """The expansion's outcome from a worker; a worker that died (killed by the system) is
-    replaced once."""
+    """The expansion's outcome from a worker. A pool whose worker died (killed by the
+    system) is replaced once; a second failure is a 503, the rule not being at fault."""
     loop = asyncio.get_running_loop()
-    try:
-        return await loop.run_in_executor(_expansion_workers(), _expand_in_worker, *arguments)
-    except BrokenProcessPool:
-        _discard_workers()
-        return await loop.run_in_executor(_expansion_workers(), _expand_in_worker, *arguments)
+    for _ in range(2):
+        pool = _expansion_workers()
+        try:
+            return await loop.run_in_executor(pool, _expand_in_worker, *arguments)
+        except BrokenProcessPool:
+            _discard(pool)
+    raise ExpansionUnavailable(
+        "the recurrence workers are restarting; retry shortly",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 async def expand_within_budget(
